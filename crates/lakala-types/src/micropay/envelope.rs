@@ -1,0 +1,153 @@
+//! The v3 envelopes (PROTOCOL.md section 2):
+//! `{"req_time","version","req_data"}` → `{"code","msg","resp_time","resp_data"}`.
+
+use crate::rules::{CharClass, FieldRule, Len};
+use crate::timestamp::DateTime14;
+use crate::validation::{Checker, Req, Validate, ValidationErrors};
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+
+/// The envelope version, `3.0`.
+pub const V3_VERSION: &str = "3.0";
+/// code: no rule given; printable ASCII of at most 32 characters assumed.
+const CODE: FieldRule = FieldRule::new(CharClass::ANS, Len::Max(32));
+/// msg: no rule given; text of at most 256 characters assumed.
+const MSG: FieldRule = FieldRule::text(256);
+
+wire_enum! {
+    /// The v3 answer's `code`; unlisted codes (failures) are kept.
+    #[non_exhaustive]
+    pub enum V3Code {
+        /// DCP00000: micropay succeeded.
+        Success = "DCP00000",
+        /// DCP10000: micropay pending (the payer may be entering a password): query it.
+        Pending = "DCP10000",
+        /// BBS00000: a trade query found the trade (its `trade_state` tells the outcome).
+        Found = "BBS00000",
+    }
+}
+
+impl V3Code {
+    /// Whether the call succeeded (`DCP00000`, or `BBS00000` for queries).
+    pub fn is_success(&self) -> bool {
+        matches!(self, V3Code::Success | V3Code::Found)
+    }
+
+    /// Whether the payment is pending and must be queried.
+    pub fn is_pending(&self) -> bool {
+        matches!(self, V3Code::Pending)
+    }
+}
+
+fn none<T>() -> Option<T> {
+    None
+}
+
+/// The v3 request envelope around `req_data` of type `T`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct V3Request<T> {
+    #[serde(default = "none", skip_serializing_if = "Option::is_none")]
+    req_data: Option<T>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    req_time: Option<DateTime14>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    version: Option<String>,
+    #[serde(flatten)]
+    extra: Map<String, Value>,
+}
+
+impl<T: Validate> V3Request<T> {
+    /// A validated envelope with `version` [`V3_VERSION`].
+    pub fn new(req_time: DateTime14, req_data: T) -> Result<Self, ValidationErrors> {
+        let request = V3Request {
+            req_data: Some(req_data),
+            req_time: Some(req_time),
+            version: Some(V3_VERSION.to_owned()),
+            extra: Map::new(),
+        };
+        request.validate()?;
+        Ok(request)
+    }
+}
+
+impl<T> V3Request<T> {
+    /// req_data.
+    pub fn req_data(&self) -> Option<&T> {
+        self.req_data.as_ref()
+    }
+    /// req_time.
+    pub fn req_time(&self) -> Option<&DateTime14> {
+        self.req_time.as_ref()
+    }
+    /// version.
+    pub fn version(&self) -> Option<&str> {
+        self.version.as_deref()
+    }
+    /// Fields this crate does not model, kept as received.
+    pub fn extra(&self) -> &Map<String, Value> {
+        &self.extra
+    }
+}
+
+impl<T: Validate> Validate for V3Request<T> {
+    fn check(&self, c: &mut Checker) {
+        c.nested("req_data", self.req_data.as_ref(), Req::M);
+        c.present("req_time", self.req_time.is_some(), Req::M);
+        c.literal("version", self.version.as_deref(), V3_VERSION);
+    }
+}
+
+/// The v3 response envelope around `resp_data` of type `T`; `resp_data` is required when
+/// `code` is a success or pending code.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct V3Response<T> {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    code: Option<V3Code>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    msg: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    resp_time: Option<DateTime14>,
+    #[serde(default = "none", skip_serializing_if = "Option::is_none")]
+    resp_data: Option<T>,
+    #[serde(flatten)]
+    extra: Map<String, Value>,
+}
+
+impl<T> V3Response<T> {
+    /// code.
+    pub fn code(&self) -> Option<&V3Code> {
+        self.code.as_ref()
+    }
+    /// msg.
+    pub fn msg(&self) -> Option<&str> {
+        self.msg.as_deref()
+    }
+    /// resp_time.
+    pub fn resp_time(&self) -> Option<&DateTime14> {
+        self.resp_time.as_ref()
+    }
+    /// resp_data.
+    pub fn resp_data(&self) -> Option<&T> {
+        self.resp_data.as_ref()
+    }
+    /// Fields this crate does not model, kept as received.
+    pub fn extra(&self) -> &Map<String, Value> {
+        &self.extra
+    }
+}
+
+impl<T: Validate> Validate for V3Response<T> {
+    fn check(&self, c: &mut Checker) {
+        let code = self.code.as_ref();
+        c.text("code", code.map(V3Code::as_str), CODE, Req::M);
+        c.text("msg", self.msg.as_deref(), MSG, Req::M);
+        let answered = code.is_some_and(|c| c.is_success() || c.is_pending());
+        c.required_when(
+            answered,
+            "resp_data",
+            self.resp_data.is_some(),
+            "when code is a success or pending code",
+        );
+        c.nested("resp_data", self.resp_data.as_ref(), Req::C);
+    }
+}

@@ -1,0 +1,77 @@
+//! The listed values of the pre-order tables.
+
+wire_enum! {
+    /// `accountType` (the examples' `payMode`): the wallet.
+    #[non_exhaustive]
+    pub enum AccountType {
+        /// WECHAT: WeChat Pay.
+        Wechat = "WECHAT",
+        /// ALIPAY: Alipay.
+        Alipay = "ALIPAY",
+        /// UQRCODEPAY: UnionPay QR.
+        UnionPay = "UQRCODEPAY",
+        /// BESTPAY: 翼支付.
+        BestPay = "BESTPAY",
+        /// SUNING: 苏宁易付宝.
+        Suning = "SUNING",
+        /// DCPAY: digital currency (数字货币).
+        DcPay = "DCPAY",
+        /// LKLACC: Lakala account; listed only among the response's `payMode` cases.
+        LklAcc = "LKLACC",
+    }
+}
+
+wire_enum! {
+    /// `transType`: how the payer pays.
+    #[non_exhaustive]
+    pub enum TransType {
+        /// 41: NATIVE, the payer scans a QR code.
+        Native = "41",
+        /// 51: JSAPI (WeChat official account, Alipay service window, UnionPay JS, ...).
+        Jsapi = "51",
+        /// 61: WeChat app payment.
+        App = "61",
+        /// 71: WeChat mini-program payment.
+        MiniProgram = "71",
+        /// 81: Alipay H5; listed only among the response's cases.
+        AlipayH5 = "81",
+    }
+}
+
+wire_enum! {
+    /// `settleType`.
+    #[non_exhaustive]
+    pub enum SettleType {
+        /// "0" (or empty): regular settlement.
+        Regular = "0",
+        /// "1": deferred settlement (暂缓结算).
+        Deferred = "1",
+    }
+}
+
+wire_enum! {
+    /// `expiredStrategy`: what happens to an expired guarantee.
+    #[non_exhaustive]
+    pub enum ExpiredStrategy {
+        /// CANCEL: revoke.
+        Cancel = "CANCEL",
+        /// COMPLETE: complete (the default).
+        Complete = "COMPLETE",
+    }
+}
+
+wire_enum! {
+    /// The v2 envelope's `retCode`; only success is listed, other codes are kept.
+    #[non_exhaustive]
+    pub enum V2RetCode {
+        /// 000000: success (交易成功).
+        Success = "000000",
+    }
+}
+
+impl V2RetCode {
+    /// Whether this is `000000`.
+    pub fn is_success(&self) -> bool {
+        matches!(self, V2RetCode::Success)
+    }
+}
