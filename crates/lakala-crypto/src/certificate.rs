@@ -1,12 +1,12 @@
 //! X.509 certificates: the open platform's signing and notification certificates, and the
 //! merchant certificate whose serial number is the `serial_no` of every request.
 
+use crate::clock::unix_seconds;
 use crate::error::{CryptoError, KeyKind, Result};
 use crate::key_input::{self, key_error};
 use crate::PublicKey;
 use pkcs8::der::{Decode, Encode};
 use rsa::RsaPublicKey;
-use crate::clock::unix_seconds;
 use std::time::SystemTime;
 use x509_cert::Certificate as X509;
 

@@ -115,7 +115,9 @@ pub enum CryptoError {
         bits: usize,
     },
     /// The certificate's validity period ended before the time it was checked at.
-    #[error("certificate (serial {serial}) expired at Unix time {not_after}, checked at {checked_at}")]
+    #[error(
+        "certificate (serial {serial}) expired at Unix time {not_after}, checked at {checked_at}"
+    )]
     CertificateExpired {
         /// Serial number, lowercase hex.
         serial: String,
@@ -147,7 +149,9 @@ pub enum CryptoError {
         what: &'static str,
     },
     /// A signed timestamp is further from the verifier's clock than allowed.
-    #[error("timestamp {timestamp} is outside the allowed window of {max_skew_secs}s around {now}")]
+    #[error(
+        "timestamp {timestamp} is outside the allowed window of {max_skew_secs}s around {now}"
+    )]
     StaleTimestamp {
         /// The timestamp received (Unix seconds).
         timestamp: i64,

@@ -20,8 +20,8 @@ pub(crate) fn decode(kind: KeyKind, input: &[u8]) -> Result<Decoded> {
         return Err(key_error(kind, "input is empty"));
     }
     if trimmed.starts_with(b"-----BEGIN") {
-        let (label, der) = pem::decode_vec(trimmed)
-            .map_err(|e| key_error(kind, format!("malformed PEM: {e}")))?;
+        let (label, der) =
+            pem::decode_vec(trimmed).map_err(|e| key_error(kind, format!("malformed PEM: {e}")))?;
         return Ok(Decoded {
             label: Some(label.to_owned()),
             der: Zeroizing::new(der),

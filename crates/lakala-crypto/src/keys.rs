@@ -136,7 +136,9 @@ impl PublicKey {
             None => Self::from_rsa(
                 RsaPublicKey::from_public_key_der(&decoded.der)
                     .or_else(|_| RsaPublicKey::from_pkcs1_der(&decoded.der))
-                    .map_err(|_| key_error(kind, "DER is neither SubjectPublicKeyInfo nor PKCS#1"))?,
+                    .map_err(|_| {
+                        key_error(kind, "DER is neither SubjectPublicKeyInfo nor PKCS#1")
+                    })?,
             ),
         }
     }

@@ -1,9 +1,9 @@
 //! The merchant's side of the cross-border protocol.
 
+use super::enc_key;
 use super::envelope::{
     NotificationAnswerEnvelope, NotificationEnvelope, RequestEnvelope, ResponseEnvelope, VERSION,
 };
-use super::enc_key;
 use crate::error::{CryptoError, Result};
 use crate::{enc_data, parse_ts, Plaintext, PrivateKey, PublicKey, SecKey};
 use rand::rngs::OsRng;
@@ -80,7 +80,11 @@ pub struct OpenedNotification {
 
 impl Merchant {
     /// Keys for merchant `mer_id`.
-    pub fn new(mer_id: impl Into<String>, merchant_key: PrivateKey, platform_key: PublicKey) -> Self {
+    pub fn new(
+        mer_id: impl Into<String>,
+        merchant_key: PrivateKey,
+        platform_key: PublicKey,
+    ) -> Self {
         Self {
             mer_id: mer_id.into(),
             merchant_key,
@@ -146,9 +150,7 @@ impl Merchant {
         let mac = non_empty(response.mac.as_deref(), "mac")?;
         response.mac_input().verify(&self.platform_key, mac)?;
         let biz = match response.enc_data.as_deref() {
-            Some(data) if !data.is_empty() => {
-                Some(Plaintext::new(enc_data::open(sec_key, data)?))
-            }
+            Some(data) if !data.is_empty() => Some(Plaintext::new(enc_data::open(sec_key, data)?)),
             _ => None,
         };
         Ok(OpenedResponse {

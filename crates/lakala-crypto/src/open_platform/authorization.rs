@@ -125,7 +125,9 @@ fn parse_params(mut rest: &str) -> Result<Vec<(&str, String)>> {
         if s.is_empty() {
             return Ok(pairs);
         }
-        let eq = s.find('=').ok_or_else(|| malformed("parameter without '='"))?;
+        let eq = s
+            .find('=')
+            .ok_or_else(|| malformed("parameter without '='"))?;
         let name = s[..eq].trim();
         if name.is_empty() || !name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_') {
             return Err(malformed("bad parameter name"));
@@ -145,7 +147,9 @@ fn parse_params(mut rest: &str) -> Result<Vec<(&str, String)>> {
             rest = &after[end..];
             let value = after[..end].trim();
             if value.contains(|c: char| c.is_whitespace() || c == '"') {
-                return Err(malformed(format!("bare value of {name} has spaces or quotes")));
+                return Err(malformed(format!(
+                    "bare value of {name} has spaces or quotes"
+                )));
             }
             value
         };

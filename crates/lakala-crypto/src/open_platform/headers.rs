@@ -46,7 +46,10 @@ impl LklapiHeaders {
         let mut found: [Option<String>; 5] = Default::default();
         let names = [APPID, SERIAL, TIMESTAMP, NONCE, SIGNATURE];
         for (k, v) in pairs {
-            if let Some(i) = names.iter().position(|n| n.eq_ignore_ascii_case(k.as_ref())) {
+            if let Some(i) = names
+                .iter()
+                .position(|n| n.eq_ignore_ascii_case(k.as_ref()))
+            {
                 found[i] = Some(v.as_ref().trim().to_owned());
             }
         }

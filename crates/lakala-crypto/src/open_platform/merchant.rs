@@ -68,7 +68,11 @@ impl RequestSigner {
 
     /// Signs `body` now, with a fresh nonce.
     pub fn sign_now(&self, body: &[u8]) -> Result<Authorization> {
-        self.sign(body, SystemClock.unix_seconds(), &generate_nonce(&mut OsRng))
+        self.sign(
+            body,
+            SystemClock.unix_seconds(),
+            &generate_nonce(&mut OsRng),
+        )
     }
 }
 
