@@ -223,3 +223,50 @@ fn micropay_examples_type_the_json_strings() {
     assert_eq!(goods[0].price().unwrap().fen(), 600);
     assert_eq!(busi.alipay_store_id(), Some("2909"));
 }
+
+#[test]
+fn payment_data_is_matched_by_trans_type_and_pay_mode() {
+    use lakala_types::preauth::PaymentData;
+    let text = read("preauth-jsapi-response.json");
+    let response: V2Response<PreOrderResponse> = serde_json::from_str(&text).unwrap();
+    let data = response.resp_data().unwrap();
+    match data
+        .payment_data(&TransType::Jsapi, &AccountType::Wechat)
+        .unwrap()
+    {
+        PaymentData::WechatJsapi(params) => {
+            assert_eq!(
+                params.package(),
+                Some("prepay_id=wx29153525159581b728038c9c1125323300")
+            );
+            assert_eq!(params.app_id(), Some("wx2421b1c4370ec43b"));
+            assert_eq!(params.sign_type(), Some("RSA"));
+        }
+        other => panic!("{other:?}"),
+    }
+    let text = read("preauth-native-response.json");
+    let response: V2Response<PreOrderResponse> = serde_json::from_str(&text).unwrap();
+    let data = response.resp_data().unwrap();
+    match data
+        .payment_data(&TransType::Native, &AccountType::Alipay)
+        .unwrap()
+    {
+        PaymentData::Native(params) => {
+            assert_eq!(
+                params.code(),
+                Some("https://qr.alipay.com/bax01969llc2hqjjifvm50ff")
+            );
+        }
+        other => panic!("{other:?}"),
+    }
+    let unlisted = data
+        .payment_data(&TransType::Jsapi, &AccountType::BestPay)
+        .unwrap();
+    assert_eq!(unlisted, PaymentData::Unlisted);
+
+    let failure: V2Response<PreOrderResponse> =
+        serde_json::from_str(&read("preauth-jsapi-failure-response.json")).unwrap();
+    assert!(failure.resp_data().is_none());
+    assert_eq!(failure.ret_code().unwrap().as_str(), "BPS10028");
+    assert!(!failure.ret_code().unwrap().is_success());
+}
