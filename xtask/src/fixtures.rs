@@ -4,7 +4,7 @@
 //! outputs. To add one, write a module with a `generate(&Context) -> Result<Vec<Output>,
 //! String>` function and list it in [`GENERATORS`] with the directory it owns.
 
-use crate::spec_examples;
+use crate::{spec_examples, test_keys, vectors_crossborder, vectors_open_platform};
 use std::collections::BTreeSet;
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -48,11 +48,30 @@ pub struct Generator {
 }
 
 /// Every generator, run in this order.
-pub const GENERATORS: &[Generator] = &[Generator {
-    name: "spec-examples",
-    owned_dir: "fixtures/spec",
-    generate: spec_examples::generate,
-}];
+pub const GENERATORS: &[Generator] = &[
+    Generator {
+        name: "spec-examples",
+        owned_dir: "fixtures/spec",
+        generate: spec_examples::generate,
+    },
+    Generator {
+        name: "test-keys",
+        owned_dir: test_keys::DIR,
+        generate: test_keys::generate,
+    },
+    Generator {
+        name: "vectors",
+        owned_dir: "fixtures/vectors",
+        generate: vectors,
+    },
+];
+
+/// Both vector files: one generator, because they share `fixtures/vectors/`.
+fn vectors(context: &Context) -> Result<Vec<Output>, String> {
+    let mut outputs = vectors_crossborder::generate(context)?;
+    outputs.extend(vectors_open_platform::generate(context)?);
+    Ok(outputs)
+}
 
 fn files_under(dir: &Path, root: &Path, found: &mut BTreeSet<String>) -> Result<(), String> {
     let entries = match fs::read_dir(dir) {

@@ -7,6 +7,9 @@
 
 mod fixtures;
 mod spec_examples;
+mod test_keys;
+mod vectors_crossborder;
+mod vectors_open_platform;
 
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
@@ -21,7 +24,8 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Generate the committed fixtures (fixtures/spec/ from the spec documents, ...).
+    /// Generate the committed fixtures: fixtures/spec/ from the spec documents, fixtures/keys/
+    /// (test keys, kept once generated) and fixtures/vectors/ (seeded test vectors).
     Fixtures {
         /// Where the spec documents are (default: ../shared/spec/ beside the workspace root).
         #[arg(long, value_name = "DIR")]
