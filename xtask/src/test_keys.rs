@@ -141,7 +141,7 @@ Public keys and certificates are derived from the private keys on every run, so
 | `crossborder-platform-1024` | 1024 | cross-border platform (receives requests, signs responses and notifications) |
 | `crossborder-merchant-2048` | 2048 | as above, 2048-bit cases |
 | `crossborder-platform-2048` | 2048 | as above, 2048-bit cases |
-| `intruder-1024` | 1024 | a key nobody trusts: the \"wrong signer\" and \"wrong certificate\" cases |
+| `intruder-1024` | 1024 | a key nobody trusts: the cross-border \"wrong signer\" cases |
 | `open-platform-merchant-2048` | 2048 | open-platform merchant: signs requests (certificate serial = `serial_no` of requests) |
 | `open-platform-platform-2048` | 2048 | open-platform API gateway: signs responses (`Lklapi-Serial`) |
 | `open-platform-notify-2048` | 2048 | open-platform notification certificate: signs notifications |

@@ -27,7 +27,6 @@ const APPID: &str = "OPTEST00001";
 const MERCHANT: &str = "open-platform-merchant-2048";
 const GATEWAY: &str = "open-platform-platform-2048";
 const NOTIFY: &str = "open-platform-notify-2048";
-const INTRUDER: &str = "intruder-1024";
 
 /// The file.
 #[derive(Serialize)]
@@ -275,7 +274,6 @@ pub fn generate(context: &Context) -> Result<Vec<Output>, String> {
     let merchant = test_keys::get(context, MERCHANT)?;
     let gateway = test_keys::get(context, GATEWAY)?;
     let notify = test_keys::get(context, NOTIFY)?;
-    let intruder = test_keys::get(context, INTRUDER)?;
     let mut rng = ChaCha20Rng::seed_from_u64(SEED);
     let mut nonce = || generate_nonce(&mut rng);
 
@@ -446,10 +444,10 @@ pub fn generate(context: &Context) -> Result<Vec<Output>, String> {
     {
         let mut s = request(
             "request-wrong-certificate",
-            "A request naming the merchant's serial_no but signed with keys/intruder-1024.",
+            "A request naming the merchant's serial_no but signed with another 2048-bit key (the gateway's), so only the signature check can tell.",
             merchant,
-            intruder,
-            INTRUDER,
+            gateway,
+            GATEWAY,
             BODY_MICROPAY,
             T0 + 8,
             nonce(),
