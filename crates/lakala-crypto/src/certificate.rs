@@ -4,10 +4,11 @@
 use crate::clock::unix_seconds;
 use crate::error::{CryptoError, KeyKind, Result};
 use crate::key_input::{self, key_error};
-use crate::PublicKey;
+use crate::{PrivateKey, PublicKey};
 use pkcs8::der::{Decode, Encode};
 use rsa::RsaPublicKey;
-use std::time::SystemTime;
+use std::str::FromStr;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use x509_cert::Certificate as X509;
 
 /// When to check a certificate's validity period.
@@ -80,6 +81,85 @@ impl Certificate {
         })
     }
 
+    /// Issues a self-signed X.509 v3 certificate for `key` (SHA256withRSA), for sandboxes,
+    /// tests and key generation tools: never for talking to the real platform.
+    ///
+    /// - `common_name` becomes the subject and issuer `CN=...` (escaped as RFC 4514 requires).
+    /// - `serial` is the serial number as unsigned big-endian bytes (at most 20 significant
+    ///   bytes; leading zero bytes are dropped, and a first byte `>= 0x80` gains a leading
+    ///   `00` in DER, as Lakala's registered `serial_no` values often show: see
+    ///   [`Certificate::serial_hex`]). It must not be zero.
+    /// - `not_before` / `not_after` are Unix seconds (UTCTime up to 2049, GeneralizedTime
+    ///   after, as RFC 5280 requires), with `0 <= not_before <= not_after`.
+    ///
+    /// Returns the parsed certificate and its PEM text. The output is deterministic: the
+    /// same inputs give the same bytes (PKCS#1 v1.5 signatures have no randomness).
+    ///
+    /// ```
+    /// use lakala_crypto::{Certificate, PrivateKey, ValidityCheck};
+    /// let key = PrivateKey::generate(&mut rand::thread_rng(), 1024)?;
+    /// let (cert, pem) = Certificate::self_signed(&key, "sandbox", &[0xdf, 0xba, 0x81], 1_704_067_200, 2_524_607_999)?;
+    /// assert_eq!(cert.serial_hex(), "00dfba81");
+    /// assert_eq!(cert.subject(), "CN=sandbox");
+    /// assert_eq!(*cert.public_key(), key.public_key());
+    /// assert!(pem.starts_with("-----BEGIN CERTIFICATE-----"));
+    /// let again = Certificate::load(&pem, ValidityCheck::At(1_800_000_000))?;
+    /// assert_eq!(again.serial_hex(), cert.serial_hex());
+    /// # Ok::<(), lakala_crypto::CryptoError>(())
+    /// ```
+    pub fn self_signed(
+        key: &PrivateKey,
+        common_name: &str,
+        serial: &[u8],
+        not_before: i64,
+        not_after: i64,
+    ) -> Result<(Certificate, String)> {
+        use pkcs8::der::pem::LineEnding;
+        use pkcs8::der::EncodePem;
+        use x509_cert::builder::{Builder, CertificateBuilder, Profile};
+        use x509_cert::name::Name;
+        use x509_cert::serial_number::SerialNumber;
+        use x509_cert::spki::SubjectPublicKeyInfoOwned;
+        use x509_cert::time::{Time, Validity};
+
+        let kind = KeyKind::Certificate;
+        let fail = |what: &str, e: &dyn std::fmt::Display| key_error(kind, format!("{what}: {e}"));
+        if not_before < 0 || not_after < not_before {
+            return Err(key_error(
+                kind,
+                "validity must satisfy 0 <= not_before <= not_after",
+            ));
+        }
+        if serial.iter().all(|b| *b == 0) {
+            return Err(key_error(kind, "serial number must be positive"));
+        }
+        let time = |secs: i64| {
+            let at = UNIX_EPOCH + Duration::from_secs(secs.unsigned_abs());
+            // The builder turns dates before 2050 into UTCTime, as RFC 5280 requires.
+            Time::try_from(at).map_err(|e| fail("validity", &e))
+        };
+        let validity = Validity {
+            not_before: time(not_before)?,
+            not_after: time(not_after)?,
+        };
+        let serial = SerialNumber::new(serial).map_err(|e| fail("serial number", &e))?;
+        let subject = Name::from_str(&format!("CN={}", escape_rfc4514(common_name)))
+            .map_err(|e| fail("common name", &e))?;
+        let rsa = key.backend().inner().clone();
+        let spki = SubjectPublicKeyInfoOwned::from_key(rsa.to_public_key())
+            .map_err(|e| fail("public key", &e))?;
+        let signer = rsa::pkcs1v15::SigningKey::<sha2::Sha256>::new(rsa);
+        let cert = CertificateBuilder::new(Profile::Root, serial, validity, subject, spki, &signer)
+            .map_err(|e| fail("certificate", &e))?
+            .build::<rsa::pkcs1v15::Signature>()
+            .map_err(|e| fail("signing", &e))?;
+        let pem = cert
+            .to_pem(LineEnding::LF)
+            .map_err(|e| fail("encoding", &e))?;
+        let der = cert.to_der().map_err(|e| fail("encoding", &e))?;
+        Ok((Self::from_der_unchecked(&der)?, pem))
+    }
+
     /// Checks the validity period as `check` says.
     pub fn check_validity(&self, check: ValidityCheck) -> Result<()> {
         let at = match check {
@@ -129,4 +209,20 @@ impl Certificate {
     pub fn subject(&self) -> &str {
         &self.subject
     }
+}
+
+/// Escapes an attribute value for an RFC 4514 distinguished name string.
+fn escape_rfc4514(value: &str) -> String {
+    let mut out = String::with_capacity(value.len());
+    let last = value.chars().count().saturating_sub(1);
+    for (i, ch) in value.chars().enumerate() {
+        let special = matches!(ch, '"' | '+' | ',' | ';' | '<' | '>' | '\\' | '=')
+            || (i == 0 && (ch == '#' || ch == ' '))
+            || (i == last && ch == ' ');
+        if special {
+            out.push('\\');
+        }
+        out.push(ch);
+    }
+    out
 }
