@@ -73,7 +73,7 @@ pub use error::{CryptoError, KeyKind, MacKind, Result};
 pub use keys::{PrivateKey, PublicKey};
 pub use plaintext::Plaintext;
 pub use sec_key::{SecKey, SEC_KEY_LEN};
-pub use ts::{parse_ts, TsGenerator, TS_LEN};
+pub use ts::{format_china_time, parse_ts, TsGenerator, TS_LEN};
 
 /// Re-exported so callers can pass generators without naming `rand` themselves.
 pub use rand;

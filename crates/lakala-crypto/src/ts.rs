@@ -88,12 +88,17 @@ impl<C: Clock> TsGenerator<C> {
             }
             (s.second, s.seq)
         };
-        format!("{}{seq:06}", format_second(second))
+        format!("{}{seq:06}", format_china_time(second))
     }
 }
 
-/// `yyyyMMddHHmmss` of a Unix second in UTC+8.
-fn format_second(unix: i64) -> String {
+/// `yyyyMMddHHmmss` of a Unix second in China Standard Time (UTC+8), the form of the
+/// open platform's `req_time` and of the first 14 digits of a cross-border `ts`.
+///
+/// ```
+/// assert_eq!(lakala_crypto::format_china_time(1_461_152_750), "20160420194550");
+/// ```
+pub fn format_china_time(unix: i64) -> String {
     let fmt = format_description!("[year][month][day][hour][minute][second]");
     OffsetDateTime::from_unix_timestamp(unix)
         .ok()

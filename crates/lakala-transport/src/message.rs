@@ -29,7 +29,10 @@ impl Method {
 }
 
 /// An HTTP request: method, absolute URL, headers, body.
-#[derive(Debug, Clone, PartialEq, Eq)]
+///
+/// `Debug` prints the method, URL and header names only: header values (an
+/// `Authorization` signature) and the body (personal data) stay out of logs.
+#[derive(Clone, PartialEq, Eq)]
 pub struct HttpRequest {
     /// Method.
     pub method: Method,
@@ -59,8 +62,9 @@ impl HttpRequest {
     }
 }
 
-/// An HTTP response, read whole.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// An HTTP response, read whole. `Debug` prints the status, header names and the body's
+/// length, not its content.
+#[derive(Clone, PartialEq, Eq)]
 pub struct HttpResponse {
     /// Status code.
     pub status: u16,
@@ -90,5 +94,53 @@ impl HttpResponse {
                     .into_owned(),
             })
         }
+    }
+}
+
+fn header_names(headers: &[(String, String)]) -> Vec<&str> {
+    headers.iter().map(|(k, _)| k.as_str()).collect()
+}
+
+impl std::fmt::Debug for HttpRequest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("HttpRequest")
+            .field("method", &self.method)
+            .field("url", &self.url)
+            .field("headers", &header_names(&self.headers))
+            .field("body_len", &self.body.len())
+            .finish()
+    }
+}
+
+impl std::fmt::Debug for HttpResponse {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("HttpResponse")
+            .field("status", &self.status)
+            .field("headers", &header_names(&self.headers))
+            .field("body_len", &self.body.len())
+            .finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_hides_header_values_and_bodies() {
+        let r = HttpRequest::post("http://h/x", b"{\"name\":\"secret\"}".to_vec())
+            .header("Authorization", "LKLAPI-SHA256withRSA signature=\"abc\"");
+        let printed = format!("{r:?}");
+        assert!(
+            printed.contains("Authorization")
+                && !printed.contains("abc")
+                && !printed.contains("secret")
+        );
+        let resp = HttpResponse {
+            status: 200,
+            headers: vec![],
+            body: b"secret".to_vec(),
+        };
+        assert!(!format!("{resp:?}").contains("secret"));
     }
 }

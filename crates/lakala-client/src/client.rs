@@ -1,0 +1,268 @@
+//! The client object: configuration turned into parsed keys, a transport, a clock.
+
+use crate::config::Config;
+use crate::error::ClientError;
+use crate::poll::PollSchedule;
+use crate::runtime::{Sleeper, TokioSleeper};
+use lakala_crypto::crossborder::Merchant;
+use lakala_crypto::open_platform::{
+    generate_nonce, LklapiHeaders, RequestSigner, ResponseVerifier,
+};
+use lakala_crypto::{Clock, SystemClock, TsGenerator};
+use lakala_transport::{HttpRequest, HttpResponse, HttpTransport};
+use lakala_types::{parse, Validate};
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+use std::sync::Arc;
+use std::time::Duration;
+
+use crate::answer::Answer;
+
+/// The Lakala client. Cheap to clone; share one per process.
+///
+/// Keys are parsed once, when the client is built. Every open-platform request is signed
+/// and every answer's signature verified before its body is trusted; every cross-border
+/// answer's MAC is verified before it is decrypted.
+#[derive(Clone, Debug)]
+pub struct LakalaClient {
+    pub(crate) inner: Arc<Inner>,
+}
+
+#[derive(Debug)]
+pub(crate) struct Inner {
+    pub(crate) transport: Arc<dyn HttpTransport>,
+    pub(crate) clock: Arc<dyn ClockDebug>,
+    pub(crate) sleeper: Arc<dyn Sleeper>,
+    pub(crate) ts: TsGenerator<Arc<dyn ClockDebug>>,
+    pub(crate) crossborder: Option<CrossBorderSide>,
+    pub(crate) open: Option<OpenSide>,
+    pub(crate) poll_schedule: PollSchedule,
+    pub(crate) notification_max_age: Duration,
+    pub(crate) freshness: lakala_crypto::open_platform::Freshness,
+}
+
+#[derive(Debug)]
+pub(crate) struct CrossBorderSide {
+    pub(crate) base_url: String,
+    pub(crate) merchant: Merchant,
+}
+
+#[derive(Debug)]
+pub(crate) struct OpenSide {
+    pub(crate) base_url: String,
+    pub(crate) signer: RequestSigner,
+    pub(crate) verifier: Option<ResponseVerifier>,
+    pub(crate) notify_key: Option<lakala_crypto::PublicKey>,
+}
+
+/// A [`Clock`] that can be printed (the client's `Debug` shows what it runs on).
+pub trait ClockDebug: Clock + std::fmt::Debug {}
+impl<T: Clock + std::fmt::Debug> ClockDebug for T {}
+
+/// Builds a [`LakalaClient`].
+#[derive(Debug)]
+pub struct LakalaClientBuilder {
+    config: Config,
+    transport: Option<Arc<dyn HttpTransport>>,
+    clock: Arc<dyn ClockDebug>,
+    sleeper: Arc<dyn Sleeper>,
+}
+
+impl LakalaClient {
+    /// Starts building a client from `config`.
+    pub fn builder(config: Config) -> LakalaClientBuilder {
+        LakalaClientBuilder {
+            config,
+            transport: None,
+            clock: Arc::new(SystemClock),
+            sleeper: Arc::new(TokioSleeper),
+        }
+    }
+}
+
+impl LakalaClientBuilder {
+    /// Uses `transport` instead of the default one.
+    pub fn transport(mut self, transport: Arc<dyn HttpTransport>) -> Self {
+        self.transport = Some(transport);
+        self
+    }
+
+    /// Uses `clock` (for `ts`, signatures' timestamps and freshness checks).
+    pub fn clock(mut self, clock: Arc<dyn ClockDebug>) -> Self {
+        self.clock = clock;
+        self
+    }
+
+    /// Uses `sleeper` for the waits between micropay queries.
+    pub fn sleeper(mut self, sleeper: Arc<dyn Sleeper>) -> Self {
+        self.sleeper = sleeper;
+        self
+    }
+
+    /// Builds the client.
+    pub fn build(self) -> Result<LakalaClient, ClientError> {
+        let config = self.config;
+        let transport = match self.transport {
+            Some(t) => t,
+            None => default_transport(&config)?,
+        };
+        let crossborder = config.crossborder.map(|c| CrossBorderSide {
+            base_url: config.environment.crossborder_base_url(),
+            merchant: Merchant::new(c.mer_id, c.merchant_key, c.platform_key),
+        });
+        let freshness = config.freshness;
+        let open = config.open_platform.map(|o| {
+            let verifier = (!config.dangerously_skip_response_verification).then(|| {
+                ResponseVerifier::new(o.platform_cert.public_key().clone())
+                    .with_freshness(freshness)
+            });
+            OpenSide {
+                base_url: config.environment.open_platform_base_url(),
+                signer: RequestSigner::new(o.appid, o.serial_no, o.merchant_key),
+                verifier,
+                notify_key: o.notify_cert.map(|c| c.public_key().clone()),
+            }
+        });
+        Ok(LakalaClient {
+            inner: Arc::new(Inner {
+                transport,
+                ts: TsGenerator::with_clock(self.clock.clone()),
+                clock: self.clock,
+                sleeper: self.sleeper,
+                crossborder,
+                open,
+                poll_schedule: config.poll_schedule,
+                notification_max_age: config.notification_max_age,
+                freshness,
+            }),
+        })
+    }
+}
+
+#[cfg(feature = "hyper")]
+fn default_transport(config: &Config) -> Result<Arc<dyn HttpTransport>, ClientError> {
+    let transport = lakala_transport::HyperTransport::builder()
+        .connect_timeout(config.timeouts.connect)
+        .timeout(config.timeouts.request)
+        .build()
+        .map_err(|e| ClientError::TransportSetup(e.reason().to_owned()))?;
+    Ok(Arc::new(transport))
+}
+
+#[cfg(not(feature = "hyper"))]
+fn default_transport(_: &Config) -> Result<Arc<dyn HttpTransport>, ClientError> {
+    Err(ClientError::NotConfigured(
+        "transport (the hyper feature is off: pass one to LakalaClientBuilder::transport)",
+    ))
+}
+
+impl LakalaClient {
+    pub(crate) fn open_side(&self) -> Result<&OpenSide, ClientError> {
+        self.inner
+            .open
+            .as_ref()
+            .ok_or(ClientError::NotConfigured("open-platform credentials"))
+    }
+
+    pub(crate) fn now_unix(&self) -> i64 {
+        self.inner.clock.unix_seconds()
+    }
+
+    /// Signs and sends an open-platform request, verifies the answer, parses it leniently.
+    pub(crate) async fn open_call<Req, Resp>(
+        &self,
+        path: &str,
+        request: &Req,
+    ) -> Result<Answer<Resp>, ClientError>
+    where
+        Req: Serialize + Validate,
+        Resp: DeserializeOwned + Validate,
+    {
+        let side = self.open_side()?;
+        request.validate()?;
+        let body =
+            serde_json::to_vec(request).map_err(|e| ClientError::malformed("request", &e))?;
+        let nonce = generate_nonce(&mut rand::rngs::OsRng);
+        let authorization = side
+            .signer
+            .sign(&body, self.now_unix(), &nonce)
+            .map_err(ClientError::Seal)?;
+        let http = HttpRequest::post(format!("{}{path}", side.base_url), body)
+            .header("Authorization", authorization.to_string())
+            .header("Content-Type", "application/json")
+            .header("Accept", "application/json");
+        let response = self.inner.transport.send(http).await?.error_for_status()?;
+        self.verify_open(side, &response)?;
+        let text =
+            std::str::from_utf8(&response.body).map_err(|_| ClientError::MalformedAnswer {
+                what: "answer (not UTF-8)",
+                line: 0,
+                column: 0,
+            })?;
+        let parsed = parse::<Resp>(text).map_err(|e| ClientError::malformed("answer", &e))?;
+        let json = serde_json::from_str(text).map_err(|e| ClientError::malformed("answer", &e))?;
+        Ok(Answer::new(parsed.value, parsed.violations, json))
+    }
+
+    fn verify_open(&self, side: &OpenSide, response: &HttpResponse) -> Result<(), ClientError> {
+        let Some(verifier) = &side.verifier else {
+            tracing::warn!(
+                "open-platform answer accepted WITHOUT signature verification \
+                 (dangerously_skip_response_verification is set)"
+            );
+            return Ok(());
+        };
+        let headers = LklapiHeaders::from_pairs(
+            response
+                .headers
+                .iter()
+                .map(|(k, v)| (k.as_str(), v.as_str())),
+        )
+        .map_err(ClientError::Verification)?;
+        verifier
+            .verify(&headers, &response.body, self.now_unix())
+            .map_err(ClientError::Verification)
+    }
+}
+
+impl LakalaClient {
+    /// A handler for cross-border notifications, with this client's keys, clock and
+    /// `notification_max_age`.
+    pub fn crossborder_notification_handler(
+        &self,
+        replay: Arc<dyn crate::notification::ReplayGuard>,
+    ) -> Result<crate::notification::CrossBorderNotificationHandler, ClientError> {
+        let side = self
+            .inner
+            .crossborder
+            .as_ref()
+            .ok_or(ClientError::NotConfigured("cross-border credentials"))?;
+        Ok(crate::notification::CrossBorderNotificationHandler::new(
+            side.merchant.clone(),
+            replay,
+            self.inner.clock.clone(),
+        )
+        .with_max_age(self.inner.notification_max_age))
+    }
+
+    /// A handler for open-platform notifications, with the notification certificate of the
+    /// configuration, this client's clock and freshness window.
+    pub fn open_platform_notification_handler(
+        &self,
+        replay: Arc<dyn crate::notification::ReplayGuard>,
+    ) -> Result<crate::notification::OpenPlatformNotificationHandler, ClientError> {
+        let key = self
+            .open_side()?
+            .notify_key
+            .clone()
+            .ok_or(ClientError::NotConfigured(
+                "open-platform notification certificate",
+            ))?;
+        Ok(crate::notification::OpenPlatformNotificationHandler::new(
+            key,
+            self.inner.freshness,
+            replay,
+            self.inner.clock.clone(),
+        ))
+    }
+}

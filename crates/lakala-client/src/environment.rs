@@ -1,0 +1,49 @@
+//! Where the platform is.
+
+/// Lakala's published hosts, or any other base URL (a sandbox, a proxy).
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Environment {
+    /// Lakala's test environment.
+    Test,
+    /// Lakala's production environment.
+    Production,
+    /// The same base URL for both API families (for example a local sandbox).
+    Custom(String),
+}
+
+impl Environment {
+    /// Base URL of the cross-border gateway (`/gate/auth` is appended).
+    pub fn crossborder_base_url(&self) -> String {
+        match self {
+            Environment::Test => "http://testintl.lakala.com:8080".into(),
+            Environment::Production => "https://intl.lakala.com:7777".into(),
+            Environment::Custom(url) => url.trim_end_matches('/').to_owned(),
+        }
+    }
+
+    /// Base URL of the open platform (`/api/v2/...`, `/api/v3/...` are appended).
+    pub fn open_platform_base_url(&self) -> String {
+        match self {
+            Environment::Test => "https://test.wsmsd.cn/sit".into(),
+            Environment::Production => "https://s2.lakala.com".into(),
+            Environment::Custom(url) => url.trim_end_matches('/').to_owned(),
+        }
+    }
+}
+
+/// Paths of the calls, relative to the base URLs.
+pub mod paths {
+    /// Cross-border identity / bank-card verification.
+    pub const GATE_AUTH: &str = "/gate/auth";
+    /// v2 scan-code pre-authorization pre-order.
+    pub const PREAUTH_PRE_ORDER: &str = "/api/v2/labs/txn/preAuth/preAuthPreOrder";
+    /// v3 barcode payment.
+    pub const MICROPAY: &str = "/api/v3/dcp/trans/micropay";
+    /// v3 trade query.
+    pub const TRADE_QUERY: &str = "/api/v3/labs/query/tradequery";
+    /// v3 revoke (cancel a barcode payment).
+    pub const REVOKE: &str = "/api/v3/labs/relation/revoked";
+    /// v3 refund.
+    pub const REFUND: &str = "/api/v3/labs/relation/refund";
+}

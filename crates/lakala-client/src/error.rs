@@ -1,0 +1,80 @@
+//! Errors of the client: what failed, and what the caller may assume.
+
+use lakala_crypto::CryptoError;
+use lakala_transport::TransportError;
+use lakala_types::ValidationErrors;
+
+/// A call that did not produce a trusted answer.
+///
+/// Business refusals (a declined payment, a failed verification, `9001` info mismatch...)
+/// are NOT errors: they come back as typed outcomes. An error means the exchange itself
+/// failed. What the caller may assume is said on each variant; [`ClientError::may_have_been_executed`]
+/// sums it up. Money-moving flows (micropay) never surface an error that hides a payment
+/// which may exist: they query and return an outcome instead.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ClientError {
+    /// The request breaks the spec's rules; nothing was sent.
+    #[error("invalid request: {0}")]
+    InvalidRequest(#[from] ValidationErrors),
+    /// The client has no credentials for this API family; nothing was sent.
+    #[error("not configured: {0}")]
+    NotConfigured(&'static str),
+    /// The default transport could not be built (for example no TLS roots); nothing was
+    /// sent.
+    #[error("cannot build the HTTP transport: {0}")]
+    TransportSetup(String),
+    /// Sealing or signing the request failed (for example text GBK cannot encode); nothing
+    /// was sent.
+    #[error("cannot seal the request: {0}")]
+    Seal(#[source] CryptoError),
+    /// Sending failed. See [`TransportError::may_have_been_executed`].
+    #[error(transparent)]
+    Transport(#[from] TransportError),
+    /// An answer arrived but its MAC or signature is missing, wrong or stale: nothing in it
+    /// is trusted. The request reached the platform and MAY have been executed.
+    #[error("answer failed verification: {0}")]
+    Verification(#[source] CryptoError),
+    /// An answer arrived without any MAC (the cross-border gateway does this for some
+    /// errors). Its codes are reported but are not authenticated.
+    #[error("unsigned answer (not authenticated): retCode {ret_code}, retMsg {ret_msg}")]
+    UnsignedAnswer {
+        /// The unauthenticated `retCode`.
+        ret_code: String,
+        /// The unauthenticated `retMsg`.
+        ret_msg: String,
+    },
+    /// A verified answer is not the JSON the spec describes. The position, not the content,
+    /// is reported (answers carry personal data).
+    #[error("malformed {what} at line {line}, column {column}")]
+    MalformedAnswer {
+        /// Which message.
+        what: &'static str,
+        /// 1-based line.
+        line: usize,
+        /// 1-based column.
+        column: usize,
+    },
+}
+
+impl ClientError {
+    /// `false` only when the request provably never reached the platform.
+    pub fn may_have_been_executed(&self) -> bool {
+        match self {
+            ClientError::InvalidRequest(_)
+            | ClientError::NotConfigured(_)
+            | ClientError::TransportSetup(_)
+            | ClientError::Seal(_) => false,
+            ClientError::Transport(e) => e.may_have_been_executed(),
+            _ => true,
+        }
+    }
+
+    pub(crate) fn malformed(what: &'static str, e: &serde_json::Error) -> Self {
+        ClientError::MalformedAnswer {
+            what,
+            line: e.line(),
+            column: e.column(),
+        }
+    }
+}
