@@ -11,26 +11,12 @@
 //! None of these keys belongs to any real party; the README written here says so.
 
 use crate::fixtures::{Context, Output};
-use lakala_crypto::{Certificate, PrivateKey, PublicKey, ValidityCheck};
+use lakala_crypto::{Certificate, PrivateKey, PublicKey};
 use rand_chacha::rand_core::SeedableRng;
 use rand_chacha::ChaCha20Rng;
-use rsa::pkcs1v15::SigningKey;
-use rsa::pkcs8::DecodePrivateKey;
-use rsa::RsaPrivateKey;
-use sha2::Sha256;
 use std::collections::BTreeMap;
 use std::fs;
-use std::str::FromStr;
 use std::sync::OnceLock;
-use std::time::Duration;
-use x509_cert::builder::{Builder, CertificateBuilder, Profile};
-use x509_cert::der::asn1::UtcTime;
-use x509_cert::der::pem::LineEnding;
-use x509_cert::der::EncodePem;
-use x509_cert::name::Name;
-use x509_cert::serial_number::SerialNumber;
-use x509_cert::spki::SubjectPublicKeyInfoOwned;
-use x509_cert::time::{Time, Validity};
 
 /// The directory, relative to the workspace root.
 pub const DIR: &str = "fixtures/keys";
@@ -54,9 +40,9 @@ struct KeySpec {
 }
 
 /// Certificates are valid from 2024-01-01T00:00:00Z ...
-const NOT_BEFORE: u64 = 1_704_067_200;
+const NOT_BEFORE: i64 = 1_704_067_200;
 /// ... to 2049-12-31T23:59:59Z (the last instant a UTCTime can express).
-const NOT_AFTER: u64 = 2_524_607_999;
+const NOT_AFTER: i64 = 2_524_607_999;
 
 const KEYS: &[KeySpec] = &[
     KeySpec {
@@ -238,43 +224,18 @@ fn load(context: &Context, spec: &KeySpec) -> Result<TestKey, String> {
     let cert = match &spec.cert {
         None => None,
         Some(cert_spec) => {
-            let cert_pem =
-                self_signed(&pem, cert_spec).map_err(|e| format!("{}: {e}", spec.name))?;
-            let parsed = Certificate::load(&cert_pem, ValidityCheck::AllowExpired)
-                .map_err(|e| format!("{}: generated certificate: {e}", spec.name))?;
-            if *parsed.public_key() != private.public_key() {
-                return Err(format!("{}: certificate key differs", spec.name));
-            }
+            let (parsed, cert_pem) = Certificate::self_signed_with_subject(
+                &private,
+                cert_spec.subject,
+                cert_spec.serial,
+                NOT_BEFORE,
+                NOT_AFTER,
+            )
+            .map_err(|e| format!("{}: certificate: {e}", spec.name))?;
             Some((cert_pem, parsed))
         }
     };
     Ok(TestKey { private, pem, cert })
-}
-
-/// A self-signed certificate for the PKCS#8 key `pem`: deterministic, since every field is
-/// fixed and PKCS#1 v1.5 signatures have no randomness.
-fn self_signed(pem: &str, spec: &CertSpec) -> Result<String, String> {
-    let key = RsaPrivateKey::from_pkcs8_pem(pem).map_err(|e| e.to_string())?;
-    let spki =
-        SubjectPublicKeyInfoOwned::from_key(key.to_public_key()).map_err(|e| e.to_string())?;
-    let signer = SigningKey::<Sha256>::new(key);
-    let time = |secs: u64| {
-        UtcTime::from_unix_duration(Duration::from_secs(secs))
-            .map(Time::UtcTime)
-            .map_err(|e| e.to_string())
-    };
-    let validity = Validity {
-        not_before: time(NOT_BEFORE)?,
-        not_after: time(NOT_AFTER)?,
-    };
-    let serial = SerialNumber::new(spec.serial).map_err(|e| e.to_string())?;
-    let subject = Name::from_str(spec.subject).map_err(|e| e.to_string())?;
-    let builder = CertificateBuilder::new(Profile::Root, serial, validity, subject, spki, &signer)
-        .map_err(|e| e.to_string())?;
-    let cert = builder
-        .build::<rsa::pkcs1v15::Signature>()
-        .map_err(|e| e.to_string())?;
-    cert.to_pem(LineEnding::LF).map_err(|e| e.to_string())
 }
 
 /// The generator of `fixtures/keys/`.

@@ -114,6 +114,19 @@ impl Certificate {
         not_before: i64,
         not_after: i64,
     ) -> Result<(Certificate, String)> {
+        let subject = format!("CN={}", escape_rfc4514(common_name));
+        Self::self_signed_with_subject(key, &subject, serial, not_before, not_after)
+    }
+
+    /// As [`Certificate::self_signed`], with a whole RFC 4514 subject (and issuer)
+    /// distinguished name such as `CN=test,O=example,C=CN`, used as given.
+    pub fn self_signed_with_subject(
+        key: &PrivateKey,
+        subject: &str,
+        serial: &[u8],
+        not_before: i64,
+        not_after: i64,
+    ) -> Result<(Certificate, String)> {
         use pkcs8::der::pem::LineEnding;
         use pkcs8::der::EncodePem;
         use x509_cert::builder::{Builder, CertificateBuilder, Profile};
@@ -143,9 +156,8 @@ impl Certificate {
             not_after: time(not_after)?,
         };
         let serial = SerialNumber::new(serial).map_err(|e| fail("serial number", &e))?;
-        let subject = Name::from_str(&format!("CN={}", escape_rfc4514(common_name)))
-            .map_err(|e| fail("common name", &e))?;
-        let rsa = key.backend().inner().clone();
+        let subject = Name::from_str(subject).map_err(|e| fail("subject", &e))?;
+        let rsa = key.rsa().inner().clone();
         let spki = SubjectPublicKeyInfoOwned::from_key(rsa.to_public_key())
             .map_err(|e| fail("public key", &e))?;
         let signer = rsa::pkcs1v15::SigningKey::<sha2::Sha256>::new(rsa);
@@ -187,6 +199,15 @@ impl Certificate {
     /// The certificate's public key.
     pub fn public_key(&self) -> &PublicKey {
         &self.public_key
+    }
+
+    /// The same certificate with its public key on `backend` (see
+    /// [`PublicKey::with_backend`]).
+    pub fn with_backend(&self, backend: crate::Backend) -> Result<Self> {
+        Ok(Self {
+            public_key: self.public_key.with_backend(backend)?,
+            ..self.clone()
+        })
     }
 
     /// Serial number as lowercase hex of its DER bytes (a leading `00` is kept, as Lakala
