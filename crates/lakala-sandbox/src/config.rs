@@ -1,0 +1,172 @@
+//! How a sandbox is started.
+
+use crate::keys::SandboxKeys;
+use lakala_crypto::open_platform::Freshness;
+use lakala_crypto::{Clock, SystemClock};
+use std::fmt;
+use std::net::{Ipv4Addr, SocketAddr};
+use std::sync::Arc;
+use std::time::Duration;
+
+/// How long a pending micropay (auth codes ending `1001` and `1002`) takes to settle, by
+/// default: long enough that the spec's first two queries (at +5 s and +10 s) see `DEAL`,
+/// short enough that the third (+15 s) sees the outcome.
+pub const DEFAULT_PENDING_DELAY: Duration = Duration::from_secs(12);
+
+/// Retries of open-platform notifications (micropay `notify_url`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct NotifyPolicy {
+    /// Attempts in all, the first included (default 5). At least one is made.
+    pub max_attempts: u32,
+    /// Wait before the second attempt (default 1 s); it doubles after each failure ...
+    pub first_backoff: Duration,
+    /// ... up to this (default 30 s).
+    pub max_backoff: Duration,
+    /// Deadline of one attempt: connect, send, read the answer (default 5 s).
+    pub attempt_timeout: Duration,
+}
+
+impl Default for NotifyPolicy {
+    fn default() -> Self {
+        Self {
+            max_attempts: 5,
+            first_backoff: Duration::from_secs(1),
+            max_backoff: Duration::from_secs(30),
+            attempt_timeout: Duration::from_secs(5),
+        }
+    }
+}
+
+impl NotifyPolicy {
+    /// A policy of `max_attempts` attempts, the first retry after `first_backoff`.
+    pub fn new(max_attempts: u32, first_backoff: Duration) -> Self {
+        Self {
+            max_attempts,
+            first_backoff,
+            ..Self::default()
+        }
+    }
+
+    /// The wait after failed attempt number `attempt` (1-based).
+    pub(crate) fn backoff(&self, attempt: u32) -> Duration {
+        let factor = 1u32 << attempt.saturating_sub(1).min(16);
+        self.first_backoff
+            .saturating_mul(factor)
+            .min(self.max_backoff)
+    }
+}
+
+/// How a sandbox is started. `SandboxConfig::default()` listens on `127.0.0.1:0` (a free
+/// port), generates fresh keys, and uses the system clock.
+#[derive(Clone)]
+#[non_exhaustive]
+pub struct SandboxConfig {
+    /// Where to listen (default `127.0.0.1:0`: any free loopback port).
+    pub listen: SocketAddr,
+    /// Refuse to listen on anything but loopback unless this is set (default `false`).
+    pub allow_non_loopback: bool,
+    /// Keys to use; `None` (the default) generates fresh ones at start.
+    pub keys: Option<SandboxKeys>,
+    /// The sandbox's clock: signatures' timestamps, freshness checks, `ts`, trade times,
+    /// and when pending payments settle. Inject a [`lakala_crypto::ManualClock`] in tests.
+    pub clock: Arc<dyn Clock>,
+    /// Allowed distance between a request's signed timestamp and the clock (default 300 s).
+    pub freshness: Freshness,
+    /// How long pending micropays take to settle, by the sandbox clock
+    /// (default [`DEFAULT_PENDING_DELAY`]).
+    pub pending_delay: Duration,
+    /// Largest request body accepted (default 64 KiB); larger ones get HTTP 413.
+    pub max_body_bytes: usize,
+    /// Deadline for reading a request's headers, and again for its body (default 10 s).
+    pub read_timeout: Duration,
+    /// Retries of micropay notifications.
+    pub notify: NotifyPolicy,
+}
+
+impl Default for SandboxConfig {
+    fn default() -> Self {
+        Self {
+            listen: SocketAddr::from((Ipv4Addr::LOCALHOST, 0)),
+            allow_non_loopback: false,
+            keys: None,
+            clock: Arc::new(SystemClock),
+            freshness: Freshness::default(),
+            pending_delay: DEFAULT_PENDING_DELAY,
+            max_body_bytes: 64 * 1024,
+            read_timeout: Duration::from_secs(10),
+            notify: NotifyPolicy::default(),
+        }
+    }
+}
+
+impl SandboxConfig {
+    /// Listens on `addr` (which must be loopback unless [`Self::allow_non_loopback`]).
+    pub fn listen(mut self, addr: SocketAddr) -> Self {
+        self.listen = addr;
+        self
+    }
+
+    /// Uses these keys instead of generating fresh ones.
+    pub fn keys(mut self, keys: SandboxKeys) -> Self {
+        self.keys = Some(keys);
+        self
+    }
+
+    /// Uses this clock.
+    pub fn clock(mut self, clock: Arc<dyn Clock>) -> Self {
+        self.clock = clock;
+        self
+    }
+
+    /// Sets the allowed clock skew of signed requests.
+    pub fn freshness(mut self, freshness: Freshness) -> Self {
+        self.freshness = freshness;
+        self
+    }
+
+    /// Sets how long pending micropays take to settle.
+    pub fn pending_delay(mut self, delay: Duration) -> Self {
+        self.pending_delay = delay;
+        self
+    }
+
+    /// Sets the largest request body accepted.
+    pub fn max_body_bytes(mut self, bytes: usize) -> Self {
+        self.max_body_bytes = bytes;
+        self
+    }
+
+    /// Sets the read deadline for headers and for the body.
+    pub fn read_timeout(mut self, timeout: Duration) -> Self {
+        self.read_timeout = timeout;
+        self
+    }
+
+    /// Sets the notification retry policy.
+    pub fn notify(mut self, policy: NotifyPolicy) -> Self {
+        self.notify = policy;
+        self
+    }
+
+    /// Allows listening on a non-loopback address (you expose test keys to the network).
+    pub fn allow_non_loopback(mut self, allow: bool) -> Self {
+        self.allow_non_loopback = allow;
+        self
+    }
+}
+
+impl fmt::Debug for SandboxConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SandboxConfig")
+            .field("listen", &self.listen)
+            .field("allow_non_loopback", &self.allow_non_loopback)
+            .field("keys", &self.keys.as_ref().map(|_| "given"))
+            .field("freshness", &self.freshness)
+            .field("pending_delay", &self.pending_delay)
+            .field("max_body_bytes", &self.max_body_bytes)
+            .field("read_timeout", &self.read_timeout)
+            .field("notify", &self.notify)
+            .finish_non_exhaustive()
+    }
+}

@@ -1,0 +1,203 @@
+//! A local stand-in for the Lakala (拉卡拉) platform, with the platform's own cryptography
+//! and wire format, deterministic test values, and notifications: the cross-border
+//! verification gateway (`/gate/auth`), the open platform's v2 pre-authorization pre-order,
+//! v3 micropay and its companions (trade query, revoke, refund). A hyper 1.x server on
+//! Tokio, on loopback only (by default), with all state in memory.
+//!
+//! # Starting one
+//!
+//! [`Sandbox::start`] binds (by default) a free port on `127.0.0.1`, generates keys and
+//! certificates unless given [`SandboxKeys`], and serves both API families under one base
+//! URL: use [`RunningSandbox::base_url`] as the client's `Environment::Custom(base_url)`.
+//! [`RunningSandbox::write_client_config`] writes the merchant's keys, the platform's
+//! public key and certificates and a `lakala.toml` the client reads
+//! (`lakala_client::Config::from_file_and_env`). [`SandboxKeys::write`] /
+//! [`SandboxKeys::load`] keep the same keys across runs.
+//!
+//! ```
+//! use lakala_crypto::open_platform::{generate_nonce, LklapiHeaders, RequestSigner, ResponseVerifier};
+//! use lakala_crypto::{format_china_time, Clock, SystemClock};
+//! use lakala_sandbox::{behaviour, Sandbox, SandboxConfig};
+//! use lakala_transport::{HttpRequest, HttpTransport, HyperTransport};
+//!
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! let sandbox = Sandbox::start(SandboxConfig::default()).await?; // 127.0.0.1, a free port
+//! let keys = sandbox.keys().clone();
+//!
+//! // A micropay, signed as a merchant signs it.
+//! let now = SystemClock.unix_seconds();
+//! let body = serde_json::json!({
+//!     "req_time": format_china_time(now),
+//!     "version": "3.0",
+//!     "req_data": {
+//!         "merchant_no": behaviour::MERCHANT_NO, "term_no": behaviour::TERM_NO,
+//!         "out_trade_no": "DOC0001", "auth_code": behaviour::auth_codes::SUCCEED,
+//!         "total_amount": "101", "location_info": {"request_ip": "127.0.0.1"}
+//!     }
+//! }).to_string().into_bytes();
+//! let signer = RequestSigner::new(keys.appid(), keys.serial_no(), keys.open_merchant().key().clone());
+//! let authorization = signer.sign(&body, now, &generate_nonce(&mut rand::rngs::OsRng))?;
+//!
+//! let transport = HyperTransport::builder().timeout(std::time::Duration::from_secs(10)).build()?;
+//! let url = format!("{}/api/v3/dcp/trans/micropay", sandbox.base_url());
+//! let answer = transport
+//!     .send(HttpRequest::post(url, body).header("Authorization", authorization.to_string()))
+//!     .await?;
+//!
+//! // The answer is signed with the sandbox's platform certificate, like the platform's.
+//! let headers = LklapiHeaders::from_pairs(answer.headers.iter().map(|(k, v)| (k.as_str(), v.as_str())))?;
+//! ResponseVerifier::new(keys.open_platform().cert().public_key().clone())
+//!     .verify(&headers, &answer.body, SystemClock.unix_seconds())?;
+//! let json: serde_json::Value = serde_json::from_slice(&answer.body)?;
+//! assert_eq!(json["code"], "DCP00000");
+//!
+//! sandbox.shutdown().await;
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! # Verification, as the platform does it
+//!
+//! * **gate/auth**: the envelope must parse and name the sandbox's `merId`; the MAC
+//!   (`merId + ver + ts + encData`, merchant key) is verified before anything else; then
+//!   `ver` `3.0.0`, the `ts` format (`yyyyMMddHHmmss` + 6 digits), `encKey` (which must
+//!   start with `ts`) and `encData` ([`lakala_crypto::crossborder::Platform::open_request`]);
+//!   a `ts` the merchant used before is refused; the business JSON must follow spec 000's
+//!   rules (`lakala_types::crossborder::AuthRequest`).
+//! * **open platform**: `Authorization: LKLAPI-SHA256withRSA appid=..,serial_no=..,
+//!   timestamp=..,nonce_str=..,signature=..` must name the sandbox's appid and the merchant
+//!   certificate's serial, its SHA256withRSA signature over
+//!   `appid\nserial_no\ntimestamp\nnonce_str\nbody\n` must verify with the merchant
+//!   certificate, its timestamp must be within [`SandboxConfig::freshness`] (default ±300 s)
+//!   of the sandbox clock, and a `timestamp` + `nonce_str` pair is accepted once. Then the
+//!   envelope and its `req_data` / `reqData` must follow the specs' rules
+//!   (`lakala_types`, every violation named in the answer's message).
+//!
+//! # Answers
+//!
+//! | case | HTTP | body | signed |
+//! |---|---|---|---|
+//! | gate/auth, envelope unparsable, unknown `merId`, MAC fails | 200 | `{"retCode":"9999","retMsg":"系统异常: ..."}` | no: nothing authenticated the request |
+//! | gate/auth, MAC verifies but `ver`, `ts`, `encKey`, `encData` are bad, or `ts` repeats | 200 | `{retCode 9999, retMsg, merId, ver, ts, mac}`, no `encData` | MAC |
+//! | gate/auth, opened | 200 | `{retCode, retMsg, merId, ver, ts, encData, mac}`; `encData` = the request's fields + `retCode` + `retMsg`, under the request's one-time key; envelope and business codes are the same | MAC + encData |
+//! | open platform, `Authorization` missing, malformed, unknown appid or serial, bad signature, stale, replayed | **401** | `{"code":"SBX401xx","msg":"..."}` | no |
+//! | open platform, authenticated | 200 | v2 `{retCode, retMsg, timestamp, ver, reqId, cmdRetCode, respData?}`; v3 `{code, msg, resp_time, resp_data?}` | `Lklapi-Appid`, `Lklapi-Serial` (platform certificate), `Lklapi-Timestamp`, `Lklapi-Nonce`, `Lklapi-Signature` |
+//! | unknown path / not POST / body over [`SandboxConfig::max_body_bytes`] / body not read within [`SandboxConfig::read_timeout`] | 404 / 405 / 413 / 408 | gate/auth: `{"retCode":"9999","retMsg":...}`; others `{"code":"SBX40400"/"SBX40500"/"SBX41300"/"SBX40800","msg":...}` | no |
+//!
+//! Open-platform authentication failures are HTTP 401 because no merchant was
+//! authenticated to sign for; business failures after authentication are HTTP 200 and
+//! signed, like successes. Codes starting `SBX` are the sandbox's own
+//! ([`behaviour::codes`]): the real platform's error codes are not in the specs.
+//!
+//! # Behaviour: the test values
+//!
+//! **gate/auth** ([`behaviour::auth_verdict`], values in [`behaviour::cert_numbers`]):
+//!
+//! | request | retCode |
+//! |---|---|
+//! | breaks a rule of spec 000 (missing field, bad `bizType`, `bankCardNo` missing for 01/02, ...) | `9999` 系统异常: 参数错误 ... |
+//! | `orderNo` seen before with the same fields | `9004` 认证订单重复 |
+//! | `orderNo` seen before with other fields | `9003` 请求信息与已存在订单信息不符 |
+//! | `certNo` ending `9001`, `9002`, `9003`, `9004`, `9005`, `9006`, `9007` or `9999` | that code |
+//! | bizType `01`/`02` and `bankCardNo` ending `9001`; bizType `02` and `bankMobile` ending `9001` | `9001` 信息不符 |
+//! | anything else, e.g. `110101199003072316` | `0000` 认证成功 |
+//!
+//! Every answered `orderNo` is remembered, except after the transient codes `9002`, `9007`
+//! and `9999`, so a retry of those is decided afresh.
+//!
+//! **micropay** `/api/v3/dcp/trans/micropay`, by the last four digits of `auth_code`
+//! ([`behaviour::micropay_scenario`], values in [`behaviour::auth_codes`]); the wallet
+//! (`account_type`) by its first two: `10`–`15` WECHAT, `62` UQRCODEPAY, else ALIPAY.
+//!
+//! | `auth_code` ends | answer | trade query `trade_state` |
+//! |---|---|---|
+//! | anything else (e.g. `288576824003652810`) | `DCP00000`, `need_query` `0` | `SUCCESS` |
+//! | `1001` | `DCP10000`, `need_query` `1` | `DEAL` until [`SandboxConfig::pending_delay`] (default 12 s) has passed on the sandbox clock, then `SUCCESS` |
+//! | `1002` | `DCP10000`, `need_query` `1` | `DEAL`, then `FAIL` (用户取消支付) |
+//! | `1003` | `DCP10000`, `need_query` `1` | `DEAL` until revoked |
+//! | `2001` | `SBX20001` 余额不足, no `resp_data` | `FAIL` |
+//! | `2002` | `SBX20002` 付款码已失效 | `FAIL` |
+//! | not all digits | `SBX20003` 付款码无效 | `FAIL` |
+//!
+//! A repeated `out_trade_no` (per `merchant_no`) is refused with `SBX00002` and changes
+//! nothing; a zero amount or a rule violation gets `SBX00001`. Any non-empty
+//! `merchant_no` / `term_no` is accepted. No discounts: `payer_amount` and
+//! `acc_settle_amount` equal `total_amount`.
+//!
+//! **notifications**: when a micropay that answered `DCP10000` carries `notify_url` and
+//! settles by itself (`1001` → SUCCESS, `1002` → FAIL; not when revoked), the sandbox POSTs
+//! the trade query's fields as JSON (`merchant_no`, `out_trade_no`, `trade_no`, `log_no`,
+//! `trade_state`, `total_amount`, `trade_time`, ...) with
+//! `Authorization: LKLAPI-SHA256withRSA timestamp="..",nonce_str="..",signature=".."` made
+//! with the notification key over `timestamp\nnonce_str\nbody\n`, freshly signed for each
+//! attempt. It retries ([`NotifyPolicy`]: 5 attempts, backoff 1 s doubling to 30 s, in real
+//! time) until the merchant answers HTTP 200 with `{"code":"SUCCESS",...}`. A `notify_url`
+//! that is not a loopback `http://` URL is accepted in the request but never contacted
+//! ([`DeliveryStatus::Refused`]). [`RunningSandbox::notification_deliveries`] shows them
+//! all. Cross-border notifications are sent on request:
+//! [`RunningSandbox::send_crossborder_notification`] seals a `B0005` notification, POSTs it
+//! and verifies the merchant's signed answer
+//! ([`lakala_crypto::crossborder::Platform::open_notification_answer`]; `ts` and `reqType`
+//! must be copied).
+//!
+//! **pre-order** `/api/v2/labs/txn/preAuth/preAuthPreOrder` (`transType` absent = 41):
+//! `000000` 交易成功 with `tradeTime`, `merReqSno`, `lklOrderNo` (32 digits), `logNo` (its
+//! last 14) and by combination:
+//!
+//! | transType / accountType | extra `respData` fields |
+//! |---|---|
+//! | 41 NATIVE, any wallet but WECHAT | `code`: `https://qr.sandbox.lakala.invalid/<wallet>/<lklOrderNo>` (the QR code content) |
+//! | 41 with WECHAT | refused `SBX00003` (spec: "WECHAT暂不支持") |
+//! | 51 JSAPI WECHAT | `appId` (the request's), `timeStamp`, `nonceStr`, `package` `prepay_id=wx…`, `signType` `RSA`, `paySign` (random: no wallet verifies sandbox orders) |
+//! | 51 ALIPAY, 51 LKLACC | `prepayId` |
+//! | 51 UQRCODEPAY | `redirectUrl` |
+//! | 51 BESTPAY, SUNING, DCPAY | none (the spec lists none) |
+//! | 71 mini-program (WECHAT only) | `prepayId`, `paySign`, `appId`, `timeStamp`, `nonceStr`, `package`, `signType` |
+//! | 61 app (WECHAT only) | `prepayId`, `paySign`, `appId`, `timeStamp`, `nonceStr`, `package` `Sign=WXPay`, `partnerId` |
+//! | 81 Alipay H5 (ALIPAY only) | `formData` (an HTML form, ≤ 128 characters) |
+//!
+//! A repeated `merReqSno` gets `SBX00002`; a pre-order is queryable by trade query
+//! (`out_trade_no` = `merReqSno`) in state `CREATE`, and can be revoked (closed).
+//!
+//! **trade query, revoke, refund** act on the same order book (per `merchant_no`; the
+//! origin by `out_trade_no`, `trade_no` or, for refunds, `log_no`):
+//!
+//! * trade query: `BBS00000` 查询成功 with `trade_state` (above) and `trade_state_desc`,
+//!   amounts, and `refund_amount` (refunded so far); unknown order `SBX00004`.
+//! * revoke: `BBS00000` for a created or pending order (it will never be paid) and for a
+//!   paid one, **which is refunded in full** (what is left after earlier refunds;
+//!   `refund_amount` in the answer); the order's `trade_state` becomes `FAIL` with
+//!   `trade_state_desc` 交易已撤销. A failed or already revoked order: `SBX00006`.
+//! * refund: only a `SUCCESS` order (else `SBX00007`), cumulative refunds never exceed the
+//!   total (else `SBX00005`, nothing changes); a partially refunded order stays `SUCCESS`.
+//! * repeating a revoke or refund with the **same** `out_trade_no` and content answers the
+//!   first answer again without acting twice; the same number with other content gets
+//!   `SBX00002`. Refused revokes and refunds are not remembered.
+//!
+//! Pending payments settle by the sandbox clock ([`SandboxConfig::clock`]): checked on
+//! every request and every 100 ms, so a [`lakala_crypto::ManualClock`] moved forward
+//! settles them without waiting.
+//!
+//! # Limits
+//!
+//! State is in memory and lost at shutdown. All requests share one lock (short critical
+//! sections, no I/O under it). Only plain HTTP/1.1; no TLS.
+#![deny(missing_docs)]
+#![forbid(unsafe_code)]
+
+pub mod behaviour;
+mod config;
+mod error;
+mod gate;
+mod keys;
+mod notify;
+mod open;
+mod server;
+mod state;
+
+pub use config::{NotifyPolicy, SandboxConfig, DEFAULT_PENDING_DELAY};
+pub use error::{Result, SandboxError};
+pub use keys::{files, IssuedKey, SandboxKeys, DEFAULT_APPID, DEFAULT_MER_ID};
+pub use notify::{CrossBorderNotificationAnswer, DeliveryStatus, NotificationDelivery};
+pub use server::{RunningSandbox, Sandbox};

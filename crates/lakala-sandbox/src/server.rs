@@ -1,0 +1,469 @@
+//! The HTTP server: start, route, bound what is read, shut down.
+
+use crate::config::{NotifyPolicy, SandboxConfig};
+use crate::error::{Result, SandboxError};
+use crate::keys::SandboxKeys;
+use crate::notify::{CrossBorderNotificationAnswer, NotificationDelivery};
+use crate::state::State;
+use crate::{behaviour, gate, notify, open};
+use bytes::Bytes;
+use http::{header, Method, Request, Response, StatusCode};
+use http_body_util::{BodyExt, Full, Limited};
+use hyper::body::Incoming;
+use hyper::server::conn::http1;
+use hyper::service::service_fn;
+use hyper_util::rt::{TokioIo, TokioTimer};
+use lakala_crypto::crossborder::Platform;
+use lakala_crypto::open_platform::{PlatformSigner, RequestVerifier};
+use lakala_crypto::{Clock, TsGenerator};
+use std::convert::Infallible;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+use tokio::task::{JoinHandle, JoinSet};
+
+/// How long a shutdown waits for open connections to finish their current request.
+const DRAIN: Duration = Duration::from_secs(5);
+/// How often pending payments are checked against the sandbox clock.
+const TICK: Duration = Duration::from_millis(100);
+
+/// Entry point: [`Sandbox::start`].
+#[derive(Debug)]
+pub struct Sandbox;
+
+/// What every request handler shares.
+pub(crate) struct Shared {
+    pub(crate) keys: SandboxKeys,
+    pub(crate) clock: Arc<dyn Clock>,
+    pub(crate) ts: TsGenerator<Arc<dyn Clock>>,
+    pub(crate) crossborder: Platform,
+    pub(crate) verifier: RequestVerifier,
+    pub(crate) signer: PlatformSigner,
+    pub(crate) notify_signer: PlatformSigner,
+    pub(crate) pending_delay_secs: i64,
+    pub(crate) notify: NotifyPolicy,
+    pub(crate) base_url: String,
+    max_body: usize,
+    read_timeout: Duration,
+    state: Mutex<State>,
+    pub(crate) deliveries: Mutex<Vec<NotificationDelivery>>,
+    tasks: Mutex<JoinSet<()>>,
+}
+
+pub(crate) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    // A panic while holding the lock leaves plain data behind; keep serving.
+    m.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+impl Shared {
+    pub(crate) fn state(&self) -> MutexGuard<'_, State> {
+        lock(&self.state)
+    }
+
+    pub(crate) fn now(&self) -> i64 {
+        self.clock.unix_seconds()
+    }
+
+    /// Settles the pending payments whose time has come and starts their notifications.
+    pub(crate) fn settle_and_notify(self: &Arc<Self>) {
+        let jobs = self.state().settle_due(self.now());
+        for job in jobs {
+            self.spawn(notify::deliver(Arc::clone(self), job));
+        }
+    }
+
+    pub(crate) fn spawn(&self, task: impl std::future::Future<Output = ()> + Send + 'static) {
+        let mut tasks = lock(&self.tasks);
+        while tasks.try_join_next().is_some() {}
+        tasks.spawn(task);
+    }
+}
+
+/// A running sandbox. Dropping it stops the server too; [`RunningSandbox::shutdown`] also
+/// waits for open connections to finish.
+pub struct RunningSandbox {
+    addr: SocketAddr,
+    shared: Arc<Shared>,
+    shutdown: watch::Sender<bool>,
+    server: Option<JoinHandle<()>>,
+    ticker: JoinHandle<()>,
+}
+
+impl std::fmt::Debug for RunningSandbox {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RunningSandbox")
+            .field("base_url", &self.shared.base_url)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Sandbox {
+    /// Starts a sandbox: generates keys (on a blocking thread) unless the configuration
+    /// holds some, binds the listening socket, and serves until shut down. Must be called
+    /// within a Tokio runtime with I/O and time enabled.
+    ///
+    /// Refuses a non-loopback address unless [`SandboxConfig::allow_non_loopback`] is set.
+    pub async fn start(config: SandboxConfig) -> Result<RunningSandbox> {
+        if !config.allow_non_loopback && !config.listen.ip().is_loopback() {
+            return Err(SandboxError::NotLoopback(config.listen.to_string()));
+        }
+        let keys = match config.keys {
+            Some(keys) => keys,
+            None => tokio::task::spawn_blocking(SandboxKeys::generate)
+                .await
+                .map_err(|e| SandboxError::Task(e.to_string()))??,
+        };
+        let listener = TcpListener::bind(config.listen)
+            .await
+            .map_err(|e| SandboxError::Bind {
+                addr: config.listen.to_string(),
+                reason: e.to_string(),
+            })?;
+        let addr = listener.local_addr().map_err(|e| SandboxError::Bind {
+            addr: config.listen.to_string(),
+            reason: e.to_string(),
+        })?;
+        let delay = config.pending_delay;
+        let pending_delay_secs = i64::try_from(delay.as_secs())
+            .unwrap_or(i64::MAX)
+            .saturating_add(i64::from(delay.subsec_nanos() > 0));
+        let shared = Arc::new(Shared {
+            crossborder: Platform::new(
+                keys.crossborder_platform_key().clone(),
+                keys.crossborder_merchant_key().public_key(),
+            ),
+            verifier: RequestVerifier::new(keys.open_merchant().cert().public_key().clone())
+                .with_freshness(config.freshness),
+            signer: PlatformSigner::new(
+                keys.open_platform().serial_hex(),
+                keys.open_platform().key().clone(),
+            ),
+            notify_signer: PlatformSigner::new(
+                keys.open_notify().serial_hex(),
+                keys.open_notify().key().clone(),
+            ),
+            keys,
+            ts: TsGenerator::with_clock(Arc::clone(&config.clock)),
+            clock: config.clock,
+            pending_delay_secs,
+            notify: config.notify,
+            base_url: format!("http://{addr}"),
+            max_body: config.max_body_bytes,
+            read_timeout: config.read_timeout,
+            state: Mutex::new(State::default()),
+            deliveries: Mutex::new(Vec::new()),
+            tasks: Mutex::new(JoinSet::new()),
+        });
+        let (shutdown, shutdown_rx) = watch::channel(false);
+        let server = tokio::spawn(serve(listener, Arc::clone(&shared), shutdown_rx));
+        let ticker = tokio::spawn(tick(Arc::clone(&shared)));
+        tracing::info!(base_url = %shared.base_url, "lakala sandbox listening");
+        Ok(RunningSandbox {
+            addr,
+            shared,
+            shutdown,
+            server: Some(server),
+            ticker,
+        })
+    }
+}
+
+impl RunningSandbox {
+    /// The base URL of both API families, `http://127.0.0.1:PORT`: use it as
+    /// `Environment::Custom(base_url)`. `/gate/auth`, `/api/v2/...` and `/api/v3/...` are
+    /// served under it.
+    pub fn base_url(&self) -> &str {
+        &self.shared.base_url
+    }
+
+    /// The address listened on.
+    pub fn local_addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// The keys in use.
+    pub fn keys(&self) -> &SandboxKeys {
+        &self.shared.keys
+    }
+
+    /// Writes the merchant's keys and a client configuration for this sandbox into `dir`;
+    /// returns the configuration's path. See [`SandboxKeys::write_client_config`].
+    pub fn write_client_config(&self, dir: impl AsRef<Path>) -> Result<PathBuf> {
+        self.shared
+            .keys
+            .write_client_config(dir, &self.shared.base_url)
+    }
+
+    /// Sends a cross-border `B0005` notification carrying `biz_json` to `url` (a loopback
+    /// `http://` URL), and verifies and opens the merchant's signed answer.
+    pub async fn send_crossborder_notification(
+        &self,
+        url: &str,
+        biz_json: &str,
+    ) -> Result<CrossBorderNotificationAnswer> {
+        notify::send_crossborder(&self.shared, url, "B0005", biz_json).await
+    }
+
+    /// As [`RunningSandbox::send_crossborder_notification`], with another `reqType`.
+    pub async fn send_crossborder_notification_of_type(
+        &self,
+        url: &str,
+        req_type: &str,
+        biz_json: &str,
+    ) -> Result<CrossBorderNotificationAnswer> {
+        notify::send_crossborder(&self.shared, url, req_type, biz_json).await
+    }
+
+    /// Every micropay notification so far, in the order they were started, with their
+    /// state.
+    pub fn notification_deliveries(&self) -> Vec<NotificationDelivery> {
+        lock(&self.shared.deliveries).clone()
+    }
+
+    /// Stops accepting connections, lets open ones finish their request (up to 5 s), and
+    /// stops pending notification deliveries.
+    pub async fn shutdown(mut self) {
+        let _ = self.shutdown.send(true);
+        if let Some(server) = self.server.take() {
+            let _ = server.await;
+        }
+        self.stop_background();
+    }
+
+    fn stop_background(&self) {
+        self.ticker.abort();
+        lock(&self.shared.tasks).abort_all();
+    }
+}
+
+impl Drop for RunningSandbox {
+    fn drop(&mut self) {
+        let _ = self.shutdown.send(true);
+        self.stop_background();
+    }
+}
+
+async fn tick(shared: Arc<Shared>) {
+    let mut interval = tokio::time::interval(TICK);
+    interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        interval.tick().await;
+        shared.settle_and_notify();
+    }
+}
+
+async fn serve(listener: TcpListener, shared: Arc<Shared>, mut shutdown: watch::Receiver<bool>) {
+    let mut connections = JoinSet::new();
+    loop {
+        tokio::select! {
+            _ = shutdown.changed() => break,
+            Some(_) = connections.join_next(), if !connections.is_empty() => {}
+            accepted = listener.accept() => {
+                let stream = match accepted {
+                    Ok((stream, _)) => stream,
+                    Err(e) => {
+                        // Out of file descriptors and the like: back off, keep serving.
+                        tracing::warn!(error = %e, "accept failed");
+                        tokio::time::sleep(Duration::from_millis(50)).await;
+                        continue;
+                    }
+                };
+                connections.spawn(connection(stream, Arc::clone(&shared), shutdown.clone()));
+            }
+        }
+    }
+    drop(listener);
+    let drained = tokio::time::timeout(DRAIN, async {
+        while connections.join_next().await.is_some() {}
+    })
+    .await;
+    if drained.is_err() {
+        connections.abort_all();
+    }
+}
+
+async fn connection(
+    stream: tokio::net::TcpStream,
+    shared: Arc<Shared>,
+    mut shutdown: watch::Receiver<bool>,
+) {
+    let read_timeout = shared.read_timeout;
+    let service = service_fn(move |request| {
+        let shared = Arc::clone(&shared);
+        async move { Ok::<_, Infallible>(route(shared, request).await) }
+    });
+    let mut builder = http1::Builder::new();
+    builder
+        .timer(TokioTimer::new())
+        .header_read_timeout(read_timeout)
+        .keep_alive(true);
+    let conn = builder.serve_connection(TokioIo::new(stream), service);
+    tokio::pin!(conn);
+    tokio::select! {
+        result = conn.as_mut() => {
+            if let Err(e) = result {
+                tracing::debug!(error = %e, "connection ended with an error");
+            }
+        }
+        _ = shutdown.changed() => {
+            conn.as_mut().graceful_shutdown();
+            let _ = tokio::time::timeout(DRAIN, conn).await;
+        }
+    }
+}
+
+/// Which API family a path belongs to: it decides the shape of error answers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Api {
+    GateAuth,
+    PreOrder,
+    Micropay,
+    TradeQuery,
+    Revoke,
+    Refund,
+}
+
+impl Api {
+    fn from_path(path: &str) -> Option<Self> {
+        Some(match path.trim_end_matches('/') {
+            "/gate/auth" => Api::GateAuth,
+            "/api/v2/labs/txn/preAuth/preAuthPreOrder" => Api::PreOrder,
+            "/api/v3/dcp/trans/micropay" => Api::Micropay,
+            "/api/v3/labs/query/tradequery" => Api::TradeQuery,
+            "/api/v3/labs/relation/revoked" => Api::Revoke,
+            "/api/v3/labs/relation/refund" => Api::Refund,
+            _ => return None,
+        })
+    }
+}
+
+pub(crate) type HttpResponse = Response<Full<Bytes>>;
+
+/// A JSON answer with the given status and extra headers.
+pub(crate) fn json_response(
+    status: StatusCode,
+    body: Vec<u8>,
+    headers: &[(&str, &str)],
+) -> HttpResponse {
+    let mut builder = Response::builder()
+        .status(status)
+        .header(header::CONTENT_TYPE, "application/json;charset=utf-8");
+    for (name, value) in headers {
+        builder = builder.header(*name, *value);
+    }
+    builder
+        .body(Full::new(Bytes::from(body)))
+        .unwrap_or_else(|_| {
+            // Only an invalid header value can fail here; answer without the extras.
+            let mut response = Response::new(Full::new(Bytes::from_static(
+                br#"{"code":"SBX50000","msg":"sandbox could not build the answer"}"#,
+            )));
+            *response.status_mut() = StatusCode::INTERNAL_SERVER_ERROR;
+            response
+        })
+}
+
+/// An unsigned error in the shape of the path's API family:
+/// `{"retCode":"9999","retMsg":...}` for gate/auth, `{"code":...,"msg":...}` otherwise.
+pub(crate) fn error_response(
+    api: Option<Api>,
+    status: StatusCode,
+    code: &str,
+    msg: &str,
+) -> HttpResponse {
+    let body = match api {
+        Some(Api::GateAuth) => serde_json::json!({"retCode": "9999", "retMsg": msg}),
+        _ => serde_json::json!({"code": code, "msg": msg}),
+    };
+    json_response(status, body.to_string().into_bytes(), &[])
+}
+
+enum BodyError {
+    TooLarge,
+    Timeout,
+    Broken(String),
+}
+
+async fn read_body(body: Incoming, max: usize, deadline: Duration) -> Result<Bytes, BodyError> {
+    let limited = Limited::new(body, max);
+    match tokio::time::timeout(deadline, limited.collect()).await {
+        Err(_) => Err(BodyError::Timeout),
+        Ok(Ok(collected)) => Ok(collected.to_bytes()),
+        Ok(Err(e)) => {
+            if e.downcast_ref::<http_body_util::LengthLimitError>()
+                .is_some()
+            {
+                Err(BodyError::TooLarge)
+            } else {
+                Err(BodyError::Broken(e.to_string()))
+            }
+        }
+    }
+}
+
+async fn route(shared: Arc<Shared>, request: Request<Incoming>) -> HttpResponse {
+    let path = request.uri().path().to_owned();
+    let Some(api) = Api::from_path(&path) else {
+        tracing::debug!(%path, "no such API");
+        return error_response(
+            None,
+            StatusCode::NOT_FOUND,
+            behaviour::codes::NOT_FOUND,
+            "no such API",
+        );
+    };
+    if request.method() != Method::POST {
+        return error_response(
+            Some(api),
+            StatusCode::METHOD_NOT_ALLOWED,
+            behaviour::codes::METHOD_NOT_ALLOWED,
+            "only POST is served",
+        );
+    }
+    let declared = request
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    let too_large = || {
+        error_response(
+            Some(api),
+            StatusCode::PAYLOAD_TOO_LARGE,
+            behaviour::codes::TOO_LARGE,
+            "request body too large",
+        )
+    };
+    if declared.is_some_and(|n| n > shared.max_body as u64) {
+        return too_large();
+    }
+    let (parts, body) = request.into_parts();
+    let body = match read_body(body, shared.max_body, shared.read_timeout).await {
+        Ok(body) => body,
+        Err(BodyError::TooLarge) => return too_large(),
+        Err(BodyError::Timeout) => {
+            return error_response(
+                Some(api),
+                StatusCode::REQUEST_TIMEOUT,
+                behaviour::codes::READ_TIMEOUT,
+                "request body not received in time",
+            )
+        }
+        Err(BodyError::Broken(reason)) => {
+            return error_response(
+                Some(api),
+                StatusCode::BAD_REQUEST,
+                behaviour::codes::INVALID_REQUEST,
+                &format!("cannot read the request body: {reason}"),
+            )
+        }
+    };
+    let response = match api {
+        Api::GateAuth => gate::handle(&shared, &body),
+        _ => open::handle(&shared, api, &parts.headers, &body),
+    };
+    tracing::debug!(%path, status = response.status().as_u16(), "answered");
+    response
+}

@@ -1,0 +1,196 @@
+//! The sandbox's memory: gate/auth orders, open-platform orders, refunds, revocations, and
+//! the replay guards. Guarded by one mutex; no lock is held across an `.await`.
+
+use std::collections::{HashMap, HashSet, VecDeque};
+
+/// How many `ts` values and nonces are remembered for replay detection.
+const REPLAY_MEMORY: usize = 100_000;
+
+/// A set that forgets its oldest entries past a bound.
+#[derive(Debug, Default)]
+pub(crate) struct BoundedSet {
+    set: HashSet<String>,
+    order: VecDeque<String>,
+}
+
+impl BoundedSet {
+    /// Inserts `value`; `false` if it was already there.
+    pub(crate) fn insert(&mut self, value: String) -> bool {
+        if self.set.contains(&value) {
+            return false;
+        }
+        if self.order.len() >= REPLAY_MEMORY {
+            if let Some(old) = self.order.pop_front() {
+                self.set.remove(&old);
+            }
+        }
+        self.order.push_back(value.clone());
+        self.set.insert(value);
+        true
+    }
+}
+
+/// A merchant's order key: `(merchant_no, out_trade_no)`.
+pub(crate) type OrderKey = (String, String);
+
+/// What settles a pending payment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Settle {
+    Success,
+    Fail,
+}
+
+/// Where an order stands.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Status {
+    /// A pre-order awaiting payment (trade state CREATE).
+    Created,
+    /// A pending micropay (trade state DEAL); settles at `at` (sandbox clock), or never.
+    Paying { at: Option<i64>, then: Settle },
+    /// Paid (trade state SUCCESS).
+    Success,
+    /// Failed (trade state FAIL).
+    Failed { desc: &'static str },
+    /// Revoked (trade state FAIL, "交易已撤销"): not paid, anything paid was returned.
+    Revoked,
+}
+
+/// An open-platform order: a micropay or a pre-order.
+#[derive(Debug, Clone)]
+pub(crate) struct Order {
+    pub(crate) merchant_no: String,
+    pub(crate) term_no: String,
+    pub(crate) out_trade_no: String,
+    pub(crate) trade_no: String,
+    pub(crate) acc_trade_no: String,
+    pub(crate) account_type: String,
+    pub(crate) total: u64,
+    pub(crate) refunded: u64,
+    pub(crate) status: Status,
+    /// Unix seconds of the last change of status (the `trade_time`).
+    pub(crate) trade_time: i64,
+    pub(crate) notify_url: Option<String>,
+}
+
+impl Order {
+    pub(crate) fn log_no(&self) -> &str {
+        &self.trade_no[self.trade_no.len().saturating_sub(14)..]
+    }
+
+    pub(crate) fn trade_state(&self) -> (&'static str, &'static str) {
+        match &self.status {
+            Status::Created => ("CREATE", "订单已创建,待支付"),
+            Status::Paying { .. } => ("DEAL", "支付中"),
+            Status::Success => ("SUCCESS", "交易成功"),
+            Status::Failed { desc } => ("FAIL", desc),
+            Status::Revoked => ("FAIL", "交易已撤销"),
+        }
+    }
+}
+
+/// A notification to deliver after a pending order settled.
+#[derive(Debug, Clone)]
+pub(crate) struct NotifyJob {
+    pub(crate) url: String,
+    pub(crate) order: Order,
+}
+
+/// A remembered successful revoke or refund, replayed when its number is sent again with
+/// the same content.
+#[derive(Debug, Clone)]
+pub(crate) struct Remembered {
+    /// What identifies the request's content (origin order and amount).
+    pub(crate) fingerprint: String,
+    /// The answer's `resp_data`.
+    pub(crate) resp_data: serde_json::Value,
+    /// The answer's `msg`.
+    pub(crate) msg: &'static str,
+}
+
+#[derive(Debug, Default)]
+pub(crate) struct State {
+    /// gate/auth orderNo → fingerprint of the request's content.
+    pub(crate) auth_orders: HashMap<String, String>,
+    /// gate/auth `ts` values seen (merId + ts).
+    pub(crate) seen_ts: BoundedSet,
+    /// Open-platform `timestamp + nonce` seen.
+    pub(crate) seen_nonces: BoundedSet,
+    pub(crate) orders: HashMap<OrderKey, Order>,
+    /// trade_no and log_no → order key.
+    pub(crate) by_number: HashMap<String, OrderKey>,
+    /// Orders that are pending with a settle time.
+    pub(crate) pending: Vec<OrderKey>,
+    pub(crate) revokes: HashMap<OrderKey, Remembered>,
+    pub(crate) refunds: HashMap<OrderKey, Remembered>,
+    seq: u64,
+}
+
+impl State {
+    /// A fresh platform number: `yyyyMMdd` of `day` and `digits` more digits (a counter).
+    pub(crate) fn next_number(&mut self, day: &str, digits: usize) -> String {
+        self.seq += 1;
+        format!("{day}{:0width$}", self.seq, width = digits)
+    }
+
+    pub(crate) fn insert_order(&mut self, order: Order) {
+        let key = (order.merchant_no.clone(), order.out_trade_no.clone());
+        self.by_number.insert(order.trade_no.clone(), key.clone());
+        self.by_number
+            .insert(order.log_no().to_owned(), key.clone());
+        if matches!(order.status, Status::Paying { at: Some(_), .. }) {
+            self.pending.push(key.clone());
+        }
+        self.orders.insert(key, order);
+    }
+
+    /// Finds `merchant_no`'s order by its own number or the platform's (trade or log no).
+    pub(crate) fn find(
+        &self,
+        merchant_no: &str,
+        out_trade_no: Option<&str>,
+        trade_no: Option<&str>,
+    ) -> Option<OrderKey> {
+        fn non_empty(v: Option<&str>) -> Option<&str> {
+            v.filter(|v| !v.is_empty())
+        }
+        if let Some(out) = non_empty(out_trade_no) {
+            let key = (merchant_no.to_owned(), out.to_owned());
+            return self.orders.contains_key(&key).then_some(key);
+        }
+        let key = self.by_number.get(non_empty(trade_no)?)?;
+        (key.0 == merchant_no).then(|| key.clone())
+    }
+
+    /// Settles every pending order whose time has come; returns the notifications due.
+    pub(crate) fn settle_due(&mut self, now: i64) -> Vec<NotifyJob> {
+        let mut jobs = Vec::new();
+        let orders = &mut self.orders;
+        self.pending.retain(|key| {
+            let Some(order) = orders.get_mut(key) else {
+                return false;
+            };
+            match order.status {
+                Status::Paying { at: Some(at), then } if at <= now => {
+                    order.status = match then {
+                        Settle::Success => Status::Success,
+                        Settle::Fail => Status::Failed {
+                            desc: "用户取消支付",
+                        },
+                    };
+                    order.trade_time = at;
+                    if let Some(url) = &order.notify_url {
+                        jobs.push(NotifyJob {
+                            url: url.clone(),
+                            order: order.clone(),
+                        });
+                    }
+                    false
+                }
+                Status::Paying { at: Some(_), .. } => true,
+                // Revoked (or otherwise settled) while pending.
+                _ => false,
+            }
+        });
+        jobs
+    }
+}
