@@ -1,0 +1,291 @@
+//! Command-line arguments.
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use std::path::PathBuf;
+
+/// The Lakala SDK from a shell: identity verification, pre-authorization, barcode payment,
+/// notifications, validation, keys, and a local sandbox.
+///
+/// Connection settings come from flags, `LAKALA_*` environment variables, or a TOML config
+/// file (`--config` / `LAKALA_CONFIG`; see lakala-client's `config_file` docs for its
+/// keys). With no base URL and no config file, an embedded sandbox is started on
+/// loopback and used.
+///
+/// Exit status: 0 success, 2 bad input or usage, 3 declined by the platform, 4 pending or
+/// unknown, 5 verification failure, 6 transport failure, 1 internal error.
+#[derive(Debug, Parser)]
+#[command(name = "lakala", version, about, long_about)]
+pub struct Cli {
+    /// Print one JSON object on stdout (`outcome`, `response`, ...), and no progress.
+    #[arg(long, global = true)]
+    pub json: bool,
+    /// Base URL of the platform (real or sandbox), for both API families.
+    #[arg(long, global = true, env = "LAKALA_BASE_URL")]
+    pub base_url: Option<String>,
+    /// TOML configuration file.
+    #[arg(long, global = true, env = "LAKALA_CONFIG")]
+    pub config: Option<PathBuf>,
+    /// Cross-border merchant id.
+    #[arg(long, global = true)]
+    pub mer_id: Option<String>,
+    /// The merchant private key of the API family the command uses (PEM, DER or base64).
+    #[arg(long, global = true)]
+    pub merchant_key: Option<PathBuf>,
+    /// Cross-border platform public key (PEM or Lakala's base64 DER).
+    #[arg(long, global = true)]
+    pub platform_public_key: Option<PathBuf>,
+    /// Open-platform appid.
+    #[arg(long, global = true)]
+    pub appid: Option<String>,
+    /// Serial number of the merchant certificate, as Lakala registered it.
+    #[arg(long, global = true)]
+    pub serial_no: Option<String>,
+    /// Open-platform platform certificate (verifies answers).
+    #[arg(long, global = true)]
+    pub platform_cert: Option<PathBuf>,
+    /// Open-platform notification certificate.
+    #[arg(long, global = true)]
+    pub notify_cert: Option<PathBuf>,
+    /// Seconds between micropay queries, comma-separated (default: the spec's
+    /// 5,5,5,5,10,10,20). Shorter schedules are for sandboxes and tests.
+    #[arg(long, global = true, value_delimiter = ',')]
+    pub poll_schedule: Option<Vec<u64>>,
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run every flow against an embedded sandbox and report each step.
+    Demo,
+    /// Run the sandbox until interrupted; print its base URL; write keys and a client config.
+    Sandbox {
+        /// Address to listen on (loopback).
+        #[arg(long, default_value = "127.0.0.1:8787")]
+        listen: String,
+        /// Directory for the sandbox's keys and the client configuration.
+        #[arg(long)]
+        keys_dir: Option<PathBuf>,
+    },
+    /// Cross-border identity / bank-card verification (gate/auth).
+    Auth(AuthArgs),
+    /// Scan-code pre-authorization pre-order (open platform v2).
+    Preauth(PreauthArgs),
+    /// Barcode payment; polls while pending.
+    Micropay(MicropayArgs),
+    /// Trade query.
+    Query(QueryArgs),
+    /// Revoke (cancel) a barcode payment.
+    Revoke(RevokeArgs),
+    /// Refund a payment.
+    Refund(RefundArgs),
+    /// Verify a notification read from stdin.
+    #[command(subcommand)]
+    Notify(NotifyCommand),
+    /// Check JSON read from stdin against the spec's rules for KIND.
+    Validate {
+        /// The kind of message (see --list).
+        kind: Option<String>,
+        /// List the kinds.
+        #[arg(long)]
+        list: bool,
+    },
+    /// Generate an RSA key pair and a self-signed certificate.
+    Keygen {
+        /// Key size.
+        #[arg(long, default_value_t = 2048)]
+        bits: usize,
+        /// Output directory.
+        #[arg(long)]
+        out: PathBuf,
+    },
+}
+
+/// `lakala auth`.
+#[derive(Debug, Args)]
+pub struct AuthArgs {
+    /// 00 identity, 01 bank card (3 elements), 02 bank card (4 elements).
+    #[arg(long)]
+    pub biz_type: String,
+    /// Holder's name.
+    #[arg(long)]
+    pub name: String,
+    /// Certificate (ID card) number.
+    #[arg(long)]
+    pub cert_no: String,
+    /// Certificate type (00: ID card).
+    #[arg(long, default_value = "00")]
+    pub cert_type: String,
+    /// Bank card number (bizType 01, 02).
+    #[arg(long)]
+    pub bank_card_no: Option<String>,
+    /// Mobile number registered with the bank (bizType 02).
+    #[arg(long)]
+    pub bank_mobile: Option<String>,
+    /// Order number (generated when absent).
+    #[arg(long)]
+    pub order_no: Option<String>,
+}
+
+/// `lakala preauth`.
+#[derive(Debug, Args)]
+pub struct PreauthArgs {
+    /// WECHAT, ALIPAY, UQRCODEPAY, BESTPAY, SUNING, DCPAY, LKLACC.
+    #[arg(long)]
+    pub account_type: String,
+    /// 41 NATIVE, 51 JSAPI, 71 mini-program, 61 APP, 81 Alipay H5.
+    #[arg(long)]
+    pub trans_type: String,
+    /// Amount in fen.
+    #[arg(long)]
+    pub amount: u64,
+    /// Order title.
+    #[arg(long)]
+    pub subject: String,
+    /// Merchant number (merId).
+    #[arg(long, default_value = "822100050210643")]
+    pub merchant_no: String,
+    /// Terminal id (termId).
+    #[arg(long, default_value = "47846848")]
+    pub term_id: String,
+    /// WeChat sub-appid (JSAPI and mini-program).
+    #[arg(long)]
+    pub app_id: Option<String>,
+    /// Payer's openid (JSAPI and mini-program).
+    #[arg(long)]
+    pub open_id: Option<String>,
+    /// Merchant request number (generated when absent).
+    #[arg(long)]
+    pub mer_req_sno: Option<String>,
+}
+
+/// What `lakala micropay` does when polling ends without a final state.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum OnPending {
+    /// Report the payment as pending (exit 4) with what resolves it.
+    Wait,
+    /// Revoke the order.
+    Revoke,
+}
+
+/// Location fields shared by the v3 calls.
+#[derive(Debug, Args)]
+pub struct Location {
+    /// The requester's IP address (location_info.request_ip).
+    #[arg(long, default_value = "127.0.0.1")]
+    pub request_ip: String,
+}
+
+/// `lakala micropay`.
+#[derive(Debug, Args)]
+pub struct MicropayArgs {
+    /// Merchant number.
+    #[arg(long)]
+    pub merchant_no: String,
+    /// Terminal number.
+    #[arg(long)]
+    pub term_no: String,
+    /// The payer's barcode.
+    #[arg(long)]
+    pub auth_code: String,
+    /// Amount in fen.
+    #[arg(long)]
+    pub amount: u64,
+    /// Order title.
+    #[arg(long)]
+    pub subject: Option<String>,
+    /// The merchant's trade number (generated when absent).
+    #[arg(long)]
+    pub out_trade_no: Option<String>,
+    /// Asynchronous notification URL.
+    #[arg(long)]
+    pub notify_url: Option<String>,
+    /// When polling ends without a final state.
+    #[arg(long, value_enum, default_value_t = OnPending::Wait)]
+    pub on_pending: OnPending,
+    #[command(flatten)]
+    pub location: Location,
+}
+
+/// `lakala query`.
+#[derive(Debug, Args)]
+pub struct QueryArgs {
+    /// Merchant number.
+    #[arg(long)]
+    pub merchant_no: String,
+    /// Terminal number.
+    #[arg(long)]
+    pub term_no: String,
+    /// The merchant's trade number.
+    #[arg(long, required_unless_present = "trade_no")]
+    pub out_trade_no: Option<String>,
+    /// The platform's trade number.
+    #[arg(long)]
+    pub trade_no: Option<String>,
+}
+
+/// `lakala revoke`.
+#[derive(Debug, Args)]
+pub struct RevokeArgs {
+    /// Merchant number.
+    #[arg(long)]
+    pub merchant_no: String,
+    /// Terminal number.
+    #[arg(long)]
+    pub term_no: String,
+    /// The payment to revoke.
+    #[arg(long)]
+    pub origin_out_trade_no: String,
+    /// This revocation's own number (generated when absent).
+    #[arg(long)]
+    pub out_trade_no: Option<String>,
+    #[command(flatten)]
+    pub location: Location,
+}
+
+/// `lakala refund`.
+#[derive(Debug, Args)]
+pub struct RefundArgs {
+    /// Merchant number.
+    #[arg(long)]
+    pub merchant_no: String,
+    /// Terminal number.
+    #[arg(long)]
+    pub term_no: String,
+    /// The payment to refund.
+    #[arg(long)]
+    pub origin_out_trade_no: String,
+    /// Amount in fen.
+    #[arg(long)]
+    pub refund_amount: u64,
+    /// Reason.
+    #[arg(long)]
+    pub refund_reason: Option<String>,
+    /// This refund's own number (generated when absent; retry only with the same one).
+    #[arg(long)]
+    pub out_trade_no: Option<String>,
+    #[command(flatten)]
+    pub location: Location,
+}
+
+/// `lakala notify`.
+#[derive(Debug, Subcommand)]
+pub enum NotifyCommand {
+    /// Verify and open a cross-border notification; print its content and the signed answer.
+    Crossborder {
+        /// Accept a notification of any age (for recorded ones).
+        #[arg(long)]
+        any_age: bool,
+    },
+    /// Verify an open-platform notification.
+    OpenPlatform {
+        /// The notification's Authorization header.
+        #[arg(long)]
+        authorization: String,
+        /// Check as of this Unix time (for recorded notifications).
+        #[arg(long)]
+        now: Option<i64>,
+    },
+}

@@ -1,0 +1,56 @@
+//! One module per subcommand.
+
+pub mod auth;
+pub mod demo;
+pub mod keygen;
+pub mod micropay;
+pub mod notify;
+pub mod open_calls;
+pub mod preauth;
+pub mod sandbox;
+pub mod validate;
+
+use crate::args::Cli;
+use crate::embedded::Embedded;
+use crate::failure::Failure;
+use crate::settings::{self, Family};
+use lakala_client::LakalaClient;
+
+/// A client for `family`, on the configured platform or on an embedded sandbox.
+pub struct Connection {
+    pub client: LakalaClient,
+    /// Keeps the embedded sandbox running while the command uses it.
+    pub _embedded: Option<Embedded>,
+}
+
+pub async fn connect(cli: &Cli, family: Family) -> Result<Connection, Failure> {
+    let (config, embedded) = if settings::platform_configured(cli) {
+        (settings::load(cli, family, None)?, None)
+    } else {
+        let embedded = Embedded::start().await?;
+        eprintln!(
+            "lakala: no base URL configured; using an embedded sandbox at {} (set --base-url or LAKALA_BASE_URL for a real platform)",
+            embedded.base_url()
+        );
+        let config = settings::load(cli, family, Some(embedded.config_path()))?;
+        (config, Some(embedded))
+    };
+    let mut config = config;
+    if let Some(schedule) = &cli.poll_schedule {
+        config.poll_schedule = lakala_client::PollSchedule::from_secs(schedule);
+    }
+    let client = LakalaClient::builder(config).build()?;
+    Ok(Connection {
+        client,
+        _embedded: embedded,
+    })
+}
+
+/// A fresh number for requests whose number the user did not give: `prefix` + the
+/// current China time + 4 random digits (unique enough for a shell; pass your own
+/// numbers for production use).
+pub fn fresh_number(prefix: &str) -> String {
+    let now = lakala_crypto::SystemClock;
+    let time = lakala_crypto::format_china_time(lakala_crypto::Clock::unix_seconds(&now));
+    format!("{prefix}{time}{:04}", rand::random::<u16>() % 10_000)
+}

@@ -1,0 +1,134 @@
+//! `lakala query`, `lakala revoke`, `lakala refund`.
+
+use crate::args::{Cli, QueryArgs, RefundArgs, RevokeArgs};
+use crate::exit::Exit;
+use crate::failure::Failure;
+use crate::report::Report;
+use crate::settings::Family;
+use lakala_types::micropay::{
+    LocationInfo, RefundRequest, RevokeRequest, TradeQueryRequest, TradeState,
+};
+use lakala_types::Amount;
+use serde_json::json;
+
+pub async fn query(cli: &Cli, args: &QueryArgs) -> Result<Report, Failure> {
+    let mut builder = TradeQueryRequest::builder()
+        .merchant_no(args.merchant_no.clone())
+        .term_no(args.term_no.clone());
+    if let Some(n) = &args.out_trade_no {
+        builder = builder.out_trade_no(n.clone());
+    }
+    if let Some(n) = &args.trade_no {
+        builder = builder.trade_no(n.clone());
+    }
+    let request = builder.build()?;
+    let connection = super::connect(cli, Family::OpenPlatform).await?;
+    let answer = connection.client.trade_query(request).await?;
+    let found = answer.value.code().is_some_and(|c| c.is_success());
+    let state = answer
+        .value
+        .resp_data()
+        .and_then(|d| d.trade_state())
+        .cloned();
+    let (outcome, exit) = match (found, &state) {
+        (false, _) => ("not_found", Exit::Declined),
+        (true, Some(TradeState::Success)) => ("trade_success", Exit::Success),
+        (true, Some(TradeState::Fail)) => ("trade_fail", Exit::Declined),
+        (true, _) => ("trade_pending", Exit::Pending),
+    };
+    Ok(Report::new(outcome, exit)
+        .response(answer.json().clone())
+        .line(format!(
+            "{}: {}",
+            args.out_trade_no
+                .as_deref()
+                .or(args.trade_no.as_deref())
+                .unwrap_or_default(),
+            if found {
+                state
+                    .as_ref()
+                    .map(|s| s.as_str().to_owned())
+                    .unwrap_or_else(|| "(no state)".into())
+            } else {
+                format!("not found ({})", answer.value.msg().unwrap_or_default())
+            }
+        )))
+}
+
+pub async fn revoke(cli: &Cli, args: &RevokeArgs) -> Result<Report, Failure> {
+    let out_trade_no = args
+        .out_trade_no
+        .clone()
+        .unwrap_or_else(|| super::fresh_number("RV"));
+    let request = RevokeRequest::builder()
+        .merchant_no(args.merchant_no.clone())
+        .term_no(args.term_no.clone())
+        .out_trade_no(out_trade_no.clone())
+        .origin_out_trade_no(args.origin_out_trade_no.clone())
+        .location_info(
+            LocationInfo::builder()
+                .request_ip(args.location.request_ip.clone())
+                .build()?,
+        )
+        .build()?;
+    let connection = super::connect(cli, Family::OpenPlatform).await?;
+    let answer = connection.client.revoke(request).await?;
+    let ok = answer.value.code().is_some_and(|c| c.is_success());
+    let report = if ok {
+        Report::new("revoked", Exit::Success).line(format!(
+            "revoked {} (revoke {out_trade_no})",
+            args.origin_out_trade_no
+        ))
+    } else {
+        Report::new("declined", Exit::Declined).line(format!(
+            "revoke of {} declined: {} {}",
+            args.origin_out_trade_no,
+            answer.value.code().map(|c| c.as_str()).unwrap_or_default(),
+            answer.value.msg().unwrap_or_default()
+        ))
+    };
+    Ok(report
+        .response(answer.json().clone())
+        .extra("out_trade_no", json!(out_trade_no)))
+}
+
+pub async fn refund(cli: &Cli, args: &RefundArgs) -> Result<Report, Failure> {
+    let out_trade_no = args
+        .out_trade_no
+        .clone()
+        .unwrap_or_else(|| super::fresh_number("RF"));
+    let mut builder = RefundRequest::builder()
+        .merchant_no(args.merchant_no.clone())
+        .term_no(args.term_no.clone())
+        .out_trade_no(out_trade_no.clone())
+        .refund_amount(Amount::from_fen(args.refund_amount)?)
+        .origin_out_trade_no(args.origin_out_trade_no.clone())
+        .location_info(
+            LocationInfo::builder()
+                .request_ip(args.location.request_ip.clone())
+                .build()?,
+        );
+    if let Some(reason) = &args.refund_reason {
+        builder = builder.refund_reason(reason.clone());
+    }
+    let request = builder.build()?;
+    let connection = super::connect(cli, Family::OpenPlatform).await?;
+    let answer = connection.client.refund(request).await?;
+    let ok = answer.value.code().is_some_and(|c| c.is_success());
+    let report = if ok {
+        Report::new("refunded", Exit::Success).line(format!(
+            "refunded {} fen of {} (refund {out_trade_no})",
+            args.refund_amount, args.origin_out_trade_no
+        ))
+    } else {
+        Report::new("declined", Exit::Declined).line(format!(
+            "refund of {} declined: {} {}",
+            args.origin_out_trade_no,
+            answer.value.code().map(|c| c.as_str()).unwrap_or_default(),
+            answer.value.msg().unwrap_or_default()
+        ))
+    };
+    Ok(report
+        .response(answer.json().clone())
+        .extra("out_trade_no", json!(out_trade_no)))
+}

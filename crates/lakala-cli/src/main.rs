@@ -1,0 +1,61 @@
+//! `lakala`: the Lakala SDK from a shell. See `lakala --help`.
+#![forbid(unsafe_code)]
+
+mod args;
+mod commands;
+mod embedded;
+mod exit;
+mod failure;
+mod receiver;
+mod report;
+mod settings;
+
+use args::{Cli, Command};
+use clap::Parser;
+use exit::Exit;
+use std::process::ExitCode;
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            // clap prints help/version to stdout (status 0) and usage errors to stderr (2).
+            let _ = e.print();
+            return ExitCode::from(if e.use_stderr() {
+                Exit::Usage.code()
+            } else {
+                0
+            });
+        }
+    };
+    let result = match &cli.command {
+        Command::Demo => commands::demo::run(&cli).await,
+        Command::Sandbox { listen, keys_dir } => {
+            commands::sandbox::run(listen, keys_dir.as_deref()).await
+        }
+        Command::Auth(a) => commands::auth::run(&cli, a).await,
+        Command::Preauth(a) => commands::preauth::run(&cli, a).await,
+        Command::Micropay(a) => commands::micropay::run(&cli, a).await,
+        Command::Query(a) => commands::open_calls::query(&cli, a).await,
+        Command::Revoke(a) => commands::open_calls::revoke(&cli, a).await,
+        Command::Refund(a) => commands::open_calls::refund(&cli, a).await,
+        Command::Notify(n) => commands::notify::run(&cli, n).await,
+        Command::Validate { kind, list } => commands::validate::run(kind.as_deref(), *list),
+        Command::Keygen { bits, out } => commands::keygen::run(*bits, out),
+    };
+    let exit = match result {
+        Ok(report) => report.print(cli.json),
+        Err(failure) => {
+            eprintln!("lakala: {failure}");
+            if cli.json {
+                println!(
+                    "{}",
+                    serde_json::json!({"outcome": "error", "response": null, "error": failure.to_string()})
+                );
+            }
+            failure.exit()
+        }
+    };
+    ExitCode::from(exit.code())
+}

@@ -1,0 +1,675 @@
+//! The built `lakala` binary: every subcommand, its exit statuses and its `--json` output.
+
+use lakala_crypto::crossborder::Platform;
+use lakala_crypto::{PrivateKey, TsGenerator};
+use lakala_sandbox::behaviour::{auth_codes, cert_numbers, MERCHANT_NO, TERM_NO};
+use lakala_sandbox::{files, RunningSandbox, Sandbox, SandboxConfig};
+use serde_json::Value;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::time::Duration;
+
+fn lakala(args: &[&str], stdin: &[u8]) -> (i32, Value, String) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_lakala"))
+        .args(args)
+        .env_remove("LAKALA_BASE_URL")
+        .env_remove("LAKALA_CONFIG")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(stdin).unwrap();
+    let Output {
+        status,
+        stdout,
+        stderr,
+    } = child.wait_with_output().unwrap();
+    let stdout = String::from_utf8_lossy(&stdout).into_owned();
+    let json = serde_json::from_str(stdout.trim()).unwrap_or(Value::Null);
+    (
+        status.code().unwrap_or(-1),
+        json,
+        String::from_utf8_lossy(&stderr).into_owned(),
+    )
+}
+
+fn shared(rel: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../../shared/vectors")
+        .join(rel)
+}
+
+async fn sandbox(dir: &Path) -> (RunningSandbox, String) {
+    let sandbox = Sandbox::start(SandboxConfig::default().pending_delay(Duration::from_secs(1)))
+        .await
+        .unwrap();
+    sandbox.keys().write(dir).unwrap();
+    let config = sandbox.write_client_config(dir).unwrap();
+    (sandbox, config.display().to_string())
+}
+
+#[test]
+fn demo_runs_every_flow() {
+    let (code, json, _) = lakala(&["--json", "demo"], b"");
+    assert_eq!(code, 0, "{json}");
+    assert_eq!(json["outcome"], "completed");
+    let steps = json["response"].as_array().unwrap();
+    assert!(steps.len() >= 9);
+    assert!(steps.iter().all(|s| s["ok"] == true), "{json}");
+}
+
+#[test]
+fn micropay_outcomes_and_exit_statuses_on_the_embedded_sandbox() {
+    let base = [
+        "--json",
+        "micropay",
+        "--merchant-no",
+        MERCHANT_NO,
+        "--term-no",
+        TERM_NO,
+        "--amount",
+        "101",
+    ];
+    let run = |extra: &[&str]| lakala(&[&base[..], extra].concat(), b"");
+
+    let (code, json, stderr) = run(&["--auth-code", auth_codes::SUCCEED]);
+    assert_eq!(
+        (code, json["outcome"].as_str()),
+        (0, Some("succeeded")),
+        "{json} {stderr}"
+    );
+    assert_eq!(json["response"]["code"], "DCP00000");
+    assert!(
+        stderr.contains("embedded sandbox"),
+        "the zero-configuration default says so: {stderr}"
+    );
+
+    let (code, json, _) = run(&["--auth-code", auth_codes::INSUFFICIENT_BALANCE]);
+    assert_eq!(
+        (code, json["outcome"].as_str()),
+        (3, Some("failed")),
+        "{json}"
+    );
+
+    let (code, json, _) = run(&[
+        "--auth-code",
+        auth_codes::PENDING_UNTIL_REVOKED,
+        "--poll-schedule",
+        "1,1",
+    ]);
+    assert_eq!(
+        (code, json["outcome"].as_str()),
+        (4, Some("pending")),
+        "{json}"
+    );
+    assert!(json["order"]["out_trade_no"].is_string());
+
+    let (code, json, _) = run(&[
+        "--auth-code",
+        auth_codes::PENDING_UNTIL_REVOKED,
+        "--poll-schedule",
+        "1",
+        "--on-pending",
+        "revoke",
+    ]);
+    assert_eq!(
+        (code, json["outcome"].as_str()),
+        (3, Some("revoked")),
+        "{json}"
+    );
+}
+
+#[test]
+fn micropay_progress_is_shown_on_stderr_without_json() {
+    let (code, _, stderr) = lakala(
+        &[
+            "micropay",
+            "--merchant-no",
+            MERCHANT_NO,
+            "--term-no",
+            TERM_NO,
+            "--amount",
+            "1",
+            "--auth-code",
+            auth_codes::PENDING_THEN_SUCCEED,
+            "--poll-schedule",
+            "1,1,1,1",
+        ],
+        b"",
+    );
+    // The embedded sandbox settles pending payments after 12 s: still pending after 4.
+    assert_eq!(code, 4, "{stderr}");
+    assert!(
+        stderr.contains("lakala query --merchant-no") || stderr.contains("no final state"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("pending (DCP10000)") && stderr.contains("query 1/4 in 1s"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn auth_verified_and_refused() {
+    let (code, json, _) = lakala(
+        &[
+            "--json",
+            "auth",
+            "--biz-type",
+            "00",
+            "--name",
+            "张三",
+            "--cert-no",
+            cert_numbers::VERIFIED,
+        ],
+        b"",
+    );
+    assert_eq!(
+        (code, json["outcome"].as_str()),
+        (0, Some("verified")),
+        "{json}"
+    );
+    assert_eq!(json["response"]["encData"]["retCode"], "0000");
+    let (code, json, _) = lakala(
+        &[
+            "--json",
+            "auth",
+            "--biz-type",
+            "00",
+            "--name",
+            "张三",
+            "--cert-no",
+            cert_numbers::MISMATCH_9001,
+        ],
+        b"",
+    );
+    assert_eq!(
+        (code, json["ret_code"].as_str()),
+        (3, Some("9001")),
+        "{json}"
+    );
+    // bizType 01 without a bank card number: bad input, nothing sent.
+    let (code, _, stderr) = lakala(
+        &[
+            "auth",
+            "--biz-type",
+            "01",
+            "--name",
+            "张三",
+            "--cert-no",
+            cert_numbers::VERIFIED,
+        ],
+        b"",
+    );
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains("bankCardNo"), "{stderr}");
+}
+
+#[test]
+fn preauth_native_draws_the_qr_code() {
+    let (code, _, _) = lakala(
+        &[
+            "preauth",
+            "--account-type",
+            "ALIPAY",
+            "--trans-type",
+            "41",
+            "--amount",
+            "100",
+            "--subject",
+            "t",
+        ],
+        b"",
+    );
+    assert_eq!(code, 0);
+    let out = Command::new(env!("CARGO_BIN_EXE_lakala"))
+        .args([
+            "preauth",
+            "--account-type",
+            "ALIPAY",
+            "--trans-type",
+            "41",
+            "--amount",
+            "100",
+            "--subject",
+            "t",
+        ])
+        .env_remove("LAKALA_BASE_URL")
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("QR code: https://") && text.contains('█'),
+        "{text}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn query_revoke_refund_against_a_configured_sandbox() {
+    let dir = tempfile::tempdir().unwrap();
+    let (sandbox, config) = sandbox(dir.path()).await;
+    let cfg = ["--json", "--config", config.as_str()];
+    let ids = ["--merchant-no", MERCHANT_NO, "--term-no", TERM_NO];
+    let (code, json, stderr) = lakala(
+        &[
+            &cfg[..],
+            &[
+                "micropay",
+                "--auth-code",
+                auth_codes::SUCCEED,
+                "--amount",
+                "300",
+                "--out-trade-no",
+                "CLIPAY1",
+            ],
+            &ids[..],
+        ]
+        .concat(),
+        b"",
+    );
+    assert_eq!(code, 0, "{json} {stderr}");
+    assert!(!stderr.contains("embedded sandbox"));
+
+    let (code, json, _) = lakala(
+        &[&cfg[..], &["query", "--out-trade-no", "CLIPAY1"], &ids[..]].concat(),
+        b"",
+    );
+    assert_eq!(
+        (code, json["outcome"].as_str()),
+        (0, Some("trade_success")),
+        "{json}"
+    );
+    let (code, json, _) = lakala(
+        &[&cfg[..], &["query", "--out-trade-no", "NOSUCH"], &ids[..]].concat(),
+        b"",
+    );
+    assert_eq!(
+        (code, json["outcome"].as_str()),
+        (3, Some("not_found")),
+        "{json}"
+    );
+
+    let (code, json, _) = lakala(
+        &[
+            &cfg[..],
+            &[
+                "refund",
+                "--origin-out-trade-no",
+                "CLIPAY1",
+                "--refund-amount",
+                "200",
+            ],
+            &ids[..],
+        ]
+        .concat(),
+        b"",
+    );
+    assert_eq!(
+        (code, json["outcome"].as_str()),
+        (0, Some("refunded")),
+        "{json}"
+    );
+    let (code, json, _) = lakala(
+        &[
+            &cfg[..],
+            &[
+                "refund",
+                "--origin-out-trade-no",
+                "CLIPAY1",
+                "--refund-amount",
+                "101",
+            ],
+            &ids[..],
+        ]
+        .concat(),
+        b"",
+    );
+    assert_eq!(
+        (code, json["outcome"].as_str()),
+        (3, Some("declined")),
+        "more than what is left: {json}"
+    );
+
+    lakala(
+        &[
+            &cfg[..],
+            &[
+                "micropay",
+                "--auth-code",
+                auth_codes::PENDING_UNTIL_REVOKED,
+                "--amount",
+                "5",
+                "--out-trade-no",
+                "CLIPAY2",
+                "--poll-schedule",
+                "1",
+            ],
+            &ids[..],
+        ]
+        .concat(),
+        b"",
+    );
+    let (code, json, _) = lakala(
+        &[
+            &cfg[..],
+            &["revoke", "--origin-out-trade-no", "CLIPAY2"],
+            &ids[..],
+        ]
+        .concat(),
+        b"",
+    );
+    assert_eq!(
+        (code, json["outcome"].as_str()),
+        (0, Some("revoked")),
+        "{json}"
+    );
+    sandbox.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn transport_and_verification_failures_have_their_own_statuses() {
+    let dir = tempfile::tempdir().unwrap();
+    let (sandbox, config) = sandbox(dir.path()).await;
+    let other_dir = tempfile::tempdir().unwrap();
+    let (other, _) = sandbox_b(other_dir.path()).await;
+    let closed = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        format!("http://{}", l.local_addr().unwrap())
+    };
+    let ids = ["--merchant-no", MERCHANT_NO, "--term-no", TERM_NO];
+
+    // Nothing listening: a transport failure (and for micropay: safe, nothing was sent).
+    let (code, json, _) = lakala(
+        &[
+            &[
+                "--json",
+                "--config",
+                config.as_str(),
+                "--base-url",
+                closed.as_str(),
+                "query",
+                "--out-trade-no",
+                "X",
+            ],
+            &ids[..],
+        ]
+        .concat(),
+        b"",
+    );
+    assert_eq!(code, 6, "{json}");
+    let (code, json, _) = lakala(
+        &[
+            &[
+                "--json",
+                "--config",
+                config.as_str(),
+                "--base-url",
+                closed.as_str(),
+                "micropay",
+                "--auth-code",
+                auth_codes::SUCCEED,
+                "--amount",
+                "1",
+            ],
+            &ids[..],
+        ]
+        .concat(),
+        b"",
+    );
+    assert_eq!(
+        (code, json["outcome"].as_str()),
+        (6, Some("failed")),
+        "{json}"
+    );
+
+    // Another sandbox's answers do not verify with this configuration's platform keys; and
+    // that sandbox refuses requests signed with a merchant key it did not issue.
+    let (code, json, stderr) = lakala(
+        &[
+            &[
+                "--json",
+                "--config",
+                config.as_str(),
+                "--base-url",
+                other.base_url(),
+                "query",
+                "--out-trade-no",
+                "X",
+            ],
+            &ids[..],
+        ]
+        .concat(),
+        b"",
+    );
+    // That sandbox refuses the request (merchant certificate it did not issue) with HTTP 401.
+    assert_eq!(code, 6, "{json} {stderr}");
+    let (code, json, stderr) = lakala(
+        &[
+            "--json",
+            "--config",
+            config.as_str(),
+            "--base-url",
+            other.base_url(),
+            "auth",
+            "--biz-type",
+            "00",
+            "--name",
+            "张三",
+            "--cert-no",
+            cert_numbers::VERIFIED,
+        ],
+        b"",
+    );
+    assert_eq!(code, 5, "{json} {stderr}");
+    sandbox.shutdown().await;
+    other.shutdown().await;
+}
+
+async fn sandbox_b(dir: &Path) -> (RunningSandbox, String) {
+    sandbox(dir).await
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn notify_crossborder_verifies_opens_and_answers() {
+    let dir = tempfile::tempdir().unwrap();
+    let (sandbox, _) = sandbox(dir.path()).await;
+    let platform = Platform::new(
+        sandbox.keys().crossborder_platform_key().clone(),
+        sandbox.keys().crossborder_merchant_key().public_key(),
+    );
+    let (n, _) = platform
+        .seal_notification(
+            sandbox.keys().mer_id(),
+            &TsGenerator::new().next(),
+            "B0005",
+            r#"{"orderNo":"N1"}"#,
+        )
+        .unwrap();
+    let body = serde_json::to_vec(&n).unwrap();
+    let key = dir.path().join(files::CROSSBORDER_MERCHANT_KEY);
+    let public = dir.path().join(files::CROSSBORDER_PLATFORM_PUBLIC);
+    let args = [
+        "--json",
+        "notify",
+        "crossborder",
+        "--merchant-key",
+        key.to_str().unwrap(),
+        "--platform-public-key",
+        public.to_str().unwrap(),
+    ];
+    let (code, json, stderr) = lakala(&args, &body);
+    assert_eq!(code, 0, "{json} {stderr}");
+    assert_eq!(json["response"]["orderNo"], "N1");
+    let answer: lakala_crypto::crossborder::NotificationAnswerEnvelope =
+        serde_json::from_value(json["answer"].clone()).unwrap();
+    assert_eq!(answer.ts, n.ts);
+
+    let mut tampered = n.clone();
+    tampered.enc_data.replace_range(0..2, "00");
+    let (code, _, stderr) = lakala(&args, &serde_json::to_vec(&tampered).unwrap());
+    assert_eq!(code, 5, "{stderr}");
+    sandbox.shutdown().await;
+}
+
+#[test]
+fn notify_open_platform_checks_the_real_sample() {
+    let sample: Value = serde_json::from_slice(
+        &std::fs::read(shared("openplatform/lakala-notify-sample.json")).unwrap(),
+    )
+    .unwrap();
+    let cert = shared("openplatform/lakala-apigw-notify-cert.pem");
+    let auth = sample["authorization"].as_str().unwrap();
+    let body = sample["body"].as_str().unwrap().as_bytes();
+    let args = |now: Option<&'static str>| {
+        let mut a = vec![
+            "--json",
+            "--notify-cert",
+            cert.to_str().unwrap(),
+            "notify",
+            "open-platform",
+            "--authorization",
+            auth,
+        ];
+        if let Some(n) = now {
+            a.extend(["--now", n]);
+        }
+        a.iter().map(|s| s.to_string()).collect::<Vec<_>>()
+    };
+    let run = |a: Vec<String>| lakala(&a.iter().map(String::as_str).collect::<Vec<_>>(), body);
+    let (code, json, stderr) = run(args(Some("1630905600")));
+    assert_eq!(code, 0, "{json} {stderr}");
+    assert_eq!(json["response"]["payStatus"], "S");
+    assert_eq!(json["answer"]["code"], "SUCCESS");
+    let (code, _, stderr) = run(args(None));
+    assert_eq!(code, 5, "a 2021 notification is stale today: {stderr}");
+}
+
+#[test]
+fn validate_lists_and_reports() {
+    let (code, json, _) = lakala(&["--json", "validate", "--list"], b"");
+    assert_eq!(code, 0);
+    assert!(json["kinds"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|k| k == "micropay-request"));
+    let good = br#"{"req_time":"20220215152401","version":"3.0","req_data":{"merchant_no":"8222903","term_no":"A0001","out_trade_no":"T1","auth_code":"288576824003652810","total_amount":"101","location_info":{"request_ip":"127.0.0.1"}}}"#;
+    let (code, json, _) = lakala(&["--json", "validate", "micropay-request"], good);
+    assert_eq!(
+        (code, json["outcome"].as_str()),
+        (0, Some("valid")),
+        "{json}"
+    );
+    let bad =
+        br#"{"req_time":"20220215152401","version":"3.0","req_data":{"merchant_no":"8222903"}}"#;
+    let (code, json, _) = lakala(&["--json", "validate", "micropay-request"], bad);
+    assert_eq!(code, 2);
+    assert!(
+        json["violations"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|v| v["field"] == "req_data.auth_code"),
+        "{json}"
+    );
+    let (code, _, _) = lakala(&["validate", "no-such-kind"], b"{}");
+    assert_eq!(code, 2);
+    let (code, _, _) = lakala(&["validate", "micropay-request"], b"{not json");
+    assert_eq!(code, 2);
+}
+
+#[test]
+fn keygen_writes_a_usable_key_pair_and_certificate() {
+    let dir = tempfile::tempdir().unwrap();
+    let (code, json, _) = lakala(
+        &[
+            "--json",
+            "keygen",
+            "--bits",
+            "1024",
+            "--out",
+            dir.path().to_str().unwrap(),
+        ],
+        b"",
+    );
+    assert_eq!(code, 0);
+    let key = PrivateKey::load(std::fs::read(dir.path().join("private-key.pem")).unwrap()).unwrap();
+    let cert = lakala_crypto::Certificate::load(
+        std::fs::read(dir.path().join("certificate.pem")).unwrap(),
+        lakala_crypto::ValidityCheck::Now,
+    )
+    .unwrap();
+    assert_eq!(*cert.public_key(), key.public_key());
+    assert_eq!(json["serial_no"], cert.serial_hex());
+    let (code, _, _) = lakala(
+        &[
+            "keygen",
+            "--bits",
+            "512",
+            "--out",
+            dir.path().to_str().unwrap(),
+        ],
+        b"",
+    );
+    assert_eq!(code, 2);
+}
+
+#[test]
+fn usage_errors_exit_2() {
+    let (code, _, stderr) = lakala(&["micropay", "--merchant-no", "1"], b"");
+    assert_eq!(code, 2);
+    assert!(stderr.contains("--term-no"), "{stderr}");
+    let (code, _, _) = lakala(&["--help"], b"");
+    assert_eq!(code, 0);
+}
+
+#[test]
+fn sandbox_subcommand_serves_a_configured_client() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_lakala"))
+        .args([
+            "sandbox",
+            "--listen",
+            "127.0.0.1:0",
+            "--keys-dir",
+            dir.path().to_str().unwrap(),
+        ])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    std::io::BufRead::read_line(
+        &mut std::io::BufReader::new(child.stdout.take().unwrap()),
+        &mut line,
+    )
+    .unwrap();
+    assert!(line.starts_with("http://127.0.0.1:"), "{line}");
+    let config = dir.path().join(files::CLIENT_CONFIG);
+    let (code, json, stderr) = lakala(
+        &[
+            "--json",
+            "--config",
+            config.to_str().unwrap(),
+            "micropay",
+            "--merchant-no",
+            MERCHANT_NO,
+            "--term-no",
+            TERM_NO,
+            "--auth-code",
+            auth_codes::SUCCEED,
+            "--amount",
+            "1",
+        ],
+        b"",
+    );
+    child.kill().unwrap();
+    let _ = child.wait();
+    assert_eq!(
+        (code, json["outcome"].as_str()),
+        (0, Some("succeeded")),
+        "{json} {stderr}"
+    );
+}
