@@ -9,77 +9,8 @@ use lakala_crypto::PrivateKey;
 use lakala_sandbox::behaviour::auth_codes;
 use lakala_sandbox::{DeliveryStatus, SandboxError};
 use serde_json::Value;
-use std::sync::{Arc, Mutex};
-use support::{eventually, start};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use support::{eventually, listener, start};
 use tokio::net::TcpListener;
-
-/// One received request: the `Authorization` header and the body.
-type Seen = Arc<Mutex<Vec<(String, Vec<u8>)>>>;
-
-/// A one-request-per-connection HTTP listener on loopback; `answer(n, body)` gives the
-/// status and body for the `n`th request (0-based).
-async fn listener(
-    answer: impl Fn(usize, &[u8]) -> (u16, Vec<u8>) + Send + Sync + 'static,
-) -> (String, Seen) {
-    let socket = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let url = format!("http://{}/notify", socket.local_addr().unwrap());
-    let seen: Seen = Arc::default();
-    let record = seen.clone();
-    tokio::spawn(async move {
-        loop {
-            let Ok((mut stream, _)) = socket.accept().await else {
-                return;
-            };
-            let mut data = Vec::new();
-            let mut buf = [0u8; 4096];
-            let (head, body) = loop {
-                let n = stream.read(&mut buf).await.unwrap_or(0);
-                if n == 0 {
-                    break (String::new(), Vec::new());
-                }
-                data.extend_from_slice(&buf[..n]);
-                if let Some(end) = data.windows(4).position(|w| w == b"\r\n\r\n") {
-                    let head = String::from_utf8_lossy(&data[..end]).to_string();
-                    let length: usize = head
-                        .lines()
-                        .find_map(|l| {
-                            l.to_ascii_lowercase()
-                                .strip_prefix("content-length:")
-                                .map(|v| v.trim().parse().unwrap())
-                        })
-                        .unwrap_or(0);
-                    while data.len() < end + 4 + length {
-                        let n = stream.read(&mut buf).await.unwrap_or(0);
-                        if n == 0 {
-                            break;
-                        }
-                        data.extend_from_slice(&buf[..n]);
-                    }
-                    break (head, data[end + 4..].to_vec());
-                }
-            };
-            let authorization = head
-                .lines()
-                .find_map(|l| {
-                    l.split_once(':')
-                        .filter(|(k, _)| k.eq_ignore_ascii_case("authorization"))
-                        .map(|(_, v)| v.trim().to_owned())
-                })
-                .unwrap_or_default();
-            let n = {
-                let mut seen = record.lock().unwrap();
-                seen.push((authorization, body.clone()));
-                seen.len() - 1
-            };
-            let (status, reply) = answer(n, &body);
-            let head = format!("HTTP/1.1 {status} X\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n", reply.len());
-            let _ = stream.write_all(head.as_bytes()).await;
-            let _ = stream.write_all(&reply).await;
-        }
-    });
-    (url, seen)
-}
 
 const SUCCESS: &str = r#"{"code":"SUCCESS","message":"执行成功"}"#;
 const FAIL: &str = r#"{"code":"FAIL","message":"try again"}"#;
@@ -88,7 +19,7 @@ const FAIL: &str = r#"{"code":"FAIL","message":"try again"}"#;
 async fn delivered_with_retry_until_success() {
     let env = start().await;
     let (url, seen) =
-        listener(|n, _| (200, if n == 0 { FAIL } else { SUCCESS }.as_bytes().to_vec())).await;
+        listener(|n, _, _| (200, if n == 0 { FAIL } else { SUCCESS }.as_bytes().to_vec())).await;
     let answer = env
         .micropay_with("N1", auth_codes::PENDING_THEN_SUCCEED, 88, Some(&url))
         .await;
@@ -145,7 +76,7 @@ async fn delivered_with_retry_until_success() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn gives_up_after_the_last_attempt_and_refuses_other_hosts() {
     let env = start().await;
-    let (url, seen) = listener(|_, _| (500, FAIL.as_bytes().to_vec())).await;
+    let (url, seen) = listener(|_, _, _| (500, FAIL.as_bytes().to_vec())).await;
     env.micropay_with("N2", auth_codes::PENDING_THEN_FAIL, 5, Some(&url))
         .await;
     env.micropay_with(
@@ -186,7 +117,7 @@ async fn gives_up_after_the_last_attempt_and_refuses_other_hosts() {
 async fn crossborder_notification_and_its_signed_answer() {
     let env = start().await;
     let merchant = env.merchant();
-    let (url, seen) = listener(move |_, body| {
+    let (url, seen) = listener(move |_, _, body| {
         let envelope: NotificationEnvelope = serde_json::from_slice(body).unwrap();
         let opened = merchant
             .open_notification(&envelope)
@@ -221,7 +152,7 @@ async fn crossborder_notification_and_its_signed_answer() {
         env.keys.crossborder_platform_public_key(),
     );
     let real = env.merchant();
-    let (url, _) = listener(move |_, body| {
+    let (url, _) = listener(move |_, _, body| {
         let envelope: NotificationEnvelope = serde_json::from_slice(body).unwrap();
         let opened = real.open_notification(&envelope).unwrap();
         let mut answer = real

@@ -12,8 +12,10 @@ use lakala_sandbox::{
 };
 use lakala_transport::{HttpRequest, HttpResponse, HttpTransport, HyperTransport};
 use serde_json::{json, Value};
-use std::sync::{Arc, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpListener;
 
 pub use behaviour::{MERCHANT_NO, TERM_NO};
 
@@ -269,4 +271,71 @@ pub async fn eventually(what: &str, mut f: impl FnMut() -> bool) {
         tokio::time::sleep(Duration::from_millis(25)).await;
     }
     panic!("timed out waiting for {what}");
+}
+
+/// One received request: the `Authorization` header and the body.
+pub type Seen = Arc<Mutex<Vec<(String, Vec<u8>)>>>;
+
+/// A one-request-per-connection HTTP listener on loopback; `answer(n, authorization, body)`
+/// gives the status and body for the `n`th request (0-based).
+pub async fn listener(
+    answer: impl Fn(usize, &str, &[u8]) -> (u16, Vec<u8>) + Send + Sync + 'static,
+) -> (String, Seen) {
+    let socket = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/notify", socket.local_addr().unwrap());
+    let seen: Seen = Arc::default();
+    let record = seen.clone();
+    tokio::spawn(async move {
+        loop {
+            let Ok((mut stream, _)) = socket.accept().await else {
+                return;
+            };
+            let mut data = Vec::new();
+            let mut buf = [0u8; 4096];
+            let (head, body) = loop {
+                let n = stream.read(&mut buf).await.unwrap_or(0);
+                if n == 0 {
+                    break (String::new(), Vec::new());
+                }
+                data.extend_from_slice(&buf[..n]);
+                if let Some(end) = data.windows(4).position(|w| w == b"\r\n\r\n") {
+                    let head = String::from_utf8_lossy(&data[..end]).to_string();
+                    let length: usize = head
+                        .lines()
+                        .find_map(|l| {
+                            l.to_ascii_lowercase()
+                                .strip_prefix("content-length:")
+                                .map(|v| v.trim().parse().unwrap())
+                        })
+                        .unwrap_or(0);
+                    while data.len() < end + 4 + length {
+                        let n = stream.read(&mut buf).await.unwrap_or(0);
+                        if n == 0 {
+                            break;
+                        }
+                        data.extend_from_slice(&buf[..n]);
+                    }
+                    break (head, data[end + 4..].to_vec());
+                }
+            };
+            let authorization = head
+                .lines()
+                .find_map(|l| {
+                    l.split_once(':')
+                        .filter(|(k, _)| k.eq_ignore_ascii_case("authorization"))
+                        .map(|(_, v)| v.trim().to_owned())
+                })
+                .unwrap_or_default();
+            let n = {
+                let mut seen = record.lock().unwrap();
+                seen.push((authorization.clone(), body.clone()));
+                seen.len() - 1
+            };
+            let (status, reply) = answer(n, &authorization, &body);
+            let head = format!("HTTP/1.1 {status} X\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n", reply.len());
+            let _ = stream.write_all(head.as_bytes()).await;
+            let _ = stream.write_all(&reply).await;
+        }
+    });
+    (url, seen)
 }
