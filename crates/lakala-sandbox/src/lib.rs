@@ -181,8 +181,17 @@
 //!
 //! # Limits
 //!
-//! State is in memory and lost at shutdown. All requests share one lock (short critical
-//! sections, no I/O under it). Only plain HTTP/1.1; no TLS.
+//! * State is in memory and lost at shutdown. All requests share one lock (short critical
+//!   sections, no I/O under it). Only plain HTTP/1.1; no TLS.
+//! * Where the specs are silent the sandbox chooses, and says so: the `SBX` codes, the
+//!   micropay notification body, the 401 for open-platform authentication failures, the
+//!   revoke-refunds-a-paid-order rule. The real platform may differ on each.
+//! * gate/auth checks the `ts` format and its uniqueness, not its distance from the clock
+//!   (the spec states no window). Replay memory (gate/auth `ts`, open-platform nonces)
+//!   keeps the last 100,000 entries.
+//! * Pending delays are whole seconds of the sandbox clock; notification retries wait in
+//!   real time. Wallet fields (`paySign`, `prepayId`, QR URLs) are placeholders no wallet
+//!   accepts.
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
 
