@@ -8,7 +8,7 @@ use crate::state::State;
 use crate::{behaviour, gate, notify, open};
 use bytes::Bytes;
 use http::{header, Method, Request, Response, StatusCode};
-use http_body_util::{BodyExt, Full, Limited};
+use http_body_util::{BodyExt, Full};
 use hyper::body::Incoming;
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
@@ -387,21 +387,40 @@ enum BodyError {
     Broken(String),
 }
 
-async fn read_body(body: Incoming, max: usize, deadline: Duration) -> Result<Bytes, BodyError> {
-    let limited = Limited::new(body, max);
-    match tokio::time::timeout(deadline, limited.collect()).await {
-        Err(_) => Err(BodyError::Timeout),
-        Ok(Ok(collected)) => Ok(collected.to_bytes()),
-        Ok(Err(e)) => {
-            if e.downcast_ref::<http_body_util::LengthLimitError>()
-                .is_some()
-            {
-                Err(BodyError::TooLarge)
-            } else {
-                Err(BodyError::Broken(e.to_string()))
+/// How much of an oversized body is read and discarded before answering 413, so that a
+/// client still sending gets the answer rather than a reset connection.
+fn drain_limit(max: usize) -> usize {
+    max.saturating_mul(16).max(1 << 20)
+}
+
+/// Reads at most `max` bytes of body within `deadline`; a larger body is drained (up to
+/// [`drain_limit`]) and refused.
+async fn read_body(mut body: Incoming, max: usize, deadline: Duration) -> Result<Bytes, BodyError> {
+    let drain = drain_limit(max);
+    let read = async {
+        let mut kept = Vec::new();
+        let mut seen = 0usize;
+        while let Some(frame) = body.frame().await {
+            let frame = frame.map_err(|e| BodyError::Broken(e.to_string()))?;
+            if let Ok(data) = frame.into_data() {
+                seen = seen.saturating_add(data.len());
+                if seen > drain {
+                    return Err(BodyError::TooLarge);
+                }
+                if seen <= max {
+                    kept.extend_from_slice(&data);
+                }
             }
         }
-    }
+        if seen > max {
+            Err(BodyError::TooLarge)
+        } else {
+            Ok(Bytes::from(kept))
+        }
+    };
+    tokio::time::timeout(deadline, read)
+        .await
+        .unwrap_or(Err(BodyError::Timeout))
 }
 
 async fn route(shared: Arc<Shared>, request: Request<Incoming>) -> HttpResponse {
@@ -436,7 +455,7 @@ async fn route(shared: Arc<Shared>, request: Request<Incoming>) -> HttpResponse 
             "request body too large",
         )
     };
-    if declared.is_some_and(|n| n > shared.max_body as u64) {
+    if declared.is_some_and(|n| n > drain_limit(shared.max_body) as u64) {
         return too_large();
     }
     let (parts, body) = request.into_parts();
