@@ -5,8 +5,9 @@ use crate::exit::Exit;
 use crate::failure::Failure;
 use crate::report::Report;
 use crate::settings::Family;
+use lakala_client::Answer;
 use lakala_types::micropay::{
-    LocationInfo, RefundRequest, RevokeRequest, TradeQueryRequest, TradeState,
+    LocationInfo, RefundRequest, RevokeRequest, TradeQueryRequest, TradeState, V3Response,
 };
 use lakala_types::Amount;
 use serde_json::json;
@@ -73,23 +74,18 @@ pub async fn revoke(cli: &Cli, args: &RevokeArgs) -> Result<Report, Failure> {
         .build()?;
     let connection = super::connect(cli, Family::OpenPlatform).await?;
     let answer = connection.client.revoke(request).await?;
-    let ok = answer.value.code().is_some_and(|c| c.is_success());
-    let report = if ok {
-        Report::new("revoked", Exit::Success).line(format!(
-            "revoked {} (revoke {out_trade_no})",
-            args.origin_out_trade_no
-        ))
-    } else {
-        Report::new("declined", Exit::Declined).line(format!(
-            "revoke of {} declined: {} {}",
-            args.origin_out_trade_no,
-            answer.value.code().map(|c| c.as_str()).unwrap_or_default(),
-            answer.value.msg().unwrap_or_default()
-        ))
-    };
-    Ok(report
-        .response(answer.json().clone())
-        .extra("out_trade_no", json!(out_trade_no)))
+    let done = format!(
+        "revoked {} (revoke {out_trade_no})",
+        args.origin_out_trade_no
+    );
+    Ok(settled(
+        &answer,
+        "revoked",
+        done,
+        "revoke",
+        &args.origin_out_trade_no,
+        &out_trade_no,
+    ))
 }
 
 pub async fn refund(cli: &Cli, args: &RefundArgs) -> Result<Report, Failure> {
@@ -114,21 +110,40 @@ pub async fn refund(cli: &Cli, args: &RefundArgs) -> Result<Report, Failure> {
     let request = builder.build()?;
     let connection = super::connect(cli, Family::OpenPlatform).await?;
     let answer = connection.client.refund(request).await?;
-    let ok = answer.value.code().is_some_and(|c| c.is_success());
-    let report = if ok {
-        Report::new("refunded", Exit::Success).line(format!(
-            "refunded {} fen of {} (refund {out_trade_no})",
-            args.refund_amount, args.origin_out_trade_no
-        ))
+    let done = format!(
+        "refunded {} fen of {} (refund {out_trade_no})",
+        args.refund_amount, args.origin_out_trade_no
+    );
+    Ok(settled(
+        &answer,
+        "refunded",
+        done,
+        "refund",
+        &args.origin_out_trade_no,
+        &out_trade_no,
+    ))
+}
+
+/// The report of a revoke or refund: `success` when the platform accepted it, `declined`
+/// with its code and message otherwise.
+fn settled<T>(
+    answer: &Answer<V3Response<T>>,
+    success: &'static str,
+    done: String,
+    what: &str,
+    origin: &str,
+    out_trade_no: &str,
+) -> Report {
+    let report = if answer.value.code().is_some_and(|c| c.is_success()) {
+        Report::new(success, Exit::Success).line(done)
     } else {
         Report::new("declined", Exit::Declined).line(format!(
-            "refund of {} declined: {} {}",
-            args.origin_out_trade_no,
+            "{what} of {origin} declined: {} {}",
             answer.value.code().map(|c| c.as_str()).unwrap_or_default(),
             answer.value.msg().unwrap_or_default()
         ))
     };
-    Ok(report
+    report
         .response(answer.json().clone())
-        .extra("out_trade_no", json!(out_trade_no)))
+        .extra("out_trade_no", json!(out_trade_no))
 }
