@@ -1,9 +1,18 @@
 //! The RSA seam: every RSA operation the protocols use, and nothing else.
 //!
-//! The protocol modules (`crossborder`, `open_platform`) call only these methods, so a
-//! second, faster backend can replace this one without touching them. This backend is the
-//! pure-Rust `rsa` crate. Every private-key operation is blinded; every comparison is done
-//! in constant time by the `rsa` crate's unpadding code.
+//! The protocol modules (`crossborder`, `open_platform`) call only these methods. Two
+//! implementations sit behind them, chosen per key ([`Backend`]):
+//!
+//! - the pure-Rust `rsa` crate (always compiled; the default without the `openssl`
+//!   feature), blinding every private-key operation and comparing every padded block in
+//!   constant time (its unpadding uses `subtle`);
+//! - the system OpenSSL through the `openssl` crate (feature `openssl`; `native.rs`), which
+//!   blinds RSA private-key operations by default, and whose verifications end in a
+//!   constant-time comparison (`subtle`).
+//!
+//! Whatever the backend, the `rsa` crate's parsed key is kept too: key encoding and
+//! certificate issuance use it, and it answers size questions without a foreign call.
+//! A key is converted to the native form once, when it is loaded.
 
 use crate::error::{CryptoError, Result};
 use rand::rngs::OsRng;
@@ -11,22 +20,125 @@ use rand::{CryptoRng, RngCore};
 use rsa::traits::PublicKeyParts;
 use rsa::{Pkcs1v15Encrypt, Pkcs1v15Sign, RsaPrivateKey, RsaPublicKey};
 use sha2::{Digest, Sha256};
+use std::fmt;
 use zeroize::Zeroizing;
+
+#[cfg(feature = "openssl")]
+mod native;
 
 /// Smallest modulus the platform uses; anything smaller is refused.
 pub(crate) const MIN_BITS: usize = 1024;
+
+/// Which implementation performs a key's RSA operations.
+///
+/// Keys are loaded on [`Backend::default()`]; [`crate::PrivateKey::with_backend`] and
+/// [`crate::PublicKey::with_backend`] move one to another backend (a one-time conversion;
+/// the operations then run on it). Both backends produce and accept exactly the same bytes:
+/// the test suite runs every test on each and checks each against the other.
+///
+/// | | `RustCrypto` | `OpenSsl` (feature `openssl`) |
+/// |---|---|---|
+/// | implementation | the pure-Rust `rsa` crate | the system OpenSSL (libssl), via the `openssl` crate |
+/// | private-key operations | blinded | blinded (OpenSSL's default, which this crate never turns off) |
+/// | comparisons | constant time (`subtle`) | constant time (`subtle`) after OpenSSL's own unpadding |
+/// | speed | 1.5x to 12x slower than OpenSSL | OpenSSL's |
+///
+/// `BENCHMARKS.md` at the repository root has the measured figures.
+///
+/// # The default
+///
+/// Without the `openssl` feature the default is [`Backend::RustCrypto`]; with it,
+/// [`Backend::OpenSsl`]. Cargo unifies features, so one crate of a program enabling
+/// `lakala-crypto/openssl` makes OpenSSL the default of the whole program; a key can still
+/// be pinned with `with_backend`.
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Backend {
+    /// The pure-Rust `rsa` crate.
+    RustCrypto,
+    /// The system OpenSSL, through the `openssl` crate. Only with the `openssl` feature.
+    #[cfg(feature = "openssl")]
+    OpenSsl,
+}
+
+impl Backend {
+    /// Every backend compiled into this build, the default first.
+    pub fn available() -> &'static [Backend] {
+        #[cfg(feature = "openssl")]
+        {
+            &[Backend::OpenSsl, Backend::RustCrypto]
+        }
+        #[cfg(not(feature = "openssl"))]
+        {
+            &[Backend::RustCrypto]
+        }
+    }
+
+    /// Short lowercase name: `rustcrypto` or `openssl`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Backend::RustCrypto => "rustcrypto",
+            #[cfg(feature = "openssl")]
+            Backend::OpenSsl => "openssl",
+        }
+    }
+
+    /// The backend of that [`Backend::name`], if it is compiled into this build.
+    pub fn from_name(name: &str) -> Option<Backend> {
+        Backend::available()
+            .iter()
+            .copied()
+            .find(|b| b.name().eq_ignore_ascii_case(name))
+    }
+}
+
+impl Default for Backend {
+    /// [`Backend::OpenSsl`] with the `openssl` feature, [`Backend::RustCrypto`] without.
+    fn default() -> Self {
+        Backend::available()[0]
+    }
+}
+
+impl fmt::Debug for Backend {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Backend::RustCrypto => "RustCrypto",
+            #[cfg(feature = "openssl")]
+            Backend::OpenSsl => "OpenSsl",
+        })
+    }
+}
+
+impl fmt::Display for Backend {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
 
 /// A parsed private key, ready for repeated use.
 pub(crate) struct RsaPrivate {
     key: RsaPrivateKey,
     public: RsaPublic,
+    #[cfg(feature = "openssl")]
+    native: Option<native::NativePrivate>,
 }
 
 /// A parsed public key, ready for repeated use.
-#[derive(Clone, PartialEq, Eq)]
+#[derive(Clone)]
 pub(crate) struct RsaPublic {
     key: RsaPublicKey,
+    #[cfg(feature = "openssl")]
+    native: Option<native::NativePublic>,
 }
+
+impl PartialEq for RsaPublic {
+    /// The same key, whichever backend runs it.
+    fn eq(&self, other: &Self) -> bool {
+        self.key == other.key
+    }
+}
+
+impl Eq for RsaPublic {}
 
 fn check_bits(bits: usize) -> Result<()> {
     if bits < MIN_BITS {
@@ -36,7 +148,7 @@ fn check_bits(bits: usize) -> Result<()> {
 }
 
 impl RsaPrivate {
-    pub(crate) fn new(mut key: RsaPrivateKey) -> Result<Self> {
+    pub(crate) fn new(mut key: RsaPrivateKey, backend: Backend) -> Result<Self> {
         check_bits(key.n().bits())?;
         key.validate().map_err(|_| CryptoError::KeyFormat {
             kind: crate::KeyKind::PrivateKey,
@@ -46,10 +158,34 @@ impl RsaPrivate {
             kind: crate::KeyKind::PrivateKey,
             reason: "cannot precompute CRT values".into(),
         })?;
-        let public = RsaPublic {
-            key: key.to_public_key(),
-        };
-        Ok(Self { key, public })
+        Self::on(key, backend)
+    }
+
+    /// The same (already validated) key on `backend`.
+    pub(crate) fn with_backend(&self, backend: Backend) -> Result<Self> {
+        Self::on(self.key.clone(), backend)
+    }
+
+    fn on(key: RsaPrivateKey, backend: Backend) -> Result<Self> {
+        let public = RsaPublic::on(key.to_public_key(), backend)?;
+        match backend {
+            Backend::RustCrypto => Ok(Self {
+                key,
+                public,
+                #[cfg(feature = "openssl")]
+                native: None,
+            }),
+            #[cfg(feature = "openssl")]
+            Backend::OpenSsl => Ok(Self {
+                native: Some(native::NativePrivate::new(&key)?),
+                key,
+                public,
+            }),
+        }
+    }
+
+    pub(crate) fn backend(&self) -> Backend {
+        self.public.backend()
     }
 
     pub(crate) fn inner(&self) -> &RsaPrivateKey {
@@ -71,6 +207,10 @@ impl RsaPrivate {
         ciphertext: &[u8],
     ) -> Result<Zeroizing<Vec<u8>>> {
         self.public.check_block(field, ciphertext)?;
+        #[cfg(feature = "openssl")]
+        if let Some(native) = &self.native {
+            return native.decrypt_pkcs1v15(field, ciphertext);
+        }
         self.key
             .decrypt_blinded(&mut OsRng, Pkcs1v15Encrypt, ciphertext)
             .map(Zeroizing::new)
@@ -87,6 +227,10 @@ impl RsaPrivate {
                 bits: self.bits(),
             });
         }
+        #[cfg(feature = "openssl")]
+        if let Some(native) = &self.native {
+            return native.sign_type1(message, "block type 1 signature");
+        }
         self.key
             .sign_with_rng(&mut OsRng, Pkcs1v15Sign::new_unprefixed(), message)
             .map_err(|_| CryptoError::Rsa {
@@ -97,6 +241,11 @@ impl RsaPrivate {
     /// SHA256withRSA (RSASSA-PKCS1-v1_5 with SHA-256), blinded.
     pub(crate) fn sign_sha256(&self, message: &[u8]) -> Result<Vec<u8>> {
         let digest = Sha256::digest(message);
+        #[cfg(feature = "openssl")]
+        if let Some(native) = &self.native {
+            let block = sha256_digest_info(&digest);
+            return native.sign_type1(&block, "SHA256withRSA signature");
+        }
         self.key
             .sign_with_rng(&mut OsRng, Pkcs1v15Sign::new::<Sha256>(), &digest)
             .map_err(|_| CryptoError::Rsa {
@@ -105,10 +254,54 @@ impl RsaPrivate {
     }
 }
 
+/// DER `DigestInfo` prefix of SHA-256 (RFC 8017, section 9.2, note 1).
+#[cfg(feature = "openssl")]
+const SHA256_DIGEST_INFO: [u8; 19] = [
+    0x30, 0x31, 0x30, 0x0d, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x01, 0x05,
+    0x00, 0x04, 0x20,
+];
+
+/// `DigestInfo(SHA-256, digest)`: what RSASSA-PKCS1-v1_5 pads with block type 1.
+#[cfg(feature = "openssl")]
+fn sha256_digest_info(digest: &[u8]) -> [u8; 51] {
+    let mut block = [0u8; 51];
+    block[..19].copy_from_slice(&SHA256_DIGEST_INFO);
+    block[19..].copy_from_slice(digest);
+    block
+}
+
 impl RsaPublic {
-    pub(crate) fn new(key: RsaPublicKey) -> Result<Self> {
+    pub(crate) fn new(key: RsaPublicKey, backend: Backend) -> Result<Self> {
         check_bits(key.n().bits())?;
-        Ok(Self { key })
+        Self::on(key, backend)
+    }
+
+    /// The same key on `backend`.
+    pub(crate) fn with_backend(&self, backend: Backend) -> Result<Self> {
+        Self::on(self.key.clone(), backend)
+    }
+
+    fn on(key: RsaPublicKey, backend: Backend) -> Result<Self> {
+        match backend {
+            Backend::RustCrypto => Ok(Self {
+                key,
+                #[cfg(feature = "openssl")]
+                native: None,
+            }),
+            #[cfg(feature = "openssl")]
+            Backend::OpenSsl => Ok(Self {
+                native: Some(native::NativePublic::new(&key)?),
+                key,
+            }),
+        }
+    }
+
+    pub(crate) fn backend(&self) -> Backend {
+        #[cfg(feature = "openssl")]
+        if self.native.is_some() {
+            return Backend::OpenSsl;
+        }
+        Backend::RustCrypto
     }
 
     pub(crate) fn inner(&self) -> &RsaPublicKey {
@@ -136,7 +329,8 @@ impl RsaPublic {
         Ok(())
     }
 
-    /// RSAES-PKCS1-v1_5 encryption (block type 2), randomized by `rng`.
+    /// RSAES-PKCS1-v1_5 encryption (block type 2), randomized by `rng`. Both backends draw
+    /// the padding from `rng` the same way, so a seeded `rng` gives the same bytes on each.
     pub(crate) fn encrypt_pkcs1v15<R: RngCore + CryptoRng + ?Sized>(
         &self,
         rng: &mut R,
@@ -149,6 +343,11 @@ impl RsaPublic {
                 length: message.len(),
                 bits: self.bits(),
             });
+        }
+        #[cfg(feature = "openssl")]
+        if let Some(native) = &self.native {
+            let block = encryption_block(rng, message, self.size());
+            return native.encrypt_raw(&block);
         }
         let mut rng = RngRef(rng);
         self.key
@@ -166,6 +365,10 @@ impl RsaPublic {
         signature: &[u8],
     ) -> Result<bool> {
         self.check_block(field, signature)?;
+        #[cfg(feature = "openssl")]
+        if let Some(native) = &self.native {
+            return Ok(native.verify_type1(message, signature));
+        }
         Ok(self
             .key
             .verify(Pkcs1v15Sign::new_unprefixed(), message, signature)
@@ -181,11 +384,38 @@ impl RsaPublic {
     ) -> Result<bool> {
         self.check_block(field, signature)?;
         let digest = Sha256::digest(message);
+        #[cfg(feature = "openssl")]
+        if let Some(native) = &self.native {
+            return Ok(native.verify_type1(&sha256_digest_info(&digest), signature));
+        }
         Ok(self
             .key
             .verify(Pkcs1v15Sign::new::<Sha256>(), &digest, signature)
             .is_ok())
     }
+}
+
+/// `0x00 0x02 PS 0x00 message`, `k` bytes, PS non-zero random bytes drawn from `rng`
+/// exactly as the `rsa` crate draws them (fill, then redraw each zero byte alone), so that
+/// both backends encrypt alike under a seeded generator. The caller checked the length.
+#[cfg(feature = "openssl")]
+fn encryption_block<R: RngCore + ?Sized>(
+    rng: &mut R,
+    message: &[u8],
+    k: usize,
+) -> Zeroizing<Vec<u8>> {
+    let mut block = Zeroizing::new(vec![0u8; k]);
+    let padding_end = k - message.len() - 1;
+    block[1] = 2;
+    let padding = &mut block[2..padding_end];
+    rng.fill_bytes(padding);
+    for byte in padding.iter_mut() {
+        while *byte == 0 {
+            rng.fill_bytes(std::slice::from_mut(byte));
+        }
+    }
+    block[padding_end + 1..].copy_from_slice(message);
+    block
 }
 
 /// Lets an unsized `dyn RngCore + CryptoRng` serve where `rsa` wants a sized generator.

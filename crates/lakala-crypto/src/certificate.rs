@@ -157,13 +157,14 @@ impl Certificate {
         };
         let serial = SerialNumber::new(serial).map_err(|e| fail("serial number", &e))?;
         let subject = Name::from_str(subject).map_err(|e| fail("subject", &e))?;
-        let rsa = key.backend().inner().clone();
+        let rsa = key.rsa().inner().clone();
         let spki = SubjectPublicKeyInfoOwned::from_key(rsa.to_public_key())
             .map_err(|e| fail("public key", &e))?;
         let signer = rsa::pkcs1v15::SigningKey::<sha2::Sha256>::new(rsa);
         let cert = CertificateBuilder::new(Profile::Root, serial, validity, subject, spki, &signer)
             .map_err(|e| fail("certificate", &e))?
-            .build::<rsa::pkcs1v15::Signature>()
+            // Blinded, like every private-key operation of this crate.
+            .build_with_rng::<rsa::pkcs1v15::Signature>(&mut rand::rngs::OsRng)
             .map_err(|e| fail("signing", &e))?;
         let pem = cert
             .to_pem(LineEnding::LF)
@@ -199,6 +200,15 @@ impl Certificate {
     /// The certificate's public key.
     pub fn public_key(&self) -> &PublicKey {
         &self.public_key
+    }
+
+    /// The same certificate with its public key on `backend` (see
+    /// [`PublicKey::with_backend`]).
+    pub fn with_backend(&self, backend: crate::Backend) -> Result<Self> {
+        Ok(Self {
+            public_key: self.public_key.with_backend(backend)?,
+            ..self.clone()
+        })
     }
 
     /// Serial number as lowercase hex of its DER bytes (a leading `00` is kept, as Lakala

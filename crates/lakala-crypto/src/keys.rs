@@ -1,6 +1,6 @@
 //! RSA keys: loaded once, shared cheaply, never printed.
 
-use crate::backend::{RsaPrivate, RsaPublic};
+use crate::backend::{Backend, RsaPrivate, RsaPublic};
 use crate::error::{KeyKind, Result};
 use crate::key_input::{self, key_error};
 use pkcs1::{DecodeRsaPrivateKey, DecodeRsaPublicKey};
@@ -77,13 +77,42 @@ impl PrivateKey {
 
     fn from_rsa(key: RsaPrivateKey) -> Result<Self> {
         Ok(Self {
-            inner: Arc::new(RsaPrivate::new(key)?),
+            inner: Arc::new(RsaPrivate::new(key, Backend::default())?),
         })
     }
 
     /// Modulus size in bits.
     pub fn bits(&self) -> usize {
         self.inner.bits()
+    }
+
+    /// The backend that runs this key's operations ([`Backend::default()`] unless the key
+    /// came from [`PrivateKey::with_backend`]).
+    pub fn backend(&self) -> Backend {
+        self.inner.backend()
+    }
+
+    /// The same key on `backend`: converted once, here, so that every operation then runs
+    /// on it. Its [`PrivateKey::public_key`] is on `backend` too. Returns a clone of `self`
+    /// if the key is already there.
+    ///
+    /// ```
+    /// use lakala_crypto::{Backend, PrivateKey};
+    /// let key = PrivateKey::generate(&mut rand::thread_rng(), 1024)?;
+    /// for &backend in Backend::available() {
+    ///     let on = key.with_backend(backend)?;
+    ///     assert_eq!(on.backend(), backend);
+    ///     assert_eq!(on.public_key(), key.public_key()); // the same key
+    /// }
+    /// # Ok::<(), lakala_crypto::CryptoError>(())
+    /// ```
+    pub fn with_backend(&self, backend: Backend) -> Result<Self> {
+        if self.backend() == backend {
+            return Ok(self.clone());
+        }
+        Ok(Self {
+            inner: Arc::new(self.inner.with_backend(backend)?),
+        })
     }
 
     /// The matching public key.
@@ -101,7 +130,7 @@ impl PrivateKey {
             .map_err(|e| key_error(KeyKind::PrivateKey, format!("cannot encode: {e}")))
     }
 
-    pub(crate) fn backend(&self) -> &RsaPrivate {
+    pub(crate) fn rsa(&self) -> &RsaPrivate {
         &self.inner
     }
 }
@@ -145,13 +174,30 @@ impl PublicKey {
 
     pub(crate) fn from_rsa(key: RsaPublicKey) -> Result<Self> {
         Ok(Self {
-            inner: Arc::new(RsaPublic::new(key)?),
+            inner: Arc::new(RsaPublic::new(key, Backend::default())?),
         })
     }
 
     /// Modulus size in bits.
     pub fn bits(&self) -> usize {
         self.inner.bits()
+    }
+
+    /// The backend that runs this key's operations ([`Backend::default()`] unless the key
+    /// came from [`PublicKey::with_backend`] or a private key on another backend).
+    pub fn backend(&self) -> Backend {
+        self.inner.backend()
+    }
+
+    /// The same key on `backend`, converted once, here. Keys compare equal across
+    /// backends. Returns a clone of `self` if the key is already there.
+    pub fn with_backend(&self, backend: Backend) -> Result<Self> {
+        if self.backend() == backend {
+            return Ok(self.clone());
+        }
+        Ok(Self {
+            inner: Arc::new(self.inner.with_backend(backend)?),
+        })
     }
 
     /// SubjectPublicKeyInfo PEM.
@@ -173,7 +219,7 @@ impl PublicKey {
         Ok(base64::engine::general_purpose::STANDARD.encode(der.as_bytes()))
     }
 
-    pub(crate) fn backend(&self) -> &RsaPublic {
+    pub(crate) fn rsa(&self) -> &RsaPublic {
         &self.inner
     }
 }

@@ -46,13 +46,27 @@
 //! # RSA backend
 //!
 //! All RSA work goes through one internal seam (PKCS#1 v1.5 encryption and decryption, the
-//! block-type-1 private operation and its public inverse, SHA256withRSA). Today it is the
-//! pure-Rust `rsa` crate, with blinding on every private-key operation and constant-time
-//! comparison of every padded block.
+//! block-type-1 private operation and its public inverse, SHA256withRSA), with two
+//! implementations behind it ([`Backend`]):
+//!
+//! - [`Backend::RustCrypto`], the pure-Rust `rsa` crate: always compiled, and the default.
+//! - `Backend::OpenSsl`, the system OpenSSL through the `openssl` crate, with the cargo
+//!   feature `openssl` (off by default; building it needs the OpenSSL headers and
+//!   pkg-config, Debian's `libssl-dev pkg-config`). Enabling the feature makes it the
+//!   default backend of keys loaded from then on. It is 1.5x to 12x faster
+//!   (`BENCHMARKS.md`).
+//!
+//! Either way every private-key operation is blinded (OpenSSL blinds RSA private-key
+//! operations by default, and this crate never turns that off), every comparison of a
+//! padded block is constant time, and keys are converted to the backend's form once, when
+//! loaded ([`PrivateKey::with_backend`] moves a key to another backend). Both backends
+//! produce and accept exactly the same bytes.
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
 
 mod backend;
+#[doc(hidden)]
+pub mod bench_seam;
 mod certificate;
 mod clock;
 pub mod crossborder;
@@ -67,6 +81,7 @@ mod plaintext;
 mod sec_key;
 mod ts;
 
+pub use backend::Backend;
 pub use certificate::{Certificate, ValidityCheck};
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use error::{CryptoError, KeyKind, MacKind, Result};

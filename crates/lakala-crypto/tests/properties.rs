@@ -2,7 +2,7 @@
 
 mod common;
 
-use common::{key, other_key};
+use common::{each_backend, key, other_key, try_each_backend};
 use lakala_crypto::crossborder::{Merchant, Platform};
 use lakala_crypto::open_platform::{Authorization, LklapiHeaders};
 use lakala_crypto::{CryptoError, MacKind};
@@ -69,84 +69,99 @@ proptest! {
 
     #[test]
     fn request_and_response_round_trip(biz in biz_json(), answer in biz_json()) {
-        let (m, p) = pair();
-        let sealed = m.seal_request("20240102030405000001", &biz).unwrap();
-        let opened = p.open_request(&sealed.envelope).unwrap();
-        prop_assert_eq!(opened.biz.as_str(), biz.as_str());
-        let resp = p.seal_response(&opened, "20240102030406000001", "0000", "成功", Some(&answer)).unwrap();
-        let back = m.open_response(&resp, &sealed.sec_key).unwrap();
-        let back = back.biz.unwrap();
-        prop_assert_eq!(back.as_str(), answer.as_str());
+        try_each_backend(|_| {
+            let (m, p) = pair();
+            let sealed = m.seal_request("20240102030405000001", &biz).unwrap();
+            let opened = p.open_request(&sealed.envelope).unwrap();
+            prop_assert_eq!(opened.biz.as_str(), biz.as_str());
+            let resp = p.seal_response(&opened, "20240102030406000001", "0000", "成功", Some(&answer)).unwrap();
+            let back = m.open_response(&resp, &sealed.sec_key).unwrap();
+            let back = back.biz.unwrap();
+            prop_assert_eq!(back.as_str(), answer.as_str());
+            Ok(())
+        })?;
     }
 
     #[test]
     fn notification_and_answer_round_trip(biz in biz_json(), answer in biz_json()) {
-        let (m, p) = pair();
-        let (n, key) = p.seal_notification("DOPCHN000258", "20240102030405999999", "B0005", &biz).unwrap();
-        let opened = m.open_notification(&n).unwrap();
-        prop_assert_eq!(opened.biz.as_str(), biz.as_str());
-        let a = m.seal_notification_answer(&opened, "0000", "成功", &answer).unwrap();
-        let back = p.open_notification_answer(&a, &key).unwrap();
-        let back = back.biz.unwrap();
-        prop_assert_eq!(back.as_str(), answer.as_str());
+        try_each_backend(|_| {
+            let (m, p) = pair();
+            let (n, key) = p.seal_notification("DOPCHN000258", "20240102030405999999", "B0005", &biz).unwrap();
+            let opened = m.open_notification(&n).unwrap();
+            prop_assert_eq!(opened.biz.as_str(), biz.as_str());
+            let a = m.seal_notification_answer(&opened, "0000", "成功", &answer).unwrap();
+            let back = p.open_notification_answer(&a, &key).unwrap();
+            let back = back.biz.unwrap();
+            prop_assert_eq!(back.as_str(), answer.as_str());
+            Ok(())
+        })?;
     }
 
     #[test]
     fn any_flipped_request_character_is_rejected(field in 0usize..5, index in any::<usize>()) {
-        let (m, p) = pair();
-        let mut env = m.seal_request("20240102030405000001", r#"{"name":"张三"}"#).unwrap().envelope;
-        let expected_mac_error = Err(CryptoError::MacMismatch { kind: MacKind::Request });
-        match field {
-            0 => { env.enc_data = flip(&env.enc_data, index); prop_assert_eq!(p.open_request(&env).map(|_| ()), expected_mac_error); }
-            1 => { env.mac = flip(&env.mac, index); prop_assert_eq!(p.open_request(&env).map(|_| ()), expected_mac_error); }
-            2 => { env.ts = flip(&env.ts, index); prop_assert_eq!(p.open_request(&env).map(|_| ()), expected_mac_error); }
-            3 => { env.mer_id = flip(&env.mer_id, index); prop_assert_eq!(p.open_request(&env).map(|_| ()), expected_mac_error); }
-            _ => {
-                // encKey is outside the MAC: a change breaks the RSA padding or, rarely,
-                // yields a block that is not ts + key.
-                env.enc_key = flip(&env.enc_key, index);
-                let err = p.open_request(&env).unwrap_err();
-                prop_assert!(matches!(
-                    err,
-                    CryptoError::DecryptionFailed { field: "encKey" }
-                        | CryptoError::MalformedEncKey
-                        | CryptoError::EncKeyTsMismatch { .. }
-                ), "{:?}", err);
+        try_each_backend(|_| {
+            let (m, p) = pair();
+            let mut env = m.seal_request("20240102030405000001", r#"{"name":"张三"}"#).unwrap().envelope;
+            let expected_mac_error = Err(CryptoError::MacMismatch { kind: MacKind::Request });
+            match field {
+                0 => { env.enc_data = flip(&env.enc_data, index); prop_assert_eq!(p.open_request(&env).map(|_| ()), expected_mac_error); }
+                1 => { env.mac = flip(&env.mac, index); prop_assert_eq!(p.open_request(&env).map(|_| ()), expected_mac_error); }
+                2 => { env.ts = flip(&env.ts, index); prop_assert_eq!(p.open_request(&env).map(|_| ()), expected_mac_error); }
+                3 => { env.mer_id = flip(&env.mer_id, index); prop_assert_eq!(p.open_request(&env).map(|_| ()), expected_mac_error); }
+                _ => {
+                    // encKey is outside the MAC: a change breaks the RSA padding or, rarely,
+                    // yields a block that is not ts + key.
+                    env.enc_key = flip(&env.enc_key, index);
+                    let err = p.open_request(&env).unwrap_err();
+                    prop_assert!(matches!(
+                        err,
+                        CryptoError::DecryptionFailed { field: "encKey" }
+                            | CryptoError::MalformedEncKey
+                            | CryptoError::EncKeyTsMismatch { .. }
+                    ), "{:?}", err);
+                }
             }
-        }
+            Ok(())
+        })?;
     }
 
     #[test]
     fn any_flipped_response_character_is_rejected(field in 0usize..4, index in any::<usize>()) {
-        let (m, p) = pair();
-        let sealed = m.seal_request("20240102030405000001", "{}").unwrap();
-        let opened = p.open_request(&sealed.envelope).unwrap();
-        let mut resp = p.seal_response(&opened, "20240102030406000001", "0000", "成功", Some(r#"{"a":"b"}"#)).unwrap();
-        match field {
-            0 => resp.enc_data = resp.enc_data.map(|d| flip(&d, index)),
-            1 => resp.mac = resp.mac.map(|d| flip(&d, index)),
-            2 => resp.ts = flip(&resp.ts, index),
-            _ => resp.mer_id = flip(&resp.mer_id, index),
-        }
-        prop_assert_eq!(
-            m.open_response(&resp, &sealed.sec_key).map(|_| ()),
-            Err(CryptoError::MacMismatch { kind: MacKind::Response })
-        );
+        try_each_backend(|_| {
+            let (m, p) = pair();
+            let sealed = m.seal_request("20240102030405000001", "{}").unwrap();
+            let opened = p.open_request(&sealed.envelope).unwrap();
+            let mut resp = p.seal_response(&opened, "20240102030406000001", "0000", "成功", Some(r#"{"a":"b"}"#)).unwrap();
+            match field {
+                0 => resp.enc_data = resp.enc_data.map(|d| flip(&d, index)),
+                1 => resp.mac = resp.mac.map(|d| flip(&d, index)),
+                2 => resp.ts = flip(&resp.ts, index),
+                _ => resp.mer_id = flip(&resp.mer_id, index),
+            }
+            prop_assert_eq!(
+                m.open_response(&resp, &sealed.sec_key).map(|_| ()),
+                Err(CryptoError::MacMismatch { kind: MacKind::Response })
+            );
+            Ok(())
+        })?;
     }
 
     #[test]
     fn any_flipped_notification_character_is_rejected(field in 0usize..3, index in any::<usize>()) {
-        let (m, p) = pair();
-        let (mut n, _) = p.seal_notification("DOPCHN000258", "20240102030405000007", "B0005", "{}").unwrap();
-        match field {
-            0 => n.enc_data = flip(&n.enc_data, index),
-            1 => n.mac = flip(&n.mac, index),
-            _ => n.ts = flip(&n.ts, index),
-        }
-        prop_assert_eq!(
-            m.open_notification(&n).map(|_| ()),
-            Err(CryptoError::MacMismatch { kind: MacKind::Notification })
-        );
+        try_each_backend(|_| {
+            let (m, p) = pair();
+            let (mut n, _) = p.seal_notification("DOPCHN000258", "20240102030405000007", "B0005", "{}").unwrap();
+            match field {
+                0 => n.enc_data = flip(&n.enc_data, index),
+                1 => n.mac = flip(&n.mac, index),
+                _ => n.ts = flip(&n.ts, index),
+            }
+            prop_assert_eq!(
+                m.open_notification(&n).map(|_| ()),
+                Err(CryptoError::MacMismatch { kind: MacKind::Notification })
+            );
+            Ok(())
+        })?;
     }
 
     #[test]
@@ -187,22 +202,24 @@ proptest! {
 
 #[test]
 fn wrong_merchant_key_is_refused_by_the_platform() {
-    let merchant_key = key(1024);
-    let platform_key = key(2048);
-    let impostor = Merchant::new(
-        "DOPCHN000258",
-        other_key().clone(),
-        platform_key.public_key(),
-    );
-    let p = Platform::new(platform_key.clone(), merchant_key.public_key());
-    let env = impostor
-        .seal_request("20240102030405000001", "{}")
-        .unwrap()
-        .envelope;
-    assert_eq!(
-        p.open_request(&env).map(|_| ()),
-        Err(CryptoError::MacMismatch {
-            kind: MacKind::Request
-        })
-    );
+    each_backend(|_| {
+        let merchant_key = key(1024);
+        let platform_key = key(2048);
+        let impostor = Merchant::new(
+            "DOPCHN000258",
+            other_key().clone(),
+            platform_key.public_key(),
+        );
+        let p = Platform::new(platform_key.clone(), merchant_key.public_key());
+        let env = impostor
+            .seal_request("20240102030405000001", "{}")
+            .unwrap()
+            .envelope;
+        assert_eq!(
+            p.open_request(&env).map(|_| ()),
+            Err(CryptoError::MacMismatch {
+                kind: MacKind::Request
+            })
+        );
+    });
 }

@@ -15,7 +15,7 @@ pub(crate) fn seal<R: RngCore + CryptoRng + ?Sized>(
 ) -> Result<String> {
     let block = Zeroizing::new([ts, key.expose_text()].concat());
     let ct = recipient
-        .backend()
+        .rsa()
         .encrypt_pkcs1v15(rng, "encKey", block.as_bytes())?;
     Ok(hex_text::encode_upper(&ct))
 }
@@ -24,7 +24,7 @@ pub(crate) fn seal<R: RngCore + CryptoRng + ?Sized>(
 /// that follows.
 pub(crate) fn open(recipient: &PrivateKey, ts: &str, enc_key: &str) -> Result<SecKey> {
     let ct = hex_text::decode("encKey", enc_key)?;
-    let block = recipient.backend().decrypt_pkcs1v15("encKey", &ct)?;
+    let block = recipient.rsa().decrypt_pkcs1v15("encKey", &ct)?;
     if block.len() != ts.len() + SEC_KEY_LEN {
         return Err(CryptoError::MalformedEncKey);
     }

@@ -122,7 +122,7 @@ impl MacInput<'_> {
     /// Signs this string with `key`: the MAC, uppercase hex.
     pub fn sign(&self, key: &PrivateKey) -> Result<String> {
         let digest = self.digest_hex()?;
-        let sig = key.backend().sign_raw_type1("mac", digest.as_bytes())?;
+        let sig = key.rsa().sign_raw_type1("mac", digest.as_bytes())?;
         Ok(hex_text::encode_upper(&sig))
     }
 
@@ -130,10 +130,7 @@ impl MacInput<'_> {
     pub fn verify(&self, key: &PublicKey, mac: &str) -> Result<()> {
         let sig = hex_text::decode("mac", mac)?;
         let digest = self.digest_hex()?;
-        if key
-            .backend()
-            .verify_raw_type1("mac", digest.as_bytes(), &sig)?
-        {
+        if key.rsa().verify_raw_type1("mac", digest.as_bytes(), &sig)? {
             Ok(())
         } else {
             Err(CryptoError::MacMismatch { kind: self.kind() })

@@ -7,7 +7,7 @@ use base64::Engine;
 
 /// Signs `message`; base64 of the SHA256withRSA signature.
 pub(crate) fn sign(key: &PrivateKey, message: &[u8]) -> Result<String> {
-    Ok(STANDARD.encode(key.backend().sign_sha256(message)?))
+    Ok(STANDARD.encode(key.rsa().sign_sha256(message)?))
 }
 
 /// Verifies base64 `signature` over `message`.
@@ -20,7 +20,7 @@ pub(crate) fn verify(
     let raw = STANDARD
         .decode(signature.trim())
         .map_err(|_| CryptoError::InvalidBase64 { field: "signature" })?;
-    if key.backend().verify_sha256("signature", message, &raw)? {
+    if key.rsa().verify_sha256("signature", message, &raw)? {
         Ok(())
     } else {
         Err(CryptoError::SignatureMismatch { what })

@@ -1,12 +1,85 @@
-//! Shared helpers of the integration tests: paths to `../shared/vectors`, test keys, and
-//! the `openssl` command line as an independent implementation.
+//! Shared helpers of the integration tests: paths to `../shared/vectors`, test keys, the
+//! `openssl` command line as an independent implementation, and running a test once on
+//! each RSA backend compiled in.
 #![allow(dead_code)]
 
-use lakala_crypto::{PrivateKey, PublicKey};
+use lakala_crypto::{Backend, Certificate, PrivateKey, PublicKey};
 use rand::SeedableRng;
+use std::cell::Cell;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::sync::OnceLock;
+
+thread_local! {
+    static CURRENT: Cell<Backend> = Cell::new(Backend::default());
+}
+
+/// The backend this thread's test is running on (see [`each_backend`]).
+pub fn backend() -> Backend {
+    CURRENT.with(Cell::get)
+}
+
+/// Says which backend a failing test was on.
+struct Announce(Backend);
+
+impl Drop for Announce {
+    fn drop(&mut self) {
+        CURRENT.with(|c| c.set(Backend::default()));
+        if std::thread::panicking() {
+            eprintln!("(this failure is on the {} backend)", self.0);
+        }
+    }
+}
+
+/// Runs `test` once on each backend compiled in (both with the `openssl` feature); the
+/// key helpers of this module, and [`OnBackend::on_backend`], hand out keys on it.
+pub fn each_backend(mut test: impl FnMut(Backend)) {
+    for &b in Backend::available() {
+        let _announce = Announce(b);
+        CURRENT.with(|c| c.set(b));
+        test(b);
+    }
+}
+
+/// [`each_backend`] for test bodies that return errors (proptest's `prop_assert!`).
+pub fn try_each_backend<E>(mut test: impl FnMut(Backend) -> Result<(), E>) -> Result<(), E> {
+    for &b in Backend::available() {
+        let _announce = Announce(b);
+        CURRENT.with(|c| c.set(b));
+        test(b)?;
+    }
+    Ok(())
+}
+
+/// Moves a key (or a certificate's key) to the current test's backend.
+pub trait OnBackend: Sized {
+    fn on_backend(self) -> Self;
+}
+
+impl OnBackend for PrivateKey {
+    fn on_backend(self) -> Self {
+        let key = self.with_backend(backend()).unwrap();
+        assert_eq!(key.backend(), backend());
+        assert_eq!(key.public_key().backend(), backend());
+        key
+    }
+}
+
+impl OnBackend for PublicKey {
+    fn on_backend(self) -> Self {
+        let key = self.with_backend(backend()).unwrap();
+        assert_eq!(key.backend(), backend());
+        key
+    }
+}
+
+impl OnBackend for Certificate {
+    fn on_backend(self) -> Self {
+        let cert = self.with_backend(backend()).unwrap();
+        assert_eq!(cert.public_key().backend(), backend());
+        cert
+    }
+}
 
 /// `../shared/vectors` seen from the workspace root.
 pub fn vectors() -> PathBuf {
@@ -28,17 +101,27 @@ pub fn json(rel: &str) -> serde_json::Value {
     serde_json::from_slice(&read(rel)).unwrap()
 }
 
-fn seeded_key(cell: &'static OnceLock<PrivateKey>, seed: u64, bits: usize) -> &'static PrivateKey {
-    cell.get_or_init(|| {
+/// One generated key, and its conversion to each backend (in `Backend::available()`
+/// order), made once per test binary.
+type Seeded = (OnceLock<PrivateKey>, [OnceLock<PrivateKey>; 2]);
+
+fn seeded_key(cell: &'static Seeded, seed: u64, bits: usize) -> &'static PrivateKey {
+    let generated = cell.0.get_or_init(|| {
         let mut rng = rand_chacha::ChaCha20Rng::seed_from_u64(seed);
         PrivateKey::generate(&mut rng, bits).unwrap()
-    })
+    });
+    let index = Backend::available()
+        .iter()
+        .position(|b| *b == backend())
+        .unwrap();
+    cell.1[index].get_or_init(|| generated.clone().on_backend())
 }
 
-/// A deterministic key pair of 1024 or 2048 bits, generated once per test binary.
+/// A deterministic key pair of 1024 or 2048 bits on the current test's backend, generated
+/// once per test binary.
 pub fn key(bits: usize) -> &'static PrivateKey {
-    static K1024: OnceLock<PrivateKey> = OnceLock::new();
-    static K2048: OnceLock<PrivateKey> = OnceLock::new();
+    static K1024: Seeded = (OnceLock::new(), [OnceLock::new(), OnceLock::new()]);
+    static K2048: Seeded = (OnceLock::new(), [OnceLock::new(), OnceLock::new()]);
     match bits {
         1024 => seeded_key(&K1024, 1, 1024),
         2048 => seeded_key(&K2048, 2, 2048),
@@ -46,9 +129,9 @@ pub fn key(bits: usize) -> &'static PrivateKey {
     }
 }
 
-/// A second 1024-bit key, for "wrong key" tests.
+/// A second 1024-bit key, for "wrong key" tests, on the current test's backend.
 pub fn other_key() -> &'static PrivateKey {
-    static OTHER: OnceLock<PrivateKey> = OnceLock::new();
+    static OTHER: Seeded = (OnceLock::new(), [OnceLock::new(), OnceLock::new()]);
     seeded_key(&OTHER, 3, 1024)
 }
 
