@@ -26,10 +26,11 @@ pub fn sha256_verify(key: &PublicKey, message: &[u8], signature: &[u8]) -> Resul
     key.rsa().verify_sha256("bench", message, signature)
 }
 
-/// RSAES-PKCS1-v1_5 encryption with the OS generator.
+/// RSAES-PKCS1-v1_5 encryption, padding from `rand::thread_rng()` as the sealing
+/// operations draw it.
 pub fn encrypt(key: &PublicKey, message: &[u8]) -> Result<Vec<u8>> {
     key.rsa()
-        .encrypt_pkcs1v15(&mut rand::rngs::OsRng, "bench", message)
+        .encrypt_pkcs1v15(&mut rand::thread_rng(), "bench", message)
 }
 
 /// RSAES-PKCS1-v1_5 decryption.

@@ -7,7 +7,6 @@ use super::merchant::non_empty;
 use super::{enc_key, MacInput};
 use crate::error::Result;
 use crate::{enc_data, parse_ts, Plaintext, PrivateKey, PublicKey, SecKey};
-use rand::rngs::OsRng;
 use rand::{CryptoRng, RngCore};
 
 /// The platform's keys for one merchant: the platform private key and the merchant's
@@ -95,7 +94,8 @@ impl Platform {
         Ok(response)
     }
 
-    /// Seals a notification for merchant `mer_id`, with a fresh one-time key.
+    /// Seals a notification for merchant `mer_id`, with a fresh one-time key (randomness
+    /// from `rand::thread_rng()`, as [`crate::crossborder::Merchant::seal_request`]).
     pub fn seal_notification(
         &self,
         mer_id: &str,
@@ -103,7 +103,7 @@ impl Platform {
         req_type: &str,
         biz_json: &str,
     ) -> Result<(NotificationEnvelope, SecKey)> {
-        self.seal_notification_with_rng(mer_id, ts, req_type, biz_json, &mut OsRng)
+        self.seal_notification_with_rng(mer_id, ts, req_type, biz_json, &mut rand::thread_rng())
     }
 
     /// Seals a notification with randomness from `rng`.
