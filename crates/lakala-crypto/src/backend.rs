@@ -41,7 +41,7 @@ pub(crate) const MIN_BITS: usize = 1024;
 /// | implementation | the pure-Rust `rsa` crate | the system OpenSSL (libssl), via the `openssl` crate |
 /// | private-key operations | blinded | blinded (OpenSSL's default, which this crate never turns off) |
 /// | comparisons | constant time (`subtle`) | constant time (`subtle`) after OpenSSL's own unpadding |
-/// | speed | 1.5x to 12x slower than OpenSSL | OpenSSL's |
+/// | speed (`BENCHMARKS.md`) | 4x (private-key operations, RSA-1024) to 10x (public-key operations) slower than OpenSSL | within noise of `openssl speed` |
 ///
 /// `BENCHMARKS.md` at the repository root has the measured figures.
 ///

@@ -53,7 +53,7 @@
 //! - `Backend::OpenSsl`, the system OpenSSL through the `openssl` crate, with the cargo
 //!   feature `openssl` (off by default; building it needs the OpenSSL headers and
 //!   pkg-config, Debian's `libssl-dev pkg-config`). Enabling the feature makes it the
-//!   default backend of keys loaded from then on. It is 1.5x to 12x faster
+//!   default backend of keys loaded from then on. It is 4x to 10x faster
 //!   (`BENCHMARKS.md`).
 //!
 //! Either way every private-key operation is blinded (OpenSSL blinds RSA private-key
