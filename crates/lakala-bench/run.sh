@@ -15,10 +15,11 @@ root=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$root"
 target=${CARGO_TARGET_DIR:-$root/target}
 features=${FEATURES-openssl}
+# seam-timing: RSA time measured where it runs, in the client and sandbox threads.
 if [ -n "$features" ]; then
-  cargo build --release -p lakala-bench >&2
+  cargo build --release -p lakala-bench --features seam-timing >&2
 else
-  cargo build --release -p lakala-bench --no-default-features >&2
+  cargo build --release -p lakala-bench --no-default-features --features seam-timing >&2
 fi
 bin=$target/release
 
@@ -51,3 +52,9 @@ done
 exec 3>&-
 wait "$server"
 server=
+echo
+# The same bound from OpenSSL itself, all cores at once (the cores may not scale linearly).
+cores=$(nproc)
+openssl speed -seconds 3 -multi "$cores" rsa2048 2>/dev/null | awk -v cores="$cores" '
+  /^rsa 2048 bits/ { sign = $(NF-1); verify = $NF }
+  END { if (sign > 0) printf "openssl speed -multi %d rsa2048: %.0f sign/s, %.0f verify/s: one of each per request allows %.0f requests/s\n", cores, sign, verify, 1 / (1 / sign + 1 / verify) }'

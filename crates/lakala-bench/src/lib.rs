@@ -161,3 +161,15 @@ pub fn cores() -> usize {
         .map(|n| n.get())
         .unwrap_or(1)
 }
+
+/// Wall time spent inside RSA operations so far by this process's threads whose name
+/// starts with `prefix`; zero unless built with the `seam-timing` feature.
+pub fn threads_rsa(prefix: &str) -> Duration {
+    Duration::from_nanos(
+        seam::rsa_time_by_thread()
+            .iter()
+            .filter(|(name, _)| name.starts_with(prefix))
+            .map(|(_, ns)| *ns)
+            .sum(),
+    )
+}
