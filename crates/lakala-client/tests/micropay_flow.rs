@@ -49,6 +49,17 @@ fn state(s: &str) -> serde_json::Value {
         "trade_state": s, "total_amount": "101"}})
 }
 
+/// Pays `T1` with the ReturnPending policy and no observer.
+async fn pay(h: &support::Harness) -> PaymentOutcome {
+    h.client
+        .micropay(
+            request("T1"),
+            MicropayOptions::new(PendingPolicy::ReturnPending),
+        )
+        .await
+        .unwrap()
+}
+
 fn options(policy: PendingPolicy) -> (MicropayOptions, Arc<Mutex<Vec<PollEvent>>>) {
     let events = Arc::new(Mutex::new(Vec::new()));
     let sink = events.clone();
@@ -64,14 +75,7 @@ fn options(policy: PendingPolicy) -> (MicropayOptions, Arc<Mutex<Vec<PollEvent>>
 async fn immediate_success_makes_no_query() {
     let h = harness();
     h.platform.push(PAY, Reply::Json(paid("DCP00000", "0")));
-    let outcome = h
-        .client
-        .micropay(
-            request("T1"),
-            MicropayOptions::new(PendingPolicy::ReturnPending),
-        )
-        .await
-        .unwrap();
+    let outcome = pay(&h).await;
     let PaymentOutcome::Succeeded {
         order,
         confirmation: Confirmation::Immediate(answer),
@@ -129,14 +133,7 @@ async fn need_query_alone_triggers_polling() {
     let h = harness();
     h.platform.push(PAY, Reply::Json(paid("DCP00000", "1")));
     h.platform.push(QUERY, Reply::Json(state("FAIL")));
-    let outcome = h
-        .client
-        .micropay(
-            request("T1"),
-            MicropayOptions::new(PendingPolicy::ReturnPending),
-        )
-        .await
-        .unwrap();
+    let outcome = pay(&h).await;
     assert!(
         matches!(
             outcome,
@@ -280,14 +277,7 @@ async fn connection_lost_after_sending_also_queries() {
         }),
     );
     h.platform.push(QUERY, Reply::Json(state("FAIL")));
-    let outcome = h
-        .client
-        .micropay(
-            request("T1"),
-            MicropayOptions::new(PendingPolicy::ReturnPending),
-        )
-        .await
-        .unwrap();
+    let outcome = pay(&h).await;
     assert!(matches!(
         outcome,
         PaymentOutcome::Failed {
@@ -306,14 +296,7 @@ async fn connection_refused_is_a_safe_failure_without_queries() {
             reason: "refused".into(),
         }),
     );
-    let outcome = h
-        .client
-        .micropay(
-            request("T1"),
-            MicropayOptions::new(PendingPolicy::ReturnPending),
-        )
-        .await
-        .unwrap();
+    let outcome = pay(&h).await;
     assert!(
         matches!(
             outcome,
@@ -365,14 +348,7 @@ async fn a_tampered_micropay_answer_is_not_believed_but_queried() {
     let h = harness();
     h.platform.push(PAY, Reply::Tampered(paid("DCP00000", "0")));
     h.platform.push(QUERY, Reply::Json(state("SUCCESS")));
-    let outcome = h
-        .client
-        .micropay(
-            request("T1"),
-            MicropayOptions::new(PendingPolicy::ReturnPending),
-        )
-        .await
-        .unwrap();
+    let outcome = pay(&h).await;
     assert!(matches!(
         outcome,
         PaymentOutcome::Succeeded {
@@ -389,14 +365,7 @@ async fn a_signed_refusal_is_a_failure() {
         PAY,
         Reply::Json(json!({"code": "DCP20001", "msg": "余额不足", "resp_time": "20240929033128"})),
     );
-    let outcome = h
-        .client
-        .micropay(
-            request("T1"),
-            MicropayOptions::new(PendingPolicy::ReturnPending),
-        )
-        .await
-        .unwrap();
+    let outcome = pay(&h).await;
     let PaymentOutcome::Failed {
         reason: FailureReason::Declined { code, message },
         ..
