@@ -109,6 +109,7 @@
 #[macro_use]
 mod macros;
 
+pub mod code_class;
 pub mod crossborder;
 mod error;
 pub mod json_string;
@@ -120,6 +121,7 @@ pub mod rules;
 pub mod timestamp;
 pub mod validation;
 
+pub use code_class::CodeClass;
 pub use error::{parse, parse_strict, ParseError, Parsed};
 pub use json_string::JsonString;
 pub use mask::Personal;

@@ -1,5 +1,7 @@
 //! The gate/auth retCode table (spec section 4.1.2).
 
+use crate::code_class::CodeClass;
+
 wire_enum! {
     /// `retCode`: the spec's table; codes it does not list are kept in `Other`.
     #[non_exhaustive]
@@ -29,5 +31,30 @@ impl RetCode {
     /// Whether this is `0000`.
     pub fn is_success(&self) -> bool {
         matches!(self, RetCode::Success)
+    }
+
+    /// What the code says about the verification (table in [`crate::code_class`]):
+    /// `9002`, `9007`, `9999` and unlisted codes decided nothing ([`CodeClass::Unknown`]:
+    /// send the request again later, with a new `ts`); the other codes of the table are
+    /// verdicts on the order ([`CodeClass::Refused`]).
+    pub fn class(&self) -> CodeClass {
+        match self {
+            RetCode::Success => CodeClass::Success,
+            RetCode::InfoMismatch
+            | RetCode::OrderMismatch
+            | RetCode::DuplicateOrder
+            | RetCode::OrderExpired
+            | RetCode::TypeNotConfigured => CodeClass::Refused,
+            RetCode::InternalError
+            | RetCode::Inconsistent
+            | RetCode::SystemError
+            | RetCode::Other(_) => CodeClass::Unknown,
+        }
+    }
+
+    /// Whether nothing was decided and the same verification may be asked again later
+    /// (`9002`, `9007`, `9999` — the platform's `ts重复` is a `9999` — and unlisted codes).
+    pub fn is_transient(&self) -> bool {
+        self.class() == CodeClass::Unknown
     }
 }

@@ -21,28 +21,90 @@ fn filled(value: Option<&str>) -> bool {
 }
 
 wire_enum! {
-    /// `trade_state` of a trade query; unlisted states are kept.
+    /// `trade_state` of a trade query (and of a refund query); unlisted states are kept.
+    /// [`TradeState::verdict`] says what each means for the order.
     #[non_exhaustive]
     pub enum TradeState {
         /// INIT: created, not yet sent on.
         Init = "INIT",
         /// CREATE: order created, awaiting payment.
         Create = "CREATE",
-        /// SUCCESS: paid.
+        /// SUCCESS: paid (for a refund: refunded).
         Success = "SUCCESS",
-        /// FAIL: failed.
+        /// FAIL: failed; no money moved.
         Fail = "FAIL",
         /// DEAL: in progress; query again.
         Deal = "DEAL",
         /// UNKNOWN: unknown; query again.
         Unknown = "UNKNOWN",
+        /// CLOSE: closed before it was paid; no money moved.
+        Close = "CLOSE",
+        /// PART_REFUND: paid, then partly refunded.
+        PartRefund = "PART_REFUND",
+        /// REFUND: paid, then refunded in full; also what the platform reports for a revoked
+        /// order.
+        Refund = "REFUND",
+        /// TIMEOUT (refund queries): the refund's outcome is not known yet; query again.
+        Timeout = "TIMEOUT",
+        /// EXCEPTION (refund queries): the refund is being handled as an exception; query
+        /// again.
+        Exception = "EXCEPTION",
     }
 }
 
+/// What a [`TradeState`] means for the order it describes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum TradeVerdict {
+    /// The payer paid (SUCCESS; PART_REFUND: paid, part of it refunded since). For a refund
+    /// query: refunded.
+    Paid,
+    /// Failed: no money moved (FAIL).
+    Failed,
+    /// Closed (CLOSE), or given back in full / revoked (REFUND): the order is over and the
+    /// payer is not charged.
+    Closed,
+    /// Not final (INIT, CREATE, DEAL, UNKNOWN, TIMEOUT, EXCEPTION, and any state this crate
+    /// does not list): query again.
+    InProgress,
+}
+
 impl TradeState {
-    /// Whether the outcome is final (SUCCESS or FAIL).
+    /// What the state means for the order. Unlisted states are
+    /// [`TradeVerdict::InProgress`]: never a success or a failure on a guess.
+    pub fn verdict(&self) -> TradeVerdict {
+        match self {
+            TradeState::Success | TradeState::PartRefund => TradeVerdict::Paid,
+            TradeState::Fail => TradeVerdict::Failed,
+            TradeState::Close | TradeState::Refund => TradeVerdict::Closed,
+            TradeState::Init
+            | TradeState::Create
+            | TradeState::Deal
+            | TradeState::Unknown
+            | TradeState::Timeout
+            | TradeState::Exception
+            | TradeState::Other(_) => TradeVerdict::InProgress,
+        }
+    }
+
+    /// Whether the outcome is final: every state but [`TradeVerdict::InProgress`] ones.
     pub fn is_final(&self) -> bool {
-        matches!(self, TradeState::Success | TradeState::Fail)
+        self.verdict() != TradeVerdict::InProgress
+    }
+}
+
+wire_enum! {
+    /// `trade_main_type` of a trade query: what kind of trade the number belongs to.
+    #[non_exhaustive]
+    pub enum TradeMainType {
+        /// PREORDER: an active-scan pre-order.
+        PreOrder = "PREORDER",
+        /// MICROPAY: a barcode payment.
+        Micropay = "MICROPAY",
+        /// REFUND: a refund.
+        Refund = "REFUND",
+        /// CANCEL: a revocation.
+        Cancel = "CANCEL",
     }
 }
 
@@ -111,6 +173,8 @@ pub struct TradeQueryResponse {
     #[serde(skip_serializing_if = "Option::is_none")]
     merchant_no: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    term_no: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     out_trade_no: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     trade_no: Option<String>,
@@ -124,6 +188,8 @@ pub struct TradeQueryResponse {
     trade_state: Option<TradeState>,
     #[serde(skip_serializing_if = "Option::is_none")]
     trade_state_desc: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    trade_main_type: Option<TradeMainType>,
     #[serde(skip_serializing_if = "Option::is_none")]
     total_amount: Option<Amount>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -139,6 +205,8 @@ pub struct TradeQueryResponse {
 getters!(TradeQueryResponse {
     /// merchant_no.
     merchant_no: str,
+    /// term_no.
+    term_no: str,
     /// out_trade_no.
     out_trade_no: str,
     /// trade_no.
@@ -153,6 +221,8 @@ getters!(TradeQueryResponse {
     trade_state: TradeState,
     /// trade_state_desc.
     trade_state_desc: str,
+    /// trade_main_type: PREORDER, MICROPAY, REFUND or CANCEL.
+    trade_main_type: TradeMainType,
     /// total_amount, fen.
     total_amount: Amount,
     /// payer_amount, fen.
@@ -167,6 +237,7 @@ extra_getter!(TradeQueryResponse);
 impl Validate for TradeQueryResponse {
     fn check(&self, c: &mut Checker) {
         c.text("merchant_no", self.merchant_no.as_deref(), S(32), Req::C);
+        c.text("term_no", self.term_no.as_deref(), S(32), Req::C);
         c.text("out_trade_no", self.out_trade_no.as_deref(), S(32), Req::C);
         c.text("trade_no", self.trade_no.as_deref(), S(32), Req::C);
         c.text("log_no", self.log_no.as_deref(), S(32), Req::C);

@@ -1,6 +1,7 @@
 //! The v3 envelopes (PROTOCOL.md section 2):
 //! `{"req_time","version","req_data"}` → `{"code","msg","resp_time","resp_data"}`.
 
+use crate::code_class::CodeClass;
 use crate::rules::{CharClass, FieldRule, Len};
 use crate::timestamp::DateTime14;
 use crate::validation::{Checker, Req, Validate, ValidationErrors};
@@ -15,27 +16,62 @@ const CODE: FieldRule = FieldRule::new(CharClass::ANS, Len::Max(32));
 const MSG: FieldRule = FieldRule::text(256);
 
 wire_enum! {
-    /// The v3 answer's `code`; unlisted codes (failures) are kept.
+    /// The v3 answer's `code`; unlisted codes are kept. [`V3Code::class`] says what each
+    /// means (see [`crate::code_class`] for the table and its sources).
     #[non_exhaustive]
     pub enum V3Code {
         /// DCP00000: micropay succeeded.
         Success = "DCP00000",
         /// DCP10000: micropay pending (the payer may be entering a password): query it.
         Pending = "DCP10000",
-        /// BBS00000: a trade query found the trade (its `trade_state` tells the outcome).
+        /// BBS00000: a trade query found the trade (its `trade_state` tells the outcome); a
+        /// revoke or refund was accepted.
         Found = "BBS00000",
+        /// BBS10000: 交易状态为支付中, paying (labs APIs): query it.
+        Paying = "BBS10000",
+        /// BBS11112: refund in progress (LABS退款中): query it.
+        RefundInProgress = "BBS11112",
+        /// BBS11105: refund in progress: query it.
+        RefundProcessing = "BBS11105",
+        /// 000100: 网络请求失败, the platform could not reach the wallet: outcome unknown.
+        NetworkFailure = "000100",
+        /// 000101: 网络请求超时, the platform's request to the wallet timed out: outcome
+        /// unknown.
+        NetworkTimeout = "000101",
+        /// BBS11184: the merchant is disabled: refused.
+        MerchantDisabled = "BBS11184",
+        /// BBS16111: sub_mch_id / sub_appid mismatch: refused.
+        SubMerchantMismatch = "BBS16111",
     }
 }
 
 impl V3Code {
-    /// Whether the call succeeded (`DCP00000`, or `BBS00000` for queries).
-    pub fn is_success(&self) -> bool {
-        matches!(self, V3Code::Success | V3Code::Found)
+    /// What the code says happened (table and sources in [`crate::code_class`]). Codes this
+    /// crate does not list are [`CodeClass::Unknown`].
+    pub fn class(&self) -> CodeClass {
+        match self {
+            V3Code::Success | V3Code::Found => CodeClass::Success,
+            V3Code::Pending
+            | V3Code::Paying
+            | V3Code::RefundInProgress
+            | V3Code::RefundProcessing => CodeClass::Pending,
+            V3Code::MerchantDisabled | V3Code::SubMerchantMismatch => CodeClass::Refused,
+            V3Code::NetworkFailure | V3Code::NetworkTimeout | V3Code::Other(_) => {
+                CodeClass::Unknown
+            }
+        }
     }
 
-    /// Whether the payment is pending and must be queried.
+    /// Whether the call succeeded (`DCP00000`, or `BBS00000` for queries, revokes and
+    /// refunds).
+    pub fn is_success(&self) -> bool {
+        self.class() == CodeClass::Success
+    }
+
+    /// Whether the request is in progress and must be queried (`DCP10000`, `BBS10000`,
+    /// `BBS11112`, `BBS11105`).
     pub fn is_pending(&self) -> bool {
-        matches!(self, V3Code::Pending)
+        self.class() == CodeClass::Pending
     }
 }
 
@@ -141,12 +177,15 @@ impl<T: Validate> Validate for V3Response<T> {
         let code = self.code.as_ref();
         c.text("code", code.map(V3Code::as_str), CODE, Req::M);
         c.text("msg", self.msg.as_deref(), MSG, Req::M);
-        let answered = code.is_some_and(|c| c.is_success() || c.is_pending());
+        // The spec's own success and pending codes carry resp_data; the labs codes
+        // (BBS10000, refund in progress) may come without it.
+        let answered =
+            code.is_some_and(|c| matches!(c, V3Code::Success | V3Code::Pending | V3Code::Found));
         c.required_when(
             answered,
             "resp_data",
             self.resp_data.is_some(),
-            "when code is a success or pending code",
+            "when code is DCP00000, DCP10000 or BBS00000",
         );
         c.nested("resp_data", self.resp_data.as_ref(), Req::C);
     }

@@ -30,7 +30,8 @@ pub use alipay::{
 };
 pub use companion::{
     RefundRequest, RefundRequestBuilder, RefundResponse, RevokeRequest, RevokeRequestBuilder,
-    RevokeResponse, TradeQueryRequest, TradeQueryRequestBuilder, TradeQueryResponse, TradeState,
+    RevokeResponse, TradeMainType, TradeQueryRequest, TradeQueryRequestBuilder, TradeQueryResponse,
+    TradeState, TradeVerdict,
 };
 pub use envelope::{V3Code, V3Request, V3Response, V3_VERSION};
 pub use location::{LocationInfo, LocationInfoBuilder};

@@ -74,4 +74,16 @@ impl V2RetCode {
     pub fn is_success(&self) -> bool {
         matches!(self, V2RetCode::Success)
     }
+
+    /// What the code says (table in [`crate::code_class`]): `000000` is
+    /// [`CodeClass::Success`]; spec 001 lists no failure codes, so every other code is
+    /// [`CodeClass::Unknown`]. A pre-order moves no money by itself: an order that was
+    /// created but whose answer was not a success is never shown to a payer.
+    pub fn class(&self) -> crate::CodeClass {
+        if self.is_success() {
+            crate::CodeClass::Success
+        } else {
+            crate::CodeClass::Unknown
+        }
+    }
 }
