@@ -7,7 +7,7 @@ use crate::LakalaClient;
 use lakala_crypto::crossborder::ResponseEnvelope;
 use lakala_transport::HttpRequest;
 use lakala_types::crossborder::{AuthRequest, AuthResponse, RetCode};
-use lakala_types::{parse, Validate};
+use lakala_types::{parse, CodeClass, Validate};
 use tracing::Instrument;
 
 /// The platform's verdict on a verification request. Every variant comes from an answer
@@ -17,8 +17,9 @@ use tracing::Instrument;
 pub enum AuthOutcome {
     /// `0000`: the details match. Carries the echoed fields.
     Verified(AuthResponse),
-    /// Any other code of the retCode table (info mismatch, duplicate order, expired
-    /// order, ...), or a code the table does not list (kept in [`RetCode::Other`]).
+    /// A verdict of the retCode table other than `0000`: `9001` info mismatch, `9003`
+    /// conflicting order, `9004` duplicate order, `9005` expired order, `9006` type not
+    /// configured ([`lakala_types::CodeClass::Refused`]).
     Refused {
         /// The code, typed.
         code: RetCode,
@@ -27,6 +28,16 @@ pub enum AuthOutcome {
         /// The business answer, when the platform sent one.
         response: Option<AuthResponse>,
     },
+    /// Nothing was decided: `9002` internal error, `9007` try again later, `9999` system
+    /// error (the platform also answers `9999` to a reused `ts`), or a code the table does
+    /// not list. Not a refusal: send the verification again later (a new `ts` is made for
+    /// every request).
+    TryAgain {
+        /// The code, typed.
+        code: RetCode,
+        /// The platform's message.
+        message: String,
+    },
 }
 
 impl AuthOutcome {
@@ -34,7 +45,16 @@ impl AuthOutcome {
     pub fn code(&self) -> RetCode {
         match self {
             AuthOutcome::Verified(_) => RetCode::Success,
-            AuthOutcome::Refused { code, .. } => code.clone(),
+            AuthOutcome::Refused { code, .. } | AuthOutcome::TryAgain { code, .. } => code.clone(),
+        }
+    }
+
+    /// A stable snake_case word: `verified`, `refused` or `try_again`.
+    pub fn word(&self) -> &'static str {
+        match self {
+            AuthOutcome::Verified(_) => "verified",
+            AuthOutcome::Refused { .. } => "refused",
+            AuthOutcome::TryAgain { .. } => "try_again",
         }
     }
 }
@@ -124,13 +144,35 @@ impl LakalaClient {
             "ts": opened.ts,
             "encData": biz_json,
         });
-        let outcome = match (code, response) {
-            (RetCode::Success, Some(r)) => AuthOutcome::Verified(r),
-            (code, response) => AuthOutcome::Refused {
+        // The answer is sealed under this request's one-time key, so it answers this
+        // request; still, it must not speak of another merchant or order.
+        if envelope.mer_id != side.merchant.mer_id() {
+            return Err(ClientError::ForeignAnswer {
+                field: "merId",
+                expected: side.merchant.mer_id().to_owned(),
+                found: Some(envelope.mer_id.clone()),
+            });
+        }
+        if let (Some(expected), Some(found)) = (
+            request.order_no(),
+            response.as_ref().and_then(AuthResponse::order_no),
+        ) {
+            if expected != found {
+                return Err(ClientError::ForeignAnswer {
+                    field: "orderNo",
+                    expected: expected.to_owned(),
+                    found: Some(found.to_owned()),
+                });
+            }
+        }
+        let outcome = match (code.class(), response) {
+            (CodeClass::Success, Some(r)) => AuthOutcome::Verified(r),
+            (CodeClass::Refused, response) => AuthOutcome::Refused {
                 code,
                 message,
                 response,
             },
+            _ => AuthOutcome::TryAgain { code, message },
         };
         Ok(Answer::new(outcome, violations, json))
     }

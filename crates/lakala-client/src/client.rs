@@ -111,6 +111,15 @@ impl LakalaClientBuilder {
             merchant: Merchant::new(c.mer_id, c.merchant_key, c.platform_key),
         });
         let freshness = config.freshness;
+        let ts = TsGenerator::with_clock(self.clock.clone());
+        let ts = match config.ts_partition {
+            Some((slot, slots)) => ts.partitioned(slot, slots).map_err(|_| {
+                ClientError::NotConfigured(
+                    "a valid ts_partition (slots must divide 1000000 and slot be below slots)",
+                )
+            })?,
+            None => ts,
+        };
         let open = config.open_platform.map(|o| {
             let verifier = (!config.dangerously_skip_response_verification).then(|| {
                 ResponseVerifier::new(o.platform_cert.public_key().clone())
@@ -126,7 +135,7 @@ impl LakalaClientBuilder {
         Ok(LakalaClient {
             inner: Arc::new(Inner {
                 transport,
-                ts: TsGenerator::with_clock(self.clock.clone()),
+                ts,
                 clock: self.clock,
                 sleeper: self.sleeper,
                 crossborder,
@@ -221,7 +230,18 @@ impl LakalaClient {
         .map_err(ClientError::Verification)?;
         verifier
             .verify(&headers, &response.body, self.now_unix())
-            .map_err(ClientError::Verification)
+            .map_err(ClientError::Verification)?;
+        // The signature covers the appid; an answer signed for another appid is someone
+        // else's answer, however genuine.
+        let appid = side.signer.appid();
+        if headers.appid != appid {
+            return Err(ClientError::ForeignAnswer {
+                field: "Lklapi-Appid",
+                expected: appid.to_owned(),
+                found: Some(headers.appid),
+            });
+        }
+        Ok(())
     }
 }
 

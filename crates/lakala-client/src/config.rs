@@ -67,6 +67,11 @@ pub struct Config {
     pub freshness: Freshness,
     /// How old a cross-border notification's `ts` may be.
     pub notification_max_age: Duration,
+    /// This process's slot among the processes sending cross-border requests for one
+    /// merchant, as `(slot, slots)`: with distinct slots their `ts` values can never collide
+    /// (see [`lakala_crypto::TsGenerator::partitioned`]). `None` (the default): collisions
+    /// between processes are practically impossible but not excluded.
+    pub ts_partition: Option<(u32, u32)>,
     /// DANGER: accept open-platform answers without verifying their signature. For
     /// debugging against a platform whose certificate you do not have, never in production:
     /// anyone on the path could then forge a "paid" answer. Every call logs a warning.
@@ -84,6 +89,7 @@ impl Config {
             poll_schedule: PollSchedule::spec(),
             freshness: Freshness::default(),
             notification_max_age: Duration::from_secs(600),
+            ts_partition: None,
             dangerously_skip_response_verification: false,
         }
     }

@@ -6,6 +6,7 @@
 //! | `LAKALA_ENVIRONMENT` | `environment` | `test` or `production` |
 //! | `LAKALA_BASE_URL` | `base_url` | any base URL (a sandbox); overrides `environment` |
 //! | `LAKALA_MER_ID` | `crossborder.mer_id` | cross-border merchant id |
+//! | `LAKALA_TS_PARTITION` | `crossborder.ts_partition` | `SLOT/SLOTS`, this process's `ts` slot (for example `2/10`) |
 //! | `LAKALA_CROSSBORDER_MERCHANT_KEY` | `crossborder.merchant_key` | path of the merchant private key |
 //! | `LAKALA_PLATFORM_PUBLIC_KEY` | `crossborder.platform_public_key` | path of the platform public key |
 //! | `LAKALA_APPID` | `open_platform.appid` | open-platform appid |
@@ -95,6 +96,7 @@ struct RawFile {
 #[serde(deny_unknown_fields)]
 struct RawCrossBorder {
     mer_id: Option<String>,
+    ts_partition: Option<String>,
     merchant_key: Option<PathBuf>,
     platform_public_key: Option<PathBuf>,
 }
@@ -157,6 +159,10 @@ impl Config {
         override_with(&mut raw.base_url, var("LAKALA_BASE_URL"));
         override_with(&mut raw.crossborder.mer_id, var("LAKALA_MER_ID"));
         override_with(
+            &mut raw.crossborder.ts_partition,
+            var("LAKALA_TS_PARTITION"),
+        );
+        override_with(
             &mut raw.crossborder.merchant_key,
             path_var("LAKALA_CROSSBORDER_MERCHANT_KEY"),
         );
@@ -211,6 +217,26 @@ fn parse_secs(
         .transpose()
 }
 
+/// `SLOT/SLOTS`, with SLOTS dividing 1,000,000 and SLOT below SLOTS.
+fn parse_partition(text: &str) -> Result<(u32, u32), ConfigError> {
+    let invalid = |reason: &str| ConfigError::Invalid {
+        name: "crossborder.ts_partition",
+        reason: reason.to_owned(),
+    };
+    let (slot, slots) = text
+        .trim()
+        .split_once('/')
+        .ok_or_else(|| invalid("expected SLOT/SLOTS, for example 2/10"))?;
+    let slot: u32 = slot.parse().map_err(|_| invalid("SLOT is not a number"))?;
+    let slots: u32 = slots
+        .parse()
+        .map_err(|_| invalid("SLOTS is not a number"))?;
+    if slots == 0 || !1_000_000u32.is_multiple_of(slots) || slot >= slots {
+        return Err(invalid("SLOTS must divide 1000000 and SLOT be below SLOTS"));
+    }
+    Ok((slot, slots))
+}
+
 fn read(path: &Path) -> Result<Vec<u8>, ConfigError> {
     std::fs::read(path).map_err(|e| ConfigError::Io {
         path: path.to_owned(),
@@ -254,6 +280,9 @@ fn build(raw: RawFile) -> Result<Config, ConfigError> {
     }
 
     let cb = raw.crossborder;
+    if let Some(text) = &cb.ts_partition {
+        config.ts_partition = Some(parse_partition(text)?);
+    }
     if cb.mer_id.is_some() || cb.merchant_key.is_some() || cb.platform_public_key.is_some() {
         let key_path = cb
             .merchant_key

@@ -44,6 +44,24 @@ pub enum ClientError {
         /// The unauthenticated `retMsg`.
         ret_msg: String,
     },
+    /// A verified answer is about another order (or another appid), or claims a success
+    /// without naming the order: it is neither a success nor a failure of this request. The
+    /// request reached the platform and MAY have been executed: query the order. Carries
+    /// the first field that differs and both values (order numbers, amounts and appids,
+    /// never personal data); `found` is `None` when the answer left the field out.
+    #[error("answer is not about this request: {field} is {}, expected {expected}", found.as_deref().unwrap_or("absent"))]
+    ForeignAnswer {
+        /// The wire name of the field that differs.
+        field: &'static str,
+        /// The request's value.
+        expected: String,
+        /// The answer's value, if it had one.
+        found: Option<String>,
+    },
+    /// A money-moving flow's task ended without an outcome (it panicked, or its runtime
+    /// shut down). The payment MAY have been made: query the order.
+    #[error("the payment flow ended without an outcome ({0}); query the order")]
+    FlowAborted(String),
     /// A verified answer is not the JSON the spec describes. The position, not the content,
     /// is reported (answers carry personal data).
     #[error("malformed {what} at line {line}, column {column}")]

@@ -79,6 +79,7 @@
 
 mod answer;
 mod auth;
+pub mod binding;
 mod client;
 mod config;
 pub mod config_file;
@@ -86,6 +87,7 @@ mod environment;
 mod error;
 mod micropay;
 pub mod notification;
+mod outcome;
 mod payment_flow;
 mod poll;
 mod preauth;
@@ -98,10 +100,11 @@ pub use config::{Config, CrossBorderCredentials, OpenPlatformCredentials, Timeou
 pub use config_file::ConfigError;
 pub use environment::{paths, Environment};
 pub use error::ClientError;
-pub use payment_flow::{
-    Confirmation, FailureReason, MicropayOptions, OrderRef, PaymentOutcome, PendingPayment,
+pub use outcome::{
+    Confirmation, FailureReason, OrderRef, PaymentOutcome, PendingPayment, PlatformAnswer,
     RevokeAttempt,
 };
+pub use payment_flow::{MicropayHandle, MicropayOptions};
 pub use poll::{PendingPolicy, PollEvent, PollObserver, PollSchedule};
 pub use preauth::PreOrderOutcome;
 pub use runtime::{Sleeper, TokioSleeper};

@@ -1,6 +1,7 @@
 //! Micropay and the companion calls a merchant needs around it (open platform v3).
 
 use crate::answer::Answer;
+use crate::binding;
 use crate::environment::paths;
 use crate::error::ClientError;
 use crate::LakalaClient;
@@ -34,15 +35,21 @@ impl LakalaClient {
 
     /// One micropay exchange, without the pending-state handling. Most callers want
     /// [`LakalaClient::micropay`], which never leaves a payment unknown.
+    ///
+    /// The answer is bound to the request (see [`crate::binding`]): an answer about
+    /// another order is [`ClientError::ForeignAnswer`].
     pub async fn micropay_once(
         &self,
         request: MicropayRequest,
     ) -> Result<Answer<V3Response<MicropayResponse>>, ClientError> {
-        self.v3_call(paths::MICROPAY, request).await
+        let answer = self.v3_call(paths::MICROPAY, request.clone()).await?;
+        binding::micropay(&request, &answer.value)?;
+        Ok(answer)
     }
 
     /// Queries a trade by `out_trade_no` or `trade_no`. `code` `BBS00000` means found; the
-    /// outcome is in `trade_state`.
+    /// outcome is in `trade_state` ([`lakala_types::micropay::TradeState::verdict`]). An
+    /// answer about another order is [`ClientError::ForeignAnswer`].
     pub async fn trade_query(
         &self,
         request: TradeQueryRequest,
@@ -51,7 +58,10 @@ impl LakalaClient {
             "lakala.trade_query",
             out_trade_no = request.out_trade_no().unwrap_or_default()
         );
-        let result = self.v3_call(paths::TRADE_QUERY, request).await;
+        let result = self
+            .v3_call(paths::TRADE_QUERY, request.clone())
+            .await
+            .and_then(|a| binding::trade_query(&request, &a.value).map(|()| a));
         log_code(&span, &result);
         result
     }
@@ -68,7 +78,10 @@ impl LakalaClient {
             out_trade_no = request.out_trade_no().unwrap_or_default(),
             origin_out_trade_no = request.origin_out_trade_no().unwrap_or_default()
         );
-        let result = self.v3_call(paths::REVOKE, request).await;
+        let result = self
+            .v3_call(paths::REVOKE, request.clone())
+            .await
+            .and_then(|a| binding::revoke(&request, &a.value).map(|()| a));
         log_code(&span, &result);
         result
     }
@@ -85,7 +98,10 @@ impl LakalaClient {
             out_trade_no = request.out_trade_no().unwrap_or_default(),
             origin_out_trade_no = request.origin_out_trade_no().unwrap_or_default()
         );
-        let result = self.v3_call(paths::REFUND, request).await;
+        let result = self
+            .v3_call(paths::REFUND, request.clone())
+            .await
+            .and_then(|a| binding::refund(&request, &a.value).map(|()| a));
         log_code(&span, &result);
         result
     }

@@ -2,23 +2,38 @@
 //! spec's schedule until it is final; then apply the caller's [`PendingPolicy`].
 //!
 //! The rules it keeps:
-//! - A payment is reported failed only on evidence: a signed refusal, a `FAIL` trade
-//!   state, or a connection that provably sent nothing.
+//! - An answer counts only when it is about this order ([`crate::binding`]); an answer
+//!   about another order is treated like an unverifiable one.
+//! - A payment is reported failed only on evidence: a definite refusal
+//!   ([`CodeClass::Refused`]) that names this order, a trade query that found it `FAIL`,
+//!   `CLOSE` or `REFUND`, or a connection that provably sent nothing. Every other code
+//!   (unlisted codes, duplicate order numbers, transport-level codes, a refusal naming no
+//!   order) is confirmed by a trade query at once, then on the schedule.
 //! - When the micropay exchange may have executed (timeout or connection lost after
-//!   sending, an unexpected HTTP status, an answer that fails verification), the flow
-//!   queries instead of failing or resending.
+//!   sending, an unexpected HTTP status, an answer that fails verification or names another
+//!   order), the flow queries instead of failing or resending.
 //! - Nothing is ever resent with a new `out_trade_no`: the flow queries by the caller's
 //!   number, and a revoke uses the number the caller chose for it.
+//! - The flow runs on its own task: a caller that drops the future (a client that hung up,
+//!   a timeout around the call) does not stop it. Its outcome still reaches the
+//!   [`PollObserver`] ([`PollEvent::Finished`]) and the log. Limits: the task lives as long
+//!   as the tokio runtime and the process; a process that dies mid-flow loses it unless a
+//!   journal records the payment.
 
-use crate::answer::Answer;
 use crate::error::ClientError;
+use crate::outcome::{
+    Confirmation, FailureReason, OrderRef, PaymentOutcome, PendingPayment, PlatformAnswer,
+    RevokeAttempt,
+};
 use crate::poll::{PendingPolicy, PollEvent, PollObserver};
 use crate::LakalaClient;
 use lakala_types::micropay::{
-    LocationInfo, MicropayRequest, MicropayResponse, NeedQuery, RevokeRequest, RevokeResponse,
-    TradeQueryRequest, TradeQueryResponse, TradeState, V3Code,
+    LocationInfo, MicropayRequest, NeedQuery, RevokeRequest, TradeQueryRequest, TradeQueryResponse,
+    TradeState, TradeVerdict, V3Code, V3Response,
 };
+use lakala_types::{Amount, CodeClass, Validate};
 use std::time::Duration;
+use tokio::sync::oneshot;
 use tracing::Instrument;
 
 /// How a micropay flow behaves.
@@ -46,154 +61,89 @@ impl MicropayOptions {
     }
 }
 
-/// The numbers that identify a payment, enough to query or revoke it later.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct OrderRef {
-    /// `merchant_no`.
-    pub merchant_no: String,
-    /// `term_no`.
-    pub term_no: String,
-    /// The merchant's `out_trade_no`.
-    pub out_trade_no: String,
-    /// The platform's `trade_no`, once an answer has given it.
-    pub trade_no: Option<String>,
-}
-
-/// How a micropay ended.
-#[derive(Debug, Clone)]
-#[non_exhaustive]
-pub enum PaymentOutcome {
-    /// Paid.
-    Succeeded {
-        /// The order.
-        order: OrderRef,
-        /// What confirmed it.
-        confirmation: Confirmation,
-    },
-    /// Not paid, on evidence.
-    Failed {
-        /// The order.
-        order: OrderRef,
-        /// The evidence.
-        reason: FailureReason,
-    },
-    /// Still unknown when the schedule ended (policy [`PendingPolicy::ReturnPending`], or a
-    /// revoke whose outcome is itself not final). Resolve it with
-    /// [`LakalaClient::trade_query`] on `order`.
-    Pending(PendingPayment),
-    /// The schedule ended and the order was revoked: the payer is not charged.
-    Revoked {
-        /// The order.
-        order: OrderRef,
-        /// The revoke request's own number.
-        revoke_out_trade_no: String,
-        /// The platform's answer to the revoke.
-        response: Option<RevokeResponse>,
-    },
-}
-
-impl PaymentOutcome {
-    /// The order this outcome is about.
-    pub fn order(&self) -> &OrderRef {
-        match self {
-            PaymentOutcome::Succeeded { order, .. }
-            | PaymentOutcome::Failed { order, .. }
-            | PaymentOutcome::Revoked { order, .. } => order,
-            PaymentOutcome::Pending(p) => &p.order,
-        }
-    }
-
-    /// A stable snake_case word for the outcome.
-    pub fn word(&self) -> &'static str {
-        match self {
-            PaymentOutcome::Succeeded { .. } => "succeeded",
-            PaymentOutcome::Failed { .. } => "failed",
-            PaymentOutcome::Pending(_) => "pending",
-            PaymentOutcome::Revoked { .. } => "revoked",
-        }
-    }
-}
-
-/// What confirmed a payment.
-#[derive(Debug, Clone)]
-#[non_exhaustive]
-pub enum Confirmation {
-    /// The micropay answer itself (`DCP00000`, no query needed).
-    Immediate(Box<Answer<MicropayResponse>>),
-    /// A trade query on query number `attempt` (`trade_state` SUCCESS).
-    Query {
-        /// Which query of the schedule.
-        attempt: usize,
-        /// The query's answer.
-        response: Box<Answer<TradeQueryResponse>>,
-    },
-}
-
-/// The evidence that a payment failed.
-#[derive(Debug, Clone)]
-#[non_exhaustive]
-pub enum FailureReason {
-    /// A signed micropay answer with a code other than success or pending.
-    Declined {
-        /// The code.
-        code: V3Code,
-        /// The message.
-        message: String,
-    },
-    /// A trade query found the trade in state `FAIL`.
-    TradeFailed {
-        /// `trade_state_desc`, if given.
-        description: Option<String>,
-    },
-    /// No connection could be made: the request was never sent. Safe to try again.
-    NotSent {
-        /// Why.
-        reason: String,
-    },
-}
-
-/// A payment whose outcome is not known yet, with what is needed to resolve it.
-#[derive(Debug, Clone)]
-pub struct PendingPayment {
-    /// The order to query.
-    pub order: OrderRef,
-    /// The last trade state a query reported, if any did.
-    pub last_state: Option<TradeState>,
-    /// Why it is still unknown (the last query's answer or error).
-    pub reason: String,
-    /// The revoke attempted under [`PendingPolicy::Revoke`], if any.
-    pub revoke: Option<RevokeAttempt>,
-}
-
-/// A revoke that did not reach a confirmed result.
-#[derive(Debug, Clone)]
-pub struct RevokeAttempt {
-    /// The revoke request's own number (retry only with this one).
-    pub revoke_out_trade_no: String,
-    /// What happened (a code and message, or an error).
-    pub result: String,
-    /// Whether the revoke may have been executed.
-    pub may_have_been_executed: bool,
-}
-
-struct Flow<'a> {
-    client: &'a LakalaClient,
+/// A micropay running on its own task. Dropping the handle (or the future of
+/// [`LakalaClient::micropay`]) does not stop the payment: the flow runs to its end and
+/// reports to the observer and the log.
+#[derive(Debug)]
+pub struct MicropayHandle {
     order: OrderRef,
+    outcome: oneshot::Receiver<Result<PaymentOutcome, ClientError>>,
+}
+
+impl MicropayHandle {
+    /// The order being paid, known before anything is sent (its `trade_no` is not known
+    /// yet; the outcome's [`PaymentOutcome::order`] has it).
+    pub fn order(&self) -> &OrderRef {
+        &self.order
+    }
+
+    /// Waits for the outcome. [`ClientError::FlowAborted`] when the flow's task ended without
+    /// one (it panicked or the runtime shut down): query the order.
+    pub async fn outcome(self) -> Result<PaymentOutcome, ClientError> {
+        self.outcome.await.unwrap_or_else(|_| {
+            Err(ClientError::FlowAborted(
+                "the task was dropped before it finished".to_owned(),
+            ))
+        })
+    }
+}
+
+/// Where a polling schedule begins.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum FirstQuery {
+    /// After the schedule's first delay (the platform said "in progress", or the exchange
+    /// failed: give it time).
+    AfterDelay,
+    /// At once (the platform answered a code that is not conclusive: the order is most
+    /// likely final already, and the payer is waiting at the till).
+    AtOnce,
+}
+
+struct Flow {
+    client: LakalaClient,
+    order: OrderRef,
+    amount: Option<Amount>,
     location: Option<LocationInfo>,
-    options: &'a MicropayOptions,
+    options: MicropayOptions,
+    /// What the micropay answered when that was not conclusive (kept as evidence).
+    micropay_answer: Option<PlatformAnswer>,
 }
 
 impl LakalaClient {
     /// Pays with a barcode, and never leaves the outcome unknown without saying so.
     ///
     /// Returns `Err` only when nothing was sent (invalid request, no credentials, sealing
-    /// failure). Every exchange that may have reached the platform ends in a
-    /// [`PaymentOutcome`].
+    /// failure, no tokio runtime), or [`ClientError::FlowAborted`] when the flow's task died.
+    /// Every exchange that may have reached the platform ends in a [`PaymentOutcome`].
+    ///
+    /// The flow runs on its own tokio task ([`LakalaClient::start_micropay`]): dropping this
+    /// future does not stop it.
     pub async fn micropay(
         &self,
         request: MicropayRequest,
         options: MicropayOptions,
     ) -> Result<PaymentOutcome, ClientError> {
+        self.start_micropay(request, options)?.outcome().await
+    }
+
+    /// Starts a micropay on its own tokio task and returns at once with its handle: the
+    /// [`OrderRef`] is known before anything is sent, and the flow runs to its end whether
+    /// or not the handle is awaited or kept.
+    ///
+    /// Fails, with nothing sent, when the request is invalid, the client has no
+    /// open-platform credentials, or there is no tokio runtime to run the flow on.
+    pub fn start_micropay(
+        &self,
+        request: MicropayRequest,
+        options: MicropayOptions,
+    ) -> Result<MicropayHandle, ClientError> {
+        request.validate()?;
+        self.open_side()?;
+        let runtime = tokio::runtime::Handle::try_current().map_err(|_| {
+            ClientError::NotConfigured(
+                "a tokio runtime (micropay runs its flow on a task of its own)",
+            )
+        })?;
         let order = OrderRef {
             merchant_no: request.merchant_no().unwrap_or_default().to_owned(),
             term_no: request.term_no().unwrap_or_default().to_owned(),
@@ -205,90 +155,141 @@ impl LakalaClient {
             out_trade_no = %order.out_trade_no,
             outcome = tracing::field::Empty
         );
+        options.observer.emit(PollEvent::Started {
+            order: order.clone(),
+        });
         let flow = Flow {
-            client: self,
+            client: self.clone(),
             location: request.location_info().cloned(),
-            order,
-            options: &options,
+            amount: request.total_amount().cloned(),
+            order: order.clone(),
+            options,
+            micropay_answer: None,
         };
-        let result = flow.run(request).instrument(span.clone()).await;
-        match &result {
-            Ok(outcome) => {
-                span.record("outcome", outcome.word());
-                tracing::info!(parent: &span, outcome = outcome.word(), "micropay finished");
+        let (tx, rx) = oneshot::channel();
+        let task_span = span.clone();
+        runtime.spawn(
+            async move {
+                let observer = flow.options.observer.clone();
+                let fallback = flow.order.clone();
+                let result = flow.run(request).await;
+                let (order, word) = match &result {
+                    Ok(outcome) => {
+                        task_span.record("outcome", outcome.word());
+                        tracing::info!(outcome = outcome.word(), "micropay finished");
+                        (outcome.order().clone(), outcome.word())
+                    }
+                    Err(e) => {
+                        tracing::warn!(error = %e, "micropay not sent");
+                        (fallback, "not_sent")
+                    }
+                };
+                observer.emit(PollEvent::Finished {
+                    order: order.clone(),
+                    outcome: word,
+                });
+                if tx.send(result).is_err() {
+                    tracing::warn!(
+                        out_trade_no = %order.out_trade_no,
+                        trade_no = order.trade_no.as_deref().unwrap_or_default(),
+                        outcome = word,
+                        "micropay finished after its caller went away"
+                    );
+                }
             }
-            Err(e) => tracing::warn!(parent: &span, error = %e, "micropay not sent"),
-        }
-        result
+            .instrument(span),
+        );
+        Ok(MicropayHandle { order, outcome: rx })
     }
 }
 
-impl Flow<'_> {
+impl Flow {
     fn emit(&self, event: PollEvent) {
         self.options.observer.emit(event);
     }
 
+    fn learn_trade_no(&mut self, trade_no: Option<&str>) {
+        if self.order.trade_no.is_none() {
+            self.order.trade_no = trade_no.map(str::to_owned);
+        }
+    }
+
     async fn run(mut self, request: MicropayRequest) -> Result<PaymentOutcome, ClientError> {
-        match self.client.micropay_once(request).await {
-            Ok(answer) => {
-                let code = answer.value.code().cloned();
-                let data = answer.value.resp_data().cloned();
-                if let Some(trade_no) = data.as_ref().and_then(|d| d.trade_no()) {
-                    self.order.trade_no = Some(trade_no.to_owned());
-                }
-                let need_query =
-                    data.as_ref().and_then(|d| d.need_query()) == Some(&NeedQuery::Yes);
-                match code {
-                    Some(V3Code::Success) if !need_query => {
-                        let confirmation = Confirmation::Immediate(Box::new(
-                            answer.map(|v| v.resp_data().cloned().unwrap_or_default()),
-                        ));
-                        Ok(PaymentOutcome::Succeeded {
-                            order: self.order,
-                            confirmation,
-                        })
-                    }
-                    Some(code) if code.is_pending() || need_query => {
-                        self.emit(PollEvent::Pending {
-                            code: code.as_str().to_owned(),
-                        });
-                        Ok(self
-                            .poll(format!("micropay answered {}", code.as_str()))
-                            .await)
-                    }
-                    Some(V3Code::Success) | None if need_query => {
-                        Ok(self.poll("micropay answered need_query=1".into()).await)
-                    }
-                    code => Ok(PaymentOutcome::Failed {
-                        order: self.order,
-                        reason: FailureReason::Declined {
-                            code: code.unwrap_or(V3Code::Other(String::new())),
-                            message: answer.value.msg().unwrap_or_default().to_owned(),
-                        },
-                    }),
-                }
-            }
+        let answer = match self.client.micropay_once(request).await {
+            Ok(answer) => answer,
             Err(ClientError::Transport(e)) if !e.may_have_been_executed() => {
-                Ok(PaymentOutcome::Failed {
+                return Ok(PaymentOutcome::Failed {
                     order: self.order,
                     reason: FailureReason::NotSent {
                         reason: e.to_string(),
                     },
-                })
+                });
             }
-            Err(e) if !e.may_have_been_executed() => Err(e),
+            Err(e) if !e.may_have_been_executed() => return Err(e),
             Err(e) => {
                 let reason = format!("micropay outcome unknown: {e}");
                 self.emit(PollEvent::OutcomeUnknown {
                     reason: reason.clone(),
                 });
-                Ok(self.poll(reason).await)
+                return Ok(self.poll(reason, FirstQuery::AfterDelay).await);
+            }
+        };
+        let code = answer
+            .value
+            .code()
+            .cloned()
+            .unwrap_or(V3Code::Other(String::new()));
+        let message = answer.value.msg().unwrap_or_default().to_owned();
+        let data = answer.value.resp_data();
+        // Binding has checked that a number given is this order's.
+        let names_order = data.and_then(|d| d.out_trade_no()).is_some();
+        if names_order {
+            self.learn_trade_no(data.and_then(|d| d.trade_no()));
+        }
+        let need_query = data.and_then(|d| d.need_query()) == Some(&NeedQuery::Yes);
+        match code.class() {
+            CodeClass::Success if !need_query => Ok(PaymentOutcome::Succeeded {
+                order: self.order,
+                confirmation: Confirmation::Immediate(Box::new(
+                    answer.map(|v| v.resp_data().cloned().unwrap_or_default()),
+                )),
+            }),
+            CodeClass::Success | CodeClass::Pending => {
+                self.emit(PollEvent::Pending {
+                    code: code.as_str().to_owned(),
+                });
+                let reason = if need_query && code.is_success() {
+                    "micropay answered need_query=1".to_owned()
+                } else {
+                    format!("micropay answered {}", code.as_str())
+                };
+                Ok(self.poll(reason, FirstQuery::AfterDelay).await)
+            }
+            CodeClass::Refused if names_order => Ok(PaymentOutcome::Failed {
+                order: self.order,
+                reason: FailureReason::Declined { code, message },
+            }),
+            _ => {
+                let reason = format!(
+                    "micropay answered {} {message}: not conclusive ({}{}), confirming by query",
+                    code.as_str(),
+                    code.class(),
+                    if names_order { "" } else { ", names no order" }
+                );
+                self.emit(PollEvent::OutcomeUnknown {
+                    reason: reason.clone(),
+                });
+                self.micropay_answer = Some(PlatformAnswer { code, message });
+                Ok(self.poll(reason, FirstQuery::AtOnce).await)
             }
         }
     }
 
-    async fn poll(self, mut reason: String) -> PaymentOutcome {
-        let delays = self.client.inner.poll_schedule.delays().to_vec();
+    async fn poll(mut self, mut reason: String, first: FirstQuery) -> PaymentOutcome {
+        let mut delays = self.client.inner.poll_schedule.delays().to_vec();
+        if first == FirstQuery::AtOnce {
+            delays.insert(0, Duration::ZERO);
+        }
         let mut elapsed = Duration::ZERO;
         let mut last_state = None;
         for (i, delay) in delays.iter().enumerate() {
@@ -299,65 +300,17 @@ impl Flow<'_> {
                 delay: *delay,
                 elapsed,
             });
-            self.client.inner.sleeper.sleep(*delay).await;
+            if !delay.is_zero() {
+                self.client.inner.sleeper.sleep(*delay).await;
+            }
             elapsed += *delay;
-            match self.query().await {
-                Ok(answer) => {
-                    let found = answer.value.code().is_some_and(V3Code::is_success);
-                    let data = answer.value.resp_data().cloned();
-                    let state = data.as_ref().and_then(|d| d.trade_state()).cloned();
-                    self.emit(PollEvent::Queried {
-                        attempt,
-                        state: state.clone().filter(|_| found),
-                    });
-                    if !found {
-                        reason = format!(
-                            "query {attempt} answered {} {}",
-                            answer
-                                .value
-                                .code()
-                                .map(|c| c.as_str())
-                                .unwrap_or("(no code)"),
-                            answer.value.msg().unwrap_or_default()
-                        );
-                        continue;
+            match self.query_state(attempt).await {
+                Ok(Queried::Final(outcome)) => return *outcome,
+                Ok(Queried::NotFinal { state, why }) => {
+                    if state.is_some() {
+                        last_state = state;
                     }
-                    match state {
-                        Some(TradeState::Success) => {
-                            let mut order = self.order;
-                            if order.trade_no.is_none() {
-                                order.trade_no =
-                                    data.as_ref().and_then(|d| d.trade_no()).map(str::to_owned);
-                            }
-                            return PaymentOutcome::Succeeded {
-                                order,
-                                confirmation: Confirmation::Query {
-                                    attempt,
-                                    response: Box::new(
-                                        answer.map(|v| v.resp_data().cloned().unwrap_or_default()),
-                                    ),
-                                },
-                            };
-                        }
-                        Some(TradeState::Fail) => {
-                            return PaymentOutcome::Failed {
-                                order: self.order,
-                                reason: FailureReason::TradeFailed {
-                                    description: data
-                                        .as_ref()
-                                        .and_then(|d| d.trade_state_desc())
-                                        .map(str::to_owned),
-                                },
-                            };
-                        }
-                        other => {
-                            reason = format!(
-                                "query {attempt}: trade_state {}",
-                                other.as_ref().map(|s| s.as_str()).unwrap_or("(none)")
-                            );
-                            last_state = other;
-                        }
-                    }
+                    reason = why;
                 }
                 Err(e) => {
                     reason = format!("query {attempt} failed: {e}");
@@ -375,26 +328,105 @@ impl Flow<'_> {
             reason,
             revoke: None,
         };
-        match &self.options.on_pending {
+        match self.options.on_pending.clone() {
             PendingPolicy::ReturnPending => PaymentOutcome::Pending(pending),
             PendingPolicy::Revoke {
                 revoke_out_trade_no,
-            } => self.revoke(pending, revoke_out_trade_no).await,
+            } => {
+                let attempt = delays.len() + 1;
+                self.revoke(pending, &revoke_out_trade_no, attempt).await
+            }
         }
     }
 
-    async fn query(
-        &self,
-    ) -> Result<Answer<lakala_types::micropay::V3Response<TradeQueryResponse>>, ClientError> {
+    /// One trade query of the order, and what it concludes.
+    async fn query_state(&mut self, attempt: usize) -> Result<Queried, ClientError> {
         let request = TradeQueryRequest::builder()
             .merchant_no(self.order.merchant_no.clone())
             .term_no(self.order.term_no.clone())
             .out_trade_no(self.order.out_trade_no.clone())
             .build()?;
-        self.client.trade_query(request).await
+        let answer = self.client.trade_query(request).await?;
+        let found = answer.value.code().is_some_and(V3Code::is_success);
+        let data = answer.value.resp_data();
+        let state = data.and_then(|d| d.trade_state()).cloned();
+        if found {
+            self.check_amount(&answer.value)?;
+        }
+        self.emit(PollEvent::Queried {
+            attempt,
+            state: state.clone().filter(|_| found),
+        });
+        if !found {
+            return Ok(Queried::NotFinal {
+                state: None,
+                why: format!(
+                    "query {attempt} answered {} {}",
+                    answer
+                        .value
+                        .code()
+                        .map(V3Code::as_str)
+                        .unwrap_or("(no code)"),
+                    answer.value.msg().unwrap_or_default()
+                ),
+            });
+        }
+        self.learn_trade_no(data.and_then(|d| d.trade_no()));
+        let Some(state) = state else {
+            return Ok(Queried::NotFinal {
+                state: None,
+                why: format!("query {attempt}: no trade_state"),
+            });
+        };
+        let description = data.and_then(|d| d.trade_state_desc()).map(str::to_owned);
+        let outcome = match state.verdict() {
+            TradeVerdict::Paid => PaymentOutcome::Succeeded {
+                order: self.order.clone(),
+                confirmation: Confirmation::Query {
+                    attempt,
+                    response: Box::new(answer.map(|v| v.resp_data().cloned().unwrap_or_default())),
+                },
+            },
+            TradeVerdict::Failed | TradeVerdict::Closed => PaymentOutcome::Failed {
+                order: self.order.clone(),
+                reason: FailureReason::TradeFailed {
+                    state,
+                    description,
+                    attempt,
+                    micropay_answer: self.micropay_answer.clone(),
+                },
+            },
+            _ => {
+                return Ok(Queried::NotFinal {
+                    why: format!("query {attempt}: trade_state {}", state.as_str()),
+                    state: Some(state),
+                })
+            }
+        };
+        Ok(Queried::Final(Box::new(outcome)))
     }
 
-    async fn revoke(&self, mut pending: PendingPayment, revoke_no: &str) -> PaymentOutcome {
+    /// A query answer that gives another amount is about another payment.
+    fn check_amount(&self, answer: &V3Response<TradeQueryResponse>) -> Result<(), ClientError> {
+        let found = answer.resp_data().and_then(|d| d.total_amount());
+        match (&self.amount, found) {
+            (Some(expected), Some(found)) if expected.fen() != found.fen() => {
+                Err(ClientError::ForeignAnswer {
+                    field: "total_amount",
+                    expected: expected.fen().to_string(),
+                    found: Some(found.fen().to_string()),
+                })
+            }
+            _ => Ok(()),
+        }
+    }
+
+    async fn revoke(
+        mut self,
+        mut pending: PendingPayment,
+        revoke_no: &str,
+        attempt: usize,
+    ) -> PaymentOutcome {
         self.emit(PollEvent::Revoking);
         let mut builder = RevokeRequest::builder()
             .merchant_no(self.order.merchant_no.clone())
@@ -404,7 +436,7 @@ impl Flow<'_> {
         if let Some(location) = &self.location {
             builder = builder.location_info(location.clone());
         }
-        let attempt = |result: String, may: bool| RevokeAttempt {
+        let record = |result: String, may: bool| RevokeAttempt {
             revoke_out_trade_no: revoke_no.to_owned(),
             result,
             may_have_been_executed: may,
@@ -412,38 +444,76 @@ impl Flow<'_> {
         let request = match builder.build() {
             Ok(r) => r,
             Err(e) => {
-                pending.revoke = Some(attempt(format!("revoke request invalid: {e}"), false));
+                pending.revoke = Some(record(format!("revoke request invalid: {e}"), false));
                 return PaymentOutcome::Pending(pending);
             }
         };
-        match self.client.revoke(request).await {
+        let attempted = match self.client.revoke(request).await {
             Ok(answer) if answer.value.code().is_some_and(V3Code::is_success) => {
-                PaymentOutcome::Revoked {
+                return PaymentOutcome::Revoked {
                     order: self.order.clone(),
                     revoke_out_trade_no: revoke_no.to_owned(),
                     response: answer.value.resp_data().cloned(),
-                }
+                };
             }
             Ok(answer) => {
-                pending.revoke = Some(attempt(
+                let code = answer.value.code().cloned();
+                let refused = code.as_ref().map(V3Code::class) == Some(CodeClass::Refused)
+                    && answer.value.resp_data().is_some();
+                record(
                     format!(
                         "revoke answered {} {}",
-                        answer
-                            .value
-                            .code()
-                            .map(|c| c.as_str())
-                            .unwrap_or("(no code)"),
+                        code.as_ref().map(V3Code::as_str).unwrap_or("(no code)"),
                         answer.value.msg().unwrap_or_default()
                     ),
-                    false,
-                ));
-                PaymentOutcome::Pending(pending)
+                    !refused,
+                )
             }
             Err(e) => {
                 let may = e.may_have_been_executed();
-                pending.revoke = Some(attempt(format!("revoke failed: {e}"), may));
+                record(format!("revoke failed: {e}"), may)
+            }
+        };
+        // The revoke's own answer was not conclusive: the order's state is.
+        match self.query_state(attempt).await {
+            Ok(Queried::Final(outcome)) => match *outcome {
+                // REFUND after our revoke: revoked.
+                PaymentOutcome::Failed {
+                    order,
+                    reason:
+                        FailureReason::TradeFailed {
+                            state: TradeState::Refund,
+                            ..
+                        },
+                } => PaymentOutcome::Revoked {
+                    order,
+                    revoke_out_trade_no: revoke_no.to_owned(),
+                    response: None,
+                },
+                outcome => outcome,
+            },
+            Ok(Queried::NotFinal { state, why }) => {
+                pending.last_state = state.or(pending.last_state);
+                pending.reason = why;
+                pending.revoke = Some(attempted);
+                PaymentOutcome::Pending(pending)
+            }
+            Err(e) => {
+                pending.reason = format!("query after the revoke failed: {e}");
+                pending.revoke = Some(attempted);
                 PaymentOutcome::Pending(pending)
             }
         }
     }
+}
+
+/// What one trade query concluded.
+enum Queried {
+    /// A final outcome.
+    Final(Box<PaymentOutcome>),
+    /// Not final: the state if the order was found, and why.
+    NotFinal {
+        state: Option<TradeState>,
+        why: String,
+    },
 }

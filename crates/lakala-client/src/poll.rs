@@ -64,12 +64,19 @@ pub enum PendingPolicy {
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub enum PollEvent {
-    /// The platform answered that the payment is in progress (`DCP10000` / need_query).
+    /// The flow started: the order is known, nothing sent yet.
+    Started {
+        /// The order being paid.
+        order: crate::OrderRef,
+    },
+    /// The platform answered that the payment is in progress (`DCP10000`, `BBS10000`,
+    /// need_query).
     Pending {
         /// The code it answered with.
         code: String,
     },
-    /// The micropay exchange failed in a way that may have executed it; polling starts.
+    /// The micropay exchange failed in a way that may have executed it, or answered a code
+    /// that is not conclusive; polling starts.
     OutcomeUnknown {
         /// Why (safe to log: no personal data).
         reason: String,
@@ -103,6 +110,15 @@ pub enum PollEvent {
     ScheduleExhausted,
     /// Revoking the order (the pending policy asked for it).
     Revoking,
+    /// The flow ended (also when its caller had gone away): `outcome` is
+    /// [`crate::PaymentOutcome::word`], or `not_sent` when the flow ended in an error before
+    /// anything was sent.
+    Finished {
+        /// The order, with its `trade_no` when an answer gave it.
+        order: crate::OrderRef,
+        /// The outcome's word.
+        outcome: &'static str,
+    },
 }
 
 /// Receives [`PollEvent`]s as they happen.

@@ -50,10 +50,16 @@ impl LakalaClient {
         let millis = u64::try_from(self.now_unix())
             .unwrap_or(0)
             .saturating_mul(1000);
-        let envelope = V2Request::new(req_id, UnixMillis::new(millis), request, term_ext_info)?;
+        let envelope = V2Request::new(
+            req_id,
+            UnixMillis::new(millis),
+            request.clone(),
+            term_ext_info,
+        )?;
         drop(_guard);
         let answer: Answer<V2Response<PreOrderResponse>> =
             self.open_call(paths::PREAUTH_PRE_ORDER, &envelope).await?;
+        crate::binding::pre_order(&request, &answer.value)?;
         let code = answer
             .value
             .ret_code()

@@ -121,7 +121,12 @@ async fn pending_then_success_on_the_third_query() {
         .all(|q| q.json["req_data"]["out_trade_no"] == "T1"));
     assert_eq!(h.platform.seen(PAY).len(), 1, "micropay is never resent");
     let events = events.lock().unwrap();
-    assert!(matches!(events[0], PollEvent::Pending { .. }));
+    assert!(matches!(&events[0], PollEvent::Started { order } if order.out_trade_no == "T1"));
+    assert!(matches!(events[1], PollEvent::Pending { .. }));
+    assert!(matches!(
+        events.last(),
+        Some(PollEvent::Finished { outcome: "succeeded", order }) if order.trade_no.is_some()
+    ));
     assert!(events.contains(&PollEvent::Queried {
         attempt: 3,
         state: Some(TradeState::Success)
@@ -219,6 +224,8 @@ async fn a_revoke_that_times_out_leaves_the_payment_pending_not_failed() {
         REVOKE,
         Reply::FailAfter(TransportError::Timeout { elapsed_ms: 30_000 }),
     );
+    // The query after the inconclusive revoke still finds it in progress.
+    h.platform.push(QUERY, Reply::Json(state("DEAL")));
     let policy = PendingPolicy::Revoke {
         revoke_out_trade_no: "T1-R".into(),
     };
@@ -262,7 +269,7 @@ async fn timeout_after_sending_queries_and_finds_the_payment() {
     );
     assert_eq!(h.platform.seen(PAY).len(), 1, "never resent");
     assert!(matches!(
-        events.lock().unwrap()[0],
+        events.lock().unwrap()[1],
         PollEvent::OutcomeUnknown { .. }
     ));
 }
@@ -359,11 +366,14 @@ async fn a_tampered_micropay_answer_is_not_believed_but_queried() {
 }
 
 #[tokio::test]
-async fn a_signed_refusal_is_a_failure() {
+async fn a_definite_refusal_naming_this_order_is_a_failure_without_a_query() {
     let h = harness();
     h.platform.push(
         PAY,
-        Reply::Json(json!({"code": "DCP20001", "msg": "余额不足", "resp_time": "20240929033128"})),
+        Reply::Json(
+            json!({"code": "BBS16111", "msg": "子商户号不匹配", "resp_time": "20240929033128",
+            "resp_data": {"out_trade_no": "T1"}}),
+        ),
     );
     let outcome = pay(&h).await;
     let PaymentOutcome::Failed {
@@ -373,8 +383,37 @@ async fn a_signed_refusal_is_a_failure() {
     else {
         panic!("{outcome:?}")
     };
-    assert_eq!(code.as_str(), "DCP20001");
-    assert_eq!(message, "余额不足");
+    assert_eq!(code.as_str(), "BBS16111");
+    assert_eq!(message, "子商户号不匹配");
+    assert!(h.platform.seen(QUERY).is_empty());
+}
+
+#[tokio::test]
+async fn a_code_only_decline_is_confirmed_by_a_query_at_once() {
+    let h = harness();
+    h.platform.push(
+        PAY,
+        Reply::Json(json!({"code": "DCP20001", "msg": "余额不足", "resp_time": "20240929033128"})),
+    );
+    h.platform.push(QUERY, Reply::Json(state("FAIL")));
+    let outcome = pay(&h).await;
+    let PaymentOutcome::Failed {
+        reason:
+            FailureReason::TradeFailed {
+                state,
+                attempt: 1,
+                micropay_answer: Some(first),
+                ..
+            },
+        ..
+    } = outcome
+    else {
+        panic!("{outcome:?}")
+    };
+    assert_eq!(state, TradeState::Fail);
+    assert_eq!(first.code.as_str(), "DCP20001");
+    assert_eq!(first.message, "余额不足");
+    assert!(h.waits().is_empty(), "the confirming query is not delayed");
 }
 
 #[tokio::test]

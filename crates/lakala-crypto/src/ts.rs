@@ -95,7 +95,7 @@ impl<C: Clock> TsGenerator<C> {
     /// `1,000,000 / slots` values per second. `slots` must divide 1,000,000 and `slot` be
     /// below it.
     pub fn partitioned(mut self, slot: u32, slots: u32) -> Result<Self> {
-        if slots == 0 || PER_SECOND % slots != 0 || slot >= slots {
+        if slots == 0 || !PER_SECOND.is_multiple_of(slots) || slot >= slots {
             return Err(CryptoError::InvalidTs {
                 reason: format!(
                     "partition slot {slot} of {slots}: slots must divide 1000000 and slot be below slots"

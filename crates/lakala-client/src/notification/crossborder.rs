@@ -1,16 +1,25 @@
 //! Cross-border notifications (for example `reqType` `B0005`) and the merchant's signed
 //! answer.
 
-use super::{NotificationError, ReplayGuard};
+use super::{claim, Incoming, NotificationError, ReplayGuard, DEFAULT_PROCESSING_WINDOW_SECS};
 use lakala_crypto::crossborder::{Merchant, NotificationEnvelope, OpenedNotification};
 use lakala_crypto::{parse_ts, Clock, Plaintext};
+use sha2::{Digest, Sha256};
+use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
+/// The protocol version this handler speaks.
+const VER: &str = "3.0.0";
+
 /// Verifies, checks and opens cross-border notifications, and seals the answers.
 ///
+/// The replay key is made of the fields the MAC covers only (`ts`, `reqType` and a digest
+/// of `encData`): editing `merId` does not make a notification new. `merId` and `ver`, which
+/// the MAC does not cover, must equal this handler's.
+///
 /// ```
-/// # use lakala_client::notification::{CrossBorderNotificationHandler, InMemoryReplayGuard};
+/// # use lakala_client::notification::{CrossBorderNotificationHandler, InMemoryReplayGuard, Incoming};
 /// # use lakala_crypto::{crossborder::{Merchant, Platform}, PrivateKey, ManualClock, TsGenerator};
 /// # use std::sync::Arc;
 /// # let rt = tokio::runtime::Builder::new_current_thread().build().unwrap();
@@ -26,11 +35,12 @@ use std::time::Duration;
 ///     Arc::new(InMemoryReplayGuard::new()),
 ///     clock.clone(),
 /// );
-/// let notification = handler.handle(&body).await?;
+/// let Incoming::New(notification) = handler.handle(&body).await? else { panic!("new") };
 /// assert_eq!(notification.req_type(), "B0005");
-/// let answer: Vec<u8> = handler.answer(&notification, "0000", "成功", "{}")?;
-/// // A second delivery of the same notification is refused as a replay.
-/// assert!(handler.handle(&body).await.is_err());
+/// let answer: Vec<u8> = handler.answer(&notification, "0000", "成功", "{}").await?;
+/// // The platform's redelivery gets the same signed answer again, and is not processed twice.
+/// let Incoming::Repeat(again) = handler.handle(&body).await? else { panic!("repeat") };
+/// assert_eq!(again, answer);
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// # }).unwrap();
 /// ```
@@ -40,12 +50,14 @@ pub struct CrossBorderNotificationHandler {
     replay: Arc<dyn ReplayGuard>,
     clock: Arc<dyn crate::ClockDebug>,
     max_age: Duration,
+    processing_secs: i64,
 }
 
 /// A verified, fresh, first-seen cross-border notification.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct CrossBorderNotification {
     opened: OpenedNotification,
+    key: String,
 }
 
 impl CrossBorderNotification {
@@ -59,7 +71,7 @@ impl CrossBorderNotification {
         &self.opened.ts
     }
 
-    /// `merId`.
+    /// `merId` (equal to the handler's).
     pub fn mer_id(&self) -> &str {
         &self.opened.mer_id
     }
@@ -68,6 +80,23 @@ impl CrossBorderNotification {
     pub fn content(&self) -> &Plaintext {
         &self.opened.biz
     }
+
+    /// The replay key: `crossborder:` + `ts` + `reqType` + the first 32 hex characters of
+    /// SHA-256(`encData`). Signed fields only; no personal data.
+    pub fn replay_key(&self) -> &str {
+        &self.key
+    }
+}
+
+/// What the merchant answers to a cross-border notification (sealed by the handler).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CrossBorderAnswer {
+    /// `retCode`, `0000` for success.
+    pub ret_code: String,
+    /// `retMsg`.
+    pub ret_msg: String,
+    /// The answer's business JSON, encrypted under the notification's key.
+    pub json: String,
 }
 
 impl CrossBorderNotificationHandler {
@@ -83,6 +112,7 @@ impl CrossBorderNotificationHandler {
             replay,
             clock,
             max_age: Duration::from_secs(600),
+            processing_secs: DEFAULT_PROCESSING_WINDOW_SECS,
         }
     }
 
@@ -92,9 +122,19 @@ impl CrossBorderNotificationHandler {
         self
     }
 
-    /// Verifies the MAC (before decrypting anything), opens the notification, and checks
-    /// that its `ts` is fresh and not seen before.
-    pub async fn handle(&self, body: &[u8]) -> Result<CrossBorderNotification, NotificationError> {
+    /// Changes how long a worker holds a notification it processes (default 60 s).
+    pub fn with_processing_window(mut self, window: Duration) -> Self {
+        self.processing_secs = i64::try_from(window.as_secs()).unwrap_or(i64::MAX);
+        self
+    }
+
+    /// Verifies the MAC (before decrypting anything), opens the notification, checks that
+    /// its `ts` is fresh and that it is addressed to this merchant and version, and claims
+    /// its replay key.
+    pub async fn handle(
+        &self,
+        body: &[u8],
+    ) -> Result<Incoming<CrossBorderNotification>, NotificationError> {
         let envelope: NotificationEnvelope =
             serde_json::from_slice(body).map_err(|e| NotificationError::malformed(&e))?;
         let opened = self
@@ -107,24 +147,45 @@ impl CrossBorderNotificationHandler {
         if (now - at).abs() > max {
             return Err(NotificationError::Stale { timestamp: at, now });
         }
+        for (field, expected, found) in [
+            ("merId", self.merchant.mer_id(), envelope.mer_id.as_str()),
+            ("ver", VER, envelope.ver.as_str()),
+        ] {
+            if expected != found {
+                return Err(NotificationError::NotForUs {
+                    field,
+                    expected: expected.to_owned(),
+                    found: found.to_owned(),
+                });
+            }
+        }
+        let digest = hex::encode(Sha256::digest(envelope.enc_data.as_bytes()));
         let key = format!(
             "crossborder:{}:{}:{}",
-            opened.mer_id, opened.req_type, opened.ts
+            opened.ts,
+            opened.req_type,
+            &digest[..32]
         );
-        if !self
-            .replay
-            .check_and_remember(&key, at.saturating_add(max), now)
-            .await
-        {
-            return Err(NotificationError::Replayed { key });
-        }
-        tracing::info!(req_type = %opened.req_type, ts = %opened.ts, "cross-border notification accepted");
-        Ok(CrossBorderNotification { opened })
+        tracing::info!(req_type = %opened.req_type, ts = %opened.ts, "cross-border notification verified");
+        let expires_at = at.saturating_add(max);
+        let notification = CrossBorderNotification {
+            opened,
+            key: key.clone(),
+        };
+        claim(
+            &*self.replay,
+            &key,
+            now,
+            self.processing_secs,
+            expires_at,
+            notification,
+        )
+        .await
     }
 
-    /// The signed answer body: `answer_json` under the notification's key, MAC by the
-    /// merchant key.
-    pub fn answer(
+    /// Seals the answer (`answer_json` under the notification's key, MAC by the merchant
+    /// key) and remembers it, so that a redelivery gets these same bytes.
+    pub async fn answer(
         &self,
         notification: &CrossBorderNotification,
         ret_code: &str,
@@ -135,6 +196,56 @@ impl CrossBorderNotificationHandler {
             .merchant
             .seal_notification_answer(&notification.opened, ret_code, ret_msg, answer_json)
             .map_err(NotificationError::Verification)?;
-        serde_json::to_vec(&envelope).map_err(|e| NotificationError::malformed(&e))
+        let bytes = serde_json::to_vec(&envelope).map_err(|e| NotificationError::malformed(&e))?;
+        self.replay
+            .answered(&notification.key, &bytes, self.clock.unix_seconds())
+            .await?;
+        Ok(bytes)
+    }
+
+    /// Gives the notification up after its processing failed: the platform's redelivery is
+    /// processed again.
+    pub async fn abandon(
+        &self,
+        notification: &CrossBorderNotification,
+    ) -> Result<(), NotificationError> {
+        self.replay.abandon(&notification.key).await?;
+        Ok(())
+    }
+
+    /// The whole exchange around the merchant's own code: handles `body`, runs `process`
+    /// on a new notification and seals and remembers its answer; answers a redelivery with
+    /// the bytes answered before. When `process` fails the notification is abandoned and
+    /// the error is [`NotificationError::Processing`] (retryable), so that the platform's
+    /// redelivery is processed again.
+    pub async fn process<F, Fut, E>(
+        &self,
+        body: &[u8],
+        process: F,
+    ) -> Result<Vec<u8>, NotificationError>
+    where
+        F: FnOnce(CrossBorderNotification) -> Fut,
+        Fut: Future<Output = Result<CrossBorderAnswer, E>>,
+        E: std::fmt::Display,
+    {
+        let notification = match self.handle(body).await? {
+            Incoming::Repeat(bytes) => return Ok(bytes),
+            Incoming::New(notification) => notification,
+        };
+        match process(notification.clone()).await {
+            Ok(answer) => {
+                self.answer(
+                    &notification,
+                    &answer.ret_code,
+                    &answer.ret_msg,
+                    &answer.json,
+                )
+                .await
+            }
+            Err(e) => {
+                self.abandon(&notification).await?;
+                Err(NotificationError::Processing(e.to_string()))
+            }
+        }
     }
 }

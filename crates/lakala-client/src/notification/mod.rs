@@ -1,22 +1,52 @@
 //! Handlers for the platform's notifications, independent of any web framework: bytes and
 //! headers in, bytes out.
 //!
-//! Both handlers verify before anything else, then check freshness and replay through a
-//! [`ReplayGuard`] (in memory by default; back it with your own store when several
-//! processes receive notifications).
+//! Both handlers verify before anything else, then check freshness, the merchant they are
+//! addressed to, and their replay key through a [`ReplayGuard`] (in memory by default; back
+//! it with a shared store when several processes receive notifications). Handling is
+//! idempotent:
+//! - a new notification comes out as [`Incoming::New`]; process it, then record the answer
+//!   with the handler's `answer` (its bytes are remembered) or give it up with `abandon`
+//!   when processing failed (the platform's redelivery is then processed again);
+//! - a redelivery of a notification already answered comes out as [`Incoming::Repeat`]
+//!   with the very bytes answered before: send them again, do not process twice;
+//! - a redelivery while another worker is processing, or a failure of the guard's store, is
+//!   a [`NotificationError`] whose [`is_retryable`](NotificationError::is_retryable) is
+//!   true: answer with a failure the platform retries on (HTTP 503), never accept silently.
+//!
+//! The handlers' `process` method does all of this around the merchant's own async code.
 
 mod crossborder;
 mod open_platform;
 mod replay;
 
-pub use crossborder::{CrossBorderNotification, CrossBorderNotificationHandler};
+pub use crossborder::{CrossBorderAnswer, CrossBorderNotification, CrossBorderNotificationHandler};
 pub use open_platform::{OpenPlatformNotification, OpenPlatformNotificationHandler};
-pub use replay::{InMemoryReplayGuard, ReplayGuard};
+pub use replay::{Delivery, InMemoryReplayGuard, ReplayGuard, ReplayStoreError};
 
 use lakala_crypto::CryptoError;
 
-/// Why a notification was refused. Answer the platform with an error status (or the
-/// protocol's failure answer); never act on a refused notification.
+/// How long a worker holds a notification it is processing before another may take it
+/// (when the first died without answering): 60 seconds unless the handler is told
+/// otherwise.
+pub const DEFAULT_PROCESSING_WINDOW_SECS: i64 = 60;
+
+/// A verified notification: new, or one answered before.
+#[derive(Debug)]
+#[must_use = "a new notification must be answered or abandoned; a repeat must be answered with its bytes"]
+pub enum Incoming<N> {
+    /// Seen for the first time (or its earlier processing failed): process it, then answer
+    /// it (the answer is remembered) or abandon it.
+    New(N),
+    /// Already answered: send these exact bytes again, and do not process it twice.
+    Repeat(Vec<u8>),
+}
+
+/// Why a notification was refused. Never act on a refused notification.
+///
+/// [`NotificationError::is_retryable`] tells which errors should be answered with a failure
+/// the platform retries on (HTTP 503): the notification may be perfectly good, and we could
+/// not handle it now. The others are refusals of the notification itself (HTTP 400 or 401).
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum NotificationError {
@@ -39,23 +69,76 @@ pub enum NotificationError {
         /// Our clock (Unix seconds).
         now: i64,
     },
-    /// Authentic, but already received: a replay (or the platform's retry of a
-    /// notification already handled).
-    #[error("notification already received ({key})")]
-    Replayed {
-        /// The replay key (timestamp and nonce; no personal data).
+    /// Authentic, but addressed to another merchant or protocol version than this
+    /// handler's (a field the MAC does not cover, so possibly edited on the way).
+    #[error("notification for another {field}: {found:?}, expected {expected:?}")]
+    NotForUs {
+        /// The wire name of the field.
+        field: &'static str,
+        /// What this handler is configured for.
+        expected: String,
+        /// What the notification says.
+        found: String,
+    },
+    /// Another worker is processing this notification now. Retryable.
+    #[error("notification is being processed by another worker ({key})")]
+    InProgress {
+        /// The replay key (signed fields only; no personal data).
         key: String,
     },
+    /// The replay guard's store failed. Retryable.
+    #[error(transparent)]
+    Store(#[from] ReplayStoreError),
+    /// The merchant's processing failed; the notification was given up so that its
+    /// redelivery is processed again. Retryable.
+    #[error("processing the notification failed: {0}")]
+    Processing(String),
     /// The handler has no key for this kind of notification.
     #[error("not configured: {0}")]
     NotConfigured(&'static str),
 }
 
 impl NotificationError {
+    /// Whether the platform should deliver the notification again (answer with HTTP 503 or
+    /// the protocol's failure answer): true for [`InProgress`](Self::InProgress),
+    /// [`Store`](Self::Store) and [`Processing`](Self::Processing).
+    pub fn is_retryable(&self) -> bool {
+        matches!(
+            self,
+            NotificationError::InProgress { .. }
+                | NotificationError::Store(_)
+                | NotificationError::Processing(_)
+        )
+    }
+
     pub(crate) fn malformed(e: &serde_json::Error) -> Self {
         NotificationError::Malformed {
             line: e.line(),
             column: e.column(),
         }
+    }
+}
+
+/// Claims `key` through `guard`: what to do with the notification it names.
+pub(crate) async fn claim<N>(
+    guard: &dyn ReplayGuard,
+    key: &str,
+    now: i64,
+    processing_secs: i64,
+    expires_at: i64,
+    notification: N,
+) -> Result<Incoming<N>, NotificationError> {
+    match guard.claim(key, now, processing_secs, expires_at).await? {
+        Delivery::First => Ok(Incoming::New(notification)),
+        Delivery::Answered(bytes) => {
+            tracing::info!(
+                key,
+                "notification delivered again: the same answer is sent again"
+            );
+            Ok(Incoming::Repeat(bytes))
+        }
+        Delivery::InProgress { .. } => Err(NotificationError::InProgress {
+            key: key.to_owned(),
+        }),
     }
 }

@@ -1,18 +1,24 @@
 //! Open-platform asynchronous notifications (for example a micropay result at
 //! `notify_url`).
 
-use super::{NotificationError, ReplayGuard};
+use super::{claim, Incoming, NotificationError, ReplayGuard, DEFAULT_PROCESSING_WINDOW_SECS};
 use lakala_crypto::open_platform::{Freshness, NotificationVerifier};
 use lakala_crypto::{Clock, CryptoError};
+use std::future::Future;
 use std::sync::Arc;
+use std::time::Duration;
 
 /// Verifies open-platform notifications and produces the answers.
+///
+/// The replay key is the signed `timestamp` and `nonce_str`. A redelivery of a notification
+/// already answered gets the same answer again ([`Incoming::Repeat`]).
 #[derive(Debug, Clone)]
 pub struct OpenPlatformNotificationHandler {
     verifier: NotificationVerifier,
     freshness: Freshness,
     replay: Arc<dyn ReplayGuard>,
     clock: Arc<dyn crate::ClockDebug>,
+    processing_secs: i64,
 }
 
 /// A verified, fresh, first-seen notification.
@@ -24,6 +30,14 @@ pub struct OpenPlatformNotification {
     pub timestamp: i64,
     /// The signed nonce.
     pub nonce: String,
+    key: String,
+}
+
+impl OpenPlatformNotification {
+    /// The replay key: `open:` + timestamp + nonce (signed fields only).
+    pub fn replay_key(&self) -> &str {
+        &self.key
+    }
 }
 
 impl OpenPlatformNotificationHandler {
@@ -39,16 +53,23 @@ impl OpenPlatformNotificationHandler {
             freshness,
             replay,
             clock,
+            processing_secs: DEFAULT_PROCESSING_WINDOW_SECS,
         }
     }
 
-    /// Verifies the `Authorization` header over `body`, checks freshness and replay, and
-    /// parses the body.
+    /// Changes how long a worker holds a notification it processes (default 60 s).
+    pub fn with_processing_window(mut self, window: Duration) -> Self {
+        self.processing_secs = i64::try_from(window.as_secs()).unwrap_or(i64::MAX);
+        self
+    }
+
+    /// Verifies the `Authorization` header over `body`, checks freshness, parses the body
+    /// and claims its replay key.
     pub async fn handle(
         &self,
         authorization: &str,
         body: &[u8],
-    ) -> Result<OpenPlatformNotification, NotificationError> {
+    ) -> Result<Incoming<OpenPlatformNotification>, NotificationError> {
         let now = self.clock.unix_seconds();
         let auth = match self.verifier.verify(authorization, body, now) {
             Ok(a) => a,
@@ -60,21 +81,76 @@ impl OpenPlatformNotificationHandler {
         let timestamp = auth
             .timestamp_secs()
             .map_err(NotificationError::Verification)?;
+        let body = serde_json::from_slice(body).map_err(|e| NotificationError::malformed(&e))?;
         let key = format!("open:{}:{}", auth.timestamp, auth.nonce_str);
         let window = i64::try_from(self.freshness.max_skew.as_secs()).unwrap_or(i64::MAX);
-        if !self
-            .replay
-            .check_and_remember(&key, timestamp.saturating_add(window), now)
-            .await
-        {
-            return Err(NotificationError::Replayed { key });
-        }
-        let body = serde_json::from_slice(body).map_err(|e| NotificationError::malformed(&e))?;
-        Ok(OpenPlatformNotification {
+        let notification = OpenPlatformNotification {
             body,
             timestamp,
             nonce: auth.nonce_str,
-        })
+            key: key.clone(),
+        };
+        claim(
+            &*self.replay,
+            &key,
+            now,
+            self.processing_secs,
+            timestamp.saturating_add(window),
+            notification,
+        )
+        .await
+    }
+
+    /// Records that the notification was processed and returns the success answer
+    /// ([`Self::success_answer`]), which a redelivery gets again.
+    pub async fn answer(
+        &self,
+        notification: &OpenPlatformNotification,
+    ) -> Result<Vec<u8>, NotificationError> {
+        let bytes = Self::success_answer();
+        self.replay
+            .answered(&notification.key, &bytes, self.clock.unix_seconds())
+            .await?;
+        Ok(bytes)
+    }
+
+    /// Gives the notification up after its processing failed: the platform's redelivery is
+    /// processed again.
+    pub async fn abandon(
+        &self,
+        notification: &OpenPlatformNotification,
+    ) -> Result<(), NotificationError> {
+        self.replay.abandon(&notification.key).await?;
+        Ok(())
+    }
+
+    /// The whole exchange around the merchant's own code: handles the notification, runs
+    /// `process` on a new one and answers `SUCCESS` (remembered); answers a redelivery with
+    /// the bytes answered before. When `process` fails the notification is abandoned and
+    /// the error is [`NotificationError::Processing`] (retryable: answer with
+    /// [`Self::failure_answer`] or HTTP 503).
+    pub async fn process<F, Fut, E>(
+        &self,
+        authorization: &str,
+        body: &[u8],
+        process: F,
+    ) -> Result<Vec<u8>, NotificationError>
+    where
+        F: FnOnce(OpenPlatformNotification) -> Fut,
+        Fut: Future<Output = Result<(), E>>,
+        E: std::fmt::Display,
+    {
+        let notification = match self.handle(authorization, body).await? {
+            Incoming::Repeat(bytes) => return Ok(bytes),
+            Incoming::New(notification) => notification,
+        };
+        match process(notification.clone()).await {
+            Ok(()) => self.answer(&notification).await,
+            Err(e) => {
+                self.abandon(&notification).await?;
+                Err(NotificationError::Processing(e.to_string()))
+            }
+        }
     }
 
     /// `{"code":"SUCCESS","message":"执行成功"}`: the answer that stops the platform's retries.

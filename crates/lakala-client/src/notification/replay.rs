@@ -1,22 +1,84 @@
-//! Remembering which notifications were already received.
+//! Remembering which notifications were received, and what was answered to them, so that
+//! handling is idempotent: the platform's redelivery of a notification already answered
+//! gets the same answer again, and a notification whose processing failed is processed
+//! again when it comes back.
 
 use std::collections::HashMap;
 use std::sync::Mutex;
 
-/// Remembers keys until they expire. Implement it over a shared store (Redis, a database
-/// table with a unique key) when several processes receive notifications.
+/// What a [`ReplayGuard`] knows of a notification it is asked to claim.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Delivery {
+    /// Not processed yet (or an earlier processing was abandoned, or its window passed
+    /// without an answer): the caller now holds it and must process it, then record the
+    /// answer ([`ReplayGuard::answered`]) or give it up ([`ReplayGuard::abandon`]).
+    First,
+    /// Processed and answered before: send exactly these bytes again.
+    Answered(Vec<u8>),
+    /// Another worker holds it until `until` (Unix seconds): answer the platform with a
+    /// retryable failure; it will deliver again.
+    InProgress {
+        /// When the other worker's hold ends.
+        until: i64,
+    },
+}
+
+/// The guard's store failed: nothing is known about the notification. Answer the platform
+/// with a retryable failure (it delivers again); never accept the notification silently.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("notification replay store failed: {0}")]
+pub struct ReplayStoreError(pub String);
+
+/// Remembers notifications by key until they expire, with the answer each got.
+///
+/// The in-process [`InMemoryReplayGuard`] serves one process. When several processes
+/// receive notifications, back the guard with a shared store (a database table keyed by
+/// `key`: `lakala-journal`'s stores do this), so that a redelivery to another instance is
+/// recognised.
+///
+/// Implementations must be atomic per key: two concurrent claims of one key never both get
+/// [`Delivery::First`] while the first holder's processing window lasts.
 #[async_trait::async_trait]
 pub trait ReplayGuard: Send + Sync + std::fmt::Debug {
-    /// Records `key` until `expires_at` (Unix seconds) and returns `true` if it was not
-    /// already recorded, `false` if it was (a replay). Must be atomic.
-    async fn check_and_remember(&self, key: &str, expires_at: i64, now: i64) -> bool;
+    /// Claims `key` for processing for `processing_secs` seconds from `now`, remembering it
+    /// until `expires_at` (Unix seconds).
+    async fn claim(
+        &self,
+        key: &str,
+        now: i64,
+        processing_secs: i64,
+        expires_at: i64,
+    ) -> Result<Delivery, ReplayStoreError>;
+
+    /// Records the answer sent for `key`; later deliveries get [`Delivery::Answered`].
+    async fn answered(&self, key: &str, answer: &[u8], now: i64) -> Result<(), ReplayStoreError>;
+
+    /// Gives `key` up after a failed processing: the next delivery is processed again.
+    async fn abandon(&self, key: &str) -> Result<(), ReplayStoreError>;
+}
+
+#[derive(Debug, Clone)]
+enum Entry {
+    Processing { until: i64, expires_at: i64 },
+    Answered { answer: Vec<u8>, expires_at: i64 },
+}
+
+impl Entry {
+    fn expires_at(&self) -> i64 {
+        match self {
+            Entry::Processing { expires_at, .. } | Entry::Answered { expires_at, .. } => {
+                *expires_at
+            }
+        }
+    }
 }
 
 /// An in-process [`ReplayGuard`]. Expired keys are dropped as new ones arrive, so memory
 /// stays proportional to the notifications of one freshness window.
 #[derive(Debug, Default)]
 pub struct InMemoryReplayGuard {
-    seen: Mutex<HashMap<String, i64>>,
+    seen: Mutex<HashMap<String, Entry>>,
 }
 
 impl InMemoryReplayGuard {
@@ -24,17 +86,104 @@ impl InMemoryReplayGuard {
     pub fn new() -> Self {
         Self::default()
     }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, Entry>> {
+        // A poisoned lock only means another thread panicked mid-update; every update is a
+        // single insert or remove, so the map is consistent.
+        self.seen.lock().unwrap_or_else(|p| p.into_inner())
+    }
 }
 
 #[async_trait::async_trait]
 impl ReplayGuard for InMemoryReplayGuard {
-    async fn check_and_remember(&self, key: &str, expires_at: i64, now: i64) -> bool {
-        let mut seen = self.seen.lock().unwrap_or_else(|p| p.into_inner());
-        seen.retain(|_, expiry| *expiry >= now);
-        if seen.contains_key(key) {
-            return false;
+    async fn claim(
+        &self,
+        key: &str,
+        now: i64,
+        processing_secs: i64,
+        expires_at: i64,
+    ) -> Result<Delivery, ReplayStoreError> {
+        let mut seen = self.lock();
+        seen.retain(|_, entry| entry.expires_at() >= now);
+        match seen.get(key) {
+            Some(Entry::Answered { answer, .. }) => return Ok(Delivery::Answered(answer.clone())),
+            Some(Entry::Processing { until, .. }) if *until > now => {
+                return Ok(Delivery::InProgress { until: *until })
+            }
+            _ => {}
         }
-        seen.insert(key.to_owned(), expires_at);
-        true
+        seen.insert(
+            key.to_owned(),
+            Entry::Processing {
+                until: now.saturating_add(processing_secs),
+                expires_at,
+            },
+        );
+        Ok(Delivery::First)
+    }
+
+    async fn answered(&self, key: &str, answer: &[u8], now: i64) -> Result<(), ReplayStoreError> {
+        let mut seen = self.lock();
+        let expires_at = seen.get(key).map_or(now, Entry::expires_at);
+        seen.insert(
+            key.to_owned(),
+            Entry::Answered {
+                answer: answer.to_vec(),
+                expires_at,
+            },
+        );
+        Ok(())
+    }
+
+    async fn abandon(&self, key: &str) -> Result<(), ReplayStoreError> {
+        let mut seen = self.lock();
+        if matches!(seen.get(key), Some(Entry::Processing { .. })) {
+            seen.remove(key);
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn first_in_progress_answered_and_abandoned() {
+        let g = InMemoryReplayGuard::new();
+        assert_eq!(g.claim("k", 100, 30, 700).await.unwrap(), Delivery::First);
+        assert_eq!(
+            g.claim("k", 101, 30, 700).await.unwrap(),
+            Delivery::InProgress { until: 130 }
+        );
+        // The holder gave up: the next delivery is processed again.
+        g.abandon("k").await.unwrap();
+        assert_eq!(g.claim("k", 102, 30, 700).await.unwrap(), Delivery::First);
+        g.answered("k", b"ok", 103).await.unwrap();
+        assert_eq!(
+            g.claim("k", 104, 30, 700).await.unwrap(),
+            Delivery::Answered(b"ok".to_vec())
+        );
+        // Abandon never forgets an answer.
+        g.abandon("k").await.unwrap();
+        assert_eq!(
+            g.claim("k", 105, 30, 700).await.unwrap(),
+            Delivery::Answered(b"ok".to_vec())
+        );
+    }
+
+    #[tokio::test]
+    async fn a_holder_that_died_is_replaced_after_its_window() {
+        let g = InMemoryReplayGuard::new();
+        assert_eq!(g.claim("k", 100, 30, 700).await.unwrap(), Delivery::First);
+        assert_eq!(g.claim("k", 131, 30, 700).await.unwrap(), Delivery::First);
+    }
+
+    #[tokio::test]
+    async fn expired_keys_are_forgotten() {
+        let g = InMemoryReplayGuard::new();
+        g.claim("k", 100, 30, 200).await.unwrap();
+        g.answered("k", b"ok", 101).await.unwrap();
+        assert_eq!(g.claim("k", 201, 30, 900).await.unwrap(), Delivery::First);
     }
 }

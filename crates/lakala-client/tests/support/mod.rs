@@ -59,6 +59,8 @@ pub enum Reply {
     FailBefore(TransportError),
     /// An HTTP status with a body.
     Status(u16),
+    /// Answer with this JSON, genuinely signed, but for another appid.
+    OtherAppid(serde_json::Value),
 }
 
 #[derive(Debug, Default)]
@@ -117,14 +119,13 @@ impl FakePlatform {
     }
 
     fn sign_open(&self, body: Vec<u8>) -> HttpResponse {
+        self.sign_open_as("OP00000003", body)
+    }
+
+    fn sign_open_as(&self, appid: &str, body: Vec<u8>) -> HttpResponse {
         let headers = self
             .op_signer
-            .sign_response(
-                "OP00000003",
-                &body,
-                self.clock.unix_seconds(),
-                "platformnonce",
-            )
+            .sign_response(appid, &body, self.clock.unix_seconds(), "platformnonce")
             .unwrap();
         HttpResponse {
             status: 200,
@@ -161,6 +162,7 @@ impl FakePlatform {
         });
         match reply {
             Reply::Json(v) => Ok(self.sign_open(v.to_string().into_bytes())),
+            Reply::OtherAppid(v) => Ok(self.sign_open_as("OP99999999", v.to_string().into_bytes())),
             Reply::Tampered(v) => {
                 let mut r = self.sign_open(v.to_string().into_bytes());
                 let last = r.body.len() - 2;
@@ -215,7 +217,7 @@ impl FakePlatform {
                 e.ret_code = "0000".into();
                 serde_json::to_vec(&e).unwrap()
             }
-            Reply::Unsigned(v) => v.to_string().into_bytes(),
+            Reply::Unsigned(v) | Reply::OtherAppid(v) => v.to_string().into_bytes(),
             Reply::FailAfter(e) | Reply::FailBefore(e) => return Err(e),
             Reply::Status(s) => {
                 return Ok(HttpResponse {
