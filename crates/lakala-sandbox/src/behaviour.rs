@@ -97,6 +97,14 @@ pub enum MicropayScenario {
     PendingThenFail,
     /// `DCP10000`; trade state `DEAL` until the order is revoked.
     PendingUntilRevoked,
+    /// `BBS10000` 交易状态为支付中 ("paying", the labs APIs' in-progress code) with no
+    /// `resp_data`; trade state `DEAL` until the pending delay, then `SUCCESS`.
+    PayingThenSucceed,
+    /// `DCP10000`; trade state `DEAL` until the pending delay, then `CLOSE` (closed unpaid).
+    PendingThenClose,
+    /// A definite refusal naming the order: `BBS16111` with `resp_data.out_trade_no`;
+    /// trade state `FAIL`.
+    NamedRefusal,
     /// Declined at once with a wallet error; trade state `FAIL`.
     WalletError {
         /// The answer's `code`.
@@ -113,8 +121,11 @@ pub enum MicropayScenario {
 /// | `1001` | [`MicropayScenario::PendingThenSucceed`] |
 /// | `1002` | [`MicropayScenario::PendingThenFail`] |
 /// | `1003` | [`MicropayScenario::PendingUntilRevoked`] |
-/// | `2001` | wallet error `SBX20001` 余额不足 (insufficient balance) |
-/// | `2002` | wallet error `SBX20002` 付款码已失效 (expired payment code) |
+/// | `1004` | [`MicropayScenario::PayingThenSucceed`] (`BBS10000`) |
+/// | `1005` | [`MicropayScenario::PendingThenClose`] |
+/// | `2001` | wallet error `SBX20001` 余额不足 (insufficient balance), code only |
+/// | `2002` | wallet error `SBX20002` 付款码已失效 (expired payment code), code only |
+/// | `2003` | [`MicropayScenario::NamedRefusal`] (`BBS16111`) |
 /// | anything else (digits only) | [`MicropayScenario::Succeed`] |
 /// | not all digits | wallet error `SBX20003` 付款码无效 (invalid payment code) |
 pub fn micropay_scenario(auth_code: &str) -> MicropayScenario {
@@ -129,6 +140,9 @@ pub fn micropay_scenario(auth_code: &str) -> MicropayScenario {
         "1001" => MicropayScenario::PendingThenSucceed,
         "1002" => MicropayScenario::PendingThenFail,
         "1003" => MicropayScenario::PendingUntilRevoked,
+        "1004" => MicropayScenario::PayingThenSucceed,
+        "1005" => MicropayScenario::PendingThenClose,
+        "2003" => MicropayScenario::NamedRefusal,
         "2001" => MicropayScenario::WalletError {
             code: "SBX20001",
             msg: "余额不足",
@@ -163,6 +177,12 @@ pub mod auth_codes {
     pub const PENDING_THEN_FAIL: &str = "288500000000001002";
     /// Pending until revoked.
     pub const PENDING_UNTIL_REVOKED: &str = "288500000000001003";
+    /// `BBS10000` (paying), then succeeds after the pending delay.
+    pub const PAYING_THEN_SUCCEED: &str = "288500000000001004";
+    /// Pending, then closed unpaid (`CLOSE`) after the pending delay.
+    pub const PENDING_THEN_CLOSE: &str = "288500000000001005";
+    /// Refused at once with `BBS16111`, naming the order.
+    pub const NAMED_REFUSAL: &str = "288500000000002003";
     /// Declined at once: insufficient balance (`SBX20001`).
     pub const INSUFFICIENT_BALANCE: &str = "288500000000002001";
     /// Declined at once: expired payment code (`SBX20002`).
@@ -179,7 +199,10 @@ pub const TERM_NO: &str = "SBX00001";
 pub mod codes {
     /// Malformed request or a field breaking the spec's rules (`msg` names them).
     pub const INVALID_REQUEST: &str = "SBX00001";
-    /// The order number was used before (for a different request).
+    /// The order number was used before: a micropay, revoke or refund repeating an
+    /// `out_trade_no` gets this code, without `resp_data`, while the first order stands
+    /// unchanged (the real platform answers a repeated number with a duplicate-order code
+    /// that says nothing of the first order's outcome).
     pub const DUPLICATE_ORDER: &str = "SBX00002";
     /// Pre-order: the spec does not support this `transType` / `accountType`.
     pub const UNSUPPORTED_COMBINATION: &str = "SBX00003";

@@ -116,12 +116,16 @@
 //! | `1001` | `DCP10000`, `need_query` `1` | `DEAL` until [`SandboxConfig::pending_delay`] (default 12 s) has passed on the sandbox clock, then `SUCCESS` |
 //! | `1002` | `DCP10000`, `need_query` `1` | `DEAL`, then `FAIL` (用户取消支付) |
 //! | `1003` | `DCP10000`, `need_query` `1` | `DEAL` until revoked |
-//! | `2001` | `SBX20001` 余额不足, no `resp_data` | `FAIL` |
-//! | `2002` | `SBX20002` 付款码已失效 | `FAIL` |
+//! | `1004` | `BBS10000` 交易状态为支付中, no `resp_data` (the labs APIs' "paying") | `DEAL`, then `SUCCESS` after the pending delay |
+//! | `1005` | `DCP10000`, `need_query` `1` | `DEAL`, then `CLOSE` (交易已关闭) after the pending delay |
+//! | `2001` | `SBX20001` 余额不足, no `resp_data` (a code-only decline: names no order) | `FAIL` |
+//! | `2002` | `SBX20002` 付款码已失效, no `resp_data` | `FAIL` |
+//! | `2003` | `BBS16111` (a definite refusal) with `resp_data` naming the order | `FAIL` |
 //! | not all digits | `SBX20003` 付款码无效 | `FAIL` |
 //!
-//! A repeated `out_trade_no` (per `merchant_no`) is refused with `SBX00002` and changes
-//! nothing; a zero amount or a rule violation gets `SBX00001`. Any non-empty
+//! A repeated `out_trade_no` (per `merchant_no`) is answered with the duplicate-order code
+//! `SBX00002` and no `resp_data`, while the first order stands unchanged (a till retrying
+//! an order that was in fact paid must query, not conclude "failed"); a zero amount or a rule violation gets `SBX00001`. Any non-empty
 //! `merchant_no` / `term_no` is accepted. No discounts: `payer_amount` and
 //! `acc_settle_amount` equal `total_amount`.
 //!
@@ -167,10 +171,12 @@
 //!   amounts, and `refund_amount` (refunded so far); unknown order `SBX00004`.
 //! * revoke: `BBS00000` for a created or pending order (it will never be paid) and for a
 //!   paid one, **which is refunded in full** (what is left after earlier refunds;
-//!   `refund_amount` in the answer); the order's `trade_state` becomes `FAIL` with
-//!   `trade_state_desc` 交易已撤销. A failed or already revoked order: `SBX00006`.
+//!   `refund_amount` in the answer); the order's `trade_state` becomes `REFUND` (how the
+//!   platform reports a revoked order) with `trade_state_desc` 交易已撤销. A failed, closed
+//!   or already revoked order: `SBX00006`.
 //! * refund: only a `SUCCESS` order (else `SBX00007`), cumulative refunds never exceed the
-//!   total (else `SBX00005`, nothing changes); a partially refunded order stays `SUCCESS`.
+//!   total (else `SBX00005`, nothing changes); a partly refunded order's `trade_state` is
+//!   `PART_REFUND`, a fully refunded one's `REFUND`.
 //! * repeating a revoke or refund with the **same** `out_trade_no` and content answers the
 //!   first answer again without acting twice; the same number with other content gets
 //!   `SBX00002`. Refused revokes and refunds are not remembered.

@@ -381,6 +381,17 @@ fn micropay(shared: &Shared, text: &str, now: i64) -> Value {
             at: None,
             then: Settle::Success,
         },
+        MicropayScenario::PayingThenSucceed => Status::Paying {
+            at: Some(now.saturating_add(shared.pending_delay_secs)),
+            then: Settle::Success,
+        },
+        MicropayScenario::PendingThenClose => Status::Paying {
+            at: Some(now.saturating_add(shared.pending_delay_secs)),
+            then: Settle::Close,
+        },
+        MicropayScenario::NamedRefusal => Status::Failed {
+            desc: "子商户号与appid不匹配",
+        },
         MicropayScenario::WalletError { msg, .. } => Status::Failed { desc: msg },
     };
     let order = Order {
@@ -402,6 +413,13 @@ fn micropay(shared: &Shared, text: &str, now: i64) -> Value {
     match scenario {
         MicropayScenario::Succeed => v3(now, "DCP00000", "交易成功", Some(data)),
         MicropayScenario::WalletError { code, msg } => v3(now, code, msg, None),
+        MicropayScenario::PayingThenSucceed => v3(now, "BBS10000", "交易状态为支付中", None),
+        MicropayScenario::NamedRefusal => v3(
+            now,
+            "BBS16111",
+            "子商户号与appid不匹配",
+            Some(json!({"out_trade_no": key.1, "merchant_no": key.0})),
+        ),
         _ => v3(now, "DCP10000", "支付中,请查询", Some(data)),
     }
 }
@@ -495,6 +513,7 @@ fn revoke(shared: &Shared, text: &str, now: i64) -> Value {
             return v3(now, codes::CANNOT_REVOKE, "原交易已失败,无需撤销", None)
         }
         Status::Revoked => return v3(now, codes::CANNOT_REVOKE, "原交易已撤销", None),
+        Status::Closed => return v3(now, codes::CANNOT_REVOKE, "原交易已关闭,无需撤销", None),
     };
     order.refunded += returned;
     order.status = Status::Revoked;

@@ -38,6 +38,7 @@ pub(crate) type OrderKey = (String, String);
 pub(crate) enum Settle {
     Success,
     Fail,
+    Close,
 }
 
 /// Where an order stands.
@@ -51,8 +52,11 @@ pub(crate) enum Status {
     Success,
     /// Failed (trade state FAIL).
     Failed { desc: &'static str },
-    /// Revoked (trade state FAIL, "交易已撤销"): not paid, anything paid was returned.
+    /// Revoked (trade state REFUND, as the platform reports a revoked order): not paid,
+    /// anything paid was returned.
     Revoked,
+    /// Closed before it was paid (trade state CLOSE).
+    Closed,
 }
 
 /// An open-platform order: a micropay or a pre-order.
@@ -81,9 +85,12 @@ impl Order {
         match &self.status {
             Status::Created => ("CREATE", "订单已创建,待支付"),
             Status::Paying { .. } => ("DEAL", "支付中"),
+            Status::Success if self.refunded >= self.total => ("REFUND", "已全额退款"),
+            Status::Success if self.refunded > 0 => ("PART_REFUND", "部分退款"),
             Status::Success => ("SUCCESS", "交易成功"),
             Status::Failed { desc } => ("FAIL", desc),
-            Status::Revoked => ("FAIL", "交易已撤销"),
+            Status::Revoked => ("REFUND", "交易已撤销"),
+            Status::Closed => ("CLOSE", "交易已关闭"),
         }
     }
 }
@@ -176,6 +183,7 @@ impl State {
                         Settle::Fail => Status::Failed {
                             desc: "用户取消支付",
                         },
+                        Settle::Close => Status::Closed,
                     };
                     order.trade_time = at;
                     if let Some(url) = &order.notify_url {

@@ -3,7 +3,9 @@
 
 mod support;
 
-use lakala_client::notification::{InMemoryReplayGuard, OpenPlatformNotificationHandler};
+use lakala_client::notification::{
+    CrossBorderAnswer, InMemoryReplayGuard, OpenPlatformNotificationHandler,
+};
 use lakala_client::{
     AuthOutcome, ClientError, Config, Confirmation, FailureReason, LakalaClient, MicropayOptions,
     OpenPlatformCredentials, PaymentOutcome, PendingPolicy, PreOrderOutcome, Sleeper,
@@ -275,14 +277,20 @@ async fn micropay_flows() {
         )
         .await
         .unwrap();
+    // A code-only decline names no order: failed once the query confirms it.
     let PaymentOutcome::Failed {
-        reason: FailureReason::Declined { code, .. },
+        reason:
+            FailureReason::TradeFailed {
+                state: TradeState::Fail,
+                micropay_answer: Some(first),
+                ..
+            },
         ..
     } = &declined
     else {
         panic!("{declined:?}")
     };
-    assert_eq!(code.as_str(), "SBX20001");
+    assert_eq!(first.code.as_str(), "SBX20001");
 
     let stuck = s
         .client
@@ -326,7 +334,8 @@ async fn micropay_flows() {
         .unwrap();
     assert_eq!(
         q.value.resp_data().unwrap().trade_state(),
-        Some(&TradeState::Fail)
+        Some(&TradeState::Refund),
+        "the platform reports a revoked order as REFUND"
     );
 }
 
@@ -394,16 +403,20 @@ async fn notifications_verified_by_the_client() {
     let (url, seen) = listener(move |_, authorization, body| {
         // The listener is synchronous; the handler is async.
         let verdict = tokio::task::block_in_place(|| {
-            tokio::runtime::Handle::current().block_on(handler.handle(authorization, body))
+            tokio::runtime::Handle::current().block_on(handler.process(
+                authorization,
+                body,
+                |n| async move {
+                    if n.body["trade_state"] == "SUCCESS" {
+                        Ok(())
+                    } else {
+                        Err(format!("unexpected {}", n.body))
+                    }
+                },
+            ))
         });
         match verdict {
-            Ok(n) if n.body["trade_state"] == "SUCCESS" => {
-                (200, OpenPlatformNotificationHandler::success_answer())
-            }
-            Ok(n) => (
-                200,
-                OpenPlatformNotificationHandler::failure_answer(&format!("unexpected {}", n.body)),
-            ),
+            Ok(answer) => (200, answer),
             Err(e) => (
                 200,
                 OpenPlatformNotificationHandler::failure_answer(&e.to_string()),
@@ -445,16 +458,17 @@ async fn notifications_verified_by_the_client() {
         .unwrap();
     let (url, _) = listener(move |_, _, body| {
         let handled = tokio::task::block_in_place(|| {
-            tokio::runtime::Handle::current().block_on(handler.handle(body))
+            tokio::runtime::Handle::current().block_on(handler.process(body, |n| async move {
+                assert_eq!(n.content().as_str(), r#"{"orderNo":"X9"}"#);
+                Ok::<_, std::convert::Infallible>(CrossBorderAnswer {
+                    ret_code: "0000".into(),
+                    ret_msg: "成功".into(),
+                    json: r#"{"ok":1}"#.into(),
+                })
+            }))
         });
         match handled {
-            Ok(n) => {
-                assert_eq!(n.content().as_str(), r#"{"orderNo":"X9"}"#);
-                (
-                    200,
-                    handler.answer(&n, "0000", "成功", r#"{"ok":1}"#).unwrap(),
-                )
-            }
+            Ok(answer) => (200, answer),
             Err(e) => (500, e.to_string().into_bytes()),
         }
     })

@@ -189,7 +189,7 @@ async fn micropay_scenarios() {
             q["resp_data"]["trade_state"].as_str(),
             q["resp_data"]["trade_state_desc"].as_str()
         ),
-        (Some("FAIL"), Some("交易已撤销"))
+        (Some("REFUND"), Some("交易已撤销"))
     );
 
     // Wallet errors.
@@ -287,7 +287,8 @@ async fn refunds_never_exceed_what_was_paid() {
         env.refund("F1R1", "F1", 31).await["code"],
         codes::DUPLICATE_ORDER
     );
-    // 30 refunded, 70 left.
+    // 30 refunded, 70 left: the trade reads PART_REFUND.
+    assert_eq!(env.state("F1").await, "PART_REFUND");
     let over = env.refund("F1R2", "F1", 71).await;
     assert_eq!(over["code"], codes::REFUND_EXCEEDS);
     assert!(over["msg"].as_str().unwrap().contains("70"), "{over}");
@@ -302,7 +303,7 @@ async fn refunds_never_exceed_what_was_paid() {
             q["resp_data"]["trade_state"].as_str(),
             q["resp_data"]["refund_amount"].as_str()
         ),
-        (Some("SUCCESS"), Some("100"))
+        (Some("REFUND"), Some("100"))
     );
     assert_eq!(
         env.refund("F1R4", "F1", 0).await["code"],
@@ -353,7 +354,7 @@ async fn revoke_semantics() {
             q["resp_data"]["trade_state"].as_str(),
             q["resp_data"]["refund_amount"].as_str()
         ),
-        (Some("FAIL"), Some("100"))
+        (Some("REFUND"), Some("100"))
     );
     assert_eq!(
         env.refund("V1F2", "V1", 1).await["code"],
@@ -368,7 +369,7 @@ async fn revoke_semantics() {
         .await;
     assert_eq!(env.revoke("V2R1", "V2").await["code"], "BBS00000");
     env.advance(60);
-    assert_eq!(env.state("V2").await, "FAIL");
+    assert_eq!(env.state("V2").await, "REFUND");
 
     // Failed and unknown orders.
     env.micropay("V3", auth_codes::EXPIRED_CODE, 100).await;
@@ -532,7 +533,7 @@ async fn pre_orders_answer_the_fields_of_their_combination() {
         codes::CANNOT_REFUND
     );
     assert_eq!(env.revoke("PRE0R", "PRE0").await["code"], "BBS00000");
-    assert_eq!(env.state("PRE0").await, "FAIL");
+    assert_eq!(env.state("PRE0").await, "REFUND");
     env.sandbox.shutdown().await;
 }
 
