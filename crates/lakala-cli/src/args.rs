@@ -11,8 +11,10 @@ use std::path::PathBuf;
 /// keys). With no base URL and no config file, an embedded sandbox is started on
 /// loopback and used.
 ///
-/// Exit status: 0 success, 2 bad input or usage, 3 declined by the platform, 4 pending or
-/// unknown, 5 verification failure, 6 transport failure, 1 internal error.
+/// Exit status: 0 success, 2 bad input or usage, 3 declined on evidence that nothing was
+/// done, 4 pending or unknown (resolve with `lakala query`), 5 verification failure or an
+/// answer about another order, 6 transient (transport failure, or the platform said try
+/// again), 1 internal error.
 #[derive(Debug, Parser)]
 #[command(name = "lakala", version, about, long_about)]
 pub struct Cli {

@@ -9,13 +9,17 @@ pub enum Exit {
     Internal = 1,
     /// 2: bad input or usage (also clap's status for usage errors).
     Usage = 2,
-    /// 3: the platform declined (refused verification, declined payment, failed trade).
+    /// 3: the platform declined, on evidence that nothing was done: a refused verification
+    /// (9001, 9003–9006), a definite refusal naming the order, a trade found FAIL, CLOSE or
+    /// REFUND, a revoked payment.
     Declined = 3,
-    /// 4: the outcome is pending or unknown; resolve it with `lakala query`.
+    /// 4: the outcome is pending or unknown (in progress, an inconclusive code, an order
+    /// not found yet); resolve it with `lakala query`. Never "declined".
     Pending = 4,
     /// 5: an answer failed verification (MAC, signature, freshness).
     Verification = 5,
-    /// 6: the platform could not be reached or the exchange broke.
+    /// 6: transient, nothing decided: the platform could not be reached, the exchange
+    /// broke, or the platform said to try again (gate/auth 9002, 9007, 9999).
     Transport = 6,
 }
 

@@ -32,7 +32,10 @@ impl Failure {
                     Exit::Verification
                 }
                 ClientError::Transport(_) | ClientError::TransportSetup(_) => Exit::Transport,
-                ClientError::MalformedAnswer { .. } => Exit::Verification,
+                ClientError::MalformedAnswer { .. } | ClientError::ForeignAnswer { .. } => {
+                    Exit::Verification
+                }
+                ClientError::FlowAborted(_) => Exit::Pending,
                 _ => Exit::Internal,
             },
             Failure::Internal(_) => Exit::Internal,

@@ -7,7 +7,7 @@ use hyper::server::conn::http1;
 use hyper::service::service_fn;
 use hyper::StatusCode;
 use hyper_util::rt::TokioIo;
-use lakala_client::notification::CrossBorderNotificationHandler;
+use lakala_client::notification::{CrossBorderAnswer, CrossBorderNotificationHandler};
 use std::sync::Arc;
 use tokio::net::TcpListener;
 use tokio::sync::Mutex;
@@ -34,16 +34,24 @@ pub async fn start(
                     let sink = sink.clone();
                     async move {
                         let body = req.into_body().collect().await?.to_bytes();
-                        let (status, answer) = match handler.handle(&body).await {
-                            Ok(n) => {
+                        let handled = handler
+                            .process(&body, |n| async move {
                                 sink.lock().await.push((
                                     n.req_type().to_owned(),
                                     n.content().as_str().to_owned(),
                                 ));
-                                match handler.answer(&n, "0000", "成功", "{}") {
-                                    Ok(a) => (StatusCode::OK, a),
-                                    Err(_) => (StatusCode::INTERNAL_SERVER_ERROR, Vec::new()),
-                                }
+                                Ok::<_, std::convert::Infallible>(CrossBorderAnswer {
+                                    ret_code: "0000".into(),
+                                    ret_msg: "成功".into(),
+                                    json: "{}".into(),
+                                })
+                            })
+                            .await;
+                        let (status, answer) = match handled {
+                            Ok(answer) => (StatusCode::OK, answer),
+                            // The platform delivers again on a failure status.
+                            Err(e) if e.is_retryable() => {
+                                (StatusCode::SERVICE_UNAVAILABLE, Vec::new())
                             }
                             Err(_) => (StatusCode::BAD_REQUEST, Vec::new()),
                         };

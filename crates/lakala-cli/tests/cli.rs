@@ -86,12 +86,15 @@ fn micropay_outcomes_and_exit_statuses_on_the_embedded_sandbox() {
         "the zero-configuration default says so: {stderr}"
     );
 
+    // A code-only decline is failed once the query confirms it, with both as evidence.
     let (code, json, _) = run(&["--auth-code", auth_codes::INSUFFICIENT_BALANCE]);
     assert_eq!(
         (code, json["outcome"].as_str()),
         (3, Some("failed")),
         "{json}"
     );
+    assert_eq!(json["response"]["trade_state"], "FAIL", "{json}");
+    assert_eq!(json["response"]["micropay_code"], "SBX20001", "{json}");
 
     let (code, json, _) = run(&[
         "--auth-code",
@@ -149,6 +152,72 @@ fn micropay_progress_is_shown_on_stderr_without_json() {
         stderr.contains("pending (DCP10000)") && stderr.contains("query 1/4 in 1s"),
         "{stderr}"
     );
+}
+
+#[test]
+fn auth_system_error_is_try_again_not_a_refusal() {
+    let (code, json, stderr) = lakala(
+        &[
+            "--json",
+            "auth",
+            "--biz-type",
+            "00",
+            "--name",
+            "张三",
+            "--cert-no",
+            cert_numbers::SYSTEM_ERROR_9999,
+        ],
+        b"",
+    );
+    assert_eq!(
+        (code, json["outcome"].as_str(), json["ret_code"].as_str()),
+        (6, Some("try_again"), Some("9999")),
+        "{json} {stderr}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn processes_started_in_the_same_second_do_not_reuse_ts() {
+    let dir = tempfile::tempdir().unwrap();
+    let (sandbox, config) = sandbox(dir.path()).await;
+    // Ten `lakala auth` processes at once, for one merchant: the sandbox refuses a reused
+    // ts with 9999, as the platform does.
+    let children: Vec<_> = (0..10)
+        .map(|i| {
+            Command::new(env!("CARGO_BIN_EXE_lakala"))
+                .args([
+                    "--json",
+                    "--config",
+                    config.as_str(),
+                    "auth",
+                    "--order-no",
+                    &format!("TS{i}"),
+                    "--biz-type",
+                    "00",
+                    "--name",
+                    "张三",
+                    "--cert-no",
+                    cert_numbers::VERIFIED,
+                ])
+                .env_remove("LAKALA_BASE_URL")
+                .env_remove("LAKALA_CONFIG")
+                .stdout(Stdio::piped())
+                .stderr(Stdio::piped())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    for child in children {
+        let out = child.wait_with_output().unwrap();
+        let json: Value = serde_json::from_slice(&out.stdout).unwrap_or(Value::Null);
+        assert_eq!(
+            (out.status.code(), json["outcome"].as_str()),
+            (Some(0), Some("verified")),
+            "{json} {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    sandbox.shutdown().await;
 }
 
 #[test]
@@ -281,13 +350,42 @@ async fn query_revoke_refund_against_a_configured_sandbox() {
         (0, Some("trade_success")),
         "{json}"
     );
+    // A trade that ends CLOSE (after the sandbox's 1 s pending delay): failed, naming
+    // the state.
+    let (code, json, _) = lakala(
+        &[
+            &cfg[..],
+            &[
+                "micropay",
+                "--auth-code",
+                auth_codes::PENDING_THEN_CLOSE,
+                "--amount",
+                "7",
+                "--poll-schedule",
+                "2",
+            ],
+            &ids[..],
+        ]
+        .concat(),
+        b"",
+    );
+    assert_eq!(
+        (
+            code,
+            json["outcome"].as_str(),
+            json["response"]["trade_state"].as_str()
+        ),
+        (3, Some("failed"), Some("CLOSE")),
+        "{json}"
+    );
     let (code, json, _) = lakala(
         &[&cfg[..], &["query", "--out-trade-no", "NOSUCH"], &ids[..]].concat(),
         b"",
     );
+    // Not found is not "not paid": unknown, exit 4.
     assert_eq!(
         (code, json["outcome"].as_str()),
-        (3, Some("not_found")),
+        (4, Some("not_found")),
         "{json}"
     );
 
@@ -326,10 +424,21 @@ async fn query_revoke_refund_against_a_configured_sandbox() {
         .concat(),
         b"",
     );
+    // The sandbox's own refusal code is not a listed definite refusal: unknown (4), with
+    // what to do, never "declined".
     assert_eq!(
         (code, json["outcome"].as_str()),
-        (3, Some("declined")),
+        (4, Some("unknown")),
         "more than what is left: {json}"
+    );
+    let (code, json, _) = lakala(
+        &[&cfg[..], &["query", "--out-trade-no", "CLIPAY1"], &ids[..]].concat(),
+        b"",
+    );
+    assert_eq!(
+        (code, json["outcome"].as_str()),
+        (0, Some("trade_part_refund")),
+        "{json}"
     );
 
     lakala(

@@ -29,17 +29,22 @@ pub async fn run(cli: &Cli, args: &AuthArgs) -> Result<Report, Failure> {
     let request = builder.build()?;
     let connection = super::connect(cli, Family::CrossBorder).await?;
     let answer = connection.client.auth(&request).await?;
-    let report = match &answer.value {
-        AuthOutcome::Verified(_) => Report::new("verified", Exit::Success)
-            .line(format!("order {order_no}: verified (0000)")),
-        AuthOutcome::Refused { code, message, .. } => {
-            Report::new("refused", Exit::Declined).line(format!(
-                "order {order_no}: refused, retCode {} {message}",
-                code.as_str()
-            ))
-        }
-        _ => Report::new("unknown", Exit::Internal),
-    };
+    let report =
+        match &answer.value {
+            AuthOutcome::Verified(_) => Report::new("verified", Exit::Success)
+                .line(format!("order {order_no}: verified (0000)")),
+            AuthOutcome::Refused { code, message, .. } => Report::new("refused", Exit::Declined)
+                .line(format!(
+                    "order {order_no}: refused, retCode {} {message}",
+                    code.as_str()
+                )),
+            AuthOutcome::TryAgain { code, message } => Report::new("try_again", Exit::Transport)
+                .line(format!(
+                    "order {order_no}: nothing decided, retCode {} {message}; try again later",
+                    code.as_str()
+                )),
+            _ => Report::new("unknown", Exit::Internal),
+        };
     Ok(report
         .response(answer.json().clone())
         .extra("order_no", json!(order_no))

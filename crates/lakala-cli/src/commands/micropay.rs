@@ -73,6 +73,7 @@ fn progress(event: &PollEvent) {
         PollEvent::QueryFailed { attempt, reason } => eprintln!("query {attempt} failed: {reason}"),
         PollEvent::ScheduleExhausted => eprintln!("no final state after the whole schedule"),
         PollEvent::Revoking => eprintln!("revoking the order"),
+        PollEvent::Started { order } => eprintln!("paying {}", order.out_trade_no),
         _ => {}
     }
 }
@@ -102,12 +103,31 @@ pub fn report(outcome: &PaymentOutcome) -> Report {
                     format!("declined {} {message}", code.as_str()),
                     json!({"code": code.as_str(), "msg": message}),
                 ),
-                FailureReason::TradeFailed { description } => (
+                FailureReason::TradeFailed {
+                    state,
+                    description,
+                    attempt,
+                    micropay_answer,
+                } => (
                     format!(
-                        "trade failed {}",
-                        description.as_deref().unwrap_or_default()
+                        "query {attempt} found the trade {} {}{}",
+                        state.as_str(),
+                        description.as_deref().unwrap_or_default(),
+                        micropay_answer
+                            .as_ref()
+                            .map(|a| format!(
+                                "; micropay had answered {} {}",
+                                a.code.as_str(),
+                                a.message
+                            ))
+                            .unwrap_or_default()
                     ),
-                    json!({"trade_state": "FAIL", "trade_state_desc": description}),
+                    json!({
+                        "trade_state": state.as_str(),
+                        "trade_state_desc": description,
+                        "micropay_code": micropay_answer.as_ref().map(|a| a.code.as_str()),
+                        "micropay_msg": micropay_answer.as_ref().map(|a| a.message.as_str()),
+                    }),
                 ),
                 FailureReason::NotSent { reason } => (format!("not sent: {reason}"), Value::Null),
                 _ => ("failed".to_owned(), Value::Null),

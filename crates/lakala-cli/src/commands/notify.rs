@@ -7,7 +7,7 @@ use crate::failure::Failure;
 use crate::report::Report;
 use crate::settings::{self, Family};
 use lakala_client::notification::{
-    CrossBorderNotificationHandler, InMemoryReplayGuard, NotificationError,
+    CrossBorderNotificationHandler, InMemoryReplayGuard, Incoming, NotificationError,
     OpenPlatformNotificationHandler,
 };
 use lakala_crypto::crossborder::{Merchant, NotificationEnvelope};
@@ -26,6 +26,7 @@ fn stdin() -> Result<Vec<u8>, Failure> {
 fn refused(e: NotificationError) -> Report {
     let exit = match e {
         NotificationError::Malformed { .. } | NotificationError::NotConfigured(_) => Exit::Usage,
+        ref e if e.is_retryable() => Exit::Transport,
         _ => Exit::Verification,
     };
     eprintln!("lakala: notification refused: {e}");
@@ -60,12 +61,15 @@ pub async fn run(cli: &Cli, command: &NotifyCommand) -> Result<Report, Failure> 
                         )
                     }
                 };
-            let mer_id = cli
-                .mer_id
-                .clone()
-                .or(envelope_mer_id)
-                .or(config_mer_id)
-                .unwrap_or_default();
+            // merId is not covered by the MAC: it is checked against --mer-id or the
+            // configuration; only when neither names one is the notification's own taken.
+            let mer_id = match cli.mer_id.clone().or(config_mer_id) {
+                Some(id) => id,
+                None => {
+                    eprintln!("lakala: no --mer-id configured: merId taken from the notification, not checked");
+                    envelope_mer_id.unwrap_or_default()
+                }
+            };
             let max_age = if *any_age {
                 Duration::from_secs(u32::MAX.into())
             } else {
@@ -78,13 +82,19 @@ pub async fn run(cli: &Cli, command: &NotifyCommand) -> Result<Report, Failure> 
             )
             .with_max_age(max_age);
             let notification = match handler.handle(&body).await {
-                Ok(n) => n,
+                Ok(Incoming::New(n)) => n,
+                Ok(Incoming::Repeat(_)) => {
+                    return Err(Failure::Internal(
+                        "a fresh replay memory reported a repeat".into(),
+                    ))
+                }
                 Err(e) => return Ok(refused(e)),
             };
             let content: Value =
                 serde_json::from_str(notification.content().as_str()).unwrap_or(Value::Null);
             let answer = handler
                 .answer(&notification, "0000", "成功", "{}")
+                .await
                 .map_err(|e| Failure::Internal(e.to_string()))?;
             let answer_text = String::from_utf8_lossy(&answer).into_owned();
             Ok(Report::new("accepted", Exit::Success)
@@ -129,7 +139,10 @@ pub async fn run(cli: &Cli, command: &NotifyCommand) -> Result<Report, Failure> 
                 clock,
             );
             match handler.handle(authorization, &body).await {
-                Ok(n) => Ok(Report::new("accepted", Exit::Success)
+                Ok(Incoming::Repeat(_)) => Err(Failure::Internal(
+                    "a fresh replay memory reported a repeat".into(),
+                )),
+                Ok(Incoming::New(n)) => Ok(Report::new("accepted", Exit::Success)
                     .response(n.body.clone())
                     .extra(
                         "answer",

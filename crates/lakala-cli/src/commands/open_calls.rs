@@ -7,9 +7,11 @@ use crate::report::Report;
 use crate::settings::Family;
 use lakala_client::Answer;
 use lakala_types::micropay::{
-    LocationInfo, RefundRequest, RevokeRequest, TradeQueryRequest, TradeState, V3Response,
+    LocationInfo, RefundRequest, RevokeRequest, TradeQueryRequest, TradeState, TradeVerdict,
+    V3Response,
 };
 use lakala_types::Amount;
+use lakala_types::CodeClass;
 use serde_json::json;
 
 pub async fn query(cli: &Cli, args: &QueryArgs) -> Result<Report, Failure> {
@@ -31,11 +33,19 @@ pub async fn query(cli: &Cli, args: &QueryArgs) -> Result<Report, Failure> {
         .resp_data()
         .and_then(|d| d.trade_state())
         .cloned();
+    // "Not found" is not "not paid": the order may not be visible yet. Only a final
+    // state found by the query is an outcome.
     let (outcome, exit) = match (found, &state) {
-        (false, _) => ("not_found", Exit::Declined),
-        (true, Some(TradeState::Success)) => ("trade_success", Exit::Success),
-        (true, Some(TradeState::Fail)) => ("trade_fail", Exit::Declined),
-        (true, _) => ("trade_pending", Exit::Pending),
+        (false, _) => ("not_found", Exit::Pending),
+        (true, Some(state)) => match (state, state.verdict()) {
+            (TradeState::PartRefund, _) => ("trade_part_refund", Exit::Success),
+            (_, TradeVerdict::Paid) => ("trade_success", Exit::Success),
+            (_, TradeVerdict::Failed) => ("trade_fail", Exit::Declined),
+            (TradeState::Refund, _) => ("trade_refund", Exit::Declined),
+            (_, TradeVerdict::Closed) => ("trade_closed", Exit::Declined),
+            _ => ("trade_pending", Exit::Pending),
+        },
+        (true, None) => ("trade_pending", Exit::Pending),
     };
     Ok(Report::new(outcome, exit)
         .response(answer.json().clone())
@@ -124,8 +134,9 @@ pub async fn refund(cli: &Cli, args: &RefundArgs) -> Result<Report, Failure> {
     ))
 }
 
-/// The report of a revoke or refund: `success` when the platform accepted it, `declined`
-/// with its code and message otherwise.
+/// The report of a revoke or refund, by the class of its code: `success` when the
+/// platform accepted it; `pending` while in progress; `declined` only for a definite
+/// refusal naming this request; `unknown` (exit 4: query) for every other code.
 fn settled<T>(
     answer: &Answer<V3Response<T>>,
     success: &'static str,
@@ -134,14 +145,27 @@ fn settled<T>(
     origin: &str,
     out_trade_no: &str,
 ) -> Report {
-    let report = if answer.value.code().is_some_and(|c| c.is_success()) {
-        Report::new(success, Exit::Success).line(done)
-    } else {
-        Report::new("declined", Exit::Declined).line(format!(
-            "{what} of {origin} declined: {} {}",
-            answer.value.code().map(|c| c.as_str()).unwrap_or_default(),
-            answer.value.msg().unwrap_or_default()
-        ))
+    let code = answer.value.code();
+    let class = code.map(|c| c.class()).unwrap_or(CodeClass::Unknown);
+    let said = format!(
+        "{} {}",
+        code.map(|c| c.as_str()).unwrap_or_default(),
+        answer.value.msg().unwrap_or_default()
+    );
+    let report = match class {
+        CodeClass::Success => Report::new(success, Exit::Success).line(done),
+        CodeClass::Pending => Report::new("pending", Exit::Pending)
+            .line(format!("{what} of {origin} in progress: {said}"))
+            .line(format!("query it later with the same numbers ({what} {out_trade_no})")),
+        CodeClass::Refused if answer.value.resp_data().is_some() => {
+            Report::new("declined", Exit::Declined)
+                .line(format!("{what} of {origin} declined: {said}"))
+        }
+        _ => Report::new("unknown", Exit::Pending)
+            .line(format!("{what} of {origin} answered {said}: not conclusive"))
+            .line(format!(
+                "check with lakala query on {origin}; retry only with the same {what} number {out_trade_no}"
+            )),
     };
     report
         .response(answer.json().clone())
