@@ -5,12 +5,26 @@
 //!
 //! - Every open-platform request is signed; every answer's signature is verified before
 //!   its body is trusted. Every cross-border answer's MAC is verified before decryption.
-//! - [`LakalaClient::micropay`] never leaves a payment unknown without saying so: on
-//!   `DCP10000`, `need_query`, a timeout or a lost connection it queries on the spec's
-//!   schedule, then applies the caller's [`PendingPolicy`].
+//! - Every answer is bound to its request ([`binding`]): a genuine answer about another
+//!   order or another appid is [`ClientError::ForeignAnswer`], never this order's outcome.
+//! - [`LakalaClient::micropay`] never misreports a payment: it is
+//!   [`Succeeded`](PaymentOutcome::Succeeded) only on a verified success about this very
+//!   order, [`Failed`](PaymentOutcome::Failed) only on evidence that no money moved (a
+//!   definite refusal naming the order, a trade query finding it `FAIL`, `CLOSE` or
+//!   `REFUND`, a request that never left), and otherwise queries: on `DCP10000`,
+//!   `BBS10000`, `need_query`, any code that is not conclusive
+//!   ([`lakala_types::code_class`]), a timeout or a lost connection, on the spec's schedule,
+//!   then it applies the caller's [`PendingPolicy`].
+//! - The micropay flow runs on its own tokio task ([`LakalaClient::start_micropay`]): a
+//!   caller that drops the future does not stop it, and its outcome still reaches the
+//!   [`PollObserver`] ([`PollEvent::Finished`]) and the log. Its limits: the task lives as
+//!   long as the runtime and the process; a process that dies mid-flow loses it unless the
+//!   payment is journaled.
 //! - Business refusals are typed outcomes ([`AuthOutcome`], [`PreOrderOutcome`],
 //!   [`PaymentOutcome`]); [`ClientError`] is for exchanges that produced no trusted answer.
-//! - [`notification`] handles the platform's notifications without any web framework.
+//! - [`notification`] handles the platform's notifications without any web framework,
+//!   idempotently: a redelivery of an answered notification gets the same answer again,
+//!   one whose processing failed is processed again.
 //! - Calls are instrumented with `tracing` spans carrying order numbers and outcomes, never
 //!   personal data or secrets.
 //!
