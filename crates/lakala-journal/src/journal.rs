@@ -73,8 +73,7 @@ pub trait PaymentJournal: Send + Sync + std::fmt::Debug {
     /// Gives a held lease up, and sets when the payment is due again (`None`: keep the
     /// current `next_check_at`; final and unresolved payments keep none).
     /// [`JournalError::LeaseLost`] if it is not held.
-    async fn release(&self, lease: &Lease, next_check_at: Option<i64>)
-        -> Result<(), JournalError>;
+    async fn release(&self, lease: &Lease, next_check_at: Option<i64>) -> Result<(), JournalError>;
 
     /// The merchant's retention tool: deletes the payments whose final status was reached
     /// before `final_before` (Unix seconds), with their events, and returns how many

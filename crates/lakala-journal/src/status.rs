@@ -17,7 +17,11 @@ pub enum PaymentKind {
 
 impl PaymentKind {
     /// Every kind.
-    pub const ALL: [PaymentKind; 3] = [PaymentKind::Micropay, PaymentKind::Revoke, PaymentKind::Refund];
+    pub const ALL: [PaymentKind; 3] = [
+        PaymentKind::Micropay,
+        PaymentKind::Revoke,
+        PaymentKind::Refund,
+    ];
 
     /// The word stored in the journal: `micropay`, `revoke`, `refund`.
     pub fn as_str(self) -> &'static str {

@@ -95,11 +95,7 @@ impl StateUpdate {
     /// Applies the update to `record` for an event at `at`, as every store must: the
     /// event count and `updated_at` always move; if the status change is refused, nothing
     /// else changes and the refusal is returned alongside the new record.
-    pub(crate) fn apply(
-        &self,
-        record: &mut PaymentRecord,
-        at: i64,
-    ) -> Result<(), JournalError> {
+    pub(crate) fn apply(&self, record: &mut PaymentRecord, at: i64) -> Result<(), JournalError> {
         record.event_count += 1;
         record.updated_at = at;
         let status = self.status.unwrap_or(record.status);

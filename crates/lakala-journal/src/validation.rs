@@ -122,7 +122,10 @@ pub(crate) fn amount(value: i64) -> Result<(), JournalError> {
 
 pub(crate) fn positive_secs(field: &'static str, value: i64) -> Result<(), JournalError> {
     if value < 1 {
-        return Err(JournalError::invalid(field, "not a positive number of seconds"));
+        return Err(JournalError::invalid(
+            field,
+            "not a positive number of seconds",
+        ));
     }
     Ok(())
 }

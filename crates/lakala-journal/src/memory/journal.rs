@@ -148,11 +148,7 @@ impl PaymentJournal for MemoryJournal {
         })
     }
 
-    async fn release(
-        &self,
-        lease: &Lease,
-        next_check_at: Option<i64>,
-    ) -> Result<(), JournalError> {
+    async fn release(&self, lease: &Lease, next_check_at: Option<i64>) -> Result<(), JournalError> {
         lease.validate()?;
         let mut state = self.lock();
         let stored = state

@@ -102,7 +102,12 @@ impl PaymentJournal for PostgresJournal {
     ) -> Result<PaymentRecord, JournalError> {
         let payload = check_append(key, event, update, fence)?;
         let attempted = update.status.map(PaymentStatus::as_str);
-        let sources = words(&update.status.map(PaymentStatus::sources_of).unwrap_or_default());
+        let sources = words(
+            &update
+                .status
+                .map(PaymentStatus::sources_of)
+                .unwrap_or_default(),
+        );
         let finals = words(&PaymentStatus::FINAL);
         let claimable = words(&PaymentStatus::CLAIMABLE);
         let fence_owner = fence.map(|l| l.owner.as_str());
@@ -236,7 +241,8 @@ impl PaymentJournal for PostgresJournal {
             })
             .collect::<Result<Vec<_>, JournalError>>()?;
         claims.sort_by(|a, b| {
-            (a.payment.next_check_at, &a.payment.key).cmp(&(b.payment.next_check_at, &b.payment.key))
+            (a.payment.next_check_at, &a.payment.key)
+                .cmp(&(b.payment.next_check_at, &b.payment.key))
         });
         Ok(claims)
     }
@@ -270,11 +276,7 @@ impl PaymentJournal for PostgresJournal {
         }
     }
 
-    async fn release(
-        &self,
-        lease: &Lease,
-        next_check_at: Option<i64>,
-    ) -> Result<(), JournalError> {
+    async fn release(&self, lease: &Lease, next_check_at: Option<i64>) -> Result<(), JournalError> {
         lease.validate()?;
         let changed = {
             let mut c = self.pool.get().await?;

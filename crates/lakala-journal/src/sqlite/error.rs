@@ -8,9 +8,7 @@ use rusqlite::ffi::ErrorCode;
 pub(crate) fn map(e: rusqlite::Error) -> JournalError {
     match &e {
         rusqlite::Error::SqliteFailure(failure, message) => {
-            let reason = message
-                .clone()
-                .unwrap_or_else(|| failure.to_string());
+            let reason = message.clone().unwrap_or_else(|| failure.to_string());
             let reason = format!("{reason} (SQLite code {})", failure.extended_code);
             match failure.code {
                 ErrorCode::NotADatabase | ErrorCode::DatabaseCorrupt => {

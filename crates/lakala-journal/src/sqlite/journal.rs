@@ -3,6 +3,7 @@
 
 use super::error::SqliteResult;
 use super::row::{self, COLUMNS};
+use super::transaction::{write, write_keeping};
 use super::SqliteJournal;
 use crate::error::JournalError;
 use crate::event::{kinds, Event, NewEvent};
@@ -13,7 +14,6 @@ use crate::payment::{Intent, PaymentKey, PaymentRecord, Recorded};
 use crate::status::PaymentStatus;
 use crate::update::StateUpdate;
 use crate::validation;
-use super::transaction::{write, write_keeping};
 use rusqlite::params;
 
 fn status_list(statuses: &[PaymentStatus]) -> String {
@@ -201,11 +201,7 @@ impl PaymentJournal for SqliteJournal {
             .await
     }
 
-    async fn release(
-        &self,
-        lease: &Lease,
-        next_check_at: Option<i64>,
-    ) -> Result<(), JournalError> {
+    async fn release(&self, lease: &Lease, next_check_at: Option<i64>) -> Result<(), JournalError> {
         lease.validate()?;
         let lease = lease.clone();
         self.worker

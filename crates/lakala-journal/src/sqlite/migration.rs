@@ -93,7 +93,8 @@ pub(crate) fn migrate(connection: &mut Connection, read_only: bool) -> Result<()
     let version = check(&tx)?;
     for (i, sql) in MIGRATIONS.iter().enumerate().skip(version as usize) {
         tx.execute_batch(sql).journal()?;
-        tx.pragma_update(None, "user_version", i as i64 + 1).journal()?;
+        tx.pragma_update(None, "user_version", i as i64 + 1)
+            .journal()?;
     }
     tx.pragma_update(None, "application_id", APPLICATION_ID)
         .journal()?;

@@ -156,7 +156,9 @@ fn connect(path: &Path, options: &SqliteOptions) -> Result<Connection, JournalEr
             .journal()?;
         if !mode.eq_ignore_ascii_case("wal") {
             return Err(JournalError::Unavailable {
-                reason: format!("cannot switch the journal file to WAL mode (it is in {mode} mode)"),
+                reason: format!(
+                    "cannot switch the journal file to WAL mode (it is in {mode} mode)"
+                ),
             });
         }
     }

@@ -164,7 +164,10 @@ pub(crate) fn insert_event(
 }
 
 /// The payment's events in order.
-pub(crate) fn events(connection: &Connection, key: &PaymentKey) -> Result<Vec<Event>, JournalError> {
+pub(crate) fn events(
+    connection: &Connection,
+    key: &PaymentKey,
+) -> Result<Vec<Event>, JournalError> {
     let mut statement = connection
         .prepare_cached(
             "SELECT seq, at, instance, kind, payload FROM lakala_payment_events \

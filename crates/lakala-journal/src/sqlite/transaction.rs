@@ -31,4 +31,3 @@ pub(crate) fn write_keeping<T>(
     tx.commit().journal()?;
     value
 }
-
