@@ -1,6 +1,5 @@
 //! [`PaymentJournal`] for [`PostgresJournal`].
 
-use super::error::PostgresResult;
 use super::{row, sql, PostgresJournal};
 use crate::error::JournalError;
 use crate::event::{Event, NewEvent};
@@ -20,11 +19,13 @@ impl PostgresJournal {
     async fn load(&self, key: &PaymentKey) -> Result<Option<PaymentRecord>, JournalError> {
         let mut c = self.pool.get().await?;
         let statement = c.statement(sql::PAYMENT.as_str()).await?;
-        let found = c
-            .client()?
-            .query_opt(&statement, &[&key.merchant_no, &key.out_trade_no])
-            .await
-            .journal()?;
+        let found = {
+            let result = c
+                .client()?
+                .query_opt(&statement, &[&key.merchant_no, &key.out_trade_no])
+                .await;
+            c.check(result)
+        }?;
         found.map(|r| row::record(&r, 0)).transpose()
     }
 
@@ -33,10 +34,13 @@ impl PostgresJournal {
         let result = async {
             let mut c = self.pool.get().await?;
             let statement = c.statement(sql::EXISTS).await?;
-            c.client()?
-                .query_opt(&statement, &[&key.merchant_no, &key.out_trade_no])
-                .await
-                .journal()
+            {
+                let result = c
+                    .client()?
+                    .query_opt(&statement, &[&key.merchant_no, &key.out_trade_no])
+                    .await;
+                c.check(result)
+            }
         }
         .await;
         match result {
@@ -58,27 +62,29 @@ impl PaymentJournal for PostgresJournal {
             let inserted: i64 = {
                 let mut c = self.pool.get().await?;
                 let statement = c.statement(sql::RECORD_INTENT).await?;
-                let row = c
-                    .client()?
-                    .query_one(
-                        &statement,
-                        &[
-                            &intent.key.merchant_no,
-                            &intent.key.out_trade_no,
-                            &intent.kind.as_str(),
-                            &intent.term_no,
-                            &intent.origin_out_trade_no,
-                            &intent.amount_fen,
-                            &intent.masked_auth_code,
-                            &intent.fingerprint,
-                            &intent.created_at,
-                            &intent.instance,
-                            &intent.next_check_at,
-                            &payload,
-                        ],
-                    )
-                    .await
-                    .journal()?;
+                let row = {
+                    let result = c
+                        .client()?
+                        .query_one(
+                            &statement,
+                            &[
+                                &intent.key.merchant_no,
+                                &intent.key.out_trade_no,
+                                &intent.kind.as_str(),
+                                &intent.term_no,
+                                &intent.origin_out_trade_no,
+                                &intent.amount_fen,
+                                &intent.masked_auth_code,
+                                &intent.fingerprint,
+                                &intent.created_at,
+                                &intent.instance,
+                                &intent.next_check_at,
+                                &payload,
+                            ],
+                        )
+                        .await;
+                    c.check(result)
+                }?;
                 row::value(&row, 0)?
             };
             if inserted == 1 {
@@ -114,33 +120,35 @@ impl PaymentJournal for PostgresJournal {
         let fence_token = fence.map(|l| l.token);
         let mut c = self.pool.get().await?;
         let statement = c.statement(sql::APPEND.as_str()).await?;
-        let found = c
-            .client()?
-            .query_opt(
-                &statement,
-                &[
-                    &key.merchant_no,
-                    &key.out_trade_no,
-                    &fence_owner,
-                    &fence_token,
-                    &attempted,
-                    &sources,
-                    &event.at,
-                    &event.instance,
-                    &event.kind,
-                    &payload,
-                    &finals,
-                    &update.trade_no,
-                    &update.last_trade_state,
-                    &update.outcome,
-                    &update.reason,
-                    &claimable,
-                    &update.next_check_at,
-                    &update.count_attempt,
-                ],
-            )
-            .await
-            .journal()?;
+        let found = {
+            let result = c
+                .client()?
+                .query_opt(
+                    &statement,
+                    &[
+                        &key.merchant_no,
+                        &key.out_trade_no,
+                        &fence_owner,
+                        &fence_token,
+                        &attempted,
+                        &sources,
+                        &event.at,
+                        &event.instance,
+                        &event.kind,
+                        &payload,
+                        &finals,
+                        &update.trade_no,
+                        &update.last_trade_state,
+                        &update.outcome,
+                        &update.reason,
+                        &claimable,
+                        &update.next_check_at,
+                        &update.count_attempt,
+                    ],
+                )
+                .await;
+            c.check(result)
+        }?;
         let Some(found) = found else {
             return Err(JournalError::NotFound { what: "payment" });
         };
@@ -170,11 +178,13 @@ impl PaymentJournal for PostgresJournal {
         key.validate()?;
         let mut c = self.pool.get().await?;
         let statement = c.statement(sql::EVENTS).await?;
-        let rows = c
-            .client()?
-            .query(&statement, &[&key.merchant_no, &key.out_trade_no])
-            .await
-            .journal()?;
+        let rows = {
+            let result = c
+                .client()?
+                .query(&statement, &[&key.merchant_no, &key.out_trade_no])
+                .await;
+            c.check(result)
+        }?;
         rows.iter().map(row::event).collect()
     }
 
@@ -187,20 +197,22 @@ impl PaymentJournal for PostgresJournal {
         let limit = validation::batch(filter.limit) as i64;
         let mut c = self.pool.get().await?;
         let statement = c.statement(sql::LIST.as_str()).await?;
-        let rows = c
-            .client()?
-            .query(
-                &statement,
-                &[
-                    &statuses,
-                    &filter.merchant_no,
-                    &after_merchant,
-                    &after_out,
-                    &limit,
-                ],
-            )
-            .await
-            .journal()?;
+        let rows = {
+            let result = c
+                .client()?
+                .query(
+                    &statement,
+                    &[
+                        &statuses,
+                        &filter.merchant_no,
+                        &after_merchant,
+                        &after_out,
+                        &limit,
+                    ],
+                )
+                .await;
+            c.check(result)
+        }?;
         rows.iter().map(|r| row::record(r, 0)).collect()
     }
 
@@ -220,11 +232,13 @@ impl PaymentJournal for PostgresJournal {
         let until = now.saturating_add(lease_secs);
         let mut c = self.pool.get().await?;
         let statement = c.statement(sql::CLAIM_DUE.as_str()).await?;
-        let rows = c
-            .client()?
-            .query(&statement, &[&owner, &now, &until, &limit])
-            .await
-            .journal()?;
+        let rows = {
+            let result = c
+                .client()?
+                .query(&statement, &[&owner, &now, &until, &limit])
+                .await;
+            c.check(result)
+        }?;
         let mut claims = rows
             .iter()
             .map(|r| {
@@ -252,19 +266,22 @@ impl PaymentJournal for PostgresJournal {
         let changed = {
             let mut c = self.pool.get().await?;
             let statement = c.statement(sql::RENEW).await?;
-            c.client()?
-                .execute(
-                    &statement,
-                    &[
-                        &lease.key.merchant_no,
-                        &lease.key.out_trade_no,
-                        &lease.owner,
-                        &lease.token,
-                        &until,
-                    ],
-                )
-                .await
-                .journal()?
+            {
+                let result = c
+                    .client()?
+                    .execute(
+                        &statement,
+                        &[
+                            &lease.key.merchant_no,
+                            &lease.key.out_trade_no,
+                            &lease.owner,
+                            &lease.token,
+                            &until,
+                        ],
+                    )
+                    .await;
+                c.check(result)
+            }?
         };
         if changed == 1 {
             Ok(Lease {
@@ -281,19 +298,22 @@ impl PaymentJournal for PostgresJournal {
         let changed = {
             let mut c = self.pool.get().await?;
             let statement = c.statement(sql::RELEASE).await?;
-            c.client()?
-                .execute(
-                    &statement,
-                    &[
-                        &lease.key.merchant_no,
-                        &lease.key.out_trade_no,
-                        &lease.owner,
-                        &lease.token,
-                        &next_check_at,
-                    ],
-                )
-                .await
-                .journal()?
+            {
+                let result = c
+                    .client()?
+                    .execute(
+                        &statement,
+                        &[
+                            &lease.key.merchant_no,
+                            &lease.key.out_trade_no,
+                            &lease.owner,
+                            &lease.token,
+                            &next_check_at,
+                        ],
+                    )
+                    .await;
+                c.check(result)
+            }?
         };
         if changed == 1 {
             Ok(())
@@ -305,9 +325,9 @@ impl PaymentJournal for PostgresJournal {
     async fn prune(&self, final_before: i64) -> Result<u64, JournalError> {
         let mut c = self.pool.get().await?;
         let statement = c.statement(sql::PRUNE).await?;
-        c.client()?
-            .execute(&statement, &[&final_before])
-            .await
-            .journal()
+        {
+            let result = c.client()?.execute(&statement, &[&final_before]).await;
+            c.check(result)
+        }
     }
 }

@@ -1,6 +1,5 @@
 //! [`NotificationLedger`] for [`PostgresJournal`].
 
-use super::error::PostgresResult;
 use super::{row, sql, PostgresJournal};
 use crate::error::JournalError;
 use crate::ledger::{self, Decision, Delivery, LedgerEntry, NotificationLedger};
@@ -22,7 +21,6 @@ impl NotificationLedger for PostgresJournal {
         let take = c.statement(sql::LEDGER_CLAIM).await?;
         let expire = c.statement(sql::LEDGER_EXPIRE).await?;
         let entry = c.statement(sql::LEDGER_ENTRY).await?;
-        let client: &tokio_postgres::Client = c.client()?;
         // The entry can change between the claim and the read (answered, abandoned, or
         // its window passing); a few passes settle it.
         for _ in 0..3 {
@@ -30,15 +28,21 @@ impl NotificationLedger for PostgresJournal {
             // trip.
             let take_params: [&(dyn ToSql + Sync); 4] = [&key, &now, &until, &expires_at];
             let expire_params: [&(dyn ToSql + Sync); 1] = [&now];
-            let (taken, expired) = tokio::join!(
-                client.query_opt(&take, &take_params),
-                client.execute(&expire, &expire_params),
-            );
-            expired.journal()?;
-            if taken.journal()?.is_some() {
+            let (taken, expired) = {
+                let client: &tokio_postgres::Client = c.client()?;
+                tokio::join!(
+                    client.query_opt(&take, &take_params),
+                    client.execute(&expire, &expire_params),
+                )
+            };
+            c.check(expired)?;
+            if c.check(taken)?.is_some() {
                 return Ok(Delivery::First);
             }
-            let found = client.query_opt(&entry, &[&key]).await.journal()?;
+            let found = {
+                let result = c.client()?.query_opt(&entry, &[&key]).await;
+                c.check(result)?
+            };
             let found = found
                 .map(|r| {
                     Ok::<_, JournalError>(LedgerEntry {
@@ -62,11 +66,13 @@ impl NotificationLedger for PostgresJournal {
         validation::answer(answer)?;
         let mut c = self.pool.get().await?;
         let statement = c.statement(sql::LEDGER_ANSWERED).await?;
-        let changed = c
-            .client()?
-            .execute(&statement, &[&key, &answer, &now])
-            .await
-            .journal()?;
+        let changed = {
+            let result = c
+                .client()?
+                .execute(&statement, &[&key, &answer, &now])
+                .await;
+            c.check(result)
+        }?;
         if changed == 0 {
             return Err(JournalError::NotFound {
                 what: "notification",
@@ -79,7 +85,10 @@ impl NotificationLedger for PostgresJournal {
         validation::notification_key(key)?;
         let mut c = self.pool.get().await?;
         let statement = c.statement(sql::LEDGER_ABANDON).await?;
-        c.client()?.execute(&statement, &[&key]).await.journal()?;
+        {
+            let result = c.client()?.execute(&statement, &[&key]).await;
+            c.check(result)
+        }?;
         Ok(())
     }
 }

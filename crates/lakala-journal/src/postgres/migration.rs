@@ -4,6 +4,7 @@ use super::error::PostgresResult;
 use super::pool::Pool;
 use crate::error::JournalError;
 use crate::SCHEMA_VERSION;
+use tokio_postgres::GenericClient;
 
 /// The advisory lock that serializes migrations of every journal in a database.
 const MIGRATION_LOCK: i64 = 0x4C4B_4C4A;
@@ -70,13 +71,18 @@ CREATE INDEX lakala_notifications_expiry ON lakala_notifications (expires_at);
 "#,
 ];
 
-/// Brings the schema to [`SCHEMA_VERSION`] in one transaction under an advisory lock (so
-/// instances starting together migrate once), creating the schema named in the options
-/// if needed. Refuses a newer schema.
+/// Brings the schema to [`SCHEMA_VERSION`]. A current schema is only read (so a
+/// read-only connection, a hot standby for example, can open it); otherwise the
+/// migrations run in one transaction under an advisory lock (so instances starting
+/// together migrate once), creating the schema named in the options if needed. Refuses
+/// a newer schema.
 pub(crate) async fn migrate(pool: &Pool) -> Result<(), JournalError> {
     debug_assert_eq!(MIGRATIONS.len() as i64, SCHEMA_VERSION);
     let mut pooled = pool.get().await?;
     let client = pooled.client()?;
+    if check(&*client).await? == SCHEMA_VERSION {
+        return Ok(());
+    }
     let tx = client.transaction().await.journal()?;
     tx.execute("SELECT pg_advisory_xact_lock($1)", &[&MIGRATION_LOCK])
         .await
@@ -93,7 +99,37 @@ pub(crate) async fn migrate(pool: &Pool) -> Result<(), JournalError> {
     )
     .await
     .journal()?;
-    let version: i64 = tx
+    // Again under the lock: another instance may have migrated meanwhile.
+    let version = check(&tx).await?;
+    for sql in MIGRATIONS.iter().skip(version as usize) {
+        tx.batch_execute(sql).await.journal()?;
+    }
+    tx.execute(
+        "INSERT INTO lakala_journal_schema (id, version) VALUES (TRUE, $1) \
+         ON CONFLICT (id) DO UPDATE SET version = EXCLUDED.version",
+        &[&SCHEMA_VERSION],
+    )
+    .await
+    .journal()?;
+    tx.commit().await.journal()
+}
+
+/// The schema version in the store (0 when there is no journal yet); refuses a newer
+/// one.
+async fn check(client: &impl GenericClient) -> Result<i64, JournalError> {
+    let exists: bool = client
+        .query_one(
+            "SELECT to_regclass('lakala_journal_schema') IS NOT NULL",
+            &[],
+        )
+        .await
+        .journal()?
+        .try_get(0)
+        .journal()?;
+    if !exists {
+        return Ok(0);
+    }
+    let version: i64 = client
         .query_opt("SELECT version FROM lakala_journal_schema", &[])
         .await
         .journal()?
@@ -110,19 +146,5 @@ pub(crate) async fn migrate(pool: &Pool) -> Result<(), JournalError> {
     if version < 0 {
         return Err(JournalError::corrupt("negative schema version"));
     }
-    if version == SCHEMA_VERSION {
-        // Nothing to change; the rollback on drop releases the lock.
-        return Ok(());
-    }
-    for sql in MIGRATIONS.iter().skip(version as usize) {
-        tx.batch_execute(sql).await.journal()?;
-    }
-    tx.execute(
-        "INSERT INTO lakala_journal_schema (id, version) VALUES (TRUE, $1) \
-         ON CONFLICT (id) DO UPDATE SET version = EXCLUDED.version",
-        &[&SCHEMA_VERSION],
-    )
-    .await
-    .journal()?;
-    tx.commit().await.journal()
+    Ok(version)
 }

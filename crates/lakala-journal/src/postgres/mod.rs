@@ -109,6 +109,10 @@ impl PostgresJournal {
         if config.get_connect_timeout().is_none() {
             config.connect_timeout(options.connect_timeout);
         }
+        if config.get_application_name().is_none() {
+            // Names the journal's connections in pg_stat_activity.
+            config.application_name("lakala-journal");
+        }
         if let Some(schema) = &options.schema {
             check_schema_name(schema)?;
         }

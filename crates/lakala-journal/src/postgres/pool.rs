@@ -8,7 +8,7 @@
 //! is never handed back in the middle of a transaction, even if the caller's future is
 //! dropped half-way.
 
-use super::error::{map_connect, PostgresResult};
+use super::error::{map, map_connect};
 use crate::error::JournalError;
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -54,6 +54,7 @@ impl Pool {
                     return Ok(Pooled {
                         pool: self,
                         connection: Some(c),
+                        broken: false,
                         _permit: permit,
                     })
                 }
@@ -65,6 +66,7 @@ impl Pool {
         Ok(Pooled {
             pool: self,
             connection: Some(connection),
+            broken: false,
             _permit: permit,
         })
     }
@@ -97,6 +99,8 @@ impl Pool {
 pub(crate) struct Pooled<'a> {
     pool: &'a Pool,
     connection: Option<Connection>,
+    /// An error said the connection is gone (the client may not know yet).
+    broken: bool,
     _permit: SemaphorePermit<'a>,
 }
 
@@ -119,16 +123,41 @@ impl Pooled<'_> {
         if let Some(statement) = connection.statements.get(sql) {
             return Ok(statement.clone());
         }
-        let statement = connection.client.prepare(sql).await.journal()?;
-        connection.statements.insert(sql, statement.clone());
+        let prepared = connection.client.prepare(sql).await;
+        let statement = self.check(prepared)?;
+        if let Ok(connection) = self.connection() {
+            connection.statements.insert(sql, statement.clone());
+        }
         Ok(statement)
+    }
+
+    /// Maps an operation's result; an error that means the connection is gone (no
+    /// server error at all, or the server closing the session) retires the connection,
+    /// so the next call gets a new one even before the client notices.
+    pub(crate) fn check<T>(
+        &mut self,
+        result: Result<T, tokio_postgres::Error>,
+    ) -> Result<T, JournalError> {
+        result.map_err(|e| {
+            let gone = match e.as_db_error() {
+                None => true,
+                Some(db) => {
+                    let code = db.code().code();
+                    code.starts_with("08") || matches!(code, "57P01" | "57P02" | "57P03")
+                }
+            };
+            if gone {
+                self.broken = true;
+            }
+            map(e)
+        })
     }
 }
 
 impl Drop for Pooled<'_> {
     fn drop(&mut self) {
         if let Some(connection) = self.connection.take() {
-            if !connection.client.is_closed() {
+            if !self.broken && !connection.client.is_closed() {
                 self.pool
                     .idle
                     .lock()
