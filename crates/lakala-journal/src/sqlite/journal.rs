@@ -4,7 +4,7 @@
 use super::error::SqliteResult;
 use super::row::{self, COLUMNS};
 use super::transaction::{write, write_keeping};
-use super::SqliteJournal;
+use super::{SqliteJournal, Synchronous};
 use crate::error::JournalError;
 use crate::event::{kinds, Event, NewEvent};
 use crate::journal::{check_append, PaymentJournal};
@@ -30,9 +30,15 @@ impl PaymentJournal for SqliteJournal {
         intent.validate()?;
         let payload = crate::validation::payload(&intent.event_payload())?;
         let intent = intent.clone();
+        let sync_intent = self.synchronous == Synchronous::Intents;
         self.worker
             .run(move |connection| {
-                write(connection, |tx| {
+                if sync_intent {
+                    connection
+                        .pragma_update(None, "synchronous", "FULL")
+                        .journal()?;
+                }
+                let recorded = write(connection, |tx| {
                     let record = PaymentRecord::from_intent(&intent);
                     if row::insert(tx, &record)? {
                         row::insert_event(
@@ -50,7 +56,13 @@ impl PaymentJournal for SqliteJournal {
                         JournalError::corrupt("a payment both exists and does not")
                     })?;
                     Ok(Recorded::existing(existing, &intent))
-                })
+                });
+                if sync_intent {
+                    // Back to committing without waiting for the disk. Should this fail,
+                    // the connection stays on FULL: slower, never less safe.
+                    let _ = connection.pragma_update(None, "synchronous", "NORMAL");
+                }
+                recorded
             })
             .await
     }
