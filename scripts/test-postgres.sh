@@ -84,7 +84,10 @@ start() {
     fi
   done
   echo "$port" >"$dir/port"
-  run_as "$bin/createdb" -h 127.0.0.1 -p "$port" -U lakala lakala_test
+  if ! run_as "$bin/createdb" -h 127.0.0.1 -p "$port" -U lakala lakala_test; then
+    run_as "$bin/pg_ctl" -D "$dir/data" -m immediate -w stop >&2 || true
+    exit 1
+  fi
   echo "PostgreSQL $(run_as "$bin/postgres" --version | awk '{print $3}') on 127.0.0.1:$port, data in $dir" >&2
   echo "export LAKALA_TEST_POSTGRES_URL=postgres://lakala@127.0.0.1:$port/lakala_test"
   echo "export LAKALA_TEST_POSTGRES_DIR=$dir"

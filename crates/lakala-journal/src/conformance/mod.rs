@@ -4,7 +4,7 @@
 //! file) and `PostgresJournal` (a real server); a store written elsewhere can run it
 //! too:
 //!
-//! ```ignore
+//! ```text
 //! struct MyHarness { /* one fresh, empty store */ }
 //! #[async_trait::async_trait]
 //! impl lakala_journal::conformance::Harness for MyHarness {
@@ -15,7 +15,9 @@
 //! lakala_journal::conformance_tests!(harness);
 //! ```
 //!
-//! Like any test code, these functions panic when the store misbehaves.
+//! Like any test code, these functions panic when the store misbehaves. The macro's tests
+//! are `#[tokio::test(flavor = "multi_thread")]`: the crate using it needs tokio with the
+//! `macros` and `rt-multi-thread` features among its dev-dependencies.
 
 mod fixtures;
 mod intents;
