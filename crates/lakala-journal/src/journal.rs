@@ -1,0 +1,101 @@
+//! The payment journal: the trait every store implements.
+
+use crate::error::JournalError;
+use crate::event::{Event, NewEvent};
+use crate::lease::{Claim, Lease};
+use crate::list::ListFilter;
+use crate::payment::{Intent, PaymentKey, PaymentRecord, Recorded};
+use crate::update::StateUpdate;
+
+/// The durable payment journal: write-ahead intents, append-only events with a current
+/// state view, and leases for resolvers.
+///
+/// Object safe: hold it as `Arc<dyn PaymentJournal>`. Times are Unix seconds given by
+/// the caller (the journal reads no clock, so tests and resolvers agree on "now").
+#[async_trait::async_trait]
+pub trait PaymentJournal: Send + Sync + std::fmt::Debug {
+    /// Writes the intent **before** its request is sent, atomically on its key, together
+    /// with its first event (`intent`, sequence 1).
+    ///
+    /// - [`Recorded::New`]: written; send the request.
+    /// - [`Recorded::Existing`]: that key was journaled before for the same request:
+    ///   nothing written; resolve the existing payment instead of sending it again.
+    /// - [`Recorded::Conflict`]: that key was journaled for a different request:
+    ///   nothing written; do not send.
+    ///
+    /// Any `Err` means nothing was written (except [`JournalError::ConnectionLost`]:
+    /// read back): do not send, and report the error.
+    async fn record_intent(&self, intent: &Intent) -> Result<Recorded, JournalError>;
+
+    /// Appends `event` and applies `update` in one transaction, and returns the payment
+    /// as it is afterwards.
+    ///
+    /// With `fence`, it is applied only if that lease is still held (same owner and
+    /// token), else [`JournalError::LeaseLost`] and nothing is written.
+    ///
+    /// A status change refused by [`crate::PaymentStatus::check_transition`]
+    /// ([`JournalError::FinalConflict`], [`JournalError::StatusRegression`]) still
+    /// appends the event (the contradiction stays on record) and counts it, but leaves
+    /// every other field of the state untouched.
+    async fn append(
+        &self,
+        key: &PaymentKey,
+        event: &NewEvent,
+        update: &StateUpdate,
+        fence: Option<&Lease>,
+    ) -> Result<PaymentRecord, JournalError>;
+
+    /// The payment's current state, if it is journaled.
+    async fn payment(&self, key: &PaymentKey) -> Result<Option<PaymentRecord>, JournalError>;
+
+    /// The payment's events in order (sequence 1, 2, ...); empty if it is not journaled.
+    async fn events(&self, key: &PaymentKey) -> Result<Vec<Event>, JournalError>;
+
+    /// Payments passing `filter`, in key order, each with its event count.
+    async fn list(&self, filter: &ListFilter) -> Result<Vec<PaymentRecord>, JournalError>;
+
+    /// Atomically leases up to `limit` due payments to `owner` for `lease_secs` from
+    /// `now`: status `recorded` or `pending`, `next_check_at <= now`, and no lease or an
+    /// expired one (`lease_until <= now`; the lease of an instance that died is taken
+    /// over). Oldest `next_check_at` first. Each claim gets a fresh, larger fencing
+    /// token. Two callers never get the same payment while a lease is valid.
+    async fn claim_due(
+        &self,
+        owner: &str,
+        now: i64,
+        lease_secs: i64,
+        limit: usize,
+    ) -> Result<Vec<Claim>, JournalError>;
+
+    /// Extends a held lease to `until`. [`JournalError::LeaseLost`] if it is not held.
+    async fn renew(&self, lease: &Lease, until: i64) -> Result<Lease, JournalError>;
+
+    /// Gives a held lease up, and sets when the payment is due again (`None`: keep the
+    /// current `next_check_at`; final and unresolved payments keep none).
+    /// [`JournalError::LeaseLost`] if it is not held.
+    async fn release(&self, lease: &Lease, next_check_at: Option<i64>) -> Result<(), JournalError>;
+
+    /// The merchant's retention tool: deletes the payments whose final status was reached
+    /// before `final_before` (Unix seconds), with their events, and returns how many
+    /// payments went. Never touches a payment that is not final. The SDK never calls it.
+    async fn prune(&self, final_before: i64) -> Result<u64, JournalError>;
+}
+
+/// Checks the arguments of [`PaymentJournal::append`] and serializes the payload.
+pub(crate) fn check_append(
+    key: &PaymentKey,
+    event: &NewEvent,
+    update: &StateUpdate,
+    fence: Option<&Lease>,
+) -> Result<String, JournalError> {
+    key.validate()?;
+    let payload = event.validate()?;
+    update.validate()?;
+    if let Some(lease) = fence {
+        lease.validate()?;
+        if lease.key != *key {
+            return Err(JournalError::invalid("fence", "a lease of another payment"));
+        }
+    }
+    Ok(payload)
+}

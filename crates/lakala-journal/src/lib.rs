@@ -1,0 +1,217 @@
+//! The durable payment journal of the Lakala SDK.
+//!
+//! Every micropay, revoke and refund is recorded **before** its request is sent, and every
+//! later fact about it is appended: the answer, each query result, the outcome, revoke
+//! attempts, notifications received. The journal keeps the facts as append-only
+//! [`Event`]s and a current-state view ([`PaymentRecord`]) updated in the same
+//! transaction. Resolvers find the payments whose outcome is not known and work each one
+//! under an exclusive, expiring [`Lease`]; the [`NotificationLedger`] remembers which
+//! notifications were handled and what was answered, across instances.
+//!
+//! This crate is the API (the [`PaymentJournal`] and [`NotificationLedger`] traits and the
+//! data model) and, behind cargo features, the stores:
+//!
+//! | feature | store | for |
+//! |---|---|---|
+//! | (none, the default) | [`MemoryJournal`] | tests, demos, one process that may forget on restart |
+//! | `sqlite` | `SqliteJournal` | one machine: one file, WAL mode |
+//! | `postgres` | `PostgresJournal` | several instances sharing one database |
+//! | `conformance` | `conformance` | the test suite every store passes |
+//!
+//! With default features the crate has no database dependency at all. It depends on no
+//! other Lakala crate: identifiers are strings, amounts are fen (`i64`), times are Unix
+//! seconds (`i64`) given by the caller (the journal reads no clock), payloads are
+//! `serde_json::Value`.
+//!
+//! # What the journal guarantees
+//!
+//! - **Write-ahead.** [`PaymentJournal::record_intent`] returns [`Recorded::New`] only
+//!   after the intent is durably written (SQLite: committed and synced to disk, whatever
+//!   the sync level short of `Normal`; PostgreSQL: committed, as durable as the server's
+//!   `synchronous_commit` makes it). Any error means nothing was written, so nothing may
+//!   be sent; the error says why.
+//! - **One payment per key.** The key is (`merchant_no`, `out_trade_no`). Recording it
+//!   again returns [`Recorded::Existing`] (same request: resolve it, don't resend) or
+//!   [`Recorded::Conflict`] (a different request reusing the number, told apart by the
+//!   caller's request fingerprint).
+//! - **Append-only history.** Events are numbered 1, 2, 3, ... per payment without gaps
+//!   (the intent is event 1); an event and its state update are one transaction.
+//! - **Final is final.** `succeeded`, `failed` and `revoked` are never left; a
+//!   contradicting update is recorded as an event and refused with
+//!   [`JournalError::FinalConflict`]. Nothing goes back to `recorded` once it left it
+//!   ([`JournalError::StatusRegression`]).
+//! - **Exclusive leases.** [`PaymentJournal::claim_due`] never gives the same payment to
+//!   two callers while a lease is valid, across connections and processes; an expired
+//!   lease is taken over; every write fenced by a lease that was taken over fails with
+//!   [`JournalError::LeaseLost`] (fencing tokens grow with every claim).
+//! - **The SDK never deletes.** Only [`PaymentJournal::prune`], the merchant's
+//!   retention tool, deletes, and only final payments.
+//!
+//! What it does **not** guarantee: that every later fact survives a power loss on SQLite
+//! with the default `Synchronous::Intents` (they survive a crash of the process; after a
+//! power loss the journal is a consistent prefix and the resolver's query finds the
+//! missing facts again; choose `Synchronous::Full` to sync every commit); that the
+//! platform saw a request (that is what
+//! `pending` and the resolver are for); durability of [`MemoryJournal`]; clock agreement
+//! between instances (lease expiry compares the `now` each caller passes, so keep clocks
+//! in sync and leases much longer than the skew); that personal data stays out of
+//! payloads (the caller decides what goes in; the journal refuses only clear auth codes
+//! in the intent).
+//!
+//! # Statuses
+//!
+//! ```text
+//!               record_intent
+//!                    │
+//!                    ▼
+//!               ┌─────────┐  sent / may have been sent   ┌─────────┐
+//!               │recorded │ ───────────────────────────▶ │ pending │
+//!               └─────────┘                              └─────────┘
+//!                 │    │  evidence (answer, query, notification)  │  │
+//!                 │    └───────────────┬──────────────────────────┘  │ horizon passed
+//!                 │                    ▼                             ▼
+//!                 │     succeeded | failed | revoked  ◀──────  ┌────────────┐
+//!                 │            (final, terminal)               │ unresolved │
+//!                 └──────────────────────────────────────────▶ └────────────┘
+//! ```
+//!
+//! `recorded` and `pending` payments with a `next_check_at` in the past are claimed by
+//! resolvers. `unresolved` means a person must look: it is listed among the open
+//! payments ([`ListFilter::open`], [`ListFilter::unresolved`]) but not claimed, unless an
+//! update moves it back to `pending` with a `next_check_at`. The full rule is
+//! [`PaymentStatus::check_transition`].
+//!
+//! # Schema
+//!
+//! The SQL stores share one schema (version [`SCHEMA_VERSION`]), created and migrated
+//! when a store is opened; migrations are versioned, idempotent and run in a transaction.
+//! A store written by a newer version of this crate is refused with
+//! [`JournalError::NewerSchema`].
+//!
+//! `lakala_payments`: one row per payment, the state view.
+//!
+//! | column | type | meaning |
+//! |---|---|---|
+//! | `merchant_no`, `out_trade_no` | text, primary key | the [`PaymentKey`] |
+//! | `kind` | text | `micropay`, `revoke`, `refund` |
+//! | `term_no` | text | |
+//! | `origin_out_trade_no` | text, null | revoke/refund: the original payment |
+//! | `amount_fen` | bigint, null | |
+//! | `masked_auth_code` | text, null | masked by the caller |
+//! | `fingerprint` | text | the caller's digest of the request |
+//! | `status` | text | see above |
+//! | `trade_no`, `last_trade_state`, `outcome`, `reason` | text, null | what was learnt |
+//! | `attempts`, `event_count` | bigint | counters |
+//! | `created_at`, `created_by`, `updated_at` | bigint, text, bigint | |
+//! | `next_check_at` | bigint, null | when a resolver should look |
+//! | `finished_at` | bigint, null | when it became final (what `prune` compares) |
+//! | `lease_owner`, `lease_token`, `lease_until` | text null, bigint, bigint null | the lease |
+//!
+//! `lakala_payment_events`: (`merchant_no`, `out_trade_no`, `seq`) primary key, `at`,
+//! `instance`, `kind`, `payload` (JSON text, exactly as serialized; PostgreSQL `jsonb`
+//! would reorder keys and refuse `\u0000`), foreign key to the payment.
+//!
+//! `lakala_notifications`: `key` primary key, `answer` (bytes, null while processing),
+//! `processing_until`, `expires_at`, `first_seen_at`, `answered_at`.
+//!
+//! Versions: SQLite keeps the version in `PRAGMA user_version` and marks its file with
+//! `PRAGMA application_id` (so another application's database is refused as
+//! [`JournalError::Corrupt`] instead of being written into); PostgreSQL keeps it in the
+//! one-row table `lakala_journal_schema`.
+//!
+//! # Pruning
+//!
+//! The journal grows by one row per payment and a few per event. The SDK never deletes;
+//! the merchant decides how long to keep finished payments (accounting rules often say
+//! years) and calls [`PaymentJournal::prune`] on that schedule, for example from a daily
+//! job:
+//!
+//! ```
+//! # use lakala_journal::{MemoryJournal, PaymentJournal};
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), lakala_journal::JournalError> {
+//! # let journal = MemoryJournal::new();
+//! # let now = 1_800_000_000;
+//! const RETENTION_SECS: i64 = 5 * 366 * 24 * 3600;
+//! let deleted = journal.prune(now - RETENTION_SECS).await?;
+//! # assert_eq!(deleted, 0);
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! Payments that are not final are never pruned, however old. Notification entries are
+//! forgotten by themselves after their `expires_at`.
+//!
+//! # Why these database crates
+//!
+//! - **rusqlite** (feature `sqlite`, with `bundled`): the maintained, thin, synchronous
+//!   SQLite binding; `bundled` compiles SQLite in, so no system library or headers are
+//!   needed. Its calls block, so each `SqliteJournal` runs its connection on a dedicated
+//!   thread and the async methods wait for it without blocking the runtime (and without
+//!   needing any particular runtime).
+//! - **tokio-postgres** (feature `postgres`, without TLS): the maintained native async
+//!   PostgreSQL client, small, with pipelining and prepared statements; no TLS for
+//!   loopback and private networks (put a TLS-terminating proxy or a later feature in
+//!   front for anything else).
+//!
+//! Neither uses macros that need a live database at build time (unlike sqlx's checked
+//! queries), and both are far lighter than an ORM; the SQL is short and lives next to
+//! the store it belongs to.
+//!
+//! # Cost
+//!
+//! A payment makes five journal writes (intent, sent, answer, a query, the outcome).
+//! On SQLite each is one `BEGIN IMMEDIATE` transaction, and with the default sync level
+//! one of them (the intent) waits for the disk's flush; on PostgreSQL each is one SQL
+//! statement, so one round trip once prepared, plus the server's commit flush. The
+//! `journal-throughput` example measures both:
+//!
+//! ```sh
+//! cargo run --release -p lakala-journal --all-features --example journal-throughput -- 2000
+//! ```
+
+#![deny(missing_docs)]
+#![forbid(unsafe_code)]
+
+mod error;
+mod event;
+mod journal;
+mod lease;
+mod ledger;
+mod list;
+mod memory;
+mod payment;
+#[cfg(any(feature = "sqlite", feature = "postgres"))]
+mod schema;
+mod status;
+mod update;
+pub mod validation;
+
+#[cfg(feature = "sqlite")]
+mod sqlite;
+
+#[cfg(feature = "postgres")]
+mod postgres;
+
+#[cfg(feature = "conformance")]
+pub mod conformance;
+
+pub use error::JournalError;
+pub use event::{kinds, Event, NewEvent};
+pub use journal::PaymentJournal;
+pub use lease::{Claim, Lease};
+pub use ledger::{Delivery, NotificationLedger};
+pub use list::ListFilter;
+pub use memory::MemoryJournal;
+pub use payment::{Intent, PaymentKey, PaymentRecord, Recorded};
+pub use status::{PaymentKind, PaymentStatus};
+pub use update::StateUpdate;
+
+#[cfg(feature = "sqlite")]
+pub use sqlite::{SqliteJournal, SqliteOptions, Synchronous};
+
+#[cfg(feature = "postgres")]
+pub use postgres::{PostgresJournal, PostgresOptions};
+
+/// The newest schema version this build writes and reads.
+pub const SCHEMA_VERSION: i64 = 1;

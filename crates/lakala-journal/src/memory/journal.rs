@@ -1,0 +1,174 @@
+//! [`PaymentJournal`] for [`MemoryJournal`].
+
+use super::{MemoryJournal, StoredPayment};
+use crate::error::JournalError;
+use crate::event::{kinds, Event, NewEvent};
+use crate::journal::{check_append, PaymentJournal};
+use crate::lease::{self, Claim, Lease};
+use crate::list::ListFilter;
+use crate::payment::{Intent, PaymentKey, PaymentRecord, Recorded};
+use crate::update::StateUpdate;
+use crate::validation;
+
+#[async_trait::async_trait]
+impl PaymentJournal for MemoryJournal {
+    async fn record_intent(&self, intent: &Intent) -> Result<Recorded, JournalError> {
+        intent.validate()?;
+        let payload = intent.event_payload();
+        let mut state = self.lock();
+        if let Some(existing) = state.payments.get(&intent.key) {
+            return Ok(Recorded::existing(existing.record.clone(), intent));
+        }
+        let record = PaymentRecord::from_intent(intent);
+        let first = Event {
+            seq: 1,
+            at: intent.created_at,
+            instance: intent.instance.clone(),
+            kind: kinds::INTENT.to_owned(),
+            payload,
+        };
+        state.payments.insert(
+            intent.key.clone(),
+            StoredPayment {
+                record: record.clone(),
+                events: vec![first],
+            },
+        );
+        Ok(Recorded::New(record))
+    }
+
+    async fn append(
+        &self,
+        key: &PaymentKey,
+        event: &NewEvent,
+        update: &StateUpdate,
+        fence: Option<&Lease>,
+    ) -> Result<PaymentRecord, JournalError> {
+        check_append(key, event, update, fence)?;
+        let mut state = self.lock();
+        let stored = state
+            .payments
+            .get_mut(key)
+            .ok_or(JournalError::NotFound { what: "payment" })?;
+        if let Some(lease) = fence {
+            if !lease::holds(&stored.record, lease) {
+                return Err(JournalError::LeaseLost);
+            }
+        }
+        let mut record = stored.record.clone();
+        let outcome = update.apply(&mut record, event.at);
+        if outcome.is_err() {
+            // Refused status change: the event and its count only.
+            record = stored.record.clone();
+            record.event_count += 1;
+            record.updated_at = event.at;
+        }
+        stored.events.push(Event {
+            seq: record.event_count,
+            at: event.at,
+            instance: event.instance.clone(),
+            kind: event.kind.clone(),
+            payload: event.payload.clone(),
+        });
+        stored.record = record.clone();
+        outcome.map(|()| record)
+    }
+
+    async fn payment(&self, key: &PaymentKey) -> Result<Option<PaymentRecord>, JournalError> {
+        key.validate()?;
+        Ok(self.lock().payments.get(key).map(|p| p.record.clone()))
+    }
+
+    async fn events(&self, key: &PaymentKey) -> Result<Vec<Event>, JournalError> {
+        key.validate()?;
+        Ok(self
+            .lock()
+            .payments
+            .get(key)
+            .map(|p| p.events.clone())
+            .unwrap_or_default())
+    }
+
+    async fn list(&self, filter: &ListFilter) -> Result<Vec<PaymentRecord>, JournalError> {
+        filter.validate()?;
+        Ok(self
+            .lock()
+            .payments
+            .values()
+            .filter(|p| filter.admits(&p.record.key, p.record.status))
+            .take(validation::batch(filter.limit))
+            .map(|p| p.record.clone())
+            .collect())
+    }
+
+    async fn claim_due(
+        &self,
+        owner: &str,
+        now: i64,
+        lease_secs: i64,
+        limit: usize,
+    ) -> Result<Vec<Claim>, JournalError> {
+        validation::instance("lease owner", owner)?;
+        validation::positive_secs("lease_secs", lease_secs)?;
+        let until = now.saturating_add(lease_secs);
+        let mut state = self.lock();
+        let mut due: Vec<&mut StoredPayment> = state
+            .payments
+            .values_mut()
+            .filter(|p| lease::is_due(&p.record, now) && lease::is_free(&p.record, now))
+            .collect();
+        due.sort_by_key(|p| p.record.next_check_at);
+        Ok(due
+            .into_iter()
+            .take(validation::batch(limit))
+            .map(|p| {
+                let lease = lease::take(&mut p.record, owner, until);
+                Claim {
+                    lease,
+                    payment: p.record.clone(),
+                }
+            })
+            .collect())
+    }
+
+    async fn renew(&self, lease: &Lease, until: i64) -> Result<Lease, JournalError> {
+        lease.validate()?;
+        let mut state = self.lock();
+        let stored = state
+            .payments
+            .get_mut(&lease.key)
+            .ok_or(JournalError::NotFound { what: "payment" })?;
+        if !lease::holds(&stored.record, lease) {
+            return Err(JournalError::LeaseLost);
+        }
+        stored.record.lease_until = Some(until);
+        Ok(Lease {
+            until,
+            ..lease.clone()
+        })
+    }
+
+    async fn release(&self, lease: &Lease, next_check_at: Option<i64>) -> Result<(), JournalError> {
+        lease.validate()?;
+        let mut state = self.lock();
+        let stored = state
+            .payments
+            .get_mut(&lease.key)
+            .ok_or(JournalError::NotFound { what: "payment" })?;
+        if !lease::holds(&stored.record, lease) {
+            return Err(JournalError::LeaseLost);
+        }
+        lease::give_up(&mut stored.record, next_check_at);
+        Ok(())
+    }
+
+    async fn prune(&self, final_before: i64) -> Result<u64, JournalError> {
+        let mut state = self.lock();
+        let before = state.payments.len();
+        state.payments.retain(|_, p| {
+            !(p.record.status.is_final()
+                && p.record.finished_at.is_some_and(|at| at < final_before))
+        });
+        Ok((before - state.payments.len()) as u64)
+    }
+}

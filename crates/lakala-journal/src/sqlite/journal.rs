@@ -1,0 +1,261 @@
+//! [`PaymentJournal`] for [`SqliteJournal`]: every write is one `BEGIN IMMEDIATE`
+//! transaction, which also makes leases exclusive across connections and processes.
+
+use super::error::SqliteResult;
+use super::row::{self, COLUMNS};
+use super::transaction::{write, write_keeping};
+use super::{SqliteJournal, Synchronous};
+use crate::error::JournalError;
+use crate::event::{kinds, Event, NewEvent};
+use crate::journal::{check_append, PaymentJournal};
+use crate::lease::{self, Claim, Lease};
+use crate::list::ListFilter;
+use crate::payment::{Intent, PaymentKey, PaymentRecord, Recorded};
+use crate::status::PaymentStatus;
+use crate::update::StateUpdate;
+use crate::validation;
+use rusqlite::params;
+
+fn status_list(statuses: &[PaymentStatus]) -> String {
+    statuses
+        .iter()
+        .map(|s| format!("'{}'", s.as_str()))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+#[async_trait::async_trait]
+impl PaymentJournal for SqliteJournal {
+    async fn record_intent(&self, intent: &Intent) -> Result<Recorded, JournalError> {
+        intent.validate()?;
+        let payload = crate::validation::payload(&intent.event_payload())?;
+        let intent = intent.clone();
+        let sync_intent = self.synchronous == Synchronous::Intents;
+        self.worker
+            .run(move |connection| {
+                if sync_intent {
+                    connection
+                        .pragma_update(None, "synchronous", "FULL")
+                        .journal()?;
+                }
+                let recorded = write(connection, |tx| {
+                    let record = PaymentRecord::from_intent(&intent);
+                    if row::insert(tx, &record)? {
+                        row::insert_event(
+                            tx,
+                            &intent.key,
+                            1,
+                            intent.created_at,
+                            &intent.instance,
+                            kinds::INTENT,
+                            &payload,
+                        )?;
+                        return Ok(Recorded::New(record));
+                    }
+                    let existing = row::load(tx, &intent.key)?.ok_or_else(|| {
+                        JournalError::corrupt("a payment both exists and does not")
+                    })?;
+                    Ok(Recorded::existing(existing, &intent))
+                });
+                if sync_intent {
+                    // Back to committing without waiting for the disk. Should this fail,
+                    // the connection stays on FULL: slower, never less safe.
+                    let _ = connection.pragma_update(None, "synchronous", "NORMAL");
+                }
+                recorded
+            })
+            .await
+    }
+
+    async fn append(
+        &self,
+        key: &PaymentKey,
+        event: &NewEvent,
+        update: &StateUpdate,
+        fence: Option<&Lease>,
+    ) -> Result<PaymentRecord, JournalError> {
+        let payload = check_append(key, event, update, fence)?;
+        let (key, event, update, fence) =
+            (key.clone(), event.clone(), update.clone(), fence.cloned());
+        self.worker
+            .run(move |connection| {
+                write_keeping(connection, |tx| {
+                    let current =
+                        row::load(tx, &key)?.ok_or(JournalError::NotFound { what: "payment" })?;
+                    if let Some(lease) = &fence {
+                        if !lease::holds(&current, lease) {
+                            return Err(JournalError::LeaseLost);
+                        }
+                    }
+                    let mut next = current.clone();
+                    let outcome = update.apply(&mut next, event.at);
+                    if outcome.is_err() {
+                        next = current;
+                        next.event_count += 1;
+                        next.updated_at = event.at;
+                    }
+                    row::store(tx, &next)?;
+                    row::insert_event(
+                        tx,
+                        &key,
+                        next.event_count,
+                        event.at,
+                        &event.instance,
+                        &event.kind,
+                        &payload,
+                    )?;
+                    Ok(outcome.map(|()| next))
+                })
+            })
+            .await
+    }
+
+    async fn payment(&self, key: &PaymentKey) -> Result<Option<PaymentRecord>, JournalError> {
+        key.validate()?;
+        let key = key.clone();
+        self.worker
+            .run(move |connection| row::load(connection, &key))
+            .await
+    }
+
+    async fn events(&self, key: &PaymentKey) -> Result<Vec<Event>, JournalError> {
+        key.validate()?;
+        let key = key.clone();
+        self.worker
+            .run(move |connection| row::events(connection, &key))
+            .await
+    }
+
+    async fn list(&self, filter: &ListFilter) -> Result<Vec<PaymentRecord>, JournalError> {
+        filter.validate()?;
+        let filter = filter.clone();
+        self.worker
+            .run(move |connection| {
+                let mut sql = format!("SELECT {COLUMNS} FROM lakala_payments WHERE 1 = 1");
+                if !filter.statuses.is_empty() {
+                    // Fixed words from the enum, never caller text.
+                    sql += &format!(" AND status IN ({})", status_list(&filter.statuses));
+                }
+                sql += " AND (?1 IS NULL OR merchant_no = ?1)";
+                sql += " AND (?2 IS NULL OR (merchant_no, out_trade_no) > (?2, ?3))";
+                sql += " ORDER BY merchant_no, out_trade_no LIMIT ?4";
+                let after = filter.after.as_ref();
+                row::records(
+                    connection,
+                    &sql,
+                    params![
+                        filter.merchant_no,
+                        after.map(|k| &k.merchant_no),
+                        after.map(|k| &k.out_trade_no),
+                        validation::batch(filter.limit) as i64,
+                    ],
+                )
+            })
+            .await
+    }
+
+    async fn claim_due(
+        &self,
+        owner: &str,
+        now: i64,
+        lease_secs: i64,
+        limit: usize,
+    ) -> Result<Vec<Claim>, JournalError> {
+        validation::instance("lease owner", owner)?;
+        validation::positive_secs("lease_secs", lease_secs)?;
+        let limit = validation::batch(limit);
+        if limit == 0 {
+            return Ok(Vec::new());
+        }
+        let owner = owner.to_owned();
+        let until = now.saturating_add(lease_secs);
+        self.worker
+            .run(move |connection| {
+                write(connection, |tx| {
+                    let sql = format!(
+                        "SELECT {COLUMNS} FROM lakala_payments \
+                         WHERE status IN ('recorded', 'pending') AND next_check_at <= ?1 \
+                         AND (lease_until IS NULL OR lease_until <= ?1) \
+                         ORDER BY next_check_at, merchant_no, out_trade_no LIMIT ?2"
+                    );
+                    let due = row::records(tx, &sql, params![now, limit as i64])?;
+                    let mut claims = Vec::with_capacity(due.len());
+                    for mut record in due {
+                        let lease = lease::take(&mut record, &owner, until);
+                        row::store(tx, &record)?;
+                        claims.push(Claim {
+                            lease,
+                            payment: record,
+                        });
+                    }
+                    Ok(claims)
+                })
+            })
+            .await
+    }
+
+    async fn renew(&self, lease: &Lease, until: i64) -> Result<Lease, JournalError> {
+        lease.validate()?;
+        let lease = lease.clone();
+        self.worker
+            .run(move |connection| {
+                write(connection, |tx| {
+                    let mut record = row::load(tx, &lease.key)?
+                        .ok_or(JournalError::NotFound { what: "payment" })?;
+                    if !lease::holds(&record, &lease) {
+                        return Err(JournalError::LeaseLost);
+                    }
+                    record.lease_until = Some(until);
+                    row::store(tx, &record)?;
+                    Ok(Lease { until, ..lease })
+                })
+            })
+            .await
+    }
+
+    async fn release(&self, lease: &Lease, next_check_at: Option<i64>) -> Result<(), JournalError> {
+        lease.validate()?;
+        let lease = lease.clone();
+        self.worker
+            .run(move |connection| {
+                write(connection, |tx| {
+                    let mut record = row::load(tx, &lease.key)?
+                        .ok_or(JournalError::NotFound { what: "payment" })?;
+                    if !lease::holds(&record, &lease) {
+                        return Err(JournalError::LeaseLost);
+                    }
+                    lease::give_up(&mut record, next_check_at);
+                    row::store(tx, &record)
+                })
+            })
+            .await
+    }
+
+    async fn prune(&self, final_before: i64) -> Result<u64, JournalError> {
+        self.worker
+            .run(move |connection| {
+                write(connection, |tx| {
+                    let finals = status_list(&PaymentStatus::FINAL);
+                    let which = format!(
+                        "status IN ({finals}) AND finished_at IS NOT NULL AND finished_at < ?1"
+                    );
+                    tx.execute(
+                        &format!(
+                            "DELETE FROM lakala_payment_events WHERE (merchant_no, out_trade_no) \
+                             IN (SELECT merchant_no, out_trade_no FROM lakala_payments WHERE {which})"
+                        ),
+                        params![final_before],
+                    )
+                    .journal()?;
+                    let deleted = tx
+                        .execute(
+                            &format!("DELETE FROM lakala_payments WHERE {which}"),
+                            params![final_before],
+                        )
+                        .journal()?;
+                    Ok(deleted as u64)
+                })
+            })
+            .await
+    }
+}

@@ -1,0 +1,207 @@
+//! Reading and writing payment rows.
+
+use super::error::SqliteResult;
+use crate::error::JournalError;
+use crate::event::Event;
+use crate::payment::{PaymentKey, PaymentRecord};
+use rusqlite::{params, Connection, Row};
+
+pub(crate) use crate::schema::PAYMENT_COLUMNS as COLUMNS;
+
+/// A payment from a row selected with [`COLUMNS`].
+pub(crate) fn record(row: &Row<'_>) -> Result<PaymentRecord, JournalError> {
+    let kind: String = row.get(2).journal()?;
+    let status: String = row.get(8).journal()?;
+    Ok(PaymentRecord {
+        key: PaymentKey {
+            merchant_no: row.get(0).journal()?,
+            out_trade_no: row.get(1).journal()?,
+        },
+        kind: kind.parse()?,
+        term_no: row.get(3).journal()?,
+        origin_out_trade_no: row.get(4).journal()?,
+        amount_fen: row.get(5).journal()?,
+        masked_auth_code: row.get(6).journal()?,
+        fingerprint: row.get(7).journal()?,
+        status: status.parse()?,
+        trade_no: row.get(9).journal()?,
+        last_trade_state: row.get(10).journal()?,
+        outcome: row.get(11).journal()?,
+        reason: row.get(12).journal()?,
+        attempts: row.get(13).journal()?,
+        event_count: row.get(14).journal()?,
+        created_at: row.get(15).journal()?,
+        created_by: row.get(16).journal()?,
+        updated_at: row.get(17).journal()?,
+        next_check_at: row.get(18).journal()?,
+        finished_at: row.get(19).journal()?,
+        lease_owner: row.get(20).journal()?,
+        lease_until: row.get(21).journal()?,
+        lease_token: row.get(22).journal()?,
+    })
+}
+
+/// The payment with `key`, if any.
+pub(crate) fn load(
+    connection: &Connection,
+    key: &PaymentKey,
+) -> Result<Option<PaymentRecord>, JournalError> {
+    let sql = format!(
+        "SELECT {COLUMNS} FROM lakala_payments WHERE merchant_no = ?1 AND out_trade_no = ?2"
+    );
+    let mut statement = connection.prepare_cached(&sql).journal()?;
+    let mut rows = statement
+        .query(params![key.merchant_no, key.out_trade_no])
+        .journal()?;
+    match rows.next().journal()? {
+        Some(row) => Ok(Some(record(row)?)),
+        None => Ok(None),
+    }
+}
+
+/// Inserts a new payment row.
+pub(crate) fn insert(connection: &Connection, r: &PaymentRecord) -> Result<bool, JournalError> {
+    let sql = format!(
+        "INSERT INTO lakala_payments ({COLUMNS}) VALUES \
+         (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, \
+          ?19, ?20, ?21, ?22, ?23) \
+         ON CONFLICT (merchant_no, out_trade_no) DO NOTHING"
+    );
+    let changed = connection
+        .prepare_cached(&sql)
+        .journal()?
+        .execute(params![
+            r.key.merchant_no,
+            r.key.out_trade_no,
+            r.kind.as_str(),
+            r.term_no,
+            r.origin_out_trade_no,
+            r.amount_fen,
+            r.masked_auth_code,
+            r.fingerprint,
+            r.status.as_str(),
+            r.trade_no,
+            r.last_trade_state,
+            r.outcome,
+            r.reason,
+            r.attempts,
+            r.event_count,
+            r.created_at,
+            r.created_by,
+            r.updated_at,
+            r.next_check_at,
+            r.finished_at,
+            r.lease_owner,
+            r.lease_until,
+            r.lease_token,
+        ])
+        .journal()?;
+    Ok(changed == 1)
+}
+
+/// Writes every mutable column of an existing payment row.
+pub(crate) fn store(connection: &Connection, r: &PaymentRecord) -> Result<(), JournalError> {
+    let changed = connection
+        .prepare_cached(
+            "UPDATE lakala_payments SET status = ?3, trade_no = ?4, last_trade_state = ?5, \
+             outcome = ?6, reason = ?7, attempts = ?8, event_count = ?9, updated_at = ?10, \
+             next_check_at = ?11, finished_at = ?12, lease_owner = ?13, lease_until = ?14, \
+             lease_token = ?15 WHERE merchant_no = ?1 AND out_trade_no = ?2",
+        )
+        .journal()?
+        .execute(params![
+            r.key.merchant_no,
+            r.key.out_trade_no,
+            r.status.as_str(),
+            r.trade_no,
+            r.last_trade_state,
+            r.outcome,
+            r.reason,
+            r.attempts,
+            r.event_count,
+            r.updated_at,
+            r.next_check_at,
+            r.finished_at,
+            r.lease_owner,
+            r.lease_until,
+            r.lease_token,
+        ])
+        .journal()?;
+    if changed != 1 {
+        return Err(JournalError::NotFound { what: "payment" });
+    }
+    Ok(())
+}
+
+/// Appends one event row.
+pub(crate) fn insert_event(
+    connection: &Connection,
+    key: &PaymentKey,
+    seq: i64,
+    at: i64,
+    instance: &str,
+    kind: &str,
+    payload: &str,
+) -> Result<(), JournalError> {
+    connection
+        .prepare_cached(
+            "INSERT INTO lakala_payment_events \
+             (merchant_no, out_trade_no, seq, at, instance, kind, payload) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        )
+        .journal()?
+        .execute(params![
+            key.merchant_no,
+            key.out_trade_no,
+            seq,
+            at,
+            instance,
+            kind,
+            payload
+        ])
+        .journal()?;
+    Ok(())
+}
+
+/// The payment's events in order.
+pub(crate) fn events(
+    connection: &Connection,
+    key: &PaymentKey,
+) -> Result<Vec<Event>, JournalError> {
+    let mut statement = connection
+        .prepare_cached(
+            "SELECT seq, at, instance, kind, payload FROM lakala_payment_events \
+             WHERE merchant_no = ?1 AND out_trade_no = ?2 ORDER BY seq",
+        )
+        .journal()?;
+    let mut rows = statement
+        .query(params![key.merchant_no, key.out_trade_no])
+        .journal()?;
+    let mut events = Vec::new();
+    while let Some(row) = rows.next().journal()? {
+        let payload: String = row.get(4).journal()?;
+        events.push(Event::from_stored(
+            row.get(0).journal()?,
+            row.get(1).journal()?,
+            row.get(2).journal()?,
+            row.get(3).journal()?,
+            &payload,
+        )?);
+    }
+    Ok(events)
+}
+
+/// Runs a query returning payment rows.
+pub(crate) fn records(
+    connection: &Connection,
+    sql: &str,
+    params: impl rusqlite::Params,
+) -> Result<Vec<PaymentRecord>, JournalError> {
+    let mut statement = connection.prepare_cached(sql).journal()?;
+    let mut rows = statement.query(params).journal()?;
+    let mut out = Vec::new();
+    while let Some(row) = rows.next().journal()? {
+        out.push(record(row)?);
+    }
+    Ok(out)
+}

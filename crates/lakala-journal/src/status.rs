@@ -1,0 +1,242 @@
+//! Payment kinds, statuses and the one rule for moving between statuses.
+
+use crate::error::JournalError;
+use std::fmt;
+use std::str::FromStr;
+
+/// What a journaled request does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum PaymentKind {
+    /// A barcode payment (`micropay`).
+    Micropay,
+    /// A revoke (cancel) of an earlier payment.
+    Revoke,
+    /// A refund of an earlier payment.
+    Refund,
+}
+
+impl PaymentKind {
+    /// Every kind.
+    pub const ALL: [PaymentKind; 3] = [
+        PaymentKind::Micropay,
+        PaymentKind::Revoke,
+        PaymentKind::Refund,
+    ];
+
+    /// The word stored in the journal: `micropay`, `revoke`, `refund`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PaymentKind::Micropay => "micropay",
+            PaymentKind::Revoke => "revoke",
+            PaymentKind::Refund => "refund",
+        }
+    }
+}
+
+impl fmt::Display for PaymentKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for PaymentKind {
+    type Err = JournalError;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        PaymentKind::ALL
+            .into_iter()
+            .find(|k| k.as_str() == s)
+            .ok_or_else(|| JournalError::corrupt("unknown payment kind in the journal"))
+    }
+}
+
+/// Where a payment stands. See the crate documentation for the state machine.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum PaymentStatus {
+    /// The intent is written; the request is not known to have been sent.
+    Recorded,
+    /// The request may have reached the platform; the outcome is not known.
+    Pending,
+    /// Final: paid (or, for a revoke/refund, done).
+    Succeeded,
+    /// Final: not paid, on evidence.
+    Failed,
+    /// Final: the payment was revoked; the payer is not charged.
+    Revoked,
+    /// The resolution horizon passed without a final answer: a person must look. Not
+    /// final (it is listed among the open payments) but no longer claimed by resolvers;
+    /// an update back to `pending` with a `next_check_at` hands it to them again.
+    Unresolved,
+}
+
+impl PaymentStatus {
+    /// Every status.
+    pub const ALL: [PaymentStatus; 6] = [
+        PaymentStatus::Recorded,
+        PaymentStatus::Pending,
+        PaymentStatus::Succeeded,
+        PaymentStatus::Failed,
+        PaymentStatus::Revoked,
+        PaymentStatus::Unresolved,
+    ];
+
+    /// The final statuses: once reached, a payment never leaves them.
+    pub const FINAL: [PaymentStatus; 3] = [
+        PaymentStatus::Succeeded,
+        PaymentStatus::Failed,
+        PaymentStatus::Revoked,
+    ];
+
+    /// The statuses resolvers claim ([`crate::PaymentJournal::claim_due`]).
+    pub const CLAIMABLE: [PaymentStatus; 2] = [PaymentStatus::Recorded, PaymentStatus::Pending];
+
+    /// The word stored in the journal.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PaymentStatus::Recorded => "recorded",
+            PaymentStatus::Pending => "pending",
+            PaymentStatus::Succeeded => "succeeded",
+            PaymentStatus::Failed => "failed",
+            PaymentStatus::Revoked => "revoked",
+            PaymentStatus::Unresolved => "unresolved",
+        }
+    }
+
+    /// `succeeded`, `failed` or `revoked`.
+    pub fn is_final(self) -> bool {
+        PaymentStatus::FINAL.contains(&self)
+    }
+
+    /// `recorded` or `pending`: what resolvers work on.
+    pub fn is_claimable(self) -> bool {
+        PaymentStatus::CLAIMABLE.contains(&self)
+    }
+
+    /// Whether a payment in this status keeps a `next_check_at` (false for final and
+    /// unresolved payments, whose check time is cleared).
+    pub(crate) fn keeps_next_check(self) -> bool {
+        self.is_claimable()
+    }
+
+    /// The one transition rule, shared by every store.
+    ///
+    /// - the same status again: allowed (a query and a notification may both say
+    ///   `succeeded`);
+    /// - from a final status to anything else: [`JournalError::FinalConflict`];
+    /// - back to `recorded` from anything else: [`JournalError::StatusRegression`];
+    /// - everything else is allowed (`recorded` → any, `pending` → any but `recorded`,
+    ///   `unresolved` → `pending` or final).
+    pub fn check_transition(self, attempted: PaymentStatus) -> Result<(), JournalError> {
+        if self == attempted {
+            Ok(())
+        } else if self.is_final() {
+            Err(JournalError::FinalConflict {
+                current: self,
+                attempted,
+            })
+        } else if attempted == PaymentStatus::Recorded {
+            Err(JournalError::StatusRegression {
+                current: self,
+                attempted,
+            })
+        } else {
+            Ok(())
+        }
+    }
+
+    /// The statuses from which `attempted` may be reached (used by stores that check the
+    /// rule inside one SQL statement).
+    #[cfg_attr(not(feature = "postgres"), allow(dead_code))]
+    pub(crate) fn sources_of(attempted: PaymentStatus) -> Vec<PaymentStatus> {
+        PaymentStatus::ALL
+            .into_iter()
+            .filter(|s| s.check_transition(attempted).is_ok())
+            .collect()
+    }
+}
+
+impl fmt::Display for PaymentStatus {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for PaymentStatus {
+    type Err = JournalError;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        PaymentStatus::ALL
+            .into_iter()
+            .find(|k| k.as_str() == s)
+            .ok_or_else(|| JournalError::corrupt("unknown payment status in the journal"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn words_round_trip() {
+        for s in PaymentStatus::ALL {
+            assert_eq!(s.as_str().parse::<PaymentStatus>(), Ok(s));
+        }
+        for k in PaymentKind::ALL {
+            assert_eq!(k.as_str().parse::<PaymentKind>(), Ok(k));
+        }
+        assert!(matches!(
+            "SUCCEEDED".parse::<PaymentStatus>(),
+            Err(JournalError::Corrupt { .. })
+        ));
+    }
+
+    #[test]
+    fn final_statuses_are_terminal() {
+        for from in PaymentStatus::FINAL {
+            for to in PaymentStatus::ALL {
+                let r = from.check_transition(to);
+                if to == from {
+                    assert_eq!(r, Ok(()));
+                } else {
+                    assert_eq!(
+                        r,
+                        Err(JournalError::FinalConflict {
+                            current: from,
+                            attempted: to
+                        })
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn nothing_goes_back_to_recorded() {
+        for from in [PaymentStatus::Pending, PaymentStatus::Unresolved] {
+            assert_eq!(
+                from.check_transition(PaymentStatus::Recorded),
+                Err(JournalError::StatusRegression {
+                    current: from,
+                    attempted: PaymentStatus::Recorded
+                })
+            );
+        }
+        assert_eq!(
+            PaymentStatus::sources_of(PaymentStatus::Recorded),
+            vec![PaymentStatus::Recorded]
+        );
+        assert_eq!(
+            PaymentStatus::sources_of(PaymentStatus::Succeeded),
+            vec![
+                PaymentStatus::Recorded,
+                PaymentStatus::Pending,
+                PaymentStatus::Succeeded,
+                PaymentStatus::Unresolved
+            ]
+        );
+        assert_eq!(
+            PaymentStatus::Unresolved.check_transition(PaymentStatus::Pending),
+            Ok(())
+        );
+    }
+}

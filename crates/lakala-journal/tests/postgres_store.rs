@@ -1,0 +1,300 @@
+//! PostgreSQL on a real server (`LAKALA_TEST_POSTGRES_URL`, see
+//! scripts/test-postgres.sh): connection failures, migrations, a newer schema, a broken
+//! schema, read-only sessions, and a connection killed under the pool.
+
+#[path = "support/postgres.rs"]
+mod postgres_support;
+
+use lakala_journal::conformance::{event, key, micropay, Harness, T0};
+use lakala_journal::{
+    JournalError, ListFilter, PaymentJournal, PostgresJournal, PostgresOptions, Recorded,
+    StateUpdate,
+};
+use postgres_support::{fresh_schema, harness, raw_client, url};
+use std::time::Duration;
+
+/// The test URL with extra query parameters.
+fn url_with(params: &str) -> String {
+    let base = url();
+    let sep = if base.contains('?') { '&' } else { '?' };
+    format!("{base}{sep}{params}")
+}
+
+#[tokio::test]
+async fn an_unreachable_server_is_unavailable() {
+    // A loopback port nobody listens on: bind one, then close it.
+    let port = {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+        listener.local_addr().expect("addr").port()
+    };
+    let e = PostgresJournal::connect_with(
+        &format!("postgres://lakala:secret-password@127.0.0.1:{port}/x"),
+        PostgresOptions::default().connect_timeout(Duration::from_secs(2)),
+    )
+    .await
+    .expect_err("nobody listens");
+    assert!(matches!(e, JournalError::Unavailable { .. }), "{e:?}");
+    assert!(!e.to_string().contains("secret-password"), "{e}");
+}
+
+#[tokio::test]
+async fn bad_connection_strings_and_schema_names_are_refused() {
+    let e = PostgresJournal::connect("postgres://lakala:secret-password@host:notaport/db")
+        .await
+        .expect_err("bad port");
+    assert!(
+        matches!(
+            e,
+            JournalError::InvalidInput {
+                field: "connection string",
+                ..
+            }
+        ),
+        "{e:?}"
+    );
+    assert!(!e.to_string().contains("secret-password"), "{e}");
+    for schema in ["", "Upper", "9lives", "semi;colon", "quo\"te"] {
+        let e = PostgresJournal::connect_with(&url(), PostgresOptions::default().schema(schema))
+            .await
+            .expect_err("bad schema name");
+        assert!(
+            matches!(
+                e,
+                JournalError::InvalidInput {
+                    field: "schema",
+                    ..
+                }
+            ),
+            "{e:?}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_missing_database_is_unavailable() {
+    let base = url();
+    let Some((server, _db)) = base.rsplit_once('/') else {
+        panic!("LAKALA_TEST_POSTGRES_URL has no database part: {base}");
+    };
+    let e = PostgresJournal::connect(&format!("{server}/no_such_database_here"))
+        .await
+        .expect_err("no database");
+    assert!(matches!(e, JournalError::Unavailable { .. }), "{e:?}");
+    assert!(e.to_string().contains("3D000"), "{e}");
+}
+
+#[tokio::test]
+async fn migrations_run_once_even_when_instances_start_together() {
+    let h = harness().await;
+    let mut tasks = Vec::new();
+    for _ in 0..4 {
+        let (url, options) = (h.url.clone(), h.options());
+        tasks.push(tokio::spawn(async move {
+            PostgresJournal::connect_with(&url, options).await
+        }));
+    }
+    let mut journals = Vec::new();
+    for t in tasks {
+        journals.push(t.await.expect("task").expect("connect"));
+    }
+    journals[0]
+        .record_intent(&micropay("MP-MIG"))
+        .await
+        .expect("record");
+    drop(journals);
+    // Reopening applies nothing and keeps everything.
+    let again = h.open().await.expect("reopen");
+    assert!(matches!(
+        again.record_intent(&micropay("MP-MIG")).await,
+        Ok(Recorded::Existing(_))
+    ));
+    let client = raw_client().await;
+    let version: i64 = client
+        .query_one(
+            &format!("SELECT version FROM \"{}\".lakala_journal_schema", h.schema),
+            &[],
+        )
+        .await
+        .expect("version")
+        .get(0);
+    assert_eq!(version, lakala_journal::SCHEMA_VERSION);
+    let rows: i64 = client
+        .query_one(
+            &format!(
+                "SELECT count(*) FROM \"{}\".lakala_journal_schema",
+                h.schema
+            ),
+            &[],
+        )
+        .await
+        .expect("count")
+        .get(0);
+    assert_eq!(rows, 1);
+    h.finish().await;
+}
+
+#[tokio::test]
+async fn a_journal_from_a_newer_version_is_refused() {
+    let h = harness().await;
+    drop(h.open().await.expect("create"));
+    raw_client()
+        .await
+        .batch_execute(&format!(
+            "UPDATE \"{}\".lakala_journal_schema SET version = 99",
+            h.schema
+        ))
+        .await
+        .expect("bump");
+    let e = h.open().await.expect_err("newer");
+    assert_eq!(
+        e,
+        JournalError::NewerSchema {
+            found: 99,
+            supported: lakala_journal::SCHEMA_VERSION
+        }
+    );
+    h.finish().await;
+}
+
+#[tokio::test]
+async fn a_broken_schema_is_corrupt() {
+    let h = harness().await;
+    let journal = h.open().await.expect("create");
+    journal
+        .record_intent(&micropay("MP-BRK"))
+        .await
+        .expect("record");
+    raw_client()
+        .await
+        .batch_execute(&format!(
+            "DROP TABLE \"{}\".lakala_payment_events",
+            h.schema
+        ))
+        .await
+        .expect("break it");
+    // A new handle prepares its statements against the broken schema.
+    let fresh = h.open().await.expect("the version table still says 1");
+    let e = fresh
+        .append(
+            &key("MP-BRK"),
+            &event(T0, "note"),
+            &StateUpdate::none(),
+            None,
+        )
+        .await
+        .expect_err("no events table");
+    assert!(matches!(e, JournalError::Corrupt { .. }), "{e:?}");
+    assert!(e.to_string().contains("42P01"), "{e}");
+    h.finish().await;
+}
+
+#[tokio::test]
+async fn a_read_only_session_reads_and_refuses_writes() {
+    let h = harness().await;
+    let journal = h.open().await.expect("create");
+    journal
+        .record_intent(&micropay("MP-RO"))
+        .await
+        .expect("record");
+    let read_only = PostgresJournal::connect_with(
+        &url_with("options=-c%20default_transaction_read_only%3Don"),
+        h.options(),
+    )
+    .await
+    .expect("a current journal opens read-only");
+    assert!(read_only
+        .payment(&key("MP-RO"))
+        .await
+        .expect("read")
+        .is_some());
+    assert_eq!(
+        read_only
+            .list(&ListFilter::all())
+            .await
+            .expect("list")
+            .len(),
+        1
+    );
+    let e = read_only
+        .record_intent(&micropay("MP-RO-2"))
+        .await
+        .expect_err("read-only");
+    assert!(matches!(e, JournalError::ReadOnly { .. }), "{e:?}");
+    let e = read_only
+        .claim_due("node-a", T0 + 100, 30, 10)
+        .await
+        .expect_err("read-only");
+    assert!(matches!(e, JournalError::ReadOnly { .. }), "{e:?}");
+    // And a read-only session cannot create a journal.
+    let e = PostgresJournal::connect_with(
+        &url_with("options=-c%20default_transaction_read_only%3Don"),
+        PostgresOptions::default().schema(fresh_schema()),
+    )
+    .await
+    .expect_err("cannot create");
+    assert!(matches!(e, JournalError::ReadOnly { .. }), "{e:?}");
+    h.finish().await;
+}
+
+#[tokio::test]
+async fn a_killed_connection_is_replaced() {
+    let h = harness().await;
+    let app = h.schema.clone();
+    let journal = PostgresJournal::connect_with(
+        &url_with(&format!("application_name={app}")),
+        h.options().max_connections(1),
+    )
+    .await
+    .expect("connect");
+    journal
+        .record_intent(&micropay("MP-KILL"))
+        .await
+        .expect("record");
+    let admin = raw_client().await;
+    let killed: i64 = admin
+        .query_one(
+            "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE application_name = $1",
+            &[&app],
+        )
+        .await
+        .expect("terminate")
+        .get(0);
+    assert_eq!(killed, 1, "the journal's one connection");
+    // Termination is a signal: wait until the backend is gone (bounded).
+    for _ in 0..100 {
+        let left: i64 = admin
+            .query_one(
+                "SELECT count(*) FROM pg_stat_activity WHERE application_name = $1",
+                &[&app],
+            )
+            .await
+            .expect("count")
+            .get(0);
+        if left == 0 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    // The first call may meet the dead connection: a transient error, never a wrong
+    // answer; the next gets a new connection.
+    match journal.payment(&key("MP-KILL")).await {
+        Ok(found) => assert!(found.is_some()),
+        Err(e) => assert!(e.is_transient(), "{e:?}"),
+    }
+    let found = journal.payment(&key("MP-KILL")).await.expect("reconnected");
+    assert!(found.is_some());
+    h.finish().await;
+}
+
+#[tokio::test]
+async fn debug_never_shows_the_connection_string() {
+    let h = harness().await;
+    let journal = h.open().await.expect("connect");
+    let shown = format!("{journal:?}");
+    assert!(
+        !shown.contains("127.0.0.1") && !shown.contains("postgres://"),
+        "{shown}"
+    );
+    assert!(shown.contains(&h.schema));
+    h.finish().await;
+}

@@ -1,0 +1,397 @@
+//! SQLite on real files: what the store says when the file is not a journal, is locked,
+//! is read-only, was written by a newer version, or is opened again.
+
+use lakala_journal::conformance::{event, key, micropay, T0};
+use lakala_journal::{
+    Delivery, JournalError, ListFilter, NotificationLedger, PaymentJournal, PaymentStatus,
+    Recorded, SqliteJournal, SqliteOptions, StateUpdate, Synchronous,
+};
+use rusqlite::Connection;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Duration;
+
+fn temp_journal() -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let path = dir.path().join("journal.sqlite3");
+    (dir, path)
+}
+
+fn pragma(path: &Path, name: &str) -> i64 {
+    Connection::open(path)
+        .expect("raw open")
+        .pragma_query_value(None, name, |r| r.get(0))
+        .expect("pragma")
+}
+
+#[tokio::test]
+async fn a_file_that_is_not_a_database_is_corrupt() {
+    let (_dir, path) = temp_journal();
+    let garbage: Vec<u8> = (0..8192u32).map(|i| (i * 7919 % 251) as u8).collect();
+    std::fs::write(&path, &garbage).expect("write garbage");
+    let e = SqliteJournal::open(&path).await.expect_err("garbage");
+    assert!(matches!(e, JournalError::Corrupt { .. }), "{e:?}");
+    assert!(e.to_string().contains("not a database"), "{e}");
+    assert_eq!(
+        std::fs::read(&path).expect("read"),
+        garbage,
+        "left untouched"
+    );
+}
+
+#[tokio::test]
+async fn a_damaged_journal_is_corrupt() {
+    let (_dir, path) = temp_journal();
+    {
+        let journal = SqliteJournal::open(&path).await.expect("open");
+        for i in 0..300 {
+            journal
+                .record_intent(&micropay(&format!("MP-DMG-{i:04}")))
+                .await
+                .expect("record");
+        }
+    }
+    // Overwrite everything after the header page with noise; the header still says
+    // "SQLite format 3", so the damage shows when the pages are read.
+    let mut bytes = std::fs::read(&path).expect("read");
+    assert!(bytes.len() > 3 * 4096, "the journal has several pages");
+    for (i, b) in bytes.iter_mut().enumerate().skip(4096) {
+        *b = (i as u32).wrapping_mul(2_654_435_761).to_le_bytes()[3];
+    }
+    std::fs::write(&path, &bytes).expect("damage");
+    let result = match SqliteJournal::open(&path).await {
+        Err(e) => Err(e),
+        Ok(journal) => journal
+            .list(&ListFilter::all().limit(1000))
+            .await
+            .map(|_| ()),
+    };
+    let e = result.expect_err("damaged pages are noticed");
+    assert!(matches!(e, JournalError::Corrupt { .. }), "{e:?}");
+}
+
+#[tokio::test]
+async fn another_applications_database_is_refused_and_left_alone() {
+    let (_dir, path) = temp_journal();
+    {
+        let c = Connection::open(&path).expect("raw open");
+        c.execute_batch(
+            "CREATE TABLE orders (id INTEGER PRIMARY KEY); INSERT INTO orders VALUES (7);",
+        )
+        .expect("foreign schema");
+    }
+    let e = SqliteJournal::open(&path).await.expect_err("not a journal");
+    assert!(matches!(e, JournalError::Corrupt { .. }), "{e:?}");
+    let c = Connection::open(&path).expect("raw open");
+    let tables: i64 = c
+        .query_row(
+            "SELECT count(*) FROM sqlite_master WHERE name LIKE 'lakala%'",
+            [],
+            |r| r.get(0),
+        )
+        .expect("count");
+    assert_eq!(tables, 0, "nothing created in someone else's database");
+    c.pragma_update(None, "application_id", 0x1234)
+        .expect("set id");
+    drop(c);
+    let e = SqliteJournal::open(&path)
+        .await
+        .expect_err("another application");
+    assert!(e.to_string().contains("another application"), "{e}");
+}
+
+#[tokio::test]
+async fn reopening_keeps_data_and_reapplies_no_migration() {
+    let (_dir, path) = temp_journal();
+    {
+        let journal = SqliteJournal::open(&path).await.expect("create");
+        journal
+            .record_intent(&micropay("MP-REOPEN"))
+            .await
+            .expect("record");
+        journal
+            .append(
+                &key("MP-REOPEN"),
+                &event(T0 + 1, "sent"),
+                &StateUpdate::status(PaymentStatus::Pending),
+                None,
+            )
+            .await
+            .expect("append");
+    }
+    assert_eq!(
+        pragma(&path, "user_version"),
+        lakala_journal::SCHEMA_VERSION
+    );
+    assert_eq!(pragma(&path, "application_id"), 0x4C4B_4C4A);
+    for _ in 0..3 {
+        let journal = SqliteJournal::open(&path).await.expect("reopen");
+        let r = journal
+            .payment(&key("MP-REOPEN"))
+            .await
+            .expect("read")
+            .expect("kept");
+        assert_eq!((r.status, r.event_count), (PaymentStatus::Pending, 2));
+        assert!(matches!(
+            journal.record_intent(&micropay("MP-REOPEN")).await,
+            Ok(Recorded::Existing(_))
+        ));
+    }
+    assert_eq!(
+        pragma(&path, "user_version"),
+        lakala_journal::SCHEMA_VERSION
+    );
+    let c = Connection::open(&path).expect("raw open");
+    let mode: String = c
+        .query_row("PRAGMA journal_mode", [], |r| r.get(0))
+        .expect("mode");
+    assert_eq!(mode, "wal");
+}
+
+#[tokio::test]
+async fn a_journal_from_a_newer_version_is_refused() {
+    let (_dir, path) = temp_journal();
+    drop(SqliteJournal::open(&path).await.expect("create"));
+    Connection::open(&path)
+        .expect("raw open")
+        .pragma_update(None, "user_version", 99)
+        .expect("bump version");
+    let e = SqliteJournal::open(&path).await.expect_err("newer");
+    assert_eq!(
+        e,
+        JournalError::NewerSchema {
+            found: 99,
+            supported: lakala_journal::SCHEMA_VERSION
+        }
+    );
+    assert_eq!(pragma(&path, "user_version"), 99, "not downgraded");
+}
+
+#[tokio::test]
+async fn a_locked_file_is_busy_after_the_timeout_and_nothing_is_written() {
+    let (_dir, path) = temp_journal();
+    let journal = SqliteJournal::open_with(
+        &path,
+        SqliteOptions::default().busy_timeout(Duration::from_millis(150)),
+    )
+    .await
+    .expect("open");
+    journal
+        .record_intent(&micropay("MP-LOCK-0"))
+        .await
+        .expect("record");
+
+    let other = Connection::open(&path).expect("second connection");
+    other
+        .execute_batch("BEGIN EXCLUSIVE")
+        .expect("exclusive transaction");
+    other
+        .execute(
+            "UPDATE lakala_payments SET reason = 'held' WHERE out_trade_no = 'MP-LOCK-0'",
+            [],
+        )
+        .expect("write under the lock");
+
+    let e = journal
+        .record_intent(&micropay("MP-LOCK-1"))
+        .await
+        .expect_err("locked");
+    assert!(matches!(e, JournalError::Busy { .. }), "{e:?}");
+    assert!(e.is_transient());
+    let e = journal
+        .claim_due("node-a", T0 + 100, 30, 10)
+        .await
+        .expect_err("locked");
+    assert!(matches!(e, JournalError::Busy { .. }), "{e:?}");
+    let e = journal
+        .claim("open:k", T0, 30, T0 + 60)
+        .await
+        .expect_err("locked");
+    assert!(matches!(e, JournalError::Busy { .. }), "{e:?}");
+    // WAL: readers are not blocked by the writer, and see the last commit.
+    let r = journal
+        .payment(&key("MP-LOCK-0"))
+        .await
+        .expect("read under the lock")
+        .expect("present");
+    assert_eq!(r.reason, None);
+
+    other.execute_batch("ROLLBACK").expect("release");
+    assert_eq!(
+        journal.payment(&key("MP-LOCK-1")).await.expect("read"),
+        None
+    );
+    assert!(journal
+        .record_intent(&micropay("MP-LOCK-1"))
+        .await
+        .expect("record after the lock")
+        .is_new());
+}
+
+#[tokio::test]
+async fn opened_read_only_it_reads_and_refuses_writes() {
+    let (_dir, path) = temp_journal();
+    {
+        let journal = SqliteJournal::open(&path).await.expect("create");
+        journal
+            .record_intent(&micropay("MP-RO-0"))
+            .await
+            .expect("record");
+    }
+    let journal = SqliteJournal::open_with(&path, SqliteOptions::default().read_only(true))
+        .await
+        .expect("open read-only");
+    assert!(journal
+        .payment(&key("MP-RO-0"))
+        .await
+        .expect("read")
+        .is_some());
+    assert_eq!(
+        journal.list(&ListFilter::all()).await.expect("list").len(),
+        1
+    );
+    for e in [
+        journal
+            .record_intent(&micropay("MP-RO-1"))
+            .await
+            .map(|_| ()),
+        journal
+            .append(
+                &key("MP-RO-0"),
+                &event(T0, "note"),
+                &StateUpdate::none(),
+                None,
+            )
+            .await
+            .map(|_| ()),
+        journal
+            .claim_due("node-a", T0 + 100, 30, 10)
+            .await
+            .map(|_| ()),
+        journal.claim("open:k", T0, 30, T0 + 60).await.map(|_| ()),
+        journal.prune(i64::MAX).await.map(|_| ()),
+    ] {
+        let e = e.expect_err("read-only");
+        assert!(matches!(e, JournalError::ReadOnly { .. }), "{e:?}");
+    }
+    assert_eq!(
+        journal.list(&ListFilter::all()).await.expect("list").len(),
+        1
+    );
+
+    // Read-only on a file that is not a journal yet: it cannot be made one.
+    let (_dir2, empty) = temp_journal();
+    drop(Connection::open(&empty).expect("create an empty database"));
+    std::fs::write(&empty, b"").expect("empty file");
+    let e = SqliteJournal::open_with(&empty, SqliteOptions::default().read_only(true))
+        .await
+        .expect_err("needs a schema");
+    assert!(matches!(e, JournalError::ReadOnly { .. }), "{e:?}");
+}
+
+/// Clears the immutable attribute again, whatever happens.
+struct Immutable<'a>(&'a Path);
+
+impl Immutable<'_> {
+    fn set(path: &Path) -> Immutable<'_> {
+        let status = Command::new("chattr")
+            .arg("+i")
+            .arg(path)
+            .status()
+            .expect("run chattr (e2fsprogs)");
+        assert!(status.success(), "chattr +i failed");
+        Immutable(path)
+    }
+}
+
+impl Drop for Immutable<'_> {
+    fn drop(&mut self) {
+        let _ = Command::new("chattr").arg("-i").arg(self.0).status();
+    }
+}
+
+/// A journal file the process may not write to: as root, permission bits do not stop
+/// writes, so the file is made immutable (`chattr +i`); as another user, it is made
+/// read-only (mode 0444). SQLite then opens it read-only by itself.
+#[tokio::test]
+async fn a_file_that_may_not_be_written_is_read_only() {
+    let (_dir, path) = temp_journal();
+    {
+        let journal = SqliteJournal::open(&path).await.expect("create");
+        journal
+            .record_intent(&micropay("MP-IMM-0"))
+            .await
+            .expect("record");
+    }
+    let is_root = Command::new("id")
+        .arg("-u")
+        .output()
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
+        .unwrap_or(false);
+    let _guard;
+    if is_root {
+        _guard = Some(Immutable::set(&path));
+    } else {
+        _guard = None;
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o444))
+            .expect("chmod 0444");
+    }
+    let journal = SqliteJournal::open(&path)
+        .await
+        .expect("a current journal opens");
+    assert!(journal
+        .payment(&key("MP-IMM-0"))
+        .await
+        .expect("read")
+        .is_some());
+    let e = journal
+        .record_intent(&micropay("MP-IMM-1"))
+        .await
+        .expect_err("cannot write");
+    assert!(matches!(e, JournalError::ReadOnly { .. }), "{e:?}");
+}
+
+#[tokio::test]
+async fn a_missing_directory_is_unavailable() {
+    let (dir, _) = temp_journal();
+    let path = dir.path().join("no/such/dir/journal.sqlite3");
+    let e = SqliteJournal::open(&path).await.expect_err("cannot create");
+    assert!(matches!(e, JournalError::Unavailable { .. }), "{e:?}");
+    assert!(e.is_transient());
+    let (_dir, missing) = temp_journal();
+    let e = SqliteJournal::open_with(&missing, SqliteOptions::default().read_only(true))
+        .await
+        .expect_err("read-only does not create");
+    assert!(matches!(e, JournalError::Unavailable { .. }), "{e:?}");
+}
+
+#[tokio::test]
+async fn normal_sync_and_handles_sharing_one_connection() {
+    let (_dir, path) = temp_journal();
+    let journal = SqliteJournal::open_with(
+        &path,
+        SqliteOptions::default().synchronous(Synchronous::Normal),
+    )
+    .await
+    .expect("open");
+    let clone = journal.clone();
+    journal
+        .record_intent(&micropay("MP-SYNC"))
+        .await
+        .expect("record");
+    assert!(clone
+        .payment(&key("MP-SYNC"))
+        .await
+        .expect("read")
+        .is_some());
+    assert_eq!(
+        clone.claim("open:s", T0, 30, T0 + 60).await,
+        Ok(Delivery::First)
+    );
+    assert_eq!(
+        journal.claim("open:s", T0, 30, T0 + 60).await,
+        Ok(Delivery::InProgress { until: T0 + 30 })
+    );
+    assert!(format!("{journal:?}").contains("journal.sqlite3"));
+}
