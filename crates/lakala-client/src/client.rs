@@ -17,6 +17,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use crate::answer::Answer;
+use lakala_journal::PaymentJournal;
 
 /// The Lakala client. Cheap to clone; share one per process.
 ///
@@ -39,6 +40,9 @@ pub(crate) struct Inner {
     pub(crate) poll_schedule: PollSchedule,
     pub(crate) notification_max_age: Duration,
     pub(crate) freshness: lakala_crypto::open_platform::Freshness,
+    pub(crate) request_timeout: Duration,
+    pub(crate) journal: Option<Arc<dyn PaymentJournal>>,
+    pub(crate) instance: String,
 }
 
 #[derive(Debug)]
@@ -66,6 +70,8 @@ pub struct LakalaClientBuilder {
     transport: Option<Arc<dyn HttpTransport>>,
     clock: Arc<dyn ClockDebug>,
     sleeper: Arc<dyn Sleeper>,
+    journal: Option<Arc<dyn PaymentJournal>>,
+    instance: Option<String>,
 }
 
 impl LakalaClient {
@@ -76,8 +82,37 @@ impl LakalaClient {
             transport: None,
             clock: Arc::new(SystemClock),
             sleeper: Arc::new(TokioSleeper),
+            journal: None,
+            instance: None,
         }
     }
+
+    /// The journal payments are recorded in, if the client has one.
+    pub fn journal(&self) -> Option<&Arc<dyn PaymentJournal>> {
+        self.inner.journal.as_ref()
+    }
+
+    /// This process's name in the journal (who recorded what, who holds a lease).
+    pub fn instance(&self) -> &str {
+        &self.inner.instance
+    }
+}
+
+/// A default instance name: host, process id and a random suffix (a restarted process with
+/// a recycled pid is still another instance).
+fn default_instance() -> String {
+    let host = std::env::var("HOSTNAME")
+        .ok()
+        .or_else(|| std::fs::read_to_string("/etc/hostname").ok())
+        .map(|h| h.trim().to_owned())
+        .filter(|h| !h.is_empty())
+        .unwrap_or_else(|| "host".to_owned());
+    let host: String = host.chars().filter(|c| !c.is_control()).take(64).collect();
+    format!(
+        "{host}-{}-{:04x}",
+        std::process::id(),
+        rand::random::<u16>()
+    )
 }
 
 impl LakalaClientBuilder {
@@ -96,6 +131,20 @@ impl LakalaClientBuilder {
     /// Uses `sleeper` for the waits between micropay queries.
     pub fn sleeper(mut self, sleeper: Arc<dyn Sleeper>) -> Self {
         self.sleeper = sleeper;
+        self
+    }
+
+    /// Records every micropay in `journal` before it is sent, and every later fact, so
+    /// that a payment survives a crash, a dropped future or a deploy (see
+    /// [`crate::resolver`]). Without a journal (the default) nothing is stored.
+    pub fn journal(mut self, journal: Arc<dyn PaymentJournal>) -> Self {
+        self.journal = Some(journal);
+        self
+    }
+
+    /// Names this process in the journal (default: host, pid and a random suffix).
+    pub fn instance(mut self, instance: impl Into<String>) -> Self {
+        self.instance = Some(instance.into());
         self
     }
 
@@ -143,6 +192,9 @@ impl LakalaClientBuilder {
                 poll_schedule: config.poll_schedule,
                 notification_max_age: config.notification_max_age,
                 freshness,
+                request_timeout: config.timeouts.request,
+                journal: self.journal,
+                instance: self.instance.unwrap_or_else(default_instance),
             }),
         })
     }
@@ -278,11 +330,15 @@ impl LakalaClient {
             .ok_or(ClientError::NotConfigured(
                 "open-platform notification certificate",
             ))?;
-        Ok(crate::notification::OpenPlatformNotificationHandler::new(
+        let handler = crate::notification::OpenPlatformNotificationHandler::new(
             key,
             self.inner.freshness,
             replay,
             self.inner.clock.clone(),
-        ))
+        );
+        Ok(match &self.inner.journal {
+            Some(journal) => handler.with_payments(journal.clone(), self.inner.instance.clone()),
+            None => handler,
+        })
     }
 }

@@ -58,6 +58,19 @@ pub enum ClientError {
         /// The answer's value, if it had one.
         found: Option<String>,
     },
+    /// The journal could not record the payment's intent: nothing was sent. The inner
+    /// error says what the caller may assume about the journal.
+    #[error("journal: {0}; nothing was sent")]
+    Journal(#[from] lakala_journal::JournalError),
+    /// The journal holds this `out_trade_no` for a different request (another amount,
+    /// terminal or content): a number reused by mistake. Nothing was sent.
+    #[error("out_trade_no {out_trade_no} is already journaled for a different request (status {status}); nothing was sent")]
+    NumberReused {
+        /// The reused number.
+        out_trade_no: String,
+        /// The journaled payment's status.
+        status: &'static str,
+    },
     /// A money-moving flow's task ended without an outcome (it panicked, or its runtime
     /// shut down). The payment MAY have been made: query the order.
     #[error("the payment flow ended without an outcome ({0}); query the order")]
@@ -82,6 +95,8 @@ impl ClientError {
             ClientError::InvalidRequest(_)
             | ClientError::NotConfigured(_)
             | ClientError::TransportSetup(_)
+            | ClientError::Journal(_)
+            | ClientError::NumberReused { .. }
             | ClientError::Seal(_) => false,
             ClientError::Transport(e) => e.may_have_been_executed(),
             _ => true,

@@ -105,6 +105,8 @@ mod outcome;
 mod payment_flow;
 mod poll;
 mod preauth;
+mod recorder;
+pub mod resolver;
 mod runtime;
 
 pub use answer::Answer;

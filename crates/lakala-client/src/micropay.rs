@@ -4,8 +4,10 @@ use crate::answer::Answer;
 use crate::binding;
 use crate::environment::paths;
 use crate::error::ClientError;
+use crate::recorder::Recorder;
 use crate::LakalaClient;
 use lakala_crypto::format_china_time;
+use lakala_journal::{Intent, NewEvent, PaymentKey, PaymentKind, Recorded, StateUpdate};
 use lakala_types::micropay::{
     MicropayRequest, MicropayResponse, RefundRequest, RefundResponse, RevokeRequest,
     RevokeResponse, TradeQueryRequest, TradeQueryResponse, V3Request, V3Response,
@@ -14,6 +16,7 @@ use lakala_types::timestamp::DateTime14;
 use lakala_types::Validate;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
+use sha2::{Digest, Sha256};
 
 impl LakalaClient {
     /// Sends one v3 request (`req_time` from the client's clock) and returns the verified
@@ -69,7 +72,40 @@ impl LakalaClient {
     /// Revokes (cancels) a barcode payment. Not idempotent: on an error that
     /// [may have executed](ClientError::may_have_been_executed) it, query the original
     /// trade, or retry with the SAME `out_trade_no`.
+    ///
+    /// With a journal, the revoke is recorded before it is sent and its answer after; a
+    /// number already journaled for another request is refused
+    /// ([`ClientError::NumberReused`]), and one journaled for the same request is sent again
+    /// (the platform recognises its own number and answers the first answer).
     pub async fn revoke(
+        &self,
+        request: RevokeRequest,
+    ) -> Result<Answer<V3Response<RevokeResponse>>, ClientError> {
+        let origin = request
+            .origin_out_trade_no()
+            .or(request.origin_trade_no())
+            .unwrap_or_default()
+            .to_owned();
+        let recorder = self
+            .journal_companion(
+                PaymentKind::Revoke,
+                request.merchant_no(),
+                request.out_trade_no(),
+                request.term_no(),
+                &origin,
+                None,
+                serde_json::to_value(&request).unwrap_or_default(),
+            )
+            .await?;
+        let result = self.revoke_unjournaled(request).await;
+        if let Some(recorder) = recorder {
+            recorder.companion_result(&result).await;
+        }
+        result
+    }
+
+    /// [`LakalaClient::revoke`] without the journal.
+    pub(crate) async fn revoke_unjournaled(
         &self,
         request: RevokeRequest,
     ) -> Result<Answer<V3Response<RevokeResponse>>, ClientError> {
@@ -89,7 +125,41 @@ impl LakalaClient {
     /// Refunds (part of) a payment. Not idempotent: on an error that
     /// [may have executed](ClientError::may_have_been_executed) it, retry only with the SAME
     /// `out_trade_no`, which lets the platform recognise the repeat.
+    ///
+    /// With a journal, recorded as [`LakalaClient::revoke`] is.
     pub async fn refund(
+        &self,
+        request: RefundRequest,
+    ) -> Result<Answer<V3Response<RefundResponse>>, ClientError> {
+        let origin = request
+            .origin_out_trade_no()
+            .or(request.origin_trade_no())
+            .or(request.origin_log_no())
+            .unwrap_or_default()
+            .to_owned();
+        let amount = request
+            .refund_amount()
+            .map(|a| i64::try_from(a.fen()).unwrap_or(i64::MAX));
+        let recorder = self
+            .journal_companion(
+                PaymentKind::Refund,
+                request.merchant_no(),
+                request.out_trade_no(),
+                request.term_no(),
+                &origin,
+                amount,
+                serde_json::to_value(&request).unwrap_or_default(),
+            )
+            .await?;
+        let result = self.refund_unjournaled(request).await;
+        if let Some(recorder) = recorder {
+            recorder.companion_result(&result).await;
+        }
+        result
+    }
+
+    /// [`LakalaClient::refund`] without the journal.
+    pub(crate) async fn refund_unjournaled(
         &self,
         request: RefundRequest,
     ) -> Result<Answer<V3Response<RefundResponse>>, ClientError> {
@@ -104,6 +174,76 @@ impl LakalaClient {
             .and_then(|a| binding::refund(&request, &a.value).map(|()| a));
         log_code(&span, &result);
         result
+    }
+}
+
+/// The journal event holding a revoke's or refund's request, so that a resolver can send it
+/// again with its own number.
+pub(crate) const REQUEST_EVENT: &str = "request";
+
+impl LakalaClient {
+    /// Writes a revoke's or refund's intent (and its request) before it is sent. `None`
+    /// without a journal.
+    #[allow(clippy::too_many_arguments)]
+    async fn journal_companion(
+        &self,
+        kind: PaymentKind,
+        merchant_no: Option<&str>,
+        out_trade_no: Option<&str>,
+        term_no: Option<&str>,
+        origin: &str,
+        amount: Option<i64>,
+        request: serde_json::Value,
+    ) -> Result<Option<Recorder>, ClientError> {
+        let Some(journal) = &self.inner.journal else {
+            return Ok(None);
+        };
+        let (merchant_no, out_trade_no) = (
+            merchant_no.unwrap_or_default(),
+            out_trade_no.unwrap_or_default(),
+        );
+        let key = PaymentKey::new(merchant_no, out_trade_no);
+        let fingerprint = hex::encode(Sha256::digest(request.to_string().as_bytes()));
+        let now = self.now_unix();
+        let term_no = term_no.unwrap_or_default();
+        let instance = self.inner.instance.clone();
+        let intent = match kind {
+            PaymentKind::Refund => Intent::refund(
+                key.clone(),
+                term_no,
+                origin,
+                amount.unwrap_or_default(),
+                fingerprint,
+                instance.clone(),
+                now,
+            ),
+            _ => Intent::revoke(
+                key.clone(),
+                term_no,
+                origin,
+                fingerprint,
+                instance.clone(),
+                now,
+            ),
+        };
+        let recorder = Recorder::new(self, merchant_no, out_trade_no);
+        let intent = intent.with_next_check_at(recorder.quiet_until());
+        match journal.record_intent(&intent).await? {
+            Recorded::New(_) => {
+                let event = NewEvent::new(now, instance, REQUEST_EVENT, request);
+                journal
+                    .append(&key, &event, &StateUpdate::none(), None)
+                    .await?;
+            }
+            Recorded::Existing(_) => {}
+            Recorded::Conflict(record) => {
+                return Err(ClientError::NumberReused {
+                    out_trade_no: record.key.out_trade_no,
+                    status: record.status.as_str(),
+                })
+            }
+        }
+        Ok(Some(recorder))
     }
 }
 

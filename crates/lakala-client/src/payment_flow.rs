@@ -26,12 +26,15 @@ use crate::outcome::{
     RevokeAttempt,
 };
 use crate::poll::{PendingPolicy, PollEvent, PollObserver};
+use crate::recorder::{Begin, Recorder};
 use crate::LakalaClient;
+use lakala_journal::kinds;
 use lakala_types::micropay::{
     LocationInfo, MicropayRequest, NeedQuery, RevokeRequest, TradeQueryRequest, TradeQueryResponse,
     TradeState, TradeVerdict, V3Code, V3Response,
 };
 use lakala_types::{Amount, CodeClass, Validate};
+use serde_json::json;
 use std::time::Duration;
 use tokio::sync::oneshot;
 use tracing::Instrument;
@@ -90,7 +93,7 @@ impl MicropayHandle {
 
 /// Where a polling schedule begins.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum FirstQuery {
+pub(crate) enum FirstQuery {
     /// After the schedule's first delay (the platform said "in progress", or the exchange
     /// failed: give it time).
     AfterDelay,
@@ -99,14 +102,16 @@ enum FirstQuery {
     AtOnce,
 }
 
-struct Flow {
-    client: LakalaClient,
-    order: OrderRef,
-    amount: Option<Amount>,
-    location: Option<LocationInfo>,
-    options: MicropayOptions,
+pub(crate) struct Flow {
+    pub(crate) client: LakalaClient,
+    pub(crate) order: OrderRef,
+    pub(crate) amount: Option<Amount>,
+    pub(crate) location: Option<LocationInfo>,
+    pub(crate) options: MicropayOptions,
     /// What the micropay answered when that was not conclusive (kept as evidence).
-    micropay_answer: Option<PlatformAnswer>,
+    pub(crate) micropay_answer: Option<PlatformAnswer>,
+    /// Where the flow's facts are journaled (a no-op without a journal).
+    pub(crate) recorder: Recorder,
 }
 
 impl LakalaClient {
@@ -162,6 +167,7 @@ impl LakalaClient {
             client: self.clone(),
             location: request.location_info().cloned(),
             amount: request.total_amount().cloned(),
+            recorder: Recorder::new(self, &order.merchant_no, &order.out_trade_no),
             order: order.clone(),
             options,
             micropay_answer: None,
@@ -172,9 +178,14 @@ impl LakalaClient {
             async move {
                 let observer = flow.options.observer.clone();
                 let fallback = flow.order.clone();
+                let recorder = flow.recorder.clone();
                 let result = flow.run(request).await;
                 let (order, word) = match &result {
                     Ok(outcome) => {
+                        // A pending payment goes to the resolvers once the live flow is over.
+                        recorder
+                            .finish(outcome, recorder.now_plus_first_tail())
+                            .await;
                         task_span.record("outcome", outcome.word());
                         tracing::info!(outcome = outcome.word(), "micropay finished");
                         (outcome.order().clone(), outcome.word())
@@ -215,6 +226,12 @@ impl Flow {
     }
 
     async fn run(mut self, request: MicropayRequest) -> Result<PaymentOutcome, ClientError> {
+        if let Begin::Resume(record) = self.recorder.begin(&request).await? {
+            match self.resume(&record).await {
+                Resumed::Done(outcome) => return Ok(*outcome),
+                Resumed::SendAgain => {}
+            }
+        }
         let answer = match self.client.micropay_once(request).await {
             Ok(answer) => answer,
             Err(ClientError::Transport(e)) if !e.may_have_been_executed() => {
@@ -228,6 +245,9 @@ impl Flow {
             Err(e) if !e.may_have_been_executed() => return Err(e),
             Err(e) => {
                 let reason = format!("micropay outcome unknown: {e}");
+                self.recorder
+                    .pending(kinds::ANSWER, json!({"error": e.to_string()}), None)
+                    .await;
                 self.emit(PollEvent::OutcomeUnknown {
                     reason: reason.clone(),
                 });
@@ -247,6 +267,14 @@ impl Flow {
             self.learn_trade_no(data.and_then(|d| d.trade_no()));
         }
         let need_query = data.and_then(|d| d.need_query()) == Some(&NeedQuery::Yes);
+        self.recorder
+            .pending(
+                kinds::ANSWER,
+                json!({"code": code.as_str(), "msg": message, "class": code.class().as_str(),
+                    "names_order": names_order, "need_query": need_query}),
+                self.order.trade_no.as_deref(),
+            )
+            .await;
         match code.class() {
             CodeClass::Success if !need_query => Ok(PaymentOutcome::Succeeded {
                 order: self.order,
@@ -285,7 +313,7 @@ impl Flow {
         }
     }
 
-    async fn poll(mut self, mut reason: String, first: FirstQuery) -> PaymentOutcome {
+    pub(crate) async fn poll(mut self, mut reason: String, first: FirstQuery) -> PaymentOutcome {
         let mut delays = self.client.inner.poll_schedule.delays().to_vec();
         if first == FirstQuery::AtOnce {
             delays.insert(0, Duration::ZERO);
@@ -306,12 +334,11 @@ impl Flow {
             elapsed += *delay;
             match self.query_state(attempt).await {
                 Ok(Queried::Final(outcome)) => return *outcome,
-                Ok(Queried::NotFinal { state, why }) => {
-                    if state.is_some() {
-                        last_state = state;
-                    }
+                Ok(Queried::InProgress { state, why }) => {
+                    last_state = Some(state);
                     reason = why;
                 }
+                Ok(Queried::NotFound { why }) => reason = why,
                 Err(e) => {
                     reason = format!("query {attempt} failed: {e}");
                     self.emit(PollEvent::QueryFailed {
@@ -339,8 +366,35 @@ impl Flow {
         }
     }
 
-    /// One trade query of the order, and what it concludes.
-    async fn query_state(&mut self, attempt: usize) -> Result<Queried, ClientError> {
+    /// One trade query of the order, and what it concludes (journaled).
+    pub(crate) async fn query_state(&mut self, attempt: usize) -> Result<Queried, ClientError> {
+        let result = self.query_state_unrecorded(attempt).await;
+        match &result {
+            Ok(Queried::InProgress { state, .. }) => {
+                self.recorder
+                    .query(attempt, "BBS00000", Some(state.as_str()))
+                    .await
+            }
+            Ok(Queried::NotFound { why }) => self.recorder.query(attempt, why, None).await,
+            Ok(Queried::Final(_)) => {
+                self.recorder
+                    .query(attempt, "BBS00000", Some("final"))
+                    .await
+            }
+            Err(e) => {
+                self.recorder
+                    .note(
+                        kinds::QUERY,
+                        json!({"attempt": attempt, "error": e.to_string()}),
+                        lakala_journal::StateUpdate::none(),
+                    )
+                    .await
+            }
+        }
+        result
+    }
+
+    async fn query_state_unrecorded(&mut self, attempt: usize) -> Result<Queried, ClientError> {
         let request = TradeQueryRequest::builder()
             .merchant_no(self.order.merchant_no.clone())
             .term_no(self.order.term_no.clone())
@@ -358,8 +412,7 @@ impl Flow {
             state: state.clone().filter(|_| found),
         });
         if !found {
-            return Ok(Queried::NotFinal {
-                state: None,
+            return Ok(Queried::NotFound {
                 why: format!(
                     "query {attempt} answered {} {}",
                     answer
@@ -373,8 +426,7 @@ impl Flow {
         }
         self.learn_trade_no(data.and_then(|d| d.trade_no()));
         let Some(state) = state else {
-            return Ok(Queried::NotFinal {
-                state: None,
+            return Ok(Queried::NotFound {
                 why: format!("query {attempt}: no trade_state"),
             });
         };
@@ -397,9 +449,9 @@ impl Flow {
                 },
             },
             _ => {
-                return Ok(Queried::NotFinal {
+                return Ok(Queried::InProgress {
                     why: format!("query {attempt}: trade_state {}", state.as_str()),
-                    state: Some(state),
+                    state,
                 })
             }
         };
@@ -421,7 +473,7 @@ impl Flow {
         }
     }
 
-    async fn revoke(
+    pub(crate) async fn revoke(
         mut self,
         mut pending: PendingPayment,
         revoke_no: &str,
@@ -474,6 +526,15 @@ impl Flow {
                 record(format!("revoke failed: {e}"), may)
             }
         };
+        self.recorder
+            .note(
+                kinds::REVOKE_ATTEMPT,
+                json!({"revoke_out_trade_no": attempted.revoke_out_trade_no,
+                    "result": attempted.result,
+                    "may_have_been_executed": attempted.may_have_been_executed}),
+                lakala_journal::StateUpdate::none(),
+            )
+            .await;
         // The revoke's own answer was not conclusive: the order's state is.
         match self.query_state(attempt).await {
             Ok(Queried::Final(outcome)) => match *outcome {
@@ -492,8 +553,13 @@ impl Flow {
                 },
                 outcome => outcome,
             },
-            Ok(Queried::NotFinal { state, why }) => {
-                pending.last_state = state.or(pending.last_state);
+            Ok(Queried::InProgress { state, why }) => {
+                pending.last_state = Some(state);
+                pending.reason = why;
+                pending.revoke = Some(attempted);
+                PaymentOutcome::Pending(pending)
+            }
+            Ok(Queried::NotFound { why }) => {
                 pending.reason = why;
                 pending.revoke = Some(attempted);
                 PaymentOutcome::Pending(pending)
@@ -508,12 +574,58 @@ impl Flow {
 }
 
 /// What one trade query concluded.
-enum Queried {
+pub(crate) enum Queried {
     /// A final outcome.
     Final(Box<PaymentOutcome>),
-    /// Not final: the state if the order was found, and why.
-    NotFinal {
-        state: Option<TradeState>,
-        why: String,
-    },
+    /// Found, not final.
+    InProgress { state: TradeState, why: String },
+    /// The query did not find the order (or answered another code): why.
+    NotFound { why: String },
+}
+
+/// What resuming a journaled payment concluded.
+enum Resumed {
+    /// Resolved (or polled to the end of the schedule).
+    Done(Box<PaymentOutcome>),
+    /// The earlier attempt never reached the platform: send the same request now.
+    SendAgain,
+}
+
+impl Flow {
+    /// The same request is already journaled (a retry after a crash, or by another
+    /// instance): resolve that payment instead of sending a second micropay. Only when
+    /// the journal says it was never known to be sent, it is old enough that it cannot be
+    /// in flight any more, and a query does not find it, is the same request (same
+    /// `out_trade_no`, which the platform recognises) sent again.
+    async fn resume(&mut self, record: &lakala_journal::PaymentRecord) -> Resumed {
+        let reason = format!(
+            "already journaled (status {}): resolving it instead of paying twice",
+            record.status
+        );
+        self.emit(PollEvent::OutcomeUnknown {
+            reason: reason.clone(),
+        });
+        let in_flight_for = i64::try_from(self.client.inner.request_timeout.as_secs())
+            .unwrap_or(i64::MAX)
+            .saturating_add(30);
+        let never_sent = record.status == lakala_journal::PaymentStatus::Recorded
+            && self.client.now_unix() - record.created_at > in_flight_for;
+        if never_sent {
+            match self.query_state(1).await {
+                Ok(Queried::Final(outcome)) => return Resumed::Done(outcome),
+                Ok(Queried::NotFound { .. }) => return Resumed::SendAgain,
+                _ => {}
+            }
+        }
+        let flow = Flow {
+            client: self.client.clone(),
+            order: self.order.clone(),
+            amount: self.amount.clone(),
+            location: self.location.clone(),
+            options: self.options.clone(),
+            micropay_answer: None,
+            recorder: self.recorder.clone(),
+        };
+        Resumed::Done(Box::new(flow.poll(reason, FirstQuery::AtOnce).await))
+    }
 }

@@ -313,13 +313,19 @@ struct BrokenStore;
 #[async_trait::async_trait]
 impl ReplayGuard for BrokenStore {
     async fn claim(&self, _: &str, _: i64, _: i64, _: i64) -> Result<Delivery, ReplayStoreError> {
-        Err(ReplayStoreError("connection refused".into()))
+        Err(ReplayStoreError::Unavailable {
+            reason: "connection refused".into(),
+        })
     }
     async fn answered(&self, _: &str, _: &[u8], _: i64) -> Result<(), ReplayStoreError> {
-        Err(ReplayStoreError("connection refused".into()))
+        Err(ReplayStoreError::Unavailable {
+            reason: "connection refused".into(),
+        })
     }
     async fn abandon(&self, _: &str) -> Result<(), ReplayStoreError> {
-        Err(ReplayStoreError("connection refused".into()))
+        Err(ReplayStoreError::Unavailable {
+            reason: "connection refused".into(),
+        })
     }
 }
 

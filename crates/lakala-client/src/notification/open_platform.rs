@@ -4,6 +4,10 @@
 use super::{claim, Incoming, NotificationError, ReplayGuard, DEFAULT_PROCESSING_WINDOW_SECS};
 use lakala_crypto::open_platform::{Freshness, NotificationVerifier};
 use lakala_crypto::{Clock, CryptoError};
+use lakala_journal::{
+    kinds, NewEvent, PaymentJournal, PaymentKey, PaymentKind, PaymentStatus, StateUpdate,
+};
+use lakala_types::micropay::{TradeState, TradeVerdict};
 use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
@@ -19,6 +23,7 @@ pub struct OpenPlatformNotificationHandler {
     replay: Arc<dyn ReplayGuard>,
     clock: Arc<dyn crate::ClockDebug>,
     processing_secs: i64,
+    payments: Option<(Arc<dyn PaymentJournal>, String)>,
 }
 
 /// A verified, fresh, first-seen notification.
@@ -54,7 +59,21 @@ impl OpenPlatformNotificationHandler {
             replay,
             clock,
             processing_secs: DEFAULT_PROCESSING_WINDOW_SECS,
+            payments: None,
         }
+    }
+
+    /// Finishes journaled payments from the notifications: a new notification about a
+    /// journaled micropay (same `merchant_no`, `out_trade_no` and `total_amount`) with a
+    /// final `trade_state` is recorded as the payment's outcome. One with another amount is
+    /// recorded as a fact only, and logged.
+    pub fn with_payments(
+        mut self,
+        journal: Arc<dyn PaymentJournal>,
+        instance: impl Into<String>,
+    ) -> Self {
+        self.payments = Some((journal, instance.into()));
+        self
     }
 
     /// Changes how long a worker holds a notification it processes (default 60 s).
@@ -90,7 +109,7 @@ impl OpenPlatformNotificationHandler {
             nonce: auth.nonce_str,
             key: key.clone(),
         };
-        claim(
+        let incoming = claim(
             &*self.replay,
             &key,
             now,
@@ -98,7 +117,11 @@ impl OpenPlatformNotificationHandler {
             timestamp.saturating_add(window),
             notification,
         )
-        .await
+        .await?;
+        if let (Incoming::New(n), Some((journal, instance))) = (&incoming, &self.payments) {
+            apply_to_journal(&**journal, instance, &n.body, now).await;
+        }
+        Ok(incoming)
     }
 
     /// Records that the notification was processed and returns the success answer
@@ -163,5 +186,64 @@ impl OpenPlatformNotificationHandler {
         serde_json::json!({"code": "FAIL", "message": message})
             .to_string()
             .into_bytes()
+    }
+}
+
+/// Records a verified notification about a journaled micropay, and finishes the payment
+/// when it names the same order and amount and a final state. Journal failures are logged:
+/// the notification itself is still handled, and resolvers settle the payment by query.
+async fn apply_to_journal(
+    journal: &dyn PaymentJournal,
+    instance: &str,
+    body: &serde_json::Value,
+    now: i64,
+) {
+    let text = |name: &str| body.get(name).and_then(serde_json::Value::as_str);
+    let (Some(merchant_no), Some(out_trade_no)) = (text("merchant_no"), text("out_trade_no"))
+    else {
+        return;
+    };
+    let key = PaymentKey::new(merchant_no, out_trade_no);
+    let record = match journal.payment(&key).await {
+        Ok(Some(r)) if r.kind == PaymentKind::Micropay => r,
+        Ok(_) => return,
+        Err(e) => {
+            tracing::warn!(payment = %key, error = %e, "cannot read the journal for a notification");
+            return;
+        }
+    };
+    let amount = text("total_amount").and_then(|a| a.trim_start_matches('0').parse::<i64>().ok());
+    let same_amount = match (record.amount_fen, amount) {
+        (Some(journaled), Some(notified)) => journaled == notified,
+        _ => false,
+    };
+    let state = text("trade_state").map(TradeState::from);
+    let status = match (same_amount, state.as_ref().map(TradeState::verdict)) {
+        (true, Some(TradeVerdict::Paid)) => Some((PaymentStatus::Succeeded, "succeeded")),
+        (true, Some(TradeVerdict::Failed | TradeVerdict::Closed)) => {
+            Some((PaymentStatus::Failed, "failed"))
+        }
+        _ => None,
+    };
+    if !same_amount {
+        tracing::warn!(payment = %key, "a notification names another amount than the journaled payment: recorded, not applied");
+    }
+    let mut update = match status {
+        Some((status, word)) => StateUpdate::status(status).with_outcome(word),
+        None => StateUpdate::none(),
+    };
+    if let (Some(t), true) = (text("trade_no"), same_amount) {
+        update = update.with_trade_no(t);
+    }
+    let event = NewEvent::new(
+        now,
+        instance,
+        kinds::NOTIFICATION,
+        serde_json::json!({"trade_state": state.as_ref().map(TradeState::as_str),
+            "trade_no": text("trade_no"), "total_amount": text("total_amount"),
+            "same_amount": same_amount}),
+    );
+    if let Err(e) = journal.append(&key, &event, &update, None).await {
+        tracing::error!(payment = %key, error = %e, "a notification contradicts or could not be written to the journal");
     }
 }

@@ -6,57 +6,26 @@
 use std::collections::HashMap;
 use std::sync::Mutex;
 
-/// What a [`ReplayGuard`] knows of a notification it is asked to claim.
-#[derive(Debug, Clone, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum Delivery {
-    /// Not processed yet (or an earlier processing was abandoned, or its window passed
-    /// without an answer): the caller now holds it and must process it, then record the
-    /// answer ([`ReplayGuard::answered`]) or give it up ([`ReplayGuard::abandon`]).
-    First,
-    /// Processed and answered before: send exactly these bytes again.
-    Answered(Vec<u8>),
-    /// Another worker holds it until `until` (Unix seconds): answer the platform with a
-    /// retryable failure; it will deliver again.
-    InProgress {
-        /// When the other worker's hold ends.
-        until: i64,
-    },
-}
+/// What a [`ReplayGuard`] knows of a notification it is asked to claim (the journal's
+/// [`lakala_journal::Delivery`]).
+pub use lakala_journal::Delivery;
 
-/// The guard's store failed: nothing is known about the notification. Answer the platform
-/// with a retryable failure (it delivers again); never accept the notification silently.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("notification replay store failed: {0}")]
-pub struct ReplayStoreError(pub String);
+/// The replay guard's store failed, or refused the key: nothing is known about the
+/// notification. Answer the platform with a retryable failure (it delivers again); never
+/// accept the notification silently.
+pub use lakala_journal::JournalError as ReplayStoreError;
 
-/// Remembers notifications by key until they expire, with the answer each got.
+/// Remembers notifications by key until they expire, with the answer each got: the
+/// journal's [`lakala_journal::NotificationLedger`], so that every journal store serves as
+/// a replay guard.
 ///
 /// The in-process [`InMemoryReplayGuard`] serves one process. When several processes
-/// receive notifications, back the guard with a shared store (a database table keyed by
-/// `key`: `lakala-journal`'s stores do this), so that a redelivery to another instance is
-/// recognised.
+/// receive notifications, use a shared store (`lakala-journal`'s SQLite or PostgreSQL
+/// journal), so that a redelivery to another instance is recognised.
 ///
 /// Implementations must be atomic per key: two concurrent claims of one key never both get
 /// [`Delivery::First`] while the first holder's processing window lasts.
-#[async_trait::async_trait]
-pub trait ReplayGuard: Send + Sync + std::fmt::Debug {
-    /// Claims `key` for processing for `processing_secs` seconds from `now`, remembering it
-    /// until `expires_at` (Unix seconds).
-    async fn claim(
-        &self,
-        key: &str,
-        now: i64,
-        processing_secs: i64,
-        expires_at: i64,
-    ) -> Result<Delivery, ReplayStoreError>;
-
-    /// Records the answer sent for `key`; later deliveries get [`Delivery::Answered`].
-    async fn answered(&self, key: &str, answer: &[u8], now: i64) -> Result<(), ReplayStoreError>;
-
-    /// Gives `key` up after a failed processing: the next delivery is processed again.
-    async fn abandon(&self, key: &str) -> Result<(), ReplayStoreError>;
-}
+pub use lakala_journal::NotificationLedger as ReplayGuard;
 
 #[derive(Debug, Clone)]
 enum Entry {
