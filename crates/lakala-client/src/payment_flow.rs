@@ -166,7 +166,7 @@ impl LakalaClient {
         let flow = Flow {
             client: self.clone(),
             location: request.location_info().cloned(),
-            amount: request.total_amount().cloned(),
+            amount: request.total_amount().copied(),
             recorder: Recorder::new(self, &order.merchant_no, &order.out_trade_no),
             order: order.clone(),
             options,
@@ -620,7 +620,7 @@ impl Flow {
         let flow = Flow {
             client: self.client.clone(),
             order: self.order.clone(),
-            amount: self.amount.clone(),
+            amount: self.amount,
             location: self.location.clone(),
             options: self.options.clone(),
             micropay_answer: None,

@@ -393,3 +393,28 @@ pub fn platform_certificate(key: &PrivateKey) -> Certificate {
     cache.lock().unwrap().push((pem, cert.clone()));
     cert
 }
+
+/// Signs notifications as the platform's notification key does in this harness.
+#[allow(dead_code)]
+pub fn notify_signer() -> PlatformSigner {
+    PlatformSigner::new("01745381c327", key(11))
+}
+
+#[allow(dead_code)]
+impl Harness {
+    /// The same client, recording to `journal`, under the instance name `instance`.
+    pub fn journaled(
+        &self,
+        journal: Arc<dyn lakala_journal::PaymentJournal>,
+        instance: &str,
+    ) -> LakalaClient {
+        LakalaClient::builder(self.config.clone())
+            .transport(self.platform.clone())
+            .clock(self.clock.clone())
+            .sleeper(self.sleeper.clone())
+            .journal(journal)
+            .instance(instance)
+            .build()
+            .unwrap()
+    }
+}
