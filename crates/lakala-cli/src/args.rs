@@ -52,6 +52,14 @@ pub struct Cli {
     /// 5,5,5,5,10,10,20). Shorter schedules are for sandboxes and tests.
     #[arg(long, global = true, value_delimiter = ',')]
     pub poll_schedule: Option<Vec<u64>>,
+    /// The payment journal: `sqlite:PATH` or `postgres://...`. Without it, an SQLite
+    /// journal in the user's data directory (a temporary one with the embedded sandbox);
+    /// stderr says which.
+    #[arg(long, global = true, env = "LAKALA_JOURNAL")]
+    pub journal: Option<String>,
+    /// The PostgreSQL schema of the journal (default: the connection's search path).
+    #[arg(long, global = true, env = "LAKALA_JOURNAL_SCHEMA")]
+    pub journal_schema: Option<String>,
     /// What to do.
     #[command(subcommand)]
     pub command: Command,
@@ -86,6 +94,9 @@ pub enum Command {
     /// Verify a notification read from stdin.
     #[command(subcommand)]
     Notify(NotifyCommand),
+    /// The payments in the journal: list them, or resolve the open ones by query.
+    #[command(subcommand)]
+    Payments(PaymentsCommand),
     /// Check JSON read from stdin against the spec's rules for KIND.
     Validate {
         /// The kind of message (see --list).
@@ -289,5 +300,34 @@ pub enum NotifyCommand {
         /// Check as of this Unix time (for recorded notifications).
         #[arg(long)]
         now: Option<i64>,
+    },
+}
+
+/// `lakala payments ...`.
+#[derive(Debug, Subcommand)]
+pub enum PaymentsCommand {
+    /// List the journaled payments (newest last).
+    List {
+        /// Only those left for a person (past the resolver's horizon).
+        #[arg(long)]
+        unresolved: bool,
+        /// Only those not final (recorded, pending, unresolved).
+        #[arg(long)]
+        open: bool,
+    },
+    /// Resolve open payments now by trade query (also unresolved ones).
+    Resolve {
+        /// The payment's out_trade_no (else --all).
+        #[arg(required_unless_present = "all")]
+        out_trade_no: Option<String>,
+        /// Every open payment.
+        #[arg(long, conflicts_with = "out_trade_no")]
+        all: bool,
+        /// The merchant, when several have a payment with that number.
+        #[arg(long)]
+        merchant_no: Option<String>,
+        /// Seconds a claimed payment is held before another resolver may take it over.
+        #[arg(long, default_value_t = 120)]
+        lease_secs: u64,
     },
 }

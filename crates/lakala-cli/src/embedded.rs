@@ -39,4 +39,9 @@ impl Embedded {
     pub fn config_path(&self) -> &Path {
         &self.config_path
     }
+
+    /// The embedded sandbox's temporary directory (removed with it).
+    pub fn dir(&self) -> &Path {
+        self._dir.path()
+    }
 }

@@ -15,6 +15,9 @@ pub enum Failure {
     /// The call failed.
     #[error(transparent)]
     Client(#[from] ClientError),
+    /// The journal could not be opened or read.
+    #[error("journal: {0}")]
+    Journal(#[from] lakala_journal::JournalError),
     /// Something else (I/O, the embedded sandbox).
     #[error("{0}")]
     Internal(String),
@@ -36,9 +39,12 @@ impl Failure {
                     Exit::Verification
                 }
                 ClientError::FlowAborted(_) => Exit::Pending,
+                ClientError::Journal(j) if j.is_transient() => Exit::Transport,
+                ClientError::NumberReused { .. } => Exit::Usage,
                 _ => Exit::Internal,
             },
-            Failure::Internal(_) => Exit::Internal,
+            Failure::Journal(j) if j.is_transient() => Exit::Transport,
+            Failure::Journal(_) | Failure::Internal(_) => Exit::Internal,
         }
     }
 }

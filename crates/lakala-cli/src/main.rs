@@ -6,6 +6,7 @@ mod commands;
 mod embedded;
 mod exit;
 mod failure;
+mod journal;
 mod receiver;
 mod report;
 mod settings;
@@ -41,6 +42,7 @@ async fn main() -> ExitCode {
         Command::Revoke(a) => commands::open_calls::revoke(&cli, a).await,
         Command::Refund(a) => commands::open_calls::refund(&cli, a).await,
         Command::Notify(n) => commands::notify::run(&cli, n).await,
+        Command::Payments(p) => commands::payments::run(&cli, p).await,
         Command::Validate { kind, list } => commands::validate::run(kind.as_deref(), *list),
         Command::Keygen { bits, out } => commands::keygen::run(*bits, out),
     };

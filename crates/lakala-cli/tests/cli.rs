@@ -10,8 +10,20 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::time::Duration;
 
+/// The binary, with its default journal in a directory of this test run (never the
+/// user's own data directory).
+fn lakala_command() -> Command {
+    static DATA: std::sync::OnceLock<tempfile::TempDir> = std::sync::OnceLock::new();
+    let data = DATA.get_or_init(|| tempfile::tempdir().unwrap());
+    let mut command = Command::new(env!("CARGO_BIN_EXE_lakala"));
+    command
+        .env("XDG_DATA_HOME", data.path())
+        .env_remove("LAKALA_JOURNAL");
+    command
+}
+
 fn lakala(args: &[&str], stdin: &[u8]) -> (i32, Value, String) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_lakala"))
+    let mut child = lakala_command()
         .args(args)
         .env_remove("LAKALA_BASE_URL")
         .env_remove("LAKALA_CONFIG")
@@ -184,7 +196,7 @@ async fn processes_started_in_the_same_second_do_not_reuse_ts() {
     // ts with 9999, as the platform does.
     let children: Vec<_> = (0..10)
         .map(|i| {
-            Command::new(env!("CARGO_BIN_EXE_lakala"))
+            lakala_command()
                 .args([
                     "--json",
                     "--config",
@@ -293,7 +305,7 @@ fn preauth_native_draws_the_qr_code() {
         b"",
     );
     assert_eq!(code, 0);
-    let out = Command::new(env!("CARGO_BIN_EXE_lakala"))
+    let out = lakala_command()
         .args([
             "preauth",
             "--account-type",
@@ -737,7 +749,7 @@ fn usage_errors_exit_2() {
 #[test]
 fn sandbox_subcommand_serves_a_configured_client() {
     let dir = tempfile::tempdir().unwrap();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_lakala"))
+    let mut child = lakala_command()
         .args([
             "sandbox",
             "--listen",

@@ -46,7 +46,7 @@ pub async fn run(cli: &Cli, args: &MicropayArgs) -> Result<Report, Failure> {
     if !cli.json {
         options = options.observer(PollObserver::new(progress));
     }
-    let connection = super::connect(cli, Family::OpenPlatform).await?;
+    let connection = super::connect_journaled(cli, Family::OpenPlatform).await?;
     let outcome = connection.client.micropay(request, options).await?;
     Ok(report(&outcome))
 }

@@ -6,6 +6,7 @@ pub mod keygen;
 pub mod micropay;
 pub mod notify;
 pub mod open_calls;
+pub mod payments;
 pub mod preauth;
 pub mod sandbox;
 pub mod validate;
@@ -24,6 +25,15 @@ pub struct Connection {
 }
 
 pub async fn connect(cli: &Cli, family: Family) -> Result<Connection, Failure> {
+    connect_with(cli, family, false).await
+}
+
+/// As [`connect`], with the payment journal (micropay, revoke, refund, payments).
+pub async fn connect_journaled(cli: &Cli, family: Family) -> Result<Connection, Failure> {
+    connect_with(cli, family, true).await
+}
+
+async fn connect_with(cli: &Cli, family: Family, journaled: bool) -> Result<Connection, Failure> {
     let (config, embedded) = if settings::platform_configured(cli) {
         (settings::load(cli, family, None)?, None)
     } else {
@@ -39,7 +49,12 @@ pub async fn connect(cli: &Cli, family: Family) -> Result<Connection, Failure> {
     if let Some(schedule) = &cli.poll_schedule {
         config.poll_schedule = lakala_client::PollSchedule::from_secs(schedule);
     }
-    let client = LakalaClient::builder(config).build()?;
+    let mut builder = LakalaClient::builder(config);
+    if journaled {
+        let journal = crate::journal::open(cli, embedded.as_ref()).await?;
+        builder = builder.journal(journal);
+    }
+    let client = builder.build()?;
     Ok(Connection {
         client,
         _embedded: embedded,

@@ -82,7 +82,7 @@ pub async fn revoke(cli: &Cli, args: &RevokeArgs) -> Result<Report, Failure> {
                 .build()?,
         )
         .build()?;
-    let connection = super::connect(cli, Family::OpenPlatform).await?;
+    let connection = super::connect_journaled(cli, Family::OpenPlatform).await?;
     let answer = connection.client.revoke(request).await?;
     let done = format!(
         "revoked {} (revoke {out_trade_no})",
@@ -118,7 +118,7 @@ pub async fn refund(cli: &Cli, args: &RefundArgs) -> Result<Report, Failure> {
         builder = builder.refund_reason(reason.clone());
     }
     let request = builder.build()?;
-    let connection = super::connect(cli, Family::OpenPlatform).await?;
+    let connection = super::connect_journaled(cli, Family::OpenPlatform).await?;
     let answer = connection.client.refund(request).await?;
     let done = format!(
         "refunded {} fen of {} (refund {out_trade_no})",
