@@ -594,9 +594,9 @@ enum Resumed {
 impl Flow {
     /// The same request is already journaled (a retry after a crash, or by another
     /// instance): resolve that payment instead of sending a second micropay. Only when
-    /// the journal says it was never known to be sent, it is old enough that it cannot be
-    /// in flight any more, and a query does not find it, is the same request (same
-    /// `out_trade_no`, which the platform recognises) sent again.
+    /// the journal says it was never known to be sent, it is older than twice the request
+    /// timeout (so it cannot be in flight any more), and a query does not find it, is the
+    /// same request (same `out_trade_no`, which the platform recognises) sent again.
     async fn resume(&mut self, record: &lakala_journal::PaymentRecord) -> Resumed {
         let reason = format!(
             "already journaled (status {}): resolving it instead of paying twice",
@@ -605,9 +605,12 @@ impl Flow {
         self.emit(PollEvent::OutcomeUnknown {
             reason: reason.clone(),
         });
+        // A request abandoned by its sender (it timed out, or the sender died) is not in
+        // flight after twice the request timeout; and if it were, the platform recognises
+        // the same out_trade_no and answers a duplicate, which is settled by query.
         let in_flight_for = i64::try_from(self.client.inner.request_timeout.as_secs())
             .unwrap_or(i64::MAX)
-            .saturating_add(30);
+            .saturating_mul(2);
         let never_sent = record.status == lakala_journal::PaymentStatus::Recorded
             && self.client.now_unix() - record.created_at > in_flight_for;
         if never_sent {

@@ -220,9 +220,15 @@ impl Resolver {
             } else {
                 update
             };
-            self.journal
+            match self
+                .journal
                 .append(&record.key, &event, &update, None)
-                .await?;
+                .await
+            {
+                // Finished meanwhile (by another resolver, a notification): nothing to do.
+                Ok(_) | Err(lakala_journal::JournalError::FinalConflict { .. }) => {}
+                Err(e) => return Err(e.into()),
+            }
         }
         let mut all = Vec::new();
         loop {

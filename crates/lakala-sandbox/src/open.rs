@@ -362,6 +362,7 @@ fn micropay(shared: &Shared, text: &str, now: i64) -> Value {
         .unwrap_or_default();
     let scenario = micropay_scenario(auth_code);
     let mut state = shared.state();
+    state.micropays.push(s(request.out_trade_no()));
     let key: OrderKey = (s(request.merchant_no()), s(request.out_trade_no()));
     if state.orders.contains_key(&key) {
         return v3(now, codes::DUPLICATE_ORDER, "商户交易流水号重复", None);

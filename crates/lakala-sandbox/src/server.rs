@@ -217,6 +217,22 @@ impl RunningSandbox {
         notify::send_crossborder(&self.shared, url, req_type, biz_json).await
     }
 
+    /// How many micropay requests for `out_trade_no` reached the sandbox (passed
+    /// authentication), repeats included: what "exactly one micropay" is checked against.
+    pub fn micropay_requests(&self, out_trade_no: &str) -> usize {
+        self.shared
+            .state()
+            .micropays
+            .iter()
+            .filter(|n| *n == out_trade_no)
+            .count()
+    }
+
+    /// How many micropay requests reached the sandbox in all.
+    pub fn micropay_requests_total(&self) -> usize {
+        self.shared.state().micropays.len()
+    }
+
     /// Every micropay notification so far, in the order they were started, with their
     /// state.
     pub fn notification_deliveries(&self) -> Vec<NotificationDelivery> {

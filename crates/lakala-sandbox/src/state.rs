@@ -128,6 +128,9 @@ pub(crate) struct State {
     /// Orders that are pending with a settle time.
     pub(crate) pending: Vec<OrderKey>,
     pub(crate) revokes: HashMap<OrderKey, Remembered>,
+    /// `out_trade_no` of every micropay request that passed authentication, duplicates
+    /// included, in arrival order.
+    pub(crate) micropays: Vec<String>,
     pub(crate) refunds: HashMap<OrderKey, Remembered>,
     seq: u64,
 }
