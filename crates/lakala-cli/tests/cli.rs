@@ -37,7 +37,7 @@ fn lakala(args: &[&str], stdin: &[u8]) -> (i32, Value, String) {
 
 fn shared(rel: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../../../shared/vectors")
+        .join("../../fixtures/lakala")
         .join(rel)
 }
 
