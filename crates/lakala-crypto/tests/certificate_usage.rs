@@ -199,4 +199,3 @@ fn lakala_certificates_still_load() {
     );
     assert!(!merchant.is_ca());
 }
-

@@ -164,7 +164,8 @@ fn response_without_enc_data_and_with_the_text_null() {
             "absent encData counts as empty: the MAC string ends with ts"
         );
         let open = |r: &lakala_crypto::crossborder::ResponseEnvelope| {
-            m.open_response(r, &sealed.sec_key).map(|o| (o.ret_code, o.biz.is_none()))
+            m.open_response(r, &sealed.sec_key)
+                .map(|o| (o.ret_code, o.biz.is_none()))
         };
         assert_eq!(open(&resp), Ok(("9001".to_owned(), true)));
         // JSON null and an empty string read the same way, and verify the same MAC.
@@ -201,7 +202,10 @@ fn response_without_enc_data_and_with_the_text_null() {
         // The same MAC with the literal text "null" sent as encData: the MAC verifies (it
         // covers what was sent), and the text is refused as ciphertext.
         java_null.enc_data = Some("null".to_owned());
-        java_null.mac_input().verify(&key(2048).public_key(), java_null.mac.as_deref().unwrap()).unwrap();
+        java_null
+            .mac_input()
+            .verify(&key(2048).public_key(), java_null.mac.as_deref().unwrap())
+            .unwrap();
         assert_eq!(
             open(&java_null),
             Err(CryptoError::InvalidHex {
