@@ -826,6 +826,46 @@ fn sandbox_notify_sends_both_families_from_a_standing_sandbox() {
     let envelope: Value = serde_json::from_slice(&body).unwrap();
     assert_eq!(envelope["reqType"], "B0005");
 
+    // Without --json, neither what was sent nor the decrypted answer is printed.
+    let merchant = Merchant::new(
+        lakala_sandbox::DEFAULT_MER_ID,
+        PrivateKey::load(read(files::CROSSBORDER_MERCHANT_KEY)).unwrap(),
+        lakala_crypto::PublicKey::load(read(files::CROSSBORDER_PLATFORM_PUBLIC)).unwrap(),
+    );
+    let (url, received) = serve_once(move |_, body| {
+        let envelope: NotificationEnvelope = serde_json::from_slice(body).unwrap();
+        let opened = merchant.open_notification(&envelope).unwrap();
+        let answer = merchant
+            .seal_notification_answer(
+                &opened,
+                "0000",
+                "成功",
+                r#"{"certNo":"110101199003072316"}"#,
+            )
+            .unwrap();
+        (200, serde_json::to_vec(&answer).unwrap())
+    });
+    let human = Command::new(env!("CARGO_BIN_EXE_lakala"))
+        .args([
+            "--config",
+            config,
+            "sandbox",
+            "notify",
+            "crossborder",
+            "--url",
+            &url,
+        ])
+        .args(["--biz", r#"{"name":"张三","certNo":"110101199003079001"}"#])
+        .output()
+        .unwrap();
+    received.join().unwrap();
+    let stdout = String::from_utf8_lossy(&human.stdout);
+    assert_eq!(human.status.code(), Some(0), "{stdout}");
+    assert!(stdout.contains("retCode 0000 (成功)"), "{stdout}");
+    for secret in ["张三", "110101199003079001", "110101199003072316"] {
+        assert!(!stdout.contains(secret), "{secret} printed: {stdout}");
+    }
+
     // Open platform: the endpoint verifies the signature with the notification certificate.
     let cert = lakala_crypto::Certificate::load(
         read(files::OPEN_NOTIFY_CERT),

@@ -228,7 +228,9 @@
 //! ```
 //!
 //! `lakala sandbox notify` exits 0 when your endpoint's answer was accepted, 5 when it
-//! answered but the answer was refused, 6 when it could not be reached, 2 for a bad order.
+//! answered but the answer was refused, 6 when it could not be reached, 2 for a bad order. It
+//! prints the answer's code and size, not what was sent or the decrypted answer (they may hold
+//! personal data): `--json` prints the control endpoint's whole answer.
 //!
 //! # Limits
 //!

@@ -172,14 +172,24 @@ async fn notify(cli: &Cli, what: &SandboxNotify) -> Result<Report, Failure> {
     let mut report = Report::new(outcome, exit)
         .response(body.clone())
         .line(format!("{family} notification: {msg}"));
+    // What was sent and the decrypted answer may hold personal data: only --json shows them.
     if exit == Exit::Success {
-        let sent = body.get("biz").or_else(|| body.get("body"));
-        if let Some(sent) = sent.and_then(Value::as_str) {
-            report = report.line(format!("sent: {sent}"));
-        }
-        if let Some(a) = body.get("answer") {
-            report = report.line(format!("your endpoint answered: {a}"));
-        }
+        let answer = &body["answer"];
+        let said = match answer {
+            Value::String(text) => format!("{} bytes: {text:.120}", text.len()),
+            _ => format!(
+                "retCode {} ({}), {}",
+                answer["ret_code"].as_str().unwrap_or("?"),
+                answer["ret_msg"].as_str().unwrap_or(""),
+                match answer["biz"].as_str() {
+                    Some(biz) => format!("{} bytes of answer data", biz.len()),
+                    None => "no answer data".to_owned(),
+                }
+            ),
+        };
+        report = report
+            .line(format!("your endpoint answered {said}"))
+            .line("(--json shows what was sent and the whole answer)");
     }
     Ok(report)
 }
