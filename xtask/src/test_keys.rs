@@ -4,7 +4,8 @@
 //! key comes back identical) and committed. When a private key file exists it is read and
 //! passed through byte for byte, never regenerated. Everything else in the directory is
 //! derived from the private keys and checked by `--check` like any output: the SPKI public
-//! keys, and for the open-platform keys a self-signed X.509 certificate (SHA256withRSA,
+//! keys, and for the open-platform keys a self-signed X.509 signing certificate
+//! (SHA256withRSA, `CA:FALSE` and a critical key usage `digitalSignature` like Lakala's own,
 //! fixed serial, subject and validity, hence byte-for-byte reproducible). A public key or
 //! certificate that does not match its private key therefore fails the check.
 //!
@@ -114,9 +115,12 @@ merchant, or to any other real party; anything signed or encrypted with them pro
 - `*.key.pem`: RSA private key, PKCS#8 PEM (`-----BEGIN PRIVATE KEY-----`). The inputs:
   generated once, committed, never regenerated while they exist.
 - `*.pub.pem`: the matching public key, SubjectPublicKeyInfo PEM (`-----BEGIN PUBLIC KEY-----`).
-- `*.cert.pem`: a self-signed X.509 certificate (SHA256withRSA) for each open-platform key,
-  valid 2024-01-01 to 2049-12-31; its serial number, as lowercase hex of the DER integer
-  (leading `00` kept), is the `serial_no` of the vectors.
+- `*.cert.pem`: a self-signed X.509 signing certificate (SHA256withRSA) for each
+  open-platform key, shaped like Lakala's own: basic constraints `CA:FALSE` and key usage
+  `digitalSignature`, both critical, so that Java's `Signature.initVerify(X509Certificate)`
+  accepts it. Valid 2024-01-01 to 2049-12-31; the subject names the key's role; its serial
+  number, as lowercase hex of the DER integer (leading `00` kept), is the `serial_no` of the
+  vectors.
 
 Public keys and certificates are derived from the private keys on every run, so
 `cargo xtask fixtures --check` fails if one of them does not match its private key.

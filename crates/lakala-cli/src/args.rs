@@ -71,14 +71,8 @@ pub enum Command {
     /// Run every flow against an embedded sandbox and report each step.
     Demo,
     /// Run the sandbox until interrupted; print its base URL; write keys and a client config.
-    Sandbox {
-        /// Address to listen on (loopback).
-        #[arg(long, default_value = "127.0.0.1:8787")]
-        listen: String,
-        /// Directory for the sandbox's keys and the client configuration.
-        #[arg(long)]
-        keys_dir: Option<PathBuf>,
-    },
+    /// `lakala sandbox notify ...` asks a running one to send a notification.
+    Sandbox(SandboxArgs),
     /// Cross-border identity / bank-card verification (gate/auth).
     Auth(AuthArgs),
     /// Scan-code pre-authorization pre-order (open platform v2).
@@ -105,7 +99,8 @@ pub enum Command {
         #[arg(long)]
         list: bool,
     },
-    /// Generate an RSA key pair and a self-signed certificate.
+    /// Generate an RSA key pair and a self-signed signing certificate (CA:FALSE, key usage
+    /// digitalSignature, as Lakala's).
     Keygen {
         /// Key size.
         #[arg(long, default_value_t = 2048)]
@@ -113,6 +108,72 @@ pub enum Command {
         /// Output directory.
         #[arg(long)]
         out: PathBuf,
+        /// The certificate's common name (CN): say whose key it is and what it signs.
+        #[arg(
+            long,
+            default_value = "lakala-rs merchant (signs open-platform requests)"
+        )]
+        common_name: String,
+    },
+}
+
+/// `lakala sandbox`.
+#[derive(Debug, Args)]
+#[command(args_conflicts_with_subcommands = true)]
+pub struct SandboxArgs {
+    /// Address to listen on (loopback).
+    #[arg(long, default_value = "127.0.0.1:8787")]
+    pub listen: String,
+    /// Directory for the sandbox's keys and the client configuration.
+    #[arg(long)]
+    pub keys_dir: Option<PathBuf>,
+    /// Seconds a pending micropay (auth codes ending 1001 and 1002) takes to settle.
+    #[arg(long, value_name = "SECS", default_value_t = 12)]
+    pub pending_delay: u64,
+    /// Talk to a running sandbox instead of starting one.
+    #[command(subcommand)]
+    pub action: Option<SandboxAction>,
+}
+
+/// What to ask a running sandbox (at --base-url, or the base_url of --config).
+#[derive(Debug, Subcommand)]
+pub enum SandboxAction {
+    /// Have the sandbox send a notification to your endpoint, and report how it answered.
+    #[command(subcommand)]
+    Notify(SandboxNotify),
+}
+
+/// `lakala sandbox notify`.
+#[derive(Debug, Subcommand)]
+pub enum SandboxNotify {
+    /// A cross-border notification, sealed with the sandbox's keys; the sandbox verifies and
+    /// opens your endpoint's answer.
+    Crossborder {
+        /// Your endpoint (a loopback http:// URL).
+        #[arg(long)]
+        url: String,
+        /// The notification type.
+        #[arg(long, default_value = "B0005")]
+        req_type: String,
+        /// The business JSON to send, exactly (default: an orderNo, retCode 0000, retMsg).
+        #[arg(long)]
+        biz: Option<String>,
+    },
+    /// An open-platform notification, signed with the sandbox's notification key; your
+    /// endpoint must answer {"code":"SUCCESS",...}.
+    OpenPlatform {
+        /// Your endpoint (a loopback http:// URL).
+        #[arg(long)]
+        url: String,
+        /// The body to send, exactly (JSON).
+        #[arg(long, conflicts_with_all = ["merchant_no", "out_trade_no"], required_unless_present = "out_trade_no")]
+        body: Option<String>,
+        /// With --out-trade-no: the result notification of this order in the sandbox.
+        #[arg(long, requires = "out_trade_no")]
+        merchant_no: Option<String>,
+        /// The order's out_trade_no.
+        #[arg(long, requires = "merchant_no")]
+        out_trade_no: Option<String>,
     },
 }
 

@@ -32,9 +32,7 @@ async fn main() -> ExitCode {
     };
     let result = match &cli.command {
         Command::Demo => commands::demo::run(&cli).await,
-        Command::Sandbox { listen, keys_dir } => {
-            commands::sandbox::run(listen, keys_dir.as_deref()).await
-        }
+        Command::Sandbox(args) => commands::sandbox::run(&cli, args).await,
         Command::Auth(a) => commands::auth::run(&cli, a).await,
         Command::Preauth(a) => commands::preauth::run(&cli, a).await,
         Command::Micropay(a) => commands::micropay::run(&cli, a).await,
@@ -44,7 +42,11 @@ async fn main() -> ExitCode {
         Command::Notify(n) => commands::notify::run(&cli, n).await,
         Command::Payments(p) => commands::payments::run(&cli, p).await,
         Command::Validate { kind, list } => commands::validate::run(kind.as_deref(), *list),
-        Command::Keygen { bits, out } => commands::keygen::run(*bits, out),
+        Command::Keygen {
+            bits,
+            out,
+            common_name,
+        } => commands::keygen::run(*bits, out, common_name),
     };
     let exit = match result {
         Ok(report) => report.print(cli.json),

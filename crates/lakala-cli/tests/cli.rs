@@ -49,7 +49,7 @@ fn lakala(args: &[&str], stdin: &[u8]) -> (i32, Value, String) {
 
 fn shared(rel: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../../../shared/vectors")
+        .join("../../fixtures/lakala")
         .join(rel)
 }
 
@@ -724,6 +724,44 @@ fn keygen_writes_a_usable_key_pair_and_certificate() {
     .unwrap();
     assert_eq!(*cert.public_key(), key.public_key());
     assert_eq!(json["serial_no"], cert.serial_hex());
+    // A signing certificate, as Lakala's (Java clients refuse a CA certificate).
+    assert_eq!(cert.key_usage(), Some(&["digitalSignature"][..]));
+    assert!(!cert.is_ca());
+    assert_eq!(
+        cert.subject(),
+        "CN=lakala-rs merchant (signs open-platform requests)"
+    );
+    let named = tempfile::tempdir().unwrap();
+    let (code, _, _) = lakala(
+        &[
+            "keygen",
+            "--bits",
+            "1024",
+            "--common-name",
+            "shop 42 request signing",
+            "--out",
+            named.path().to_str().unwrap(),
+        ],
+        b"",
+    );
+    assert_eq!(code, 0);
+    let named = lakala_crypto::Certificate::load(
+        std::fs::read(named.path().join("certificate.pem")).unwrap(),
+        lakala_crypto::ValidityCheck::Now,
+    )
+    .unwrap();
+    assert_eq!(named.subject(), "CN=shop 42 request signing");
+    let (code, _, _) = lakala(
+        &[
+            "keygen",
+            "--common-name",
+            " ",
+            "--out",
+            dir.path().to_str().unwrap(),
+        ],
+        b"",
+    );
+    assert_eq!(code, 2);
     let (code, _, _) = lakala(
         &[
             "keygen",
@@ -783,6 +821,296 @@ fn sandbox_subcommand_serves_a_configured_client() {
             auth_codes::SUCCEED,
             "--amount",
             "1",
+        ],
+        b"",
+    );
+    child.kill().unwrap();
+    let _ = child.wait();
+    assert_eq!(
+        (code, json["outcome"].as_str()),
+        (0, Some("succeeded")),
+        "{json} {stderr}"
+    );
+}
+
+/// Serves one HTTP request on loopback in a thread: `answer(authorization, body)` gives the
+/// status and body. Returns the URL and what the thread received.
+fn serve_once(
+    answer: impl FnOnce(&str, &[u8]) -> (u16, Vec<u8>) + Send + 'static,
+) -> (String, std::thread::JoinHandle<(String, Vec<u8>)>) {
+    use std::io::{BufRead, Read};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}/lakala/notify", listener.local_addr().unwrap());
+    let handle = std::thread::spawn(move || {
+        let (stream, _) = listener.accept().unwrap();
+        let mut reader = std::io::BufReader::new(stream);
+        let (mut length, mut authorization) = (0usize, String::new());
+        loop {
+            let mut line = String::new();
+            reader.read_line(&mut line).unwrap();
+            let line = line.trim_end();
+            if line.is_empty() {
+                break;
+            }
+            if let Some((name, value)) = line.split_once(':') {
+                match name.to_ascii_lowercase().as_str() {
+                    "content-length" => length = value.trim().parse().unwrap(),
+                    "authorization" => authorization = value.trim().to_owned(),
+                    _ => {}
+                }
+            }
+        }
+        let mut body = vec![0; length];
+        reader.read_exact(&mut body).unwrap();
+        let (status, reply) = answer(&authorization, &body);
+        let mut stream = reader.into_inner();
+        write!(
+            stream,
+            "HTTP/1.1 {status} X\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+            reply.len()
+        )
+        .unwrap();
+        stream.write_all(&reply).unwrap();
+        (authorization, body)
+    });
+    (url, handle)
+}
+
+#[test]
+fn sandbox_notify_sends_both_families_from_a_standing_sandbox() {
+    use lakala_crypto::crossborder::{Merchant, NotificationEnvelope};
+    use lakala_crypto::open_platform::NotificationVerifier;
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_lakala"))
+        .args([
+            "sandbox",
+            "--listen",
+            "127.0.0.1:0",
+            "--pending-delay",
+            "1",
+            "--keys-dir",
+        ])
+        .arg(dir.path())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    std::io::BufRead::read_line(
+        &mut std::io::BufReader::new(child.stdout.take().unwrap()),
+        &mut line,
+    )
+    .unwrap();
+    assert!(line.starts_with("http://127.0.0.1:"), "{line}");
+    let config = dir.path().join(files::CLIENT_CONFIG);
+    let config = config.to_str().unwrap();
+    let read = |name: &str| std::fs::read(dir.path().join(name)).unwrap();
+
+    // Cross-border: the endpoint opens the notification and answers it.
+    let merchant = Merchant::new(
+        lakala_sandbox::DEFAULT_MER_ID,
+        PrivateKey::load(read(files::CROSSBORDER_MERCHANT_KEY)).unwrap(),
+        lakala_crypto::PublicKey::load(read(files::CROSSBORDER_PLATFORM_PUBLIC)).unwrap(),
+    );
+    let (url, received) = serve_once(move |_, body| {
+        let envelope: NotificationEnvelope = serde_json::from_slice(body).unwrap();
+        let opened = merchant.open_notification(&envelope).unwrap();
+        assert_eq!(opened.biz.as_str(), r#"{"orderNo":"CLI1"}"#);
+        let answer = merchant
+            .seal_notification_answer(&opened, "0000", "成功", r#"{"ok":1}"#)
+            .unwrap();
+        (200, serde_json::to_vec(&answer).unwrap())
+    });
+    let (code, json, stderr) = lakala(
+        &[
+            "--json",
+            "--config",
+            config,
+            "sandbox",
+            "notify",
+            "crossborder",
+            "--url",
+            &url,
+            "--biz",
+            r#"{"orderNo":"CLI1"}"#,
+        ],
+        b"",
+    );
+    assert_eq!(
+        (code, json["outcome"].as_str()),
+        (0, Some("delivered")),
+        "{json} {stderr}"
+    );
+    assert_eq!(json["response"]["answer"]["ret_code"], "0000");
+    assert_eq!(json["response"]["answer"]["biz"], r#"{"ok":1}"#);
+    let (_, body) = received.join().unwrap();
+    let envelope: Value = serde_json::from_slice(&body).unwrap();
+    assert_eq!(envelope["reqType"], "B0005");
+
+    // Without --json, neither what was sent nor the decrypted answer is printed.
+    let merchant = Merchant::new(
+        lakala_sandbox::DEFAULT_MER_ID,
+        PrivateKey::load(read(files::CROSSBORDER_MERCHANT_KEY)).unwrap(),
+        lakala_crypto::PublicKey::load(read(files::CROSSBORDER_PLATFORM_PUBLIC)).unwrap(),
+    );
+    let (url, received) = serve_once(move |_, body| {
+        let envelope: NotificationEnvelope = serde_json::from_slice(body).unwrap();
+        let opened = merchant.open_notification(&envelope).unwrap();
+        let answer = merchant
+            .seal_notification_answer(
+                &opened,
+                "0000",
+                "成功",
+                r#"{"certNo":"110101199003072316"}"#,
+            )
+            .unwrap();
+        (200, serde_json::to_vec(&answer).unwrap())
+    });
+    let human = Command::new(env!("CARGO_BIN_EXE_lakala"))
+        .args([
+            "--config",
+            config,
+            "sandbox",
+            "notify",
+            "crossborder",
+            "--url",
+            &url,
+        ])
+        .args(["--biz", r#"{"name":"张三","certNo":"110101199003079001"}"#])
+        .output()
+        .unwrap();
+    received.join().unwrap();
+    let stdout = String::from_utf8_lossy(&human.stdout);
+    assert_eq!(human.status.code(), Some(0), "{stdout}");
+    assert!(stdout.contains("retCode 0000 (成功)"), "{stdout}");
+    for secret in ["张三", "110101199003079001", "110101199003072316"] {
+        assert!(!stdout.contains(secret), "{secret} printed: {stdout}");
+    }
+
+    // Open platform: the endpoint verifies the signature with the notification certificate.
+    let cert = lakala_crypto::Certificate::load(
+        read(files::OPEN_NOTIFY_CERT),
+        lakala_crypto::ValidityCheck::Now,
+    )
+    .unwrap();
+    let verifier = NotificationVerifier::new(cert.public_key().clone());
+    let (url, received) = serve_once(move |authorization, body| {
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_secs() as i64;
+        let ok = verifier.verify(authorization, body, now).is_ok();
+        let code = if ok { "SUCCESS" } else { "FAIL" };
+        (
+            200,
+            format!(r#"{{"code":"{code}","message":"x"}}"#).into_bytes(),
+        )
+    });
+    let (code, json, stderr) = lakala(
+        &[
+            "--json",
+            "--config",
+            config,
+            "sandbox",
+            "notify",
+            "open-platform",
+            "--url",
+            &url,
+            "--body",
+            r#"{"out_trade_no":"T1","trade_state":"SUCCESS"}"#,
+        ],
+        b"",
+    );
+    assert_eq!(
+        (code, json["outcome"].as_str()),
+        (0, Some("delivered")),
+        "{json} {stderr}"
+    );
+    assert_eq!(
+        received.join().unwrap().1,
+        br#"{"out_trade_no":"T1","trade_state":"SUCCESS"}"#
+    );
+
+    // An endpoint that refuses: exit 5; nobody listening: exit 6; no sandbox named: exit 2.
+    let (url, received) = serve_once(|_, _| (200, br#"{"code":"FAIL","message":"no"}"#.to_vec()));
+    let (code, json, _) = lakala(
+        &[
+            "--json",
+            "--config",
+            config,
+            "sandbox",
+            "notify",
+            "open-platform",
+            "--url",
+            &url,
+            "--body",
+            "{}",
+        ],
+        b"",
+    );
+    assert_eq!(
+        (code, json["outcome"].as_str()),
+        (5, Some("answer_refused")),
+        "{json}"
+    );
+    received.join().unwrap();
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let dead = format!("http://{}/n", closed.local_addr().unwrap());
+    drop(closed);
+    let (code, json, _) = lakala(
+        &[
+            "--json",
+            "--config",
+            config,
+            "sandbox",
+            "notify",
+            "crossborder",
+            "--url",
+            &dead,
+        ],
+        b"",
+    );
+    assert_eq!(
+        (code, json["outcome"].as_str()),
+        (6, Some("not_delivered")),
+        "{json}"
+    );
+    let (code, _, stderr) = lakala(&["sandbox", "notify", "crossborder", "--url", &dead], b"");
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains("--config"), "{stderr}");
+    let (code, _, _) = lakala(
+        &[
+            "--config",
+            config,
+            "sandbox",
+            "notify",
+            "crossborder",
+            "--url",
+            &dead,
+            "--biz",
+            "{oops",
+        ],
+        b"",
+    );
+    assert_eq!(code, 2);
+
+    // --pending-delay 1: a pending payment has settled by the first query, 2 s later.
+    let (code, json, stderr) = lakala(
+        &[
+            "--json",
+            "--config",
+            config,
+            "micropay",
+            "--merchant-no",
+            MERCHANT_NO,
+            "--term-no",
+            TERM_NO,
+            "--auth-code",
+            auth_codes::PENDING_THEN_SUCCEED,
+            "--amount",
+            "1",
+            "--poll-schedule",
+            "2",
         ],
         b"",
     );

@@ -36,7 +36,7 @@
 //! ```
 //! use lakala_client::{Config, Environment, LakalaClient, MicropayOptions, OpenPlatformCredentials, PaymentOutcome, PendingPolicy};
 //! use lakala_crypto::open_platform::{Authorization, PlatformSigner};
-//! use lakala_crypto::{Certificate, PrivateKey, ValidityCheck};
+//! use lakala_crypto::{Certificate, PrivateKey};
 //! use lakala_transport::{async_trait, HttpRequest, HttpResponse, HttpTransport, TransportError};
 //! use lakala_types::{micropay::{LocationInfo, MicropayRequest}, Amount};
 //! use std::sync::Arc;
@@ -58,10 +58,11 @@
 //!
 //! # let rt = tokio::runtime::Builder::new_current_thread().enable_time().build().unwrap();
 //! # rt.block_on(async {
-//! let dir = "../../../shared/vectors/openplatform";
-//! // The public sandbox key pair plays both parts here.
-//! let key = PrivateKey::load(std::fs::read(format!("{dir}/sandbox-OP00000003-merchant-key.pem"))?)?;
-//! let cert = Certificate::load(std::fs::read(format!("{dir}/sandbox-OP00000003-cert.pem"))?, ValidityCheck::Now)?;
+//! // One key pair and its self-signed certificate play both parts here; a merchant loads
+//! // its key and Lakala's certificate from files (`PrivateKey::load`, `Certificate::load`).
+//! let key = PrivateKey::generate(&mut rand::thread_rng(), 2048)?;
+//! let (cert, _pem) = Certificate::self_signed(&key, "doc example", &[0xdf, 0xba, 0x81], 1_704_067_200, 2_524_607_999)?;
+//! let cert_serial = cert.serial_hex();
 //! let config = Config::new(Environment::Custom("http://127.0.0.1:1".into())).with_open_platform(
 //!     OpenPlatformCredentials {
 //!         appid: "OP00000003".into(),
@@ -72,7 +73,7 @@
 //!     },
 //! );
 //! let client = LakalaClient::builder(config)
-//!     .transport(Arc::new(Platform(PlatformSigner::new("00dfba8194c41b84cf", key))))
+//!     .transport(Arc::new(Platform(PlatformSigner::new(cert_serial, key))))
 //!     .build()?;
 //!
 //! let request = MicropayRequest::builder()

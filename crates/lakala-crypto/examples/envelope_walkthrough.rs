@@ -1,5 +1,5 @@
 //! Seals a gate/auth request with the public sandbox merchant key, shows that it matches
-//! the shared reference vector byte for byte, then plays both sides of one exchange and a
+//! the reference vector of `fixtures/lakala/` byte for byte, then plays both sides of one exchange and a
 //! notification with a locally generated platform key.
 //!
 //! Run from the workspace root: `cargo run -p lakala-crypto --example envelope_walkthrough`.
@@ -12,7 +12,7 @@ use std::path::PathBuf;
 
 fn shared(rel: &str) -> Result<Vec<u8>, Box<dyn Error>> {
     let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../../../shared/vectors")
+        .join("../../fixtures/lakala")
         .join(rel);
     std::fs::read(&path).map_err(|e| format!("{}: {e}", path.display()).into())
 }

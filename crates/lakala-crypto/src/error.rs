@@ -136,6 +136,20 @@ pub enum CryptoError {
         /// The time of the check, Unix seconds.
         checked_at: i64,
     },
+    /// The certificate's key usage extension does not allow `digitalSignature`, so its key
+    /// may not verify signatures (RFC 5280, 4.2.1.3): typically a CA certificate
+    /// (`keyCertSign, cRLSign`). Java's `Signature.initVerify(X509Certificate)` refuses such
+    /// a certificate with `InvalidKeyException: Wrong key usage`.
+    #[error("certificate (serial {serial}, subject {subject}) may not verify signatures: its key usage is {key_usage}, without digitalSignature")]
+    CertificateKeyUsage {
+        /// Serial number, lowercase hex.
+        serial: String,
+        /// Subject distinguished name (RFC 4514; control characters escaped, shortened).
+        subject: String,
+        /// The key usage bits it does assert, by their RFC 5280 names, comma-separated
+        /// (`empty` when none).
+        key_usage: String,
+    },
     /// A cross-border MAC does not verify with the signer's public key.
     #[error("{kind} MAC does not verify")]
     MacMismatch {

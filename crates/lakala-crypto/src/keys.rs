@@ -21,8 +21,9 @@ use zeroize::Zeroizing;
 ///
 /// ```
 /// use lakala_crypto::PrivateKey;
-/// let pem = std::fs::read("../../../shared/vectors/crossborder/sandbox-merchant-RZCP161200000-key.pem")?;
-/// let key = PrivateKey::load(&pem)?;
+/// // A PEM file's bytes, here those of a fresh key.
+/// let pem = PrivateKey::generate(&mut rand::thread_rng(), 1024)?.to_pkcs8_pem()?;
+/// let key = PrivateKey::load(pem.as_bytes())?;
 /// assert_eq!(key.bits(), 1024);
 /// assert_eq!(format!("{key:?}"), "PrivateKey { bits: 1024, .. }");
 /// # Ok::<(), Box<dyn std::error::Error>>(())

@@ -17,15 +17,38 @@
 //!
 //! # Example: a gate/auth request, byte for byte
 //!
-//! The shared reference vector, reproduced with the public sandbox merchant key:
+//! The reference request of the project's tests (`fixtures/lakala/crossborder/`), reproduced
+//! with the sandbox keys Lakala publishes for merchant `RZCP161200000` (PEM text, hidden
+//! here; `PrivateKey::load` and `PublicKey::load` take the bytes of a file just the same):
 //!
 //! ```
+//! # const SANDBOX_MERCHANT_KEY: &str = "-----BEGIN PRIVATE KEY-----
+//! # MIICdwIBADANBgkqhkiG9w0BAQEFAASCAmEwggJdAgEAAoGBAIbyEihcDZbLfFhV
+//! # pRU0knOtlzBhuWEjLBN4zd8dVzqAq52zWR04ybgZjjtlw+R9ICeJigmw2Dt3yy8S
+//! # jpyMu5rYurTg/V0rGwayEuuE7aazi50nhZ/GYFRUVGIG0BoCI+73vsUmCO5EaUIJ
+//! # P/E0ew1bLMV7SMPynoQ8G9jXj8rXAgMBAAECgYAmfpFNcAz0UjGzZSMFbIzGcONr
+//! # CsV9/zGIkHJxzgXfC2tpPgsSuetZF/kp2nrKCCOPA74by5WzSRXt5KZH5CFzuwwq
+//! # IBv5cn6AiKiVmro3AnHV+qqNtfGXwLottu0VYcBEY2IPKb7SQ4pP5I0H973hnxR4
+//! # qRzMAMUmEBVMiuUR+QJBAObLUBTjd7AE4Sls3/vBsYsYLYFfmw/dRHaW6jnuNxPT
+//! # fVtPTGjY3V/672Vs01/f6QdtHHpMN+2xUk+acErAJTUCQQCVrvakm5R2sQwPycSO
+//! # 4mZW5sHKGbBosAkcY4llISVtxzSjgkPtBPVukCdNSGTuJX7+Ci8KolilrCc2XQCk
+//! # H21bAkEAlcUAXd3TEL3J5BkMLRLgBTSWaytAtAXR5OdAboGA6nPHGJcYLb31wtBT
+//! # xEzfyorCbRhIb7DAZpY4pQHCty+DtQJATFwCdPztYxN03MUIof+7R4/WwpwSU4Wi
+//! # UDozCEU9i+A46UT2E/8YmbuuYQ2Sd67nNv/I+brSUEofgus0/YUOywJBAMPu5o9g
+//! # uMsAjVqvXuxbkFpblYGZO/BrwiuLGDWEj4DZFqrIDmqgA6edy3HSoZ7U69BJZLTP
+//! # b9DeebEiebmJZUI=
+//! # -----END PRIVATE KEY-----";
+//! # const SANDBOX_PLATFORM_KEY: &str = "-----BEGIN PUBLIC KEY-----
+//! # MIGfMA0GCSqGSIb3DQEBAQUAA4GNADCBiQKBgQDPg0O4rPQJL1O+jqJ4rBjFVNRA
+//! # uDmBSoii9pYfPQBaescCVY0irkWWoLyfTT65TjvnPpOx+IfNzBTlB13qCEFm7alg
+//! # REoeUHjFgFNHiXJ2LK/R0+VWgXe5+EDFfbrFCPnmLKG3OcKDGQszP0VOf6VVTM1t
+//! # 56CpgaRMm1/+Tzd2TQIDAQAB
+//! # -----END PUBLIC KEY-----";
 //! use lakala_crypto::crossborder::Merchant;
 //! use lakala_crypto::{PrivateKey, PublicKey, SecKey};
 //!
-//! let dir = "../../../shared/vectors/crossborder";
-//! let merchant_key = PrivateKey::load(std::fs::read(format!("{dir}/sandbox-merchant-RZCP161200000-key.pem"))?)?;
-//! let platform_key = PublicKey::load(std::fs::read(format!("{dir}/sandbox-platform-public-key.pem"))?)?;
+//! let merchant_key = PrivateKey::load(SANDBOX_MERCHANT_KEY)?;
+//! let platform_key = PublicKey::load(SANDBOX_PLATFORM_KEY)?;
 //! let merchant = Merchant::new("RZCP161200000", merchant_key, platform_key);
 //!
 //! let biz = r#"{"orderNo":"123123123","bizType":"00","name":"蒋XX","certNo":"321111111111111111","certType":"00"}"#;

@@ -145,6 +145,77 @@ fn response_without_mac_is_not_trusted() {
     });
 }
 
+/// An answer without encData verifies over the MAC string ending with `ts`, and only that
+/// one; the literal text `null` (what a Java `null` concatenates as) is never taken for an
+/// absent field.
+#[test]
+fn response_without_enc_data_and_with_the_text_null() {
+    each_backend(|_| {
+        let (m, p) = pair();
+        let sealed = m.seal_request("20240102030405000001", "{}").unwrap();
+        let opened = p.open_request(&sealed.envelope).unwrap();
+        let ts = "20240102030406000001";
+        let resp = p
+            .seal_response(&opened, ts, "9001", "信息不符", None)
+            .unwrap();
+        assert_eq!(
+            resp.mac_input().text(),
+            format!("9001信息不符DOPCHN0002583.0.0{ts}"),
+            "absent encData counts as empty: the MAC string ends with ts"
+        );
+        let open = |r: &lakala_crypto::crossborder::ResponseEnvelope| {
+            m.open_response(r, &sealed.sec_key)
+                .map(|o| (o.ret_code, o.biz.is_none()))
+        };
+        assert_eq!(open(&resp), Ok(("9001".to_owned(), true)));
+        // JSON null and an empty string read the same way, and verify the same MAC.
+        let mut wire = serde_json::to_value(&resp).unwrap();
+        wire["encData"] = serde_json::Value::Null;
+        let from_null: lakala_crypto::crossborder::ResponseEnvelope =
+            serde_json::from_value(wire.clone()).unwrap();
+        assert_eq!(open(&from_null), Ok(("9001".to_owned(), true)));
+        wire["encData"] = "".into();
+        let from_empty: lakala_crypto::crossborder::ResponseEnvelope =
+            serde_json::from_value(wire).unwrap();
+        assert_eq!(open(&from_empty), Ok(("9001".to_owned(), true)));
+
+        // A platform that signed `...tsnull` (Java's `ts + null`) but sent no encData: refused.
+        let mut java_null = resp.clone();
+        java_null.mac = Some(
+            MacInput::Response {
+                ret_code: "9001",
+                ret_msg: "信息不符",
+                mer_id: "DOPCHN000258",
+                ver: "3.0.0",
+                ts,
+                enc_data: "null",
+            }
+            .sign(key(2048))
+            .unwrap(),
+        );
+        assert_eq!(
+            open(&java_null),
+            Err(CryptoError::MacMismatch {
+                kind: MacKind::Response
+            })
+        );
+        // The same MAC with the literal text "null" sent as encData: the MAC verifies (it
+        // covers what was sent), and the text is refused as ciphertext.
+        java_null.enc_data = Some("null".to_owned());
+        java_null
+            .mac_input()
+            .verify(&key(2048).public_key(), java_null.mac.as_deref().unwrap())
+            .unwrap();
+        assert_eq!(
+            open(&java_null),
+            Err(CryptoError::InvalidHex {
+                field: "encData",
+                position: 0
+            })
+        );
+    });
+}
+
 #[test]
 fn response_opened_with_another_requests_key_fails() {
     each_backend(|_| {

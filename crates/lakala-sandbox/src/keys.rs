@@ -2,7 +2,7 @@
 //! they are written to.
 
 use crate::error::{io_error, Result, SandboxError};
-use lakala_crypto::{Certificate, PrivateKey, PublicKey, ValidityCheck};
+use lakala_crypto::{Certificate, CryptoError, PrivateKey, PublicKey, ValidityCheck};
 use rand::RngCore;
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
@@ -16,6 +16,14 @@ pub const DEFAULT_APPID: &str = "OPSANDBOX001";
 const NOT_BEFORE: i64 = 1_704_067_200;
 /// ... to 2049-12-31T23:59:59Z.
 const NOT_AFTER: i64 = 2_524_607_999;
+
+/// Common names of the three certificates: each says whose it is and what it signs.
+mod subjects {
+    pub(super) const PLATFORM: &str = "lakala-rs sandbox open-platform API gateway (signs answers)";
+    pub(super) const NOTIFY: &str =
+        "lakala-rs sandbox open-platform notifications (signs notifications)";
+    pub(super) const MERCHANT: &str = "lakala-rs sandbox open-platform merchant (signs requests)";
+}
 
 /// File names inside a keys directory ([`SandboxKeys::write`], [`SandboxKeys::load`],
 /// [`SandboxKeys::write_client_config`]). All keys are PEM: private keys PKCS#8, public
@@ -48,7 +56,10 @@ pub mod files {
     pub const OPEN_MERCHANT_CERT: &str = "open-merchant.cert.pem";
 }
 
-/// A private key with the self-signed certificate issued for it.
+/// A private key with the self-signed certificate issued for it: a signing certificate
+/// like Lakala's (`CA:FALSE`, critical key usage `digitalSignature`; see
+/// [`Certificate::self_signed`]), so that Java's `Signature.initVerify(X509Certificate)`
+/// accepts it.
 #[derive(Debug, Clone)]
 pub struct IssuedKey {
     key: PrivateKey,
@@ -64,8 +75,12 @@ impl IssuedKey {
         let mut serial = [0u8; 8];
         rand::rngs::OsRng.fill_bytes(&mut serial);
         serial[0] |= 0x80;
+        Self::issue(key, &serial, common_name)
+    }
+
+    fn issue(key: PrivateKey, serial: &[u8], common_name: &str) -> Result<Self> {
         let (cert, cert_pem) =
-            Certificate::self_signed(&key, common_name, &serial, NOT_BEFORE, NOT_AFTER)?;
+            Certificate::self_signed(&key, common_name, serial, NOT_BEFORE, NOT_AFTER)?;
         Ok(Self {
             key,
             cert,
@@ -106,8 +121,9 @@ impl IssuedKey {
 /// | open-platform merchant key + certificate, RSA-2048 | request signatures; `serial_no` |
 /// | `mer_id` ([`DEFAULT_MER_ID`]), `appid` ([`DEFAULT_APPID`]) | the ids the sandbox accepts |
 ///
-/// Certificates are self-signed, valid 2024-01-01 to 2049-12-31, with random 8-byte
-/// serials. None of this material belongs to any real party. Cloning is cheap (keys are
+/// Certificates are self-signed signing certificates (`CA:FALSE`, critical key usage
+/// `digitalSignature`, like Lakala's), valid 2024-01-01 to 2049-12-31, with random 8-byte
+/// serials and a subject naming each one's role. None of this material belongs to any real party. Cloning is cheap (keys are
 /// shared).
 #[derive(Debug, Clone)]
 pub struct SandboxKeys {
@@ -140,14 +156,20 @@ impl SandboxKeys {
             appid: DEFAULT_APPID.to_owned(),
             crossborder_platform: PrivateKey::generate(&mut rng, 1024)?,
             crossborder_merchant: PrivateKey::generate(&mut rng, 1024)?,
-            platform: IssuedKey::generate(2048, "lakala-rs sandbox platform")?,
-            notify: IssuedKey::generate(2048, "lakala-rs sandbox notifications")?,
-            merchant: IssuedKey::generate(2048, "lakala-rs sandbox merchant")?,
+            platform: IssuedKey::generate(2048, subjects::PLATFORM)?,
+            notify: IssuedKey::generate(2048, subjects::NOTIFY)?,
+            merchant: IssuedKey::generate(2048, subjects::MERCHANT)?,
         })
     }
 
     /// Loads keys written by [`SandboxKeys::write`] from `dir`, and checks that every
     /// certificate is valid now and matches its private key.
+    ///
+    /// Earlier versions of the sandbox wrote CA certificates (`CA:TRUE`, key usage `keyCertSign,
+    /// cRLSign`), which Java clients refuse to verify signatures with. Such a certificate is
+    /// re-issued here as a signing certificate over the same key and serial number, so a
+    /// client configured with the old `serial_no` keeps working; [`SandboxKeys::write`]
+    /// then replaces the file.
     pub fn load(dir: impl AsRef<Path>) -> Result<Self> {
         let dir = dir.as_ref();
         let ids_path = dir.join(files::IDS);
@@ -164,36 +186,68 @@ impl SandboxKeys {
                 reason: e.to_string(),
             })
         };
-        let issued = |key_name: &str, cert_name: &str| -> Result<IssuedKey> {
+        let issued = |key_name: &str, cert_name: &str, role: &str| -> Result<IssuedKey> {
             let key = private(key_name)?;
             let path = dir.join(cert_name);
+            let refused = |e: CryptoError| SandboxError::Key {
+                path: path.clone(),
+                reason: e.to_string(),
+            };
             let cert_pem = std::fs::read_to_string(&path).map_err(io_error(&path))?;
-            let cert = Certificate::load(&cert_pem, ValidityCheck::Now).map_err(|e| {
-                SandboxError::Key {
-                    path: path.clone(),
-                    reason: e.to_string(),
+            let issued = match Certificate::load(&cert_pem, ValidityCheck::Now) {
+                Ok(cert) => IssuedKey {
+                    key,
+                    cert,
+                    cert_pem,
+                },
+                Err(CryptoError::CertificateKeyUsage { serial, .. }) => {
+                    // Re-issued only over the key it certifies.
+                    if PublicKey::load(&cert_pem).ok() != Some(key.public_key()) {
+                        return Err(SandboxError::Key {
+                            path,
+                            reason: format!("does not certify the key in {key_name}"),
+                        });
+                    }
+                    tracing::warn!(
+                        path = %path.display(),
+                        "a CA certificate from an older sandbox: re-issued as a signing certificate, same key and serial"
+                    );
+                    let serial = hex::decode(&serial).map_err(|e| SandboxError::Key {
+                        path: path.clone(),
+                        reason: format!("serial: {e}"),
+                    })?;
+                    IssuedKey::issue(key, &serial, role)?
                 }
-            })?;
-            if *cert.public_key() != key.public_key() {
+                Err(e) => return Err(refused(e)),
+            };
+            if *issued.cert.public_key() != issued.key.public_key() {
                 return Err(SandboxError::Key {
                     path,
                     reason: format!("does not certify the key in {key_name}"),
                 });
             }
-            Ok(IssuedKey {
-                key,
-                cert,
-                cert_pem,
-            })
+            Ok(issued)
         };
         Ok(Self {
             mer_id: ids.mer_id,
             appid: ids.appid,
             crossborder_platform: private(files::CROSSBORDER_PLATFORM_KEY)?,
             crossborder_merchant: private(files::CROSSBORDER_MERCHANT_KEY)?,
-            platform: issued(files::OPEN_PLATFORM_KEY, files::OPEN_PLATFORM_CERT)?,
-            notify: issued(files::OPEN_NOTIFY_KEY, files::OPEN_NOTIFY_CERT)?,
-            merchant: issued(files::OPEN_MERCHANT_KEY, files::OPEN_MERCHANT_CERT)?,
+            platform: issued(
+                files::OPEN_PLATFORM_KEY,
+                files::OPEN_PLATFORM_CERT,
+                subjects::PLATFORM,
+            )?,
+            notify: issued(
+                files::OPEN_NOTIFY_KEY,
+                files::OPEN_NOTIFY_CERT,
+                subjects::NOTIFY,
+            )?,
+            merchant: issued(
+                files::OPEN_MERCHANT_KEY,
+                files::OPEN_MERCHANT_CERT,
+                subjects::MERCHANT,
+            )?,
         })
     }
 

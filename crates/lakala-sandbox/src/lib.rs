@@ -14,6 +14,12 @@
 //! (`lakala_client::Config::from_file_and_env`). [`SandboxKeys::write`] /
 //! [`SandboxKeys::load`] keep the same keys across runs.
 //!
+//! The certificates are signing certificates shaped like Lakala's own (`CA:FALSE`, critical
+//! key usage `digitalSignature`, a subject naming each one's role), so Java clients, whose
+//! `Signature.initVerify(X509Certificate)` enforces key usage, accept them. A keys directory
+//! written by an older sandbox, whose certificates were CA certificates, is loaded with each
+//! certificate re-issued over the same key and serial number.
+//!
 //! ```
 //! use lakala_crypto::open_platform::{generate_nonce, LklapiHeaders, RequestSigner, ResponseVerifier};
 //! use lakala_crypto::{format_china_time, Clock, SystemClock};
@@ -113,7 +119,7 @@
 //! | `auth_code` ends | answer | trade query `trade_state` |
 //! |---|---|---|
 //! | anything else (e.g. `288576824003652810`) | `DCP00000`, `need_query` `0` | `SUCCESS` |
-//! | `1001` | `DCP10000`, `need_query` `1` | `DEAL` until [`SandboxConfig::pending_delay`] (default 12 s) has passed on the sandbox clock, then `SUCCESS` |
+//! | `1001` | `DCP10000`, `need_query` `1` | `DEAL` until [`SandboxConfig::pending_delay`] (default 12 s; `lakala sandbox --pending-delay SECS`) has passed on the sandbox clock, then `SUCCESS` |
 //! | `1002` | `DCP10000`, `need_query` `1` | `DEAL`, then `FAIL` (用户取消支付) |
 //! | `1003` | `DCP10000`, `need_query` `1` | `DEAL` until revoked |
 //! | `1004` | `BBS10000` 交易状态为支付中, no `resp_data` (the labs APIs' "paying") | `DEAL`, then `SUCCESS` after the pending delay |
@@ -139,11 +145,8 @@
 //! time) until the merchant answers HTTP 200 with `{"code":"SUCCESS",...}`. A `notify_url`
 //! that is not a loopback `http://` URL is accepted in the request but never contacted
 //! ([`DeliveryStatus::Refused`]). [`RunningSandbox::notification_deliveries`] shows them
-//! all. Cross-border notifications are sent on request:
-//! [`RunningSandbox::send_crossborder_notification`] seals a `B0005` notification, POSTs it
-//! and verifies the merchant's signed answer
-//! ([`lakala_crypto::crossborder::Platform::open_notification_answer`]; `ts` and `reqType`
-//! must be copied).
+//! all. Cross-border notifications, and open-platform ones with any body, are sent on
+//! request: see below.
 //!
 //! **pre-order** `/api/v2/labs/txn/preAuth/preAuthPreOrder` (`transType` absent = 41):
 //! `000000` 交易成功 with `tradeTime`, `merReqSno`, `lklOrderNo` (32 digits), `logNo` (its
@@ -185,6 +188,56 @@
 //! every request and every 100 ms, so a [`lakala_crypto::ManualClock`] moved forward
 //! settles them without waiting.
 //!
+//! # Notifications on request
+//!
+//! To test a notification endpoint, tell the sandbox to send one to it, of either family,
+//! while it runs. From Rust: [`RunningSandbox::send_crossborder_notification`] (and
+//! `..._of_type`) seals a cross-border notification (`B0005` by default) with the platform's
+//! keys, POSTs it and verifies and opens the merchant's signed answer
+//! ([`lakala_crypto::crossborder::Platform::open_notification_answer`]; `ts` and `reqType`
+//! must be copied); [`RunningSandbox::send_open_platform_notification`] signs a body with the
+//! notification key, POSTs it once and checks the answer is `{"code":"SUCCESS",...}`.
+//!
+//! From anything else, a standing sandbox (`lakala sandbox`) takes the same orders over HTTP
+//! (module [`control`]), from loopback clients only:
+//!
+//! | `POST` | JSON body | does |
+//! |---|---|---|
+//! | `/sandbox/notify/crossborder` | `{"url", "req_type"?, "biz"?}` | seals `biz` (an object, or the exact JSON text as a string; default `{"orderNo":"SBXN<ts>","retCode":"0000","retMsg":"认证成功"}`) as a `req_type` (default `B0005`) notification, sends it to `url`, verifies and opens the answer |
+//! | `/sandbox/notify/open-platform` | `{"url", "body"}` or `{"url", "merchant_no", "out_trade_no"}` | signs `body` (an object, or the exact text), or the result notification of that order in its current state, sends it once to `url`, expects `{"code":"SUCCESS",...}` |
+//!
+//! The answer: HTTP 200 `{"code":"SBX00000", "msg", ...}` with what was sent and what your
+//! endpoint answered (cross-border: `ts`, `req_type`, `biz`, `answer` {`ret_code`, `ret_msg`,
+//! `biz`}; open platform: `body`, `authorization`, `answer`); HTTP 502 `SBX50201` when your
+//! endpoint could not be reached, timed out or answered another HTTP status, `SBX50202` when
+//! it answered but the answer does not verify or is not a success; HTTP 400 `SBX40001` for an
+//! order that cannot be followed (not JSON, no `url`, a `url` that is not loopback `http://`,
+//! an unknown order, text GBK cannot encode); HTTP 403 `SBX40300` from a non-loopback client.
+//! `url` must be a loopback `http://` URL, like every URL the sandbox sends to.
+//!
+//! With the `lakala` command line, which finds the sandbox through `--config` (the
+//! `lakala.toml` it wrote) or `--base-url`:
+//!
+//! ```sh
+//! lakala sandbox --keys-dir ./sandbox --pending-delay 2 &     # prints http://127.0.0.1:8787
+//! lakala --config ./sandbox/lakala.toml sandbox notify crossborder \
+//!     --url http://127.0.0.1:9000/lakala/crossborder --biz '{"orderNo":"N1","retCode":"0000"}'
+//! lakala --config ./sandbox/lakala.toml sandbox notify open-platform \
+//!     --url http://127.0.0.1:9000/lakala/notify --body '{"out_trade_no":"T1","trade_state":"SUCCESS"}'
+//! ```
+//!
+//! or with `curl`:
+//!
+//! ```sh
+//! curl -s http://127.0.0.1:8787/sandbox/notify/crossborder \
+//!     -d '{"url":"http://127.0.0.1:9000/lakala/crossborder","biz":{"orderNo":"N1"}}'
+//! ```
+//!
+//! `lakala sandbox notify` exits 0 when your endpoint's answer was accepted, 5 when it
+//! answered but the answer was refused, 6 when it could not be reached, 2 for a bad order. It
+//! prints the answer's code and size, not what was sent or the decrypted answer (they may hold
+//! personal data): `--json` prints the control endpoint's whole answer.
+//!
 //! # Limits
 //!
 //! * State is in memory and lost at shutdown. All requests share one lock (short critical
@@ -203,6 +256,7 @@
 
 pub mod behaviour;
 mod config;
+pub mod control;
 mod error;
 mod gate;
 mod keys;
@@ -214,5 +268,8 @@ mod state;
 pub use config::{NotifyPolicy, SandboxConfig, DEFAULT_PENDING_DELAY};
 pub use error::{Result, SandboxError};
 pub use keys::{files, IssuedKey, SandboxKeys, DEFAULT_APPID, DEFAULT_MER_ID};
-pub use notify::{CrossBorderNotificationAnswer, DeliveryStatus, NotificationDelivery};
+pub use notify::{
+    CrossBorderNotificationAnswer, DeliveryStatus, NotificationDelivery,
+    OpenPlatformNotificationAnswer,
+};
 pub use server::{RunningSandbox, Sandbox};

@@ -4,7 +4,7 @@
 
 use crate::error::{Result, SandboxError};
 use crate::server::{lock, Shared};
-use crate::state::NotifyJob;
+use crate::state::{NotifyJob, Order};
 use bytes::Bytes;
 use http::{header, Request, Uri};
 use http_body_util::{BodyExt, Full, Limited};
@@ -73,6 +73,19 @@ pub struct CrossBorderNotificationAnswer {
     pub ts: String,
     /// The decrypted answer JSON, if the answer carried `encData`.
     pub biz: Option<String>,
+}
+
+/// How the merchant answered one open-platform notification sent on request
+/// ([`crate::RunningSandbox::send_open_platform_notification`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct OpenPlatformNotificationAnswer {
+    /// The exact body sent (signed in the `Authorization` header).
+    pub body: String,
+    /// The `Authorization` header sent.
+    pub authorization: String,
+    /// The merchant's answer body, as text (at most 64 KiB read).
+    pub answer: String,
 }
 
 /// A checked loopback target.
@@ -170,8 +183,7 @@ async fn post(
 
 /// The body of a micropay result notification: the sandbox's own shape (the specs give no
 /// table for it), the trade query's fields in snake_case.
-fn notification_body(job: &NotifyJob) -> String {
-    let order = &job.order;
+pub(crate) fn notification_body(order: &Order) -> String {
     let (trade_state, desc) = order.trade_state();
     let amount = order.total.to_string();
     serde_json::json!({
@@ -201,7 +213,7 @@ fn update(shared: &Shared, index: usize, f: impl FnOnce(&mut NotificationDeliver
 /// Delivers one micropay notification, retrying with backoff until the merchant answers
 /// SUCCESS or the attempts run out.
 pub(crate) async fn deliver(shared: Arc<Shared>, job: NotifyJob) {
-    let body = notification_body(&job);
+    let body = notification_body(&job.order);
     let target = loopback_target(&job.url);
     let status = match &target {
         Ok(_) => DeliveryStatus::InProgress,
@@ -286,6 +298,53 @@ fn answered_success(answer: &[u8]) -> bool {
                 .map(|c| c == "SUCCESS")
         })
         .unwrap_or(false)
+}
+
+/// Signs `body` with the notification key and POSTs it once; the merchant must answer
+/// HTTP 200 with `{"code":"SUCCESS",...}`.
+pub(crate) async fn send_open_platform_once(
+    shared: &Shared,
+    url: &str,
+    body: &str,
+) -> Result<OpenPlatformNotificationAnswer> {
+    let target = loopback_target(url)?;
+    let nonce = generate_nonce(&mut rand::rngs::OsRng);
+    let authorization = shared
+        .notify_signer
+        .sign_notification(body.as_bytes(), shared.now(), &nonce)?
+        .to_string();
+    let headers = [("Authorization", authorization.clone())];
+    let (status, answer) = post(
+        &target,
+        &headers,
+        body.as_bytes().to_vec(),
+        shared.notify.attempt_timeout,
+    )
+    .await
+    .map_err(SandboxError::Delivery)?;
+    let text = String::from_utf8_lossy(&answer).into_owned();
+    if status != 200 {
+        return Err(SandboxError::Delivery(format!(
+            "HTTP {status}: {}",
+            preview(&text)
+        )));
+    }
+    if !answered_success(&answer) {
+        return Err(SandboxError::Answer(format!(
+            "not {{\"code\":\"SUCCESS\",...}}: {}",
+            preview(&text)
+        )));
+    }
+    Ok(OpenPlatformNotificationAnswer {
+        body: body.to_owned(),
+        authorization,
+        answer: text,
+    })
+}
+
+/// The first 200 characters of a merchant's answer, for messages.
+fn preview(text: &str) -> String {
+    text.chars().take(200).collect()
 }
 
 /// Seals and sends a cross-border notification, then verifies and opens the answer.

@@ -3,9 +3,11 @@
 use crate::config::{NotifyPolicy, SandboxConfig};
 use crate::error::{Result, SandboxError};
 use crate::keys::SandboxKeys;
-use crate::notify::{CrossBorderNotificationAnswer, NotificationDelivery};
+use crate::notify::{
+    CrossBorderNotificationAnswer, NotificationDelivery, OpenPlatformNotificationAnswer,
+};
 use crate::state::State;
-use crate::{behaviour, gate, notify, open};
+use crate::{behaviour, control, gate, notify, open};
 use bytes::Bytes;
 use http::{header, Method, Request, Response, StatusCode};
 use http_body_util::{BodyExt, Full};
@@ -233,6 +235,19 @@ impl RunningSandbox {
         self.shared.state().micropays.len()
     }
 
+    /// Signs `body` (sent byte for byte) with the notification key, as the platform signs
+    /// its asynchronous notifications (`Authorization: LKLAPI-SHA256withRSA
+    /// timestamp=..,nonce_str=..,signature=..`), POSTs it once to `url` (a loopback
+    /// `http://` URL) and checks that the merchant answers HTTP 200 with
+    /// `{"code":"SUCCESS",...}`. No retries: the result says what happened.
+    pub async fn send_open_platform_notification(
+        &self,
+        url: &str,
+        body: &str,
+    ) -> Result<OpenPlatformNotificationAnswer> {
+        notify::send_open_platform_once(&self.shared, url, body).await
+    }
+
     /// Every micropay notification so far, in the order they were started, with their
     /// state.
     pub fn notification_deliveries(&self) -> Vec<NotificationDelivery> {
@@ -307,9 +322,10 @@ async fn connection(
     mut shutdown: watch::Receiver<bool>,
 ) {
     let read_timeout = shared.read_timeout;
+    let peer = stream.peer_addr().ok();
     let service = service_fn(move |request| {
         let shared = Arc::clone(&shared);
-        async move { Ok::<_, Infallible>(route(shared, request).await) }
+        async move { Ok::<_, Infallible>(route(shared, peer, request).await) }
     });
     let mut builder = http1::Builder::new();
     builder
@@ -439,8 +455,67 @@ async fn read_body(mut body: Incoming, max: usize, deadline: Duration) -> Result
         .unwrap_or(Err(BodyError::Timeout))
 }
 
-async fn route(shared: Arc<Shared>, request: Request<Incoming>) -> HttpResponse {
+/// Whether a client at `peer` may use the control endpoints: only from loopback, even when
+/// the sandbox listens on other addresses ([`SandboxConfig::allow_non_loopback`]).
+fn control_allowed(peer: Option<SocketAddr>) -> bool {
+    peer.is_some_and(|p| p.ip().is_loopback())
+}
+
+/// A request to a control endpoint ([`control`]): POST only, from loopback only.
+async fn route_control(
+    shared: Arc<Shared>,
+    peer: Option<SocketAddr>,
+    request: Request<Incoming>,
+) -> HttpResponse {
     let path = request.uri().path().to_owned();
+    if !control_allowed(peer) {
+        return error_response(
+            None,
+            StatusCode::FORBIDDEN,
+            control::codes::NOT_LOOPBACK,
+            "control endpoints answer loopback clients only",
+        );
+    }
+    if request.method() != Method::POST {
+        return error_response(
+            None,
+            StatusCode::METHOD_NOT_ALLOWED,
+            behaviour::codes::METHOD_NOT_ALLOWED,
+            "only POST is served",
+        );
+    }
+    match read_body(request.into_body(), shared.max_body, shared.read_timeout).await {
+        Ok(body) => control::handle(&shared, &path, &body).await,
+        Err(BodyError::TooLarge) => error_response(
+            None,
+            StatusCode::PAYLOAD_TOO_LARGE,
+            behaviour::codes::TOO_LARGE,
+            "request body too large",
+        ),
+        Err(BodyError::Timeout) => error_response(
+            None,
+            StatusCode::REQUEST_TIMEOUT,
+            behaviour::codes::READ_TIMEOUT,
+            "request body not received in time",
+        ),
+        Err(BodyError::Broken(reason)) => error_response(
+            None,
+            StatusCode::BAD_REQUEST,
+            behaviour::codes::INVALID_REQUEST,
+            &format!("cannot read the request body: {reason}"),
+        ),
+    }
+}
+
+async fn route(
+    shared: Arc<Shared>,
+    peer: Option<SocketAddr>,
+    request: Request<Incoming>,
+) -> HttpResponse {
+    let path = request.uri().path().to_owned();
+    if path.starts_with(control::PREFIX) {
+        return route_control(shared, peer, request).await;
+    }
     let Some(api) = Api::from_path(&path) else {
         tracing::debug!(%path, "no such API");
         return error_response(
@@ -501,4 +576,20 @@ async fn route(shared: Arc<Shared>, request: Request<Incoming>) -> HttpResponse 
     };
     tracing::debug!(%path, status = response.status().as_u16(), "answered");
     response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn control_endpoints_serve_loopback_clients_only() {
+        assert!(control_allowed(Some("127.0.0.1:5000".parse().unwrap())));
+        assert!(control_allowed(Some("[::1]:5000".parse().unwrap())));
+        assert!(!control_allowed(Some("192.0.2.7:5000".parse().unwrap())));
+        assert!(!control_allowed(Some(
+            "[2001:db8::1]:5000".parse().unwrap()
+        )));
+        assert!(!control_allowed(None), "an unknown peer is not trusted");
+    }
 }

@@ -1,4 +1,5 @@
-//! `lakala keygen`: an RSA key pair and a self-signed certificate.
+//! `lakala keygen`: an RSA key pair and a self-signed signing certificate (CA:FALSE, critical
+//! key usage digitalSignature, like Lakala's own; see `Certificate::self_signed`).
 
 use crate::exit::Exit;
 use crate::failure::Failure;
@@ -7,10 +8,15 @@ use lakala_crypto::{Certificate, Clock, PrivateKey, SystemClock};
 use serde_json::json;
 use std::path::Path;
 
-pub fn run(bits: usize, out: &Path) -> Result<Report, Failure> {
+pub fn run(bits: usize, out: &Path, common_name: &str) -> Result<Report, Failure> {
     if !(1024..=4096).contains(&bits) {
         return Err(Failure::Usage(
             "--bits must be between 1024 and 4096".into(),
+        ));
+    }
+    if common_name.trim().is_empty() || common_name.chars().count() > 64 {
+        return Err(Failure::Usage(
+            "--common-name must be 1 to 64 characters (X.520's limit)".into(),
         ));
     }
     std::fs::create_dir_all(out)?;
@@ -24,7 +30,7 @@ pub fn run(bits: usize, out: &Path) -> Result<Report, Failure> {
     };
     let (cert, cert_pem) = Certificate::self_signed(
         &key,
-        "lakala-keygen",
+        common_name,
         &serial,
         now - 86_400,
         now + 10 * 365 * 86_400,

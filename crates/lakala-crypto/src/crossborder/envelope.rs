@@ -43,6 +43,28 @@ impl RequestEnvelope {
 /// The platform's answer: `{retCode, retMsg, merId, ver, ts, encData, mac}`.
 ///
 /// Error answers may lack `encData` and `mac`; absent text fields read as empty.
+///
+/// # An answer without `encData`
+///
+/// With `encData` absent (or JSON `null`), the MAC string is
+/// `retCode + retMsg + merId + ver + ts`: it ends with `ts`, as if `encData` were empty,
+/// and that is the only string verification accepts. The platform is Java, where
+/// `... + ts + encData` builds that same string only when its `encData` is the empty
+/// string `""`; a Java `null` concatenates as the four letters `null`. So:
+///
+/// - if the platform signs `...tsnull` and leaves the field out of the JSON (or sends JSON
+///   `null`), the MAC does not verify here and the answer is refused with
+///   [`CryptoError::MacMismatch`](crate::CryptoError::MacMismatch): never trusted
+///   unverified, never silently accepted under a second MAC string;
+/// - if it ever sends the literal text `"encData":"null"`, the MAC string is `...tsnull`,
+///   exactly what was sent, so the MAC verifies; then
+///   [`Merchant::open_response`](crate::crossborder::Merchant::open_response) refuses
+///   `null` as ciphertext with
+///   [`CryptoError::InvalidHex`](crate::CryptoError::InvalidHex) on `encData`, a typed
+///   error and no business data. The verified `retCode` is then lost with it; if Lakala is
+///   ever seen doing this, treat `"null"` as absent *after* verification, not before.
+///
+/// The sandbox's answers without `encData` are signed over the string ending with `ts`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ResponseEnvelope {
@@ -69,7 +91,8 @@ pub struct ResponseEnvelope {
 }
 
 impl ResponseEnvelope {
-    /// The string this message's MAC covers (an absent `encData` counts as empty).
+    /// The string this message's MAC covers (an absent `encData` counts as empty, so the
+    /// string ends with `ts`: see the type's documentation).
     pub fn mac_input(&self) -> MacInput<'_> {
         MacInput::Response {
             ret_code: &self.ret_code,

@@ -142,7 +142,9 @@ impl Merchant {
     /// request's one-time key.
     ///
     /// An answer without a MAC is refused with [`CryptoError::MissingField`]: nothing in it
-    /// can be trusted, not even its `retCode`.
+    /// can be trusted, not even its `retCode`. An answer without `encData` verifies over the
+    /// MAC string ending with `ts` and opens with no business data; one whose `encData` is
+    /// the text `null` is refused (see [`ResponseEnvelope`]'s documentation for why).
     pub fn open_response(
         &self,
         response: &ResponseEnvelope,

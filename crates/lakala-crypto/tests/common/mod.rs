@@ -1,4 +1,5 @@
-//! Shared helpers of the integration tests: paths to `../shared/vectors`, test keys, the
+//! Shared helpers of the integration tests: paths to `fixtures/lakala/` (Lakala's public
+//! material, committed), test keys, the
 //! `openssl` command line as an independent implementation, and running a test once on
 //! each RSA backend compiled in.
 #![allow(dead_code)]
@@ -81,14 +82,11 @@ impl OnBackend for Certificate {
     }
 }
 
-/// `../shared/vectors` seen from the workspace root.
+/// `fixtures/lakala/`: Lakala's public keys, certificates and messages, committed with the
+/// project (see its README).
 pub fn vectors() -> PathBuf {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/vectors");
-    assert!(
-        dir.is_dir(),
-        "{} is missing: the shared vectors must sit beside the checkout",
-        dir.display()
-    );
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/lakala");
+    assert!(dir.is_dir(), "{} is missing", dir.display());
     dir
 }
 

@@ -1,4 +1,4 @@
-//! The real material in `../shared/vectors`: our code must agree with it byte for byte.
+//! Lakala's real material in `fixtures/lakala/`: our code must agree with it byte for byte.
 
 mod common;
 

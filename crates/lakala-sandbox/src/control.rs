@@ -1,0 +1,198 @@
+//! The control endpoints: a merchant (or a script, or `lakala sandbox notify`) asks a
+//! running sandbox to send a notification to its endpoint, and reads how its endpoint
+//! answered.
+//!
+//! Both are `POST` with a JSON body, under [`PREFIX`] of the sandbox's base URL, served only
+//! to clients on a loopback address (HTTP 403 otherwise):
+//!
+//! | path | body | does |
+//! |---|---|---|
+//! | [`CROSSBORDER_PATH`] | `{"url", "req_type"?, "biz"?}` | seals a cross-border notification (`reqType` default `B0005`) of `biz` (a JSON object or the exact JSON text; default `{"orderNo":"SBXN<ts>","retCode":"0000","retMsg":"认证成功"}`) with the sandbox's platform keys, POSTs it to `url`, then verifies and opens the merchant's answer (MAC, `ts` and `reqType` copied, `encData` under the same one-time key) |
+//! | [`OPEN_PLATFORM_PATH`] | `{"url", "body"?, "merchant_no"?, "out_trade_no"?}` | signs `body` (a JSON object, or the exact text) with the notification key, as the platform does, or with neither given the result notification of the order `merchant_no` + `out_trade_no` in its current state; POSTs it once to `url`; the merchant must answer HTTP 200 `{"code":"SUCCESS",...}` |
+//!
+//! `url` must be a loopback `http://` URL, as for every notification the sandbox sends.
+//! Answers: HTTP 200 `{"code":"SBX00000","msg",...}` with what was sent and what came back;
+//! HTTP 400 [`codes::BAD_ORDER`] for a control request that cannot be followed; HTTP 403
+//! [`codes::NOT_LOOPBACK`]; HTTP 502 [`codes::NOT_DELIVERED`] when the merchant's endpoint
+//! could not be reached, timed out or answered another HTTP status, and
+//! [`codes::ANSWER_REFUSED`] when it answered but the answer is not acceptable.
+
+use crate::error::SandboxError;
+use crate::notify;
+use crate::server::{json_response, HttpResponse, Shared};
+use http::StatusCode;
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+/// Where the control endpoints live, under the base URL.
+pub const PREFIX: &str = "/sandbox/";
+/// Send a cross-border notification.
+pub const CROSSBORDER_PATH: &str = "/sandbox/notify/crossborder";
+/// Send an open-platform notification.
+pub const OPEN_PLATFORM_PATH: &str = "/sandbox/notify/open-platform";
+
+/// The `code` of the control endpoints' answers.
+pub mod codes {
+    /// Sent, and the merchant's answer was accepted.
+    pub const DELIVERED: &str = "SBX00000";
+    /// The control request is not valid JSON, misses `url`, names an unknown order, ...
+    pub const BAD_ORDER: &str = "SBX40001";
+    /// The control request did not come from a loopback address.
+    pub const NOT_LOOPBACK: &str = "SBX40300";
+    /// No control endpoint at this path.
+    pub const UNKNOWN: &str = "SBX40401";
+    /// The merchant's endpoint could not be reached, timed out or answered a status other
+    /// than 200.
+    pub const NOT_DELIVERED: &str = "SBX50201";
+    /// The merchant answered, but the answer does not verify or is not a success.
+    pub const ANSWER_REFUSED: &str = "SBX50202";
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CrossBorderOrder {
+    url: String,
+    #[serde(default)]
+    req_type: Option<String>,
+    #[serde(default)]
+    biz: Option<Value>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct OpenPlatformOrder {
+    url: String,
+    #[serde(default)]
+    body: Option<Value>,
+    #[serde(default)]
+    merchant_no: Option<String>,
+    #[serde(default)]
+    out_trade_no: Option<String>,
+}
+
+fn answer(status: StatusCode, code: &str, msg: &str, extra: Value) -> HttpResponse {
+    let mut body = json!({"code": code, "msg": msg});
+    if let (Value::Object(body), Value::Object(extra)) = (&mut body, extra) {
+        body.extend(extra);
+    }
+    json_response(status, body.to_string().into_bytes(), &[])
+}
+
+fn bad(msg: &str) -> HttpResponse {
+    answer(StatusCode::BAD_REQUEST, codes::BAD_ORDER, msg, json!({}))
+}
+
+/// The answer for a failed send.
+fn failed(e: SandboxError) -> HttpResponse {
+    let msg = e.to_string();
+    match e {
+        SandboxError::Delivery(_) => answer(
+            StatusCode::BAD_GATEWAY,
+            codes::NOT_DELIVERED,
+            &msg,
+            json!({}),
+        ),
+        SandboxError::Answer(_) => answer(
+            StatusCode::BAD_GATEWAY,
+            codes::ANSWER_REFUSED,
+            &msg,
+            json!({}),
+        ),
+        // A bad URL, a biz the platform could not seal (not GBK), ...
+        _ => bad(&msg),
+    }
+}
+
+/// Text given either as a JSON string (used byte for byte) or as any other JSON value
+/// (serialized compactly).
+fn text_of(value: Value) -> String {
+    match value {
+        Value::String(text) => text,
+        other => other.to_string(),
+    }
+}
+
+/// Handles a request under [`PREFIX`]; the caller checked the method and the peer.
+pub(crate) async fn handle(shared: &Shared, path: &str, body: &[u8]) -> HttpResponse {
+    match path.trim_end_matches('/') {
+        CROSSBORDER_PATH => crossborder(shared, body).await,
+        OPEN_PLATFORM_PATH => open_platform(shared, body).await,
+        _ => answer(
+            StatusCode::NOT_FOUND,
+            codes::UNKNOWN,
+            "no such control endpoint",
+            json!({}),
+        ),
+    }
+}
+
+async fn crossborder(shared: &Shared, body: &[u8]) -> HttpResponse {
+    let order: CrossBorderOrder = match serde_json::from_slice(body) {
+        Ok(order) => order,
+        Err(e) => return bad(&format!("not a cross-border notification order: {e}")),
+    };
+    let req_type = order.req_type.unwrap_or_else(|| "B0005".to_owned());
+    if req_type.is_empty()
+        || req_type.len() > 16
+        || !req_type.bytes().all(|b| b.is_ascii_alphanumeric())
+    {
+        return bad("req_type must be 1 to 16 ASCII letters or digits, like B0005");
+    }
+    let biz = match order.biz {
+        Some(value) => text_of(value),
+        None => json!({
+            "orderNo": format!("SBXN{}", shared.ts.next()),
+            "retCode": "0000",
+            "retMsg": "认证成功",
+        })
+        .to_string(),
+    };
+    if serde_json::from_str::<Value>(&biz).is_err() {
+        return bad("biz must be JSON (an object, or its text as a string)");
+    }
+    match notify::send_crossborder(shared, &order.url, &req_type, &biz).await {
+        Ok(a) => answer(
+            StatusCode::OK,
+            codes::DELIVERED,
+            "notification delivered; the merchant's answer verified",
+            json!({
+                "req_type": req_type,
+                "ts": a.ts,
+                "biz": biz,
+                "answer": {"ret_code": a.ret_code, "ret_msg": a.ret_msg, "biz": a.biz},
+            }),
+        ),
+        Err(e) => failed(e),
+    }
+}
+
+async fn open_platform(shared: &Shared, body: &[u8]) -> HttpResponse {
+    let order: OpenPlatformOrder = match serde_json::from_slice(body) {
+        Ok(order) => order,
+        Err(e) => return bad(&format!("not an open-platform notification order: {e}")),
+    };
+    let text = match (order.body, order.merchant_no, order.out_trade_no) {
+        (Some(body), None, None) => text_of(body),
+        (None, Some(merchant_no), Some(out_trade_no)) => {
+            let state = shared.state();
+            match state.orders.get(&(merchant_no, out_trade_no)) {
+                Some(found) => notify::notification_body(found),
+                None => return bad("no such order (merchant_no + out_trade_no)"),
+            }
+        }
+        _ => return bad("give either body, or merchant_no and out_trade_no"),
+    };
+    match notify::send_open_platform_once(shared, &order.url, &text).await {
+        Ok(a) => answer(
+            StatusCode::OK,
+            codes::DELIVERED,
+            "notification delivered; the merchant answered SUCCESS",
+            json!({
+                "body": a.body,
+                "authorization": a.authorization,
+                "answer": a.answer,
+            }),
+        ),
+        Err(e) => failed(e),
+    }
+}
