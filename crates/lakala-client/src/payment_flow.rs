@@ -172,6 +172,7 @@ impl LakalaClient {
             async move {
                 let observer = flow.options.observer.clone();
                 let fallback = flow.order.clone();
+                let in_flight = crate::metrics::PaymentInFlight::start();
                 let result = flow.run(request).await;
                 let (order, word) = match &result {
                     Ok(outcome) => {
@@ -184,6 +185,8 @@ impl LakalaClient {
                         (fallback, "not_sent")
                     }
                 };
+                in_flight.finished(word);
+                drop(in_flight);
                 observer.emit(PollEvent::Finished {
                     order: order.clone(),
                     outcome: word,
@@ -286,6 +289,7 @@ impl Flow {
     }
 
     async fn poll(mut self, mut reason: String, first: FirstQuery) -> PaymentOutcome {
+        let _timer = crate::metrics::PollTimer::start();
         let mut delays = self.client.inner.poll_schedule.delays().to_vec();
         if first == FirstQuery::AtOnce {
             delays.insert(0, Duration::ZERO);
