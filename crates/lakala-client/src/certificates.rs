@@ -228,7 +228,10 @@ mod tests {
 
     #[test]
     fn serials_compare_as_hex_numbers() {
-        assert_eq!(normalize("00DFBA8194C41B84CF"), normalize("dfba8194c41b84cf"));
+        assert_eq!(
+            normalize("00DFBA8194C41B84CF"),
+            normalize("dfba8194c41b84cf")
+        );
         assert_eq!(normalize(" 00ab "), "ab");
         assert_eq!(normalize("000"), "0");
         assert_ne!(normalize("ab"), normalize("abc"));

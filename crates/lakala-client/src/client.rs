@@ -101,7 +101,9 @@ impl LakalaClient {
             .inner
             .certificate_files
             .as_ref()
-            .ok_or(crate::ConfigError::Missing("certificate files (Config::certificate_files)"))?;
+            .ok_or(crate::ConfigError::Missing(
+                "certificate files (Config::certificate_files)",
+            ))?;
         self.inner.certificates.reload_from(files)
     }
 

@@ -434,12 +434,12 @@ fn build(raw: RawFile) -> Result<Config, ConfigError> {
 
 fn merchant_profile(m: RawMerchant) -> Result<Option<MerchantProfile>, ConfigError> {
     let any_location = m.request_ip.is_some() || m.base_station.is_some() || m.location.is_some();
-    if m.merchant_no.is_none() && m.term_no.is_none() && m.notify_url.is_none() && !any_location
-    {
+    if m.merchant_no.is_none() && m.term_no.is_none() && m.notify_url.is_none() && !any_location {
         return Ok(None);
     }
     let mut profile = MerchantProfile::new(
-        m.merchant_no.ok_or(ConfigError::Missing("merchant.merchant_no"))?,
+        m.merchant_no
+            .ok_or(ConfigError::Missing("merchant.merchant_no"))?,
         m.term_no.ok_or(ConfigError::Missing("merchant.term_no"))?,
     );
     if let Some(url) = m.notify_url {
@@ -469,11 +469,9 @@ fn merchant_profile(m: RawMerchant) -> Result<Option<MerchantProfile>, ConfigErr
         profile = profile.with_location(location);
     }
     // The numbers must pass the spec's rules; a micropay shows which ones break.
-    profile
-        .trade_query("X")
-        .map_err(|e| ConfigError::Invalid {
-            name: "merchant.merchant_no / merchant.term_no",
-            reason: e.to_string(),
-        })?;
+    profile.trade_query("X").map_err(|e| ConfigError::Invalid {
+        name: "merchant.merchant_no / merchant.term_no",
+        reason: e.to_string(),
+    })?;
     Ok(Some(profile))
 }

@@ -132,7 +132,11 @@ pub(crate) fn notification(family: &'static str, repeat: bool) {
 
 /// Records a notification of `family` that ended in `error`.
 pub(crate) fn notification_failed(family: &'static str, error: &NotificationError) {
-    let result = if error.is_retryable() { "retry" } else { "refused" };
+    let result = if error.is_retryable() {
+        "retry"
+    } else {
+        "refused"
+    };
     metrics::counter!(NOTIFICATIONS, "family" => family, "result" => result).increment(1);
     match error {
         NotificationError::Verification(e) => verification_failed("notification", crypto_reason(e)),

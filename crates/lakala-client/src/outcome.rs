@@ -43,10 +43,10 @@
 //! like a log line.
 
 use crate::answer::Answer;
-use serde::{Deserialize, Serialize};
 use lakala_types::micropay::{
     MicropayResponse, RevokeResponse, TradeQueryResponse, TradeState, V3Code,
 };
+use serde::{Deserialize, Serialize};
 
 /// The numbers that identify a payment, enough to query or revoke it later.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -251,9 +251,7 @@ mod tests {
         let wire = json!({"code": "DCP00000", "msg": "OK", "resp_data": {"out_trade_no": "T1", "trade_no": "2024T1"}});
         let outcome = PaymentOutcome::Succeeded {
             order: order(Some("2024T1")),
-            confirmation: Confirmation::Immediate(answer::<MicropayResponse>(
-                wire.clone(),
-            )),
+            confirmation: Confirmation::Immediate(answer::<MicropayResponse>(wire.clone())),
         };
         assert_eq!(
             serde_json::to_value(&outcome).unwrap(),
@@ -264,7 +262,8 @@ mod tests {
 
     #[test]
     fn succeeded_by_query() {
-        let wire = json!({"code": "BBS00000", "msg": "成功", "resp_data": {"trade_state": "SUCCESS"}});
+        let wire =
+            json!({"code": "BBS00000", "msg": "成功", "resp_data": {"trade_state": "SUCCESS"}});
         let outcome = PaymentOutcome::Succeeded {
             order: order(None),
             confirmation: Confirmation::Query {
@@ -372,7 +371,10 @@ mod tests {
             outcome.word()
         );
         let text = serde_json::to_string(&order(Some("X"))).unwrap();
-        assert_eq!(serde_json::from_str::<OrderRef>(&text).unwrap(), order(Some("X")));
+        assert_eq!(
+            serde_json::from_str::<OrderRef>(&text).unwrap(),
+            order(Some("X"))
+        );
         // Hostile input is a typed error, never a panic.
         assert!(serde_json::from_str::<OrderRef>(r#"{"merchant_no": 1}"#).is_err());
         assert!(serde_json::from_str::<FailureReason>(r#"{"kind": "paid"}"#).is_err());

@@ -62,7 +62,9 @@ impl OpenPlatformNotificationHandler {
         clock: Arc<dyn crate::ClockDebug>,
     ) -> Self {
         Self {
-            keys: NotifyKeys::Fixed(NotificationVerifier::new(notify_key).with_freshness(freshness)),
+            keys: NotifyKeys::Fixed(
+                NotificationVerifier::new(notify_key).with_freshness(freshness),
+            ),
             freshness,
             replay,
             clock,
@@ -132,9 +134,10 @@ impl OpenPlatformNotificationHandler {
     ) -> Result<Incoming<OpenPlatformNotification>, NotificationError> {
         let result = self.verify_and_claim(authorization, body).await;
         match &result {
-            Ok(incoming) => {
-                crate::metrics::notification("open_platform", matches!(incoming, Incoming::Repeat(_)))
-            }
+            Ok(incoming) => crate::metrics::notification(
+                "open_platform",
+                matches!(incoming, Incoming::Repeat(_)),
+            ),
             Err(e) => crate::metrics::notification_failed("open_platform", e),
         }
         result
