@@ -450,3 +450,65 @@ where
         }
     }
 }
+
+/// A failed call to the platform as an HTTP answer for your own endpoints (a till asking
+/// to pay, say): `{"error": <the error's message>}` with a status that tells the caller
+/// what to do. Messages of [`lakala_client::ClientError`] never hold personal data.
+///
+/// | error | HTTP |
+/// |---|---|
+/// | invalid request, invalid amount | 400 |
+/// | not configured | 500 |
+/// | nothing was sent (connection failed) | 503: try again |
+/// | anything after sending (verification, foreign or malformed answer, timeout) | 502: the request MAY have been executed; query it |
+#[derive(Debug)]
+pub struct CallError {
+    /// The status.
+    pub status: StatusCode,
+    /// The message.
+    pub message: String,
+}
+
+impl From<lakala_client::ClientError> for CallError {
+    fn from(error: lakala_client::ClientError) -> Self {
+        use lakala_client::ClientError as E;
+        let status = match &error {
+            E::InvalidRequest(_) => StatusCode::BAD_REQUEST,
+            E::NotConfigured(_) | E::TransportSetup(_) | E::Seal(_) => {
+                StatusCode::INTERNAL_SERVER_ERROR
+            }
+            e if !e.may_have_been_executed() => StatusCode::SERVICE_UNAVAILABLE,
+            _ => StatusCode::BAD_GATEWAY,
+        };
+        tracing::warn!(%error, status = status.as_u16(), "call failed");
+        Self {
+            status,
+            message: error.to_string(),
+        }
+    }
+}
+
+impl From<lakala_types::ValidationErrors> for CallError {
+    fn from(error: lakala_types::ValidationErrors) -> Self {
+        Self {
+            status: StatusCode::BAD_REQUEST,
+            message: error.to_string(),
+        }
+    }
+}
+
+impl From<lakala_types::money::AmountError> for CallError {
+    fn from(error: lakala_types::money::AmountError) -> Self {
+        Self {
+            status: StatusCode::BAD_REQUEST,
+            message: error.to_string(),
+        }
+    }
+}
+
+impl IntoResponse for CallError {
+    fn into_response(self) -> Response {
+        let body = serde_json::json!({ "error": self.message }).to_string();
+        json_response(self.status, body.into_bytes())
+    }
+}
