@@ -143,31 +143,28 @@ pub fn crossborder_error_response(error: &NotificationError) -> Response {
     json_response(status, body.into_bytes())
 }
 
-/// The `Authorization` header, or the 401 answer when it is absent or not text.
-fn authorization(headers: &HeaderMap) -> Result<&str, Response> {
+/// The `Authorization` header, if present and text.
+fn authorization(headers: &HeaderMap) -> Option<&str> {
     headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
-        .ok_or_else(|| {
-            open_platform_error_response(&NotificationError::Verification(
-                CryptoError::MissingHeader {
-                    name: "Authorization",
-                },
-            ))
-        })
 }
 
-/// The headers and the raw body, or the answer to a body that could not be read (413
-/// past [`MAX_BODY_BYTES`]).
-async fn read_body(
-    request: Request,
-    too_large: fn() -> Response,
-) -> Result<(HeaderMap, Bytes), Response> {
+/// The 401 answer to a notification without a usable `Authorization` header.
+fn missing_authorization() -> Response {
+    open_platform_error_response(&NotificationError::Verification(
+        CryptoError::MissingHeader {
+            name: "Authorization",
+        },
+    ))
+}
+
+/// The headers and the raw body; `None` past [`MAX_BODY_BYTES`] (or a body that could not
+/// be read).
+async fn read_body(request: Request) -> Option<(HeaderMap, Bytes)> {
     let (parts, body) = request.into_parts();
-    match axum::body::to_bytes(body, MAX_BODY_BYTES).await {
-        Ok(bytes) => Ok((parts.headers, bytes)),
-        Err(_) => Err(too_large()),
-    }
+    let bytes = axum::body::to_bytes(body, MAX_BODY_BYTES).await.ok()?;
+    Some((parts.headers, bytes))
 }
 
 fn too_large_open() -> Response {
@@ -203,13 +200,11 @@ where
         let handler = handler.clone();
         let process = process.clone();
         async move {
-            let (headers, body) = match read_body(request, too_large_open).await {
-                Ok(read) => read,
-                Err(response) => return response,
+            let Some((headers, body)) = read_body(request).await else {
+                return too_large_open();
             };
-            let authorization = match authorization(&headers) {
-                Ok(a) => a,
-                Err(response) => return response,
+            let Some(authorization) = authorization(&headers) else {
+                return missing_authorization();
             };
             match handler.process(authorization, &body, process).await {
                 Ok(bytes) => json_response(StatusCode::OK, bytes),
@@ -238,9 +233,8 @@ where
         let handler = handler.clone();
         let process = process.clone();
         async move {
-            let (_, body) = match read_body(request, too_large_crossborder).await {
-                Ok(read) => read,
-                Err(response) => return response,
+            let Some((_, body)) = read_body(request).await else {
+                return too_large_crossborder();
             };
             match handler.process(&body, process).await {
                 Ok(bytes) => json_response(StatusCode::OK, bytes),
@@ -380,8 +374,8 @@ where
 
     async fn from_request(request: Request, state: &S) -> Result<Self, Response> {
         let handler = OpenPlatformNotificationHandler::from_ref(state);
-        let (headers, body) = read_body(request, too_large_open).await?;
-        let authorization = authorization(&headers)?;
+        let (headers, body) = read_body(request).await.ok_or_else(too_large_open)?;
+        let authorization = authorization(&headers).ok_or_else(missing_authorization)?;
         match handler.handle(authorization, &body).await {
             Ok(Incoming::New(notification)) => Ok(Self {
                 notification,
@@ -439,7 +433,7 @@ where
 
     async fn from_request(request: Request, state: &S) -> Result<Self, Response> {
         let handler = CrossBorderNotificationHandler::from_ref(state);
-        let (_, body) = read_body(request, too_large_crossborder).await?;
+        let (_, body) = read_body(request).await.ok_or_else(too_large_crossborder)?;
         match handler.handle(&body).await {
             Ok(Incoming::New(notification)) => Ok(Self {
                 notification,

@@ -113,7 +113,10 @@ fn micropay_outcomes_and_exit_statuses_on_the_embedded_sandbox() {
     assert!(json["order"]["out_trade_no"].is_string());
     // The library's stable JSON form of a pending payment, field for field.
     assert!(json["order"]["trade_no"].is_string() || json["order"]["trade_no"].is_null());
-    assert!(json["last_state"].is_string() || json["last_state"].is_null(), "{json}");
+    assert!(
+        json["last_state"].is_string() || json["last_state"].is_null(),
+        "{json}"
+    );
     assert!(json["reason"].is_string(), "{json}");
     assert!(json.as_object().unwrap().contains_key("revoke"), "{json}");
 

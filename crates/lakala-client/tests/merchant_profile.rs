@@ -64,7 +64,8 @@ fn profile_and_schedule_from_the_file_with_variables_on_top() {
 
 #[test]
 fn hostile_settings_are_named() {
-    let cases: [(&str, &[(&str, &str)], &str); 6] = [
+    type Case<'a> = (&'a str, &'a [(&'a str, &'a str)], &'a str);
+    let cases: [Case; 6] = [
         ("[merchant]\nmerchant_no = \"1\"\n", &[], "merchant.term_no"),
         (
             "[merchant]\nmerchant_no = \"822290070111135\"\nterm_no = \"29034705\"\nnotify_url = \"ftp://x\"\n",
