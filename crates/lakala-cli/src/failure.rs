@@ -31,9 +31,9 @@ impl Failure {
                 ClientError::InvalidRequest(_)
                 | ClientError::NotConfigured(_)
                 | ClientError::Seal(_) => Exit::Usage,
-                ClientError::Verification(_) | ClientError::UnsignedAnswer { .. } => {
-                    Exit::Verification
-                }
+                ClientError::Verification(_)
+                | ClientError::UnsignedAnswer { .. }
+                | ClientError::UnknownCertificate { .. } => Exit::Verification,
                 ClientError::Transport(_) | ClientError::TransportSetup(_) => Exit::Transport,
                 ClientError::MalformedAnswer { .. } | ClientError::ForeignAnswer { .. } => {
                     Exit::Verification

@@ -93,6 +93,9 @@ fn micropay_outcomes_and_exit_statuses_on_the_embedded_sandbox() {
         "{json} {stderr}"
     );
     assert_eq!(json["response"]["code"], "DCP00000");
+    // The library's stable JSON form: the confirmation carries the same verified answer.
+    assert_eq!(json["confirmation"]["by"], "immediate", "{json}");
+    assert_eq!(json["confirmation"]["response"], json["response"]);
     assert!(
         stderr.contains("embedded sandbox"),
         "the zero-configuration default says so: {stderr}"
@@ -120,6 +123,14 @@ fn micropay_outcomes_and_exit_statuses_on_the_embedded_sandbox() {
         "{json}"
     );
     assert!(json["order"]["out_trade_no"].is_string());
+    // The library's stable JSON form of a pending payment, field for field.
+    assert!(json["order"]["trade_no"].is_string() || json["order"]["trade_no"].is_null());
+    assert!(
+        json["last_state"].is_string() || json["last_state"].is_null(),
+        "{json}"
+    );
+    assert!(json["reason"].is_string(), "{json}");
+    assert!(json.as_object().unwrap().contains_key("revoke"), "{json}");
 
     let (code, json, _) = run(&[
         "--auth-code",

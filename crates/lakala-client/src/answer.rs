@@ -1,6 +1,8 @@
 //! A verified answer: the typed value, the spec violations found in it, and its JSON.
 
 use lakala_types::Violation;
+use serde::ser::SerializeStruct;
+use serde::{Serialize, Serializer};
 use std::fmt;
 
 /// A verified answer from the platform.
@@ -9,6 +11,10 @@ use std::fmt;
 /// spec's rules (answers are parsed leniently, so these are reported rather than fatal).
 /// The verified JSON is kept for display and audit; it may hold personal data, so `Debug`
 /// does not print it.
+///
+/// Serializes as `{"response": <the verified JSON>, "violations": ["field: rule", ...]}`
+/// (see [the stable JSON form](crate::outcome#the-stable-json-form)). It does not deserialize: an
+/// answer only ever comes from a verified exchange.
 #[derive(Clone)]
 pub struct Answer<T> {
     /// The typed content.
@@ -48,5 +54,15 @@ impl<T: fmt::Debug> fmt::Debug for Answer<T> {
             .field("value", &self.value)
             .field("violations", &self.violations)
             .finish_non_exhaustive()
+    }
+}
+
+impl<T> Serialize for Answer<T> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let violations: Vec<String> = self.violations.iter().map(ToString::to_string).collect();
+        let mut s = serializer.serialize_struct("Answer", 2)?;
+        s.serialize_field("response", &self.json)?;
+        s.serialize_field("violations", &violations)?;
+        s.end()
     }
 }

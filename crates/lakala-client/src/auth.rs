@@ -12,7 +12,13 @@ use tracing::Instrument;
 
 /// The platform's verdict on a verification request. Every variant comes from an answer
 /// whose MAC verified.
-#[derive(Debug, Clone)]
+///
+/// Serializes tagged by `"outcome"` ([`AuthOutcome::word`]): `{"outcome": "verified",
+/// <the AuthResponse fields in wire names>}`, `{"outcome": "refused", "code", "message",
+/// "response"}`, `{"outcome": "try_again", "code", "message"}`. The response holds the
+/// verified person's details in clear: never log it.
+#[derive(Debug, Clone, serde::Serialize)]
+#[serde(tag = "outcome", rename_all = "snake_case")]
 #[non_exhaustive]
 pub enum AuthOutcome {
     /// `0000`: the details match. Carries the echoed fields.
@@ -75,10 +81,14 @@ impl LakalaClient {
         match &result {
             Ok(a) => {
                 let code = a.value.code();
+                crate::metrics::call("auth", crate::metrics::class_word(code.class()));
                 span.record("outcome", code.as_str());
                 tracing::info!(parent: &span, outcome = code.as_str(), "gate/auth answered");
             }
-            Err(e) => tracing::warn!(parent: &span, error = %e, "gate/auth failed"),
+            Err(e) => {
+                crate::metrics::call_failed("auth", e);
+                tracing::warn!(parent: &span, error = %e, "gate/auth failed")
+            }
         }
         result
     }

@@ -1,6 +1,7 @@
 //! The client object: configuration turned into parsed keys, a transport, a clock.
 
-use crate::config::Config;
+use crate::certificates::{CertificateSet, Certificates};
+use crate::config::{Config, MerchantProfile};
 use crate::error::ClientError;
 use crate::poll::PollSchedule;
 use crate::runtime::{Sleeper, TokioSleeper};
@@ -43,6 +44,9 @@ pub(crate) struct Inner {
     pub(crate) request_timeout: Duration,
     pub(crate) journal: Option<Arc<dyn PaymentJournal>>,
     pub(crate) instance: String,
+    pub(crate) certificates: Certificates,
+    pub(crate) certificate_files: Option<crate::certificates::CertificateFiles>,
+    pub(crate) merchant: Option<MerchantProfile>,
 }
 
 #[derive(Debug)]
@@ -55,8 +59,8 @@ pub(crate) struct CrossBorderSide {
 pub(crate) struct OpenSide {
     pub(crate) base_url: String,
     pub(crate) signer: RequestSigner,
-    pub(crate) verifier: Option<ResponseVerifier>,
-    pub(crate) notify_key: Option<lakala_crypto::PublicKey>,
+    /// False only under `dangerously_skip_response_verification`.
+    pub(crate) verify: bool,
 }
 
 /// A [`Clock`] that can be printed (the client's `Debug` shows what it runs on).
@@ -72,6 +76,7 @@ pub struct LakalaClientBuilder {
     sleeper: Arc<dyn Sleeper>,
     journal: Option<Arc<dyn PaymentJournal>>,
     instance: Option<String>,
+    certificates: Option<Certificates>,
 }
 
 impl LakalaClient {
@@ -84,6 +89,7 @@ impl LakalaClient {
             sleeper: Arc::new(TokioSleeper),
             journal: None,
             instance: None,
+            certificates: None,
         }
     }
 
@@ -95,6 +101,38 @@ impl LakalaClient {
     /// This process's name in the journal (who recorded what, who holds a lease).
     pub fn instance(&self) -> &str {
         &self.inner.instance
+    }
+
+    /// The certificates this client verifies answers and notifications with: replace or
+    /// reload them here while the client runs ([`Certificates::replace`],
+    /// [`Certificates::reload_from`]); every clone of the client and every notification
+    /// handler made from it sees the change.
+    pub fn certificates(&self) -> &Certificates {
+        &self.inner.certificates
+    }
+
+    /// Reloads the certificates from the files the configuration named
+    /// ([`Config::certificate_files`], set by [`Config::from_file_and_env`]). On error the
+    /// certificates in force are kept.
+    pub fn reload_certificates(&self) -> Result<(), crate::ConfigError> {
+        let files = self
+            .inner
+            .certificate_files
+            .as_ref()
+            .ok_or(crate::ConfigError::Missing(
+                "certificate files (Config::certificate_files)",
+            ))?;
+        self.inner.certificates.reload_from(files)
+    }
+
+    /// The merchant profile of the configuration, if it has one.
+    pub fn merchant(&self) -> Option<&MerchantProfile> {
+        self.inner.merchant.as_ref()
+    }
+
+    /// The poll schedule micropay uses.
+    pub fn poll_schedule(&self) -> &PollSchedule {
+        &self.inner.poll_schedule
     }
 }
 
@@ -148,6 +186,13 @@ impl LakalaClientBuilder {
         self
     }
 
+    /// Verifies with `certificates` (a handle possibly shared with other clients) instead
+    /// of a set made from the configuration's certificates.
+    pub fn certificates(mut self, certificates: Certificates) -> Self {
+        self.certificates = Some(certificates);
+        self
+    }
+
     /// Builds the client.
     pub fn build(self) -> Result<LakalaClient, ClientError> {
         let config = self.config;
@@ -169,17 +214,26 @@ impl LakalaClientBuilder {
             })?,
             None => ts,
         };
-        let open = config.open_platform.map(|o| {
-            let verifier = (!config.dangerously_skip_response_verification).then(|| {
-                ResponseVerifier::new(o.platform_cert.public_key().clone())
-                    .with_freshness(freshness)
-            });
-            OpenSide {
-                base_url: config.environment.open_platform_base_url(),
-                signer: RequestSigner::new(o.appid, o.serial_no, o.merchant_key),
-                verifier,
-                notify_key: o.notify_cert.map(|c| c.public_key().clone()),
+        let certificates = self.certificates.unwrap_or_else(|| {
+            let mut set = CertificateSet::new();
+            if let Some(o) = &config.open_platform {
+                set = set.with_platform(o.platform_cert.clone());
+                if let Some(n) = &o.notify_cert {
+                    set = set.with_notify(n.clone());
+                }
             }
+            for c in config.extra_certificates.platform() {
+                set = set.with_platform(c.clone());
+            }
+            for c in config.extra_certificates.notify() {
+                set = set.with_notify(c.clone());
+            }
+            Certificates::new(set)
+        });
+        let open = config.open_platform.map(|o| OpenSide {
+            base_url: config.environment.open_platform_base_url(),
+            signer: RequestSigner::new(o.appid, o.serial_no, o.merchant_key),
+            verify: !config.dangerously_skip_response_verification,
         });
         Ok(LakalaClient {
             inner: Arc::new(Inner {
@@ -195,6 +249,9 @@ impl LakalaClientBuilder {
                 request_timeout: config.timeouts.request,
                 journal: self.journal,
                 instance: self.instance.unwrap_or_else(default_instance),
+                certificates,
+                certificate_files: config.certificate_files,
+                merchant: config.merchant,
             }),
         })
     }
@@ -230,7 +287,25 @@ impl LakalaClient {
     }
 
     /// Signs and sends an open-platform request, verifies the answer, parses it leniently.
+    /// A call that fails is counted in the metrics here; one that is answered, by the
+    /// caller, which knows the answer's code.
     pub(crate) async fn open_call<Req, Resp>(
+        &self,
+        path: &str,
+        request: &Req,
+    ) -> Result<Answer<Resp>, ClientError>
+    where
+        Req: Serialize + Validate,
+        Resp: DeserializeOwned + Validate,
+    {
+        let result = self.open_exchange(path, request).await;
+        if let Err(e) = &result {
+            crate::metrics::call_failed(crate::metrics::api_of(path), e);
+        }
+        result
+    }
+
+    async fn open_exchange<Req, Resp>(
         &self,
         path: &str,
         request: &Req,
@@ -266,13 +341,13 @@ impl LakalaClient {
     }
 
     fn verify_open(&self, side: &OpenSide, response: &HttpResponse) -> Result<(), ClientError> {
-        let Some(verifier) = &side.verifier else {
+        if !side.verify {
             tracing::warn!(
                 "open-platform answer accepted WITHOUT signature verification \
                  (dangerously_skip_response_verification is set)"
             );
             return Ok(());
-        };
+        }
         let headers = LklapiHeaders::from_pairs(
             response
                 .headers
@@ -280,8 +355,12 @@ impl LakalaClient {
                 .map(|(k, v)| (k.as_str(), v.as_str())),
         )
         .map_err(ClientError::Verification)?;
-        verifier
-            .verify(&headers, &response.body, self.now_unix())
+        let now = self.now_unix();
+        let set = self.inner.certificates.current();
+        let certificate = set.platform_for(&headers.serial, now)?;
+        ResponseVerifier::new(certificate.public_key().clone())
+            .with_freshness(self.inner.freshness)
+            .verify(&headers, &response.body, now)
             .map_err(ClientError::Verification)?;
         // The signature covers the appid; an answer signed for another appid is someone
         // else's answer, however genuine.
@@ -317,21 +396,20 @@ impl LakalaClient {
         .with_max_age(self.inner.notification_max_age))
     }
 
-    /// A handler for open-platform notifications, with the notification certificate of the
-    /// configuration, this client's clock and freshness window.
+    /// A handler for open-platform notifications, verifying with this client's
+    /// [`Certificates`] (so a certificate rotation reaches it), clock and freshness window.
     pub fn open_platform_notification_handler(
         &self,
         replay: Arc<dyn crate::notification::ReplayGuard>,
     ) -> Result<crate::notification::OpenPlatformNotificationHandler, ClientError> {
-        let key = self
-            .open_side()?
-            .notify_key
-            .clone()
-            .ok_or(ClientError::NotConfigured(
+        self.open_side()?;
+        if self.inner.certificates.current().notify().is_empty() {
+            return Err(ClientError::NotConfigured(
                 "open-platform notification certificate",
-            ))?;
-        let handler = crate::notification::OpenPlatformNotificationHandler::new(
-            key,
+            ));
+        }
+        let handler = crate::notification::OpenPlatformNotificationHandler::with_certificates(
+            self.inner.certificates.clone(),
             self.inner.freshness,
             replay,
             self.inner.clock.clone(),

@@ -1,5 +1,6 @@
 //! Client configuration: where the platform is, the merchant's credentials, timeouts.
 
+use crate::certificates::{CertificateFiles, CertificateSet};
 use crate::poll::PollSchedule;
 use crate::Environment;
 use lakala_crypto::open_platform::Freshness;
@@ -30,6 +31,95 @@ pub struct OpenPlatformCredentials {
     pub platform_cert: Certificate,
     /// The certificate that signs asynchronous notifications, if notifications are used.
     pub notify_cert: Option<Certificate>,
+}
+
+/// Who is paid and from where: the numbers every micropay, query, revoke and refund of one
+/// till carries, so that they live in the configuration rather than in the caller's code.
+///
+/// ```
+/// use lakala_client::MerchantProfile;
+/// use lakala_types::{micropay::LocationInfo, Amount};
+/// let profile = MerchantProfile::new("822290070111135", "29034705")
+///     .with_notify_url("https://shop.example/lakala/notify")
+///     .with_location(LocationInfo::builder().request_ip("10.0.0.8").build()?);
+/// let request = profile
+///     .micropay("T1", "288576824003652810", Amount::from_fen(101)?)
+///     .subject("coffee")
+///     .build()?;
+/// assert_eq!(request.notify_url(), Some("https://shop.example/lakala/notify"));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug, Clone, PartialEq)]
+pub struct MerchantProfile {
+    /// `merchant_no`, Lakala's merchant number.
+    pub merchant_no: String,
+    /// `term_no`, the terminal number.
+    pub term_no: String,
+    /// The default `notify_url` of micropay requests (where the platform sends results).
+    pub notify_url: Option<String>,
+    /// The default `location_info` (a risk-control requirement of micropay, revoke and
+    /// refund).
+    pub location: Option<lakala_types::micropay::LocationInfo>,
+}
+
+impl MerchantProfile {
+    /// A profile with no notify URL and no location yet.
+    pub fn new(merchant_no: impl Into<String>, term_no: impl Into<String>) -> Self {
+        Self {
+            merchant_no: merchant_no.into(),
+            term_no: term_no.into(),
+            notify_url: None,
+            location: None,
+        }
+    }
+
+    /// Sets the default `notify_url`.
+    pub fn with_notify_url(mut self, url: impl Into<String>) -> Self {
+        self.notify_url = Some(url.into());
+        self
+    }
+
+    /// Sets the default `location_info`.
+    pub fn with_location(mut self, location: lakala_types::micropay::LocationInfo) -> Self {
+        self.location = Some(location);
+        self
+    }
+
+    /// A micropay request builder with this profile's numbers, `notify_url` and
+    /// `location_info` filled in; add what else is needed and `build()` it (which checks
+    /// every rule of the spec).
+    pub fn micropay(
+        &self,
+        out_trade_no: impl Into<String>,
+        auth_code: impl Into<lakala_types::Personal>,
+        total_amount: lakala_types::Amount,
+    ) -> lakala_types::micropay::MicropayRequestBuilder {
+        let mut builder = lakala_types::micropay::MicropayRequest::builder()
+            .merchant_no(self.merchant_no.clone())
+            .term_no(self.term_no.clone())
+            .out_trade_no(out_trade_no)
+            .auth_code(auth_code)
+            .total_amount(total_amount);
+        if let Some(url) = &self.notify_url {
+            builder = builder.notify_url(url.clone());
+        }
+        if let Some(location) = &self.location {
+            builder = builder.location_info(location.clone());
+        }
+        builder
+    }
+
+    /// A trade query of `out_trade_no` at this profile's merchant and terminal.
+    pub fn trade_query(
+        &self,
+        out_trade_no: impl Into<String>,
+    ) -> Result<lakala_types::micropay::TradeQueryRequest, lakala_types::ValidationErrors> {
+        lakala_types::micropay::TradeQueryRequest::builder()
+            .merchant_no(self.merchant_no.clone())
+            .term_no(self.term_no.clone())
+            .out_trade_no(out_trade_no)
+            .build()
+    }
 }
 
 /// Network timeouts, handed to the default transport.
@@ -76,6 +166,15 @@ pub struct Config {
     /// debugging against a platform whose certificate you do not have, never in production:
     /// anyone on the path could then forge a "paid" answer. Every call logs a warning.
     pub dangerously_skip_response_verification: bool,
+    /// The merchant's numbers, default `notify_url` and location, if configured.
+    pub merchant: Option<MerchantProfile>,
+    /// Platform and notification certificates in force besides those of
+    /// [`OpenPlatformCredentials`] (the next certificate, installed ahead of a rotation).
+    /// See [`crate::certificates`].
+    pub extra_certificates: CertificateSet,
+    /// The files the certificates were read from, for
+    /// [`crate::LakalaClient::reload_certificates`] (set by [`Config::from_file_and_env`]).
+    pub certificate_files: Option<CertificateFiles>,
 }
 
 impl Config {
@@ -91,7 +190,22 @@ impl Config {
             notification_max_age: Duration::from_secs(600),
             ts_partition: None,
             dangerously_skip_response_verification: false,
+            merchant: None,
+            extra_certificates: CertificateSet::new(),
+            certificate_files: None,
         }
+    }
+
+    /// Sets the merchant profile.
+    pub fn with_merchant(mut self, merchant: MerchantProfile) -> Self {
+        self.merchant = Some(merchant);
+        self
+    }
+
+    /// Sets the poll schedule of micropay.
+    pub fn with_poll_schedule(mut self, schedule: PollSchedule) -> Self {
+        self.poll_schedule = schedule;
+        self
     }
 
     /// Adds cross-border credentials.

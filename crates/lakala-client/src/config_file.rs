@@ -12,10 +12,23 @@
 //! | `LAKALA_APPID` | `open_platform.appid` | open-platform appid |
 //! | `LAKALA_SERIAL_NO` | `open_platform.serial_no` | merchant certificate serial |
 //! | `LAKALA_OPEN_MERCHANT_KEY` | `open_platform.merchant_key` | path of the merchant private key |
-//! | `LAKALA_PLATFORM_CERT` | `open_platform.platform_cert` | path of the platform certificate |
-//! | `LAKALA_NOTIFY_CERT` | `open_platform.notify_cert` | path of the notification certificate |
+//! | `LAKALA_PLATFORM_CERT` | `open_platform.platform_cert` | path of the platform certificate, or several (a list in the file, `:`-separated in the variable) |
+//! | `LAKALA_NOTIFY_CERT` | `open_platform.notify_cert` | path of the notification certificate, or several |
 //! | `LAKALA_CONNECT_TIMEOUT_SECS` | `timeouts.connect_secs` | connect timeout |
 //! | `LAKALA_REQUEST_TIMEOUT_SECS` | `timeouts.request_secs` | whole-request timeout |
+//! | `LAKALA_MERCHANT_NO` | `merchant.merchant_no` | `merchant_no` of the [`MerchantProfile`] |
+//! | `LAKALA_TERM_NO` | `merchant.term_no` | `term_no` |
+//! | `LAKALA_NOTIFY_URL` | `merchant.notify_url` | default micropay `notify_url` (`http://` or `https://`) |
+//! | `LAKALA_REQUEST_IP` | `merchant.request_ip` | `location_info.request_ip` |
+//! | `LAKALA_BASE_STATION` | `merchant.base_station` | `location_info.base_station` |
+//! | `LAKALA_LOCATION` | `merchant.location` | `location_info.location` (`+37.123456,-121.123456`) |
+//! | `LAKALA_POLL_DELAYS_SECS` | `poll.delays_secs` | the micropay poll schedule, seconds (`5,5,5,5,10,10,20`; a list in the file) |
+//!
+//! With several certificates, the first of each list is the credentials' own and all of
+//! them are in force ([`crate::certificates`]); the paths are kept in
+//! [`Config::certificate_files`] for [`crate::LakalaClient::reload_certificates`]. Only
+//! the first of each is checked for validity when loading; the others are checked when
+//! used, so the next certificate can be installed before its start date.
 //!
 //! Key paths in the file are relative to the file's directory. Keys may be PEM, DER or
 //! Lakala's unarmoured base64 DER.
@@ -33,10 +46,21 @@
 //! serial_no = "00dfba8194c41b84cf"
 //! merchant_key = "keys/op-merchant.pem"
 //! platform_cert = "keys/lkl-apigw.pem"
-//! notify_cert = "keys/lkl-notify.pem"
+//! notify_cert = "keys/lkl-notify.pem"   # or a list: ["keys/lkl-notify.pem", "keys/next.pem"]
+//!
+//! [merchant]
+//! merchant_no = "822290070111135"
+//! term_no = "29034705"
+//! notify_url = "https://shop.example/lakala/notify"
+//! request_ip = "10.0.0.8"
+//!
+//! [poll]
+//! delays_secs = [5, 5, 5, 5, 10, 10, 20]
 //! ```
 
-use crate::config::{Config, CrossBorderCredentials, OpenPlatformCredentials};
+use crate::certificates::{CertificateFiles, CertificateSet};
+use crate::config::{Config, CrossBorderCredentials, MerchantProfile, OpenPlatformCredentials};
+use crate::poll::PollSchedule;
 use crate::Environment;
 use lakala_crypto::{Certificate, CryptoError, PrivateKey, PublicKey, ValidityCheck};
 use serde::Deserialize;
@@ -90,6 +114,42 @@ struct RawFile {
     open_platform: RawOpen,
     #[serde(default)]
     timeouts: RawTimeouts,
+    #[serde(default)]
+    merchant: RawMerchant,
+    #[serde(default)]
+    poll: RawPoll,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawMerchant {
+    merchant_no: Option<String>,
+    term_no: Option<String>,
+    notify_url: Option<String>,
+    request_ip: Option<String>,
+    base_station: Option<String>,
+    location: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawPoll {
+    delays_secs: Option<Vec<u64>>,
+}
+
+/// One path, or a list of them.
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+enum OneOrMany {
+    One(PathBuf),
+    Many(Vec<PathBuf>),
+}
+
+fn one_or_many<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Vec<PathBuf>>, D::Error> {
+    Ok(Option::<OneOrMany>::deserialize(d)?.map(|v| match v {
+        OneOrMany::One(p) => vec![p],
+        OneOrMany::Many(list) => list,
+    }))
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -107,8 +167,10 @@ struct RawOpen {
     appid: Option<String>,
     serial_no: Option<String>,
     merchant_key: Option<PathBuf>,
-    platform_cert: Option<PathBuf>,
-    notify_cert: Option<PathBuf>,
+    #[serde(default, deserialize_with = "one_or_many")]
+    platform_cert: Option<Vec<PathBuf>>,
+    #[serde(default, deserialize_with = "one_or_many")]
+    notify_cert: Option<Vec<PathBuf>>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -147,14 +209,18 @@ impl Config {
         };
         // File paths are relative to the file; environment paths to the current directory.
         let rebase = |p: Option<PathBuf>| p.map(|p| base_dir.join(p));
+        let rebase_all =
+            |p: Option<Vec<PathBuf>>| p.map(|l| l.into_iter().map(|p| base_dir.join(p)).collect());
         raw.crossborder.merchant_key = rebase(raw.crossborder.merchant_key);
         raw.crossborder.platform_public_key = rebase(raw.crossborder.platform_public_key);
         raw.open_platform.merchant_key = rebase(raw.open_platform.merchant_key);
-        raw.open_platform.platform_cert = rebase(raw.open_platform.platform_cert);
-        raw.open_platform.notify_cert = rebase(raw.open_platform.notify_cert);
+        raw.open_platform.platform_cert = rebase_all(raw.open_platform.platform_cert);
+        raw.open_platform.notify_cert = rebase_all(raw.open_platform.notify_cert);
 
         let var = |name: &str| env(name).filter(|v| !v.is_empty());
         let path_var = |name: &str| var(name).map(PathBuf::from);
+        let paths_var =
+            |name: &str| var(name).map(|v| std::env::split_paths(&v).collect::<Vec<PathBuf>>());
         override_with(&mut raw.environment, var("LAKALA_ENVIRONMENT"));
         override_with(&mut raw.base_url, var("LAKALA_BASE_URL"));
         override_with(&mut raw.crossborder.mer_id, var("LAKALA_MER_ID"));
@@ -178,12 +244,30 @@ impl Config {
         );
         override_with(
             &mut raw.open_platform.platform_cert,
-            path_var("LAKALA_PLATFORM_CERT"),
+            paths_var("LAKALA_PLATFORM_CERT"),
         );
         override_with(
             &mut raw.open_platform.notify_cert,
-            path_var("LAKALA_NOTIFY_CERT"),
+            paths_var("LAKALA_NOTIFY_CERT"),
         );
+        let m = &mut raw.merchant;
+        override_with(&mut m.merchant_no, var("LAKALA_MERCHANT_NO"));
+        override_with(&mut m.term_no, var("LAKALA_TERM_NO"));
+        override_with(&mut m.notify_url, var("LAKALA_NOTIFY_URL"));
+        override_with(&mut m.request_ip, var("LAKALA_REQUEST_IP"));
+        override_with(&mut m.base_station, var("LAKALA_BASE_STATION"));
+        override_with(&mut m.location, var("LAKALA_LOCATION"));
+        if let Some(text) = var("LAKALA_POLL_DELAYS_SECS") {
+            let delays = text
+                .split(',')
+                .map(|d| d.trim().parse::<u64>())
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(|_| ConfigError::Invalid {
+                    name: "LAKALA_POLL_DELAYS_SECS",
+                    reason: "expected whole numbers of seconds separated by commas".into(),
+                })?;
+            raw.poll.delays_secs = Some(delays);
+        }
         override_with(
             &mut raw.timeouts.connect_secs,
             parse_secs(&var, "LAKALA_CONNECT_TIMEOUT_SECS")?,
@@ -304,15 +388,24 @@ fn build(raw: RawFile) -> Result<Config, ConfigError> {
         let key_path = op
             .merchant_key
             .ok_or(ConfigError::Missing("open_platform.merchant_key"))?;
-        let cert_path = op
-            .platform_cert
+        let platform_paths = op.platform_cert.unwrap_or_default();
+        let notify_paths = op.notify_cert.unwrap_or_default();
+        let cert_path = platform_paths
+            .first()
+            .cloned()
             .ok_or(ConfigError::Missing("open_platform.platform_cert"))?;
-        let notify_cert = match op.notify_cert {
-            Some(p) => {
-                Some(Certificate::load(read(&p)?, ValidityCheck::Now).map_err(key_error(&p))?)
-            }
+        let notify_cert = match notify_paths.first() {
+            Some(p) => Some(Certificate::load(read(p)?, ValidityCheck::Now).map_err(key_error(p))?),
             None => None,
         };
+        config.extra_certificates = CertificateSet::load(&CertificateFiles {
+            platform: platform_paths[1..].to_vec(),
+            notify: notify_paths.get(1..).unwrap_or_default().to_vec(),
+        })?;
+        config.certificate_files = Some(CertificateFiles {
+            platform: platform_paths,
+            notify: notify_paths,
+        });
         config.open_platform = Some(OpenPlatformCredentials {
             appid: op
                 .appid
@@ -326,5 +419,59 @@ fn build(raw: RawFile) -> Result<Config, ConfigError> {
             notify_cert,
         });
     }
+    config.merchant = merchant_profile(raw.merchant)?;
+    if let Some(delays) = raw.poll.delays_secs {
+        if delays.is_empty() || delays.len() > 100 || delays.iter().any(|d| *d > 3600) {
+            return Err(ConfigError::Invalid {
+                name: "poll.delays_secs",
+                reason: "expected 1 to 100 delays of at most 3600 seconds each".into(),
+            });
+        }
+        config.poll_schedule = PollSchedule::from_secs(&delays);
+    }
     Ok(config)
+}
+
+fn merchant_profile(m: RawMerchant) -> Result<Option<MerchantProfile>, ConfigError> {
+    let any_location = m.request_ip.is_some() || m.base_station.is_some() || m.location.is_some();
+    if m.merchant_no.is_none() && m.term_no.is_none() && m.notify_url.is_none() && !any_location {
+        return Ok(None);
+    }
+    let mut profile = MerchantProfile::new(
+        m.merchant_no
+            .ok_or(ConfigError::Missing("merchant.merchant_no"))?,
+        m.term_no.ok_or(ConfigError::Missing("merchant.term_no"))?,
+    );
+    if let Some(url) = m.notify_url {
+        if !(url.starts_with("http://") || url.starts_with("https://")) {
+            return Err(ConfigError::Invalid {
+                name: "merchant.notify_url",
+                reason: "must start with http:// or https://".into(),
+            });
+        }
+        profile = profile.with_notify_url(url);
+    }
+    if any_location {
+        let mut location = lakala_types::micropay::LocationInfo::builder();
+        if let Some(v) = m.request_ip {
+            location = location.request_ip(v);
+        }
+        if let Some(v) = m.base_station {
+            location = location.base_station(v);
+        }
+        if let Some(v) = m.location {
+            location = location.location(v);
+        }
+        let location = location.build().map_err(|e| ConfigError::Invalid {
+            name: "merchant location (request_ip, base_station, location)",
+            reason: e.to_string(),
+        })?;
+        profile = profile.with_location(location);
+    }
+    // The numbers must pass the spec's rules; a micropay shows which ones break.
+    profile.trade_query("X").map_err(|e| ConfigError::Invalid {
+        name: "merchant.merchant_no / merchant.term_no",
+        reason: e.to_string(),
+    })?;
+    Ok(Some(profile))
 }

@@ -71,6 +71,17 @@ pub enum ClientError {
         /// The journaled payment's status.
         status: &'static str,
     },
+    /// An open-platform answer names (`Lklapi-Serial`) a platform certificate the client's
+    /// [`crate::CertificateSet`] does not hold: nothing in it is trusted. The request
+    /// reached the platform and MAY have been executed. If Lakala rotated its certificate,
+    /// install the new one ([`crate::Certificates::reload_from`]).
+    #[error("answer signed by unknown platform certificate serial {serial} (known: {})", known.join(", "))]
+    UnknownCertificate {
+        /// The serial the answer named (at most 64 characters of it).
+        serial: String,
+        /// The serials of the platform certificates in force.
+        known: Vec<String>,
+    },
     /// A money-moving flow's task ended without an outcome (it panicked, or its runtime
     /// shut down). The payment MAY have been made: query the order.
     #[error("the payment flow ended without an outcome ({0}); query the order")]

@@ -95,14 +95,16 @@
 mod answer;
 mod auth;
 pub mod binding;
+pub mod certificates;
 mod client;
 mod config;
 pub mod config_file;
 mod environment;
 mod error;
+pub mod metrics;
 mod micropay;
 pub mod notification;
-mod outcome;
+pub mod outcome;
 mod payment_flow;
 mod poll;
 mod preauth;
@@ -112,8 +114,11 @@ mod runtime;
 
 pub use answer::Answer;
 pub use auth::AuthOutcome;
+pub use certificates::{CertificateFiles, CertificateSet, Certificates};
 pub use client::{ClockDebug, LakalaClient, LakalaClientBuilder};
-pub use config::{Config, CrossBorderCredentials, OpenPlatformCredentials, Timeouts};
+pub use config::{
+    Config, CrossBorderCredentials, MerchantProfile, OpenPlatformCredentials, Timeouts,
+};
 pub use config_file::ConfigError;
 pub use environment::{paths, Environment};
 pub use error::ClientError;

@@ -33,7 +33,13 @@ impl LakalaClient {
         let req_time = DateTime14::parse(&format_china_time(self.now_unix()))
             .map_err(|_| ClientError::NotConfigured("a clock within years 0..9999"))?;
         let envelope = V3Request::new(req_time, req_data)?;
-        self.open_call(path, &envelope).await
+        let answer: Answer<V3Response<Resp>> = self.open_call(path, &envelope).await?;
+        let class = answer.value.code().map(|c| c.class());
+        crate::metrics::call(
+            crate::metrics::api_of(path),
+            crate::metrics::class_word(class.unwrap_or(lakala_types::CodeClass::Unknown)),
+        );
+        Ok(answer)
     }
 
     /// One micropay exchange, without the pending-state handling. Most callers want

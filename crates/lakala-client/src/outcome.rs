@@ -1,12 +1,55 @@
 //! How a payment ended, and the evidence for it.
+//!
+//! # The stable JSON form
+//!
+//! Outcomes serialize (serde, for example `serde_json::to_string`) to one stable form, the
+//! one `lakala micropay --json` prints and a service hands to its tills. Field names and
+//! words below only ever gain new members; none is renamed or removed within a major
+//! version.
+//!
+//! [`PaymentOutcome`] is an object tagged by `"outcome"`, [`PaymentOutcome::word`]:
+//!
+//! | `outcome` | other fields |
+//! |---|---|
+//! | `succeeded` | `order`, `confirmation` |
+//! | `failed` | `order`, `reason` |
+//! | `pending` | `order`, `last_state` (a `trade_state` or `null`), `reason` (text), `revoke` (or `null`) |
+//! | `revoked` | `order`, `revoke_out_trade_no`, `response` (the revoke's `resp_data`, or `null` when a query found the order `REFUND`) |
+//!
+//! - `order` ([`OrderRef`]): `{"merchant_no", "term_no", "out_trade_no", "trade_no"}`,
+//!   `trade_no` `null` until an answer gave it.
+//! - `confirmation` ([`Confirmation`]), tagged by `"by"`: `{"by": "immediate", "response",
+//!   "violations"}` (the micropay answer itself) or `{"by": "query", "attempt", "response",
+//!   "violations"}` (query number `attempt`, 1-based). An [`Answer`] is `{"response": <the
+//!   verified answer in the platform's wire field names>, "violations": [<"field: rule">]}`.
+//! - `reason` ([`FailureReason`]), tagged by `"kind"`: `{"kind": "declined", "code",
+//!   "message"}`, `{"kind": "trade_failed", "state", "description", "attempt",
+//!   "micropay_answer": {"code", "message"} | null}`, `{"kind": "not_sent", "reason"}`.
+//! - `revoke` ([`RevokeAttempt`]): `{"revoke_out_trade_no", "result",
+//!   "may_have_been_executed"}`.
+//!
+//! ```json
+//! {"outcome":"pending","order":{"merchant_no":"822290070111135","term_no":"29034705",
+//!  "out_trade_no":"T1","trade_no":null},"last_state":"DEAL","reason":"still DEAL","revoke":null}
+//! ```
+//!
+//! [`OrderRef`], [`FailureReason`], [`PlatformAnswer`], [`PendingPayment`] and
+//! [`RevokeAttempt`] also deserialize from this form (a service may store a pending payment
+//! and resolve it later). [`PaymentOutcome`] and [`Confirmation`] deliberately do not: a
+//! `Succeeded` must only ever come from a verified answer, never from JSON someone sent.
+//!
+//! The JSON holds the verified answers in full, as the platform sent them (the payer's
+//! wallet account may be among their fields): treat it like the answers themselves, not
+//! like a log line.
 
 use crate::answer::Answer;
 use lakala_types::micropay::{
     MicropayResponse, RevokeResponse, TradeQueryResponse, TradeState, V3Code,
 };
+use serde::{Deserialize, Serialize};
 
 /// The numbers that identify a payment, enough to query or revoke it later.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct OrderRef {
     /// `merchant_no`.
     pub merchant_no: String,
@@ -30,7 +73,8 @@ pub struct OrderRef {
 ///   Never treat it as failed; resolve it by query ([`PendingPayment::order`]).
 /// - [`Revoked`](PaymentOutcome::Revoked): the order was revoked; the payer is not charged
 ///   (or was refunded in full).
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize)]
+#[serde(tag = "outcome", rename_all = "snake_case")]
 #[non_exhaustive]
 pub enum PaymentOutcome {
     /// Paid.
@@ -91,8 +135,9 @@ impl PaymentOutcome {
     }
 }
 
-/// What confirmed a payment.
-#[derive(Debug, Clone)]
+/// What confirmed a payment. Serialized tagged by `"by"` (`immediate`, `query`).
+#[derive(Debug, Clone, Serialize)]
+#[serde(tag = "by", rename_all = "snake_case")]
 #[non_exhaustive]
 pub enum Confirmation {
     /// The micropay answer itself (`DCP00000` about this order, no query needed).
@@ -101,13 +146,14 @@ pub enum Confirmation {
     Query {
         /// Which query of the schedule.
         attempt: usize,
-        /// The query's answer.
+        /// The query's answer (serialized flat: its `response` and `violations`).
+        #[serde(flatten)]
         response: Box<Answer<TradeQueryResponse>>,
     },
 }
 
 /// A code and message the platform answered with.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PlatformAnswer {
     /// The code.
     pub code: V3Code,
@@ -115,8 +161,10 @@ pub struct PlatformAnswer {
     pub message: String,
 }
 
-/// The evidence that a payment failed.
-#[derive(Debug, Clone)]
+/// The evidence that a payment failed. Serialized tagged by `"kind"` (`declined`,
+/// `trade_failed`, `not_sent`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
 #[non_exhaustive]
 pub enum FailureReason {
     /// A signed micropay answer about this order with a definite refusal code
@@ -148,7 +196,7 @@ pub enum FailureReason {
 }
 
 /// A payment whose outcome is not known yet, with what is needed to resolve it.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PendingPayment {
     /// The order to query.
     pub order: OrderRef,
@@ -161,7 +209,7 @@ pub struct PendingPayment {
 }
 
 /// A revoke that did not reach a confirmed result.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RevokeAttempt {
     /// The revoke request's own number (retry only with this one).
     pub revoke_out_trade_no: String,
@@ -169,4 +217,166 @@ pub struct RevokeAttempt {
     pub result: String,
     /// Whether the revoke may have been executed.
     pub may_have_been_executed: bool,
+}
+
+#[cfg(test)]
+mod tests {
+    //! The stable JSON form: golden values that fail if any field or word changes, and
+    //! round trips of the types that deserialize.
+
+    use super::*;
+    use serde_json::json;
+
+    fn order(trade_no: Option<&str>) -> OrderRef {
+        OrderRef {
+            merchant_no: "822290070111135".into(),
+            term_no: "29034705".into(),
+            out_trade_no: "T1".into(),
+            trade_no: trade_no.map(Into::into),
+        }
+    }
+
+    fn order_json(trade_no: serde_json::Value) -> serde_json::Value {
+        json!({"merchant_no": "822290070111135", "term_no": "29034705",
+               "out_trade_no": "T1", "trade_no": trade_no})
+    }
+
+    fn answer<T: serde::de::DeserializeOwned>(wire: serde_json::Value) -> Box<Answer<T>> {
+        let value = serde_json::from_value(wire["resp_data"].clone()).unwrap();
+        Box::new(Answer::new(value, Vec::new(), wire))
+    }
+
+    #[test]
+    fn succeeded_immediately() {
+        let wire = json!({"code": "DCP00000", "msg": "OK", "resp_data": {"out_trade_no": "T1", "trade_no": "2024T1"}});
+        let outcome = PaymentOutcome::Succeeded {
+            order: order(Some("2024T1")),
+            confirmation: Confirmation::Immediate(answer::<MicropayResponse>(wire.clone())),
+        };
+        assert_eq!(
+            serde_json::to_value(&outcome).unwrap(),
+            json!({"outcome": "succeeded", "order": order_json(json!("2024T1")),
+                   "confirmation": {"by": "immediate", "response": wire, "violations": []}})
+        );
+    }
+
+    #[test]
+    fn succeeded_by_query() {
+        let wire =
+            json!({"code": "BBS00000", "msg": "成功", "resp_data": {"trade_state": "SUCCESS"}});
+        let outcome = PaymentOutcome::Succeeded {
+            order: order(None),
+            confirmation: Confirmation::Query {
+                attempt: 2,
+                response: answer::<TradeQueryResponse>(wire.clone()),
+            },
+        };
+        assert_eq!(
+            serde_json::to_value(&outcome).unwrap(),
+            json!({"outcome": "succeeded", "order": order_json(json!(null)),
+                   "confirmation": {"by": "query", "attempt": 2, "response": wire, "violations": []}})
+        );
+    }
+
+    #[test]
+    fn failed_forms_and_round_trip() {
+        let cases = [
+            (
+                FailureReason::Declined {
+                    code: V3Code::from("DCP10004"),
+                    message: "余额不足".into(),
+                },
+                json!({"kind": "declined", "code": "DCP10004", "message": "余额不足"}),
+            ),
+            (
+                FailureReason::TradeFailed {
+                    state: TradeState::Close,
+                    description: Some("closed".into()),
+                    attempt: 3,
+                    micropay_answer: Some(PlatformAnswer {
+                        code: V3Code::from("DCP99999"),
+                        message: "?".into(),
+                    }),
+                },
+                json!({"kind": "trade_failed", "state": "CLOSE", "description": "closed",
+                       "attempt": 3, "micropay_answer": {"code": "DCP99999", "message": "?"}}),
+            ),
+            (
+                FailureReason::NotSent {
+                    reason: "connection refused".into(),
+                },
+                json!({"kind": "not_sent", "reason": "connection refused"}),
+            ),
+        ];
+        for (reason, golden) in cases {
+            let outcome = PaymentOutcome::Failed {
+                order: order(None),
+                reason: reason.clone(),
+            };
+            assert_eq!(
+                serde_json::to_value(&outcome).unwrap(),
+                json!({"outcome": "failed", "order": order_json(json!(null)), "reason": golden})
+            );
+            let back: FailureReason = serde_json::from_value(golden).unwrap();
+            assert_eq!(back, reason);
+        }
+    }
+
+    #[test]
+    fn pending_form_and_round_trip() {
+        let pending = PendingPayment {
+            order: order(Some("2024T1")),
+            last_state: Some(TradeState::Deal),
+            reason: "still DEAL".into(),
+            revoke: Some(RevokeAttempt {
+                revoke_out_trade_no: "T1R".into(),
+                result: "timeout".into(),
+                may_have_been_executed: true,
+            }),
+        };
+        let golden = json!({"outcome": "pending", "order": order_json(json!("2024T1")),
+            "last_state": "DEAL", "reason": "still DEAL",
+            "revoke": {"revoke_out_trade_no": "T1R", "result": "timeout", "may_have_been_executed": true}});
+        let value = serde_json::to_value(PaymentOutcome::Pending(pending.clone())).unwrap();
+        assert_eq!(value, golden);
+        // The outcome's own fields deserialize back into the pending payment (the tag is
+        // ignored), so a service can store it and resolve it later.
+        let back: PendingPayment = serde_json::from_value(value).unwrap();
+        assert_eq!(back, pending);
+    }
+
+    #[test]
+    fn revoked_form() {
+        let outcome = PaymentOutcome::Revoked {
+            order: order(None),
+            revoke_out_trade_no: "T1R".into(),
+            response: None,
+        };
+        assert_eq!(
+            serde_json::to_value(&outcome).unwrap(),
+            json!({"outcome": "revoked", "order": order_json(json!(null)),
+                   "revoke_out_trade_no": "T1R", "response": null})
+        );
+    }
+
+    #[test]
+    fn the_tag_is_the_word_and_order_ref_round_trips() {
+        let outcome = PaymentOutcome::Revoked {
+            order: order(Some("X")),
+            revoke_out_trade_no: "R".into(),
+            response: None,
+        };
+        assert_eq!(
+            serde_json::to_value(&outcome).unwrap()["outcome"],
+            outcome.word()
+        );
+        let text = serde_json::to_string(&order(Some("X"))).unwrap();
+        assert_eq!(
+            serde_json::from_str::<OrderRef>(&text).unwrap(),
+            order(Some("X"))
+        );
+        // Hostile input is a typed error, never a panic.
+        assert!(serde_json::from_str::<OrderRef>(r#"{"merchant_no": 1}"#).is_err());
+        assert!(serde_json::from_str::<FailureReason>(r#"{"kind": "paid"}"#).is_err());
+    }
 }

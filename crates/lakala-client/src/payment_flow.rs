@@ -179,6 +179,7 @@ impl LakalaClient {
                 let observer = flow.options.observer.clone();
                 let fallback = flow.order.clone();
                 let recorder = flow.recorder.clone();
+                let in_flight = crate::metrics::PaymentInFlight::start();
                 let result = flow.run(request).await;
                 let (order, word) = match &result {
                     Ok(outcome) => {
@@ -195,6 +196,8 @@ impl LakalaClient {
                         (fallback, "not_sent")
                     }
                 };
+                in_flight.finished(word);
+                drop(in_flight);
                 observer.emit(PollEvent::Finished {
                     order: order.clone(),
                     outcome: word,
@@ -314,6 +317,7 @@ impl Flow {
     }
 
     pub(crate) async fn poll(mut self, mut reason: String, first: FirstQuery) -> PaymentOutcome {
+        let _timer = crate::metrics::PollTimer::start();
         let mut delays = self.client.inner.poll_schedule.delays().to_vec();
         if first == FirstQuery::AtOnce {
             delays.insert(0, Duration::ZERO);

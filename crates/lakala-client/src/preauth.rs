@@ -10,7 +10,12 @@ use lakala_types::preauth::{
 use lakala_types::timestamp::UnixMillis;
 
 /// The platform's answer to a pre-order.
-#[derive(Debug, Clone)]
+///
+/// Serializes tagged by `"outcome"`: `{"outcome": "created", "response": <respData in wire
+/// names>}` (the typed `payment` is derived from `response` and not repeated) or
+/// `{"outcome": "declined", "code", "message"}`.
+#[derive(Debug, Clone, serde::Serialize)]
+#[serde(tag = "outcome", rename_all = "snake_case")]
 #[non_exhaustive]
 pub enum PreOrderOutcome {
     /// `000000`: the order exists; `payment` holds what the payer's wallet needs, decoded
@@ -20,6 +25,7 @@ pub enum PreOrderOutcome {
         /// The answer's `respData`.
         response: Box<PreOrderResponse>,
         /// The per-`transType` fields, typed.
+        #[serde(skip)]
         payment: PaymentData,
     },
     /// Any other `retCode`.
@@ -65,6 +71,7 @@ impl LakalaClient {
             .ret_code()
             .cloned()
             .unwrap_or(V2RetCode::Other(String::new()));
+        crate::metrics::call("preauth", crate::metrics::class_word(code.class()));
         let message = answer.value.ret_msg().unwrap_or_default().to_owned();
         let response = answer.value.resp_data().cloned();
         tracing::info!(parent: &span, code = code.as_str(), "pre-order answered");

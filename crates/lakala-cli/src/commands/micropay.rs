@@ -167,5 +167,16 @@ pub fn report(outcome: &PaymentOutcome) -> Report {
             )),
         _ => Report::new("unknown", Exit::Pending),
     };
-    report.extra("order", order_json)
+    // The library's stable JSON form (lakala_client::outcome), so that the CLI and a
+    // service serializing the outcome agree field for field; `response` stays the
+    // verified answer in wire names, as for every command.
+    let mut report = report.extra("order", order_json);
+    if let Ok(Value::Object(form)) = serde_json::to_value(outcome) {
+        for (key, value) in form {
+            if key != "outcome" && key != "response" {
+                report = report.extra(&key, value);
+            }
+        }
+    }
+    report
 }

@@ -54,6 +54,11 @@ pub struct CrossBorderNotificationHandler {
 }
 
 /// A verified, fresh, first-seen cross-border notification.
+///
+/// Serializes as `{"req_type", "ts", "mer_id", "replay_key", "content"}`, `content` being
+/// the decrypted business JSON (as JSON, or as a string if it is not JSON). That exposes
+/// the content, which may hold personal data: serialize it for processing, never into a
+/// log. It does not deserialize: a notification only ever comes out of verification.
 #[derive(Debug, Clone)]
 pub struct CrossBorderNotification {
     opened: OpenedNotification,
@@ -88,8 +93,25 @@ impl CrossBorderNotification {
     }
 }
 
+impl serde::Serialize for CrossBorderNotification {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let text = self.opened.biz.as_str();
+        let content = serde_json::from_str::<serde_json::Value>(text)
+            .unwrap_or_else(|_| serde_json::Value::String(text.to_owned()));
+        let mut s = serializer.serialize_struct("CrossBorderNotification", 5)?;
+        s.serialize_field("req_type", &self.opened.req_type)?;
+        s.serialize_field("ts", &self.opened.ts)?;
+        s.serialize_field("mer_id", &self.opened.mer_id)?;
+        s.serialize_field("replay_key", &self.key)?;
+        s.serialize_field("content", &content)?;
+        s.end()
+    }
+}
+
 /// What the merchant answers to a cross-border notification (sealed by the handler).
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// Serializes as `{"ret_code", "ret_msg", "json"}`, and deserializes from it.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct CrossBorderAnswer {
     /// `retCode`, `0000` for success.
     pub ret_code: String,
@@ -97,6 +119,17 @@ pub struct CrossBorderAnswer {
     pub ret_msg: String,
     /// The answer's business JSON, encrypted under the notification's key.
     pub json: String,
+}
+
+impl CrossBorderAnswer {
+    /// `retCode` `0000`, `retMsg` `成功`, with `json` as the answer's business JSON.
+    pub fn success(json: impl Into<String>) -> Self {
+        Self {
+            ret_code: "0000".into(),
+            ret_msg: "成功".into(),
+            json: json.into(),
+        }
+    }
 }
 
 impl CrossBorderNotificationHandler {
@@ -132,6 +165,20 @@ impl CrossBorderNotificationHandler {
     /// its `ts` is fresh and that it is addressed to this merchant and version, and claims
     /// its replay key.
     pub async fn handle(
+        &self,
+        body: &[u8],
+    ) -> Result<Incoming<CrossBorderNotification>, NotificationError> {
+        let result = self.verify_and_claim(body).await;
+        match &result {
+            Ok(incoming) => {
+                crate::metrics::notification("crossborder", matches!(incoming, Incoming::Repeat(_)))
+            }
+            Err(e) => crate::metrics::notification_failed("crossborder", e),
+        }
+        result
+    }
+
+    async fn verify_and_claim(
         &self,
         body: &[u8],
     ) -> Result<Incoming<CrossBorderNotification>, NotificationError> {

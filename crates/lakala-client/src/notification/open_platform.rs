@@ -18,7 +18,7 @@ use std::time::Duration;
 /// already answered gets the same answer again ([`Incoming::Repeat`]).
 #[derive(Debug, Clone)]
 pub struct OpenPlatformNotificationHandler {
-    verifier: NotificationVerifier,
+    keys: NotifyKeys,
     freshness: Freshness,
     replay: Arc<dyn ReplayGuard>,
     clock: Arc<dyn crate::ClockDebug>,
@@ -26,8 +26,20 @@ pub struct OpenPlatformNotificationHandler {
     payments: Option<(Arc<dyn PaymentJournal>, String)>,
 }
 
-/// A verified, fresh, first-seen notification.
+/// Where the handler's verification keys come from.
 #[derive(Debug, Clone)]
+enum NotifyKeys {
+    /// One key, fixed for the handler's life.
+    Fixed(NotificationVerifier),
+    /// The valid notification certificates of a replaceable set, tried in turn.
+    Set(crate::Certificates),
+}
+
+/// A verified, fresh, first-seen notification.
+///
+/// Serializes as `{"body": <the notification's JSON>, "timestamp", "nonce", "replay_key"}`.
+/// It does not deserialize: a notification only ever comes out of verification.
+#[derive(Debug, Clone, serde::Serialize)]
 pub struct OpenPlatformNotification {
     /// The body, parsed (kept whole: the platform's fields vary by product).
     pub body: serde_json::Value,
@@ -35,6 +47,7 @@ pub struct OpenPlatformNotification {
     pub timestamp: i64,
     /// The signed nonce.
     pub nonce: String,
+    #[serde(rename = "replay_key")]
     key: String,
 }
 
@@ -54,7 +67,9 @@ impl OpenPlatformNotificationHandler {
         clock: Arc<dyn crate::ClockDebug>,
     ) -> Self {
         Self {
-            verifier: NotificationVerifier::new(notify_key).with_freshness(freshness),
+            keys: NotifyKeys::Fixed(
+                NotificationVerifier::new(notify_key).with_freshness(freshness),
+            ),
             freshness,
             replay,
             clock,
@@ -76,6 +91,54 @@ impl OpenPlatformNotificationHandler {
         self
     }
 
+    /// A handler verifying with the notification certificates of `certificates` that are
+    /// valid at the time of each notification, tried in turn (so both the old and the new
+    /// certificate verify during a rotation); replacing the set reaches this handler.
+    pub fn with_certificates(
+        certificates: crate::Certificates,
+        freshness: Freshness,
+        replay: Arc<dyn ReplayGuard>,
+        clock: Arc<dyn crate::ClockDebug>,
+    ) -> Self {
+        Self {
+            keys: NotifyKeys::Set(certificates),
+            freshness,
+            replay,
+            clock,
+            processing_secs: DEFAULT_PROCESSING_WINDOW_SECS,
+            payments: None,
+        }
+    }
+
+    /// Verifies with the fixed key, or with each valid certificate of the set until one
+    /// verifies the signature.
+    fn verify(
+        &self,
+        authorization: &str,
+        body: &[u8],
+        now: i64,
+    ) -> Result<lakala_crypto::open_platform::Authorization, CryptoError> {
+        match &self.keys {
+            NotifyKeys::Fixed(verifier) => verifier.verify(authorization, body, now),
+            NotifyKeys::Set(certificates) => {
+                let set = certificates.current();
+                let mut last = None;
+                for certificate in set.notify_valid_at(now)? {
+                    match NotificationVerifier::new(certificate.public_key().clone())
+                        .with_freshness(self.freshness)
+                        .verify(authorization, body, now)
+                    {
+                        Err(e @ CryptoError::SignatureMismatch { .. }) => last = Some(e),
+                        other => return other,
+                    }
+                }
+                Err(last.unwrap_or(CryptoError::SignatureMismatch {
+                    what: "notification",
+                }))
+            }
+        }
+    }
+
     /// Changes how long a worker holds a notification it processes (default 60 s).
     pub fn with_processing_window(mut self, window: Duration) -> Self {
         self.processing_secs = i64::try_from(window.as_secs()).unwrap_or(i64::MAX);
@@ -89,8 +152,24 @@ impl OpenPlatformNotificationHandler {
         authorization: &str,
         body: &[u8],
     ) -> Result<Incoming<OpenPlatformNotification>, NotificationError> {
+        let result = self.verify_and_claim(authorization, body).await;
+        match &result {
+            Ok(incoming) => crate::metrics::notification(
+                "open_platform",
+                matches!(incoming, Incoming::Repeat(_)),
+            ),
+            Err(e) => crate::metrics::notification_failed("open_platform", e),
+        }
+        result
+    }
+
+    async fn verify_and_claim(
+        &self,
+        authorization: &str,
+        body: &[u8],
+    ) -> Result<Incoming<OpenPlatformNotification>, NotificationError> {
         let now = self.clock.unix_seconds();
-        let auth = match self.verifier.verify(authorization, body, now) {
+        let auth = match self.verify(authorization, body, now) {
             Ok(a) => a,
             Err(CryptoError::StaleTimestamp { timestamp, now, .. }) => {
                 return Err(NotificationError::Stale { timestamp, now })

@@ -1,0 +1,508 @@
+//! Lakala's notification endpoints for [axum](https://docs.rs/axum) 0.8 and tower.
+//!
+//! Both notification families of `lakala-client` as HTTP endpoints, three ways:
+//!
+//! - **routes** ([`open_platform`], [`crossborder`], or both under [`NotificationRoutes`]):
+//!   the whole exchange, with the merchant's own code as an async closure that receives
+//!   the verified, opened notification;
+//! - **extractors** ([`OpenPlatformNotice`], [`CrossBorderNotice`]) for handlers of your
+//!   own: they yield a verified, new notification, and answer a forged, stale or repeated
+//!   one themselves;
+//! - **a tower [`Service`](tower_service::Service)** ([`NotificationRoutes::into_service`])
+//!   for plain hyper (through `hyper_util::service::TowerToHyperService`) or any tower stack.
+//!
+//! The raw body is what is verified (never a re-serialized one), bodies over
+//! [`MAX_BODY_BYTES`] are refused, redeliveries are remembered by the handler's
+//! [`ReplayGuard`](lakala_client::notification::ReplayGuard) and get the very bytes
+//! answered before, and the answers and HTTP statuses are the ones the platform expects:
+//!
+//! | case | HTTP | open-platform body | cross-border body |
+//! |---|---|---|---|
+//! | processed (or a repeat of one processed) | 200 | `{"code":"SUCCESS","message":"执行成功"}` | the merchant's sealed, MAC-signed answer |
+//! | processing failed, another worker holds it, the replay store failed | 503 | `{"code":"FAIL",...}` | `{"retCode":"9999","retMsg":...}` |
+//! | signature or MAC wrong, missing `Authorization` | 401 | `{"code":"FAIL",...}` | `{"retCode":"9999",...}` |
+//! | malformed, stale, for another merchant | 400 | `{"code":"FAIL",...}` | `{"retCode":"9999",...}` |
+//! | the handler lacks a key | 500 | `{"code":"FAIL",...}` | `{"retCode":"9999",...}` |
+//!
+//! The platform delivers again after a 503 (or any failure answer); a refusal is never
+//! processed. Failure messages are fixed phrases, never the error's details (they go to
+//! the log, which never holds personal data).
+//!
+//! # Example
+//!
+//! ```
+//! use lakala_axum::NotificationRoutes;
+//! use lakala_client::notification::{InMemoryReplayGuard, OpenPlatformNotificationHandler};
+//! use lakala_crypto::open_platform::{Freshness, PlatformSigner};
+//! use lakala_crypto::{PrivateKey, SystemClock, Clock};
+//! use std::sync::Arc;
+//! use tower_service::Service;
+//!
+//! # tokio::runtime::Builder::new_current_thread().build()?.block_on(async {
+//! let notify_key = PrivateKey::generate(&mut rand::thread_rng(), 1024)?;
+//! let handler = OpenPlatformNotificationHandler::new(
+//!     notify_key.public_key(),
+//!     Freshness::default(),
+//!     Arc::new(InMemoryReplayGuard::new()),
+//!     Arc::new(SystemClock),
+//! );
+//! let mut app = NotificationRoutes::new()
+//!     .open_platform("/lakala/notify", handler, |n| async move {
+//!         // Record the payment: n.body is the verified notification.
+//!         assert_eq!(n.body["trade_state"], "SUCCESS");
+//!         Ok::<(), std::convert::Infallible>(())
+//!     })
+//!     .into_router();
+//!
+//! // The platform's side, signing a notification.
+//! let body = br#"{"out_trade_no":"T1","trade_state":"SUCCESS"}"#;
+//! let auth = PlatformSigner::new("01", notify_key).sign_notification(body, SystemClock.unix_seconds(), "n1")?;
+//! let request = http::Request::post("/lakala/notify")
+//!     .header("Authorization", auth.to_string())
+//!     .body(axum::body::Body::from(&body[..]))?;
+//! let response = app.call(request).await?;
+//! assert_eq!(response.status(), 200);
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! # })?;
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+#![deny(missing_docs)]
+#![forbid(unsafe_code)]
+
+use axum::body::Bytes;
+use axum::extract::{DefaultBodyLimit, FromRef, FromRequest, Request};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{post, MethodRouter};
+use axum::Router;
+use http::{header, HeaderMap, StatusCode};
+use lakala_client::notification::{
+    CrossBorderAnswer, CrossBorderNotification, CrossBorderNotificationHandler, Incoming,
+    NotificationError, OpenPlatformNotification, OpenPlatformNotificationHandler,
+};
+use lakala_crypto::CryptoError;
+use std::convert::Infallible;
+use std::fmt::Display;
+use std::future::Future;
+use std::task::{Context, Poll};
+
+/// The largest notification body accepted (64 KiB; the platform's are a few hundred
+/// bytes). Larger ones are refused with 413 before anything is read past the limit.
+pub const MAX_BODY_BYTES: usize = 64 * 1024;
+
+/// The HTTP status a [`NotificationError`] is answered with (see the [crate docs](crate)).
+pub fn status_of(error: &NotificationError) -> StatusCode {
+    if error.is_retryable() {
+        return StatusCode::SERVICE_UNAVAILABLE;
+    }
+    match error {
+        NotificationError::Verification(_) => StatusCode::UNAUTHORIZED,
+        NotificationError::NotConfigured(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        _ => StatusCode::BAD_REQUEST,
+    }
+}
+
+/// A fixed phrase for the answer body: the details stay in the log.
+fn phrase(status: StatusCode) -> &'static str {
+    match status {
+        StatusCode::SERVICE_UNAVAILABLE => "temporarily unavailable, deliver again",
+        StatusCode::UNAUTHORIZED => "verification failed",
+        StatusCode::INTERNAL_SERVER_ERROR => "not configured",
+        StatusCode::PAYLOAD_TOO_LARGE => "body too large",
+        _ => "refused",
+    }
+}
+
+fn json_response(status: StatusCode, body: Vec<u8>) -> Response {
+    (status, [(header::CONTENT_TYPE, "application/json")], body).into_response()
+}
+
+fn log(family: &'static str, error: &NotificationError) {
+    if error.is_retryable() {
+        tracing::warn!(family, %error, "notification not processed now; the platform will deliver it again");
+    } else {
+        tracing::warn!(family, %error, "notification refused");
+    }
+}
+
+/// The open-platform answer for `error`: its status and a `{"code":"FAIL",...}` body.
+pub fn open_platform_error_response(error: &NotificationError) -> Response {
+    log("open_platform", error);
+    let status = status_of(error);
+    json_response(
+        status,
+        OpenPlatformNotificationHandler::failure_answer(phrase(status)),
+    )
+}
+
+/// The cross-border answer for `error`: its status and an unsigned `{"retCode":"9999",...}`
+/// body (there is no notification key to seal it under).
+pub fn crossborder_error_response(error: &NotificationError) -> Response {
+    log("crossborder", error);
+    let status = status_of(error);
+    let body = format!(r#"{{"retCode":"9999","retMsg":"{}"}}"#, phrase(status));
+    json_response(status, body.into_bytes())
+}
+
+/// The `Authorization` header, if present and text.
+fn authorization(headers: &HeaderMap) -> Option<&str> {
+    headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+}
+
+/// The 401 answer to a notification without a usable `Authorization` header.
+fn missing_authorization() -> Response {
+    open_platform_error_response(&NotificationError::Verification(
+        CryptoError::MissingHeader {
+            name: "Authorization",
+        },
+    ))
+}
+
+/// The headers and the raw body; `None` past [`MAX_BODY_BYTES`] (or a body that could not
+/// be read).
+async fn read_body(request: Request) -> Option<(HeaderMap, Bytes)> {
+    let (parts, body) = request.into_parts();
+    let bytes = axum::body::to_bytes(body, MAX_BODY_BYTES).await.ok()?;
+    Some((parts.headers, bytes))
+}
+
+fn too_large_open() -> Response {
+    json_response(
+        StatusCode::PAYLOAD_TOO_LARGE,
+        OpenPlatformNotificationHandler::failure_answer(phrase(StatusCode::PAYLOAD_TOO_LARGE)),
+    )
+}
+
+fn too_large_crossborder() -> Response {
+    json_response(
+        StatusCode::PAYLOAD_TOO_LARGE,
+        br#"{"retCode":"9999","retMsg":"body too large"}"#.to_vec(),
+    )
+}
+
+/// A `POST` route for open-platform notifications (for example a micropay's
+/// `notify_url`): verifies the `Authorization` header over the raw body, runs `process` on
+/// a new notification and answers `SUCCESS` when it returns `Ok`; a repeat gets the answer
+/// sent before without running `process`; when `process` fails the platform is asked to
+/// deliver again (503). See the [crate docs](crate) for every answer.
+pub fn open_platform<S, F, Fut, E>(
+    handler: OpenPlatformNotificationHandler,
+    process: F,
+) -> MethodRouter<S>
+where
+    S: Clone + Send + Sync + 'static,
+    F: Fn(OpenPlatformNotification) -> Fut + Clone + Send + Sync + 'static,
+    Fut: Future<Output = Result<(), E>> + Send + 'static,
+    E: Display + Send + 'static,
+{
+    post(move |request: Request| {
+        let handler = handler.clone();
+        let process = process.clone();
+        async move {
+            let Some((headers, body)) = read_body(request).await else {
+                return too_large_open();
+            };
+            let Some(authorization) = authorization(&headers) else {
+                return missing_authorization();
+            };
+            match handler.process(authorization, &body, process).await {
+                Ok(bytes) => json_response(StatusCode::OK, bytes),
+                Err(e) => open_platform_error_response(&e),
+            }
+        }
+    })
+    .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+}
+
+/// A `POST` route for cross-border notifications: verifies the MAC over the raw body
+/// before decrypting anything, runs `process` on a new notification and answers with the
+/// sealed [`CrossBorderAnswer`] it returns; a repeat gets the bytes sent before; when
+/// `process` fails the platform is asked to deliver again (503).
+pub fn crossborder<S, F, Fut, E>(
+    handler: CrossBorderNotificationHandler,
+    process: F,
+) -> MethodRouter<S>
+where
+    S: Clone + Send + Sync + 'static,
+    F: Fn(CrossBorderNotification) -> Fut + Clone + Send + Sync + 'static,
+    Fut: Future<Output = Result<CrossBorderAnswer, E>> + Send + 'static,
+    E: Display + Send + 'static,
+{
+    post(move |request: Request| {
+        let handler = handler.clone();
+        let process = process.clone();
+        async move {
+            let Some((_, body)) = read_body(request).await else {
+                return too_large_crossborder();
+            };
+            match handler.process(&body, process).await {
+                Ok(bytes) => json_response(StatusCode::OK, bytes),
+                Err(e) => crossborder_error_response(&e),
+            }
+        }
+    })
+    .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+}
+
+/// Both notification routes under one [`Router`], to merge into an application or to
+/// serve as a tower service.
+#[derive(Debug, Default)]
+pub struct NotificationRoutes {
+    router: Router,
+}
+
+impl NotificationRoutes {
+    /// No routes yet.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Adds the open-platform route at `path` (see [`open_platform`]).
+    pub fn open_platform<F, Fut, E>(
+        self,
+        path: &str,
+        handler: OpenPlatformNotificationHandler,
+        process: F,
+    ) -> Self
+    where
+        F: Fn(OpenPlatformNotification) -> Fut + Clone + Send + Sync + 'static,
+        Fut: Future<Output = Result<(), E>> + Send + 'static,
+        E: Display + Send + 'static,
+    {
+        Self {
+            router: self.router.route(path, open_platform(handler, process)),
+        }
+    }
+
+    /// Adds the cross-border route at `path` (see [`crossborder`]).
+    pub fn crossborder<F, Fut, E>(
+        self,
+        path: &str,
+        handler: CrossBorderNotificationHandler,
+        process: F,
+    ) -> Self
+    where
+        F: Fn(CrossBorderNotification) -> Fut + Clone + Send + Sync + 'static,
+        Fut: Future<Output = Result<CrossBorderAnswer, E>> + Send + 'static,
+        E: Display + Send + 'static,
+    {
+        Self {
+            router: self.router.route(path, crossborder(handler, process)),
+        }
+    }
+
+    /// The routes as an axum [`Router`]: merge it into your application's router once
+    /// that has its state (`app.with_state(state).merge(routes.into_router())`).
+    pub fn into_router(self) -> Router {
+        self.router
+    }
+
+    /// The routes as a tower service, for hyper or any tower stack. Unknown paths get 404.
+    pub fn into_service(self) -> NotificationService {
+        NotificationService {
+            router: self.router,
+        }
+    }
+}
+
+/// The notification routes as a [`tower_service::Service`] of `http` requests. Cheap to
+/// clone; never fails (every error is an HTTP answer).
+#[derive(Debug, Clone)]
+pub struct NotificationService {
+    router: Router,
+}
+
+impl<B> tower_service::Service<http::Request<B>> for NotificationService
+where
+    B: axum::body::HttpBody<Data = Bytes> + Send + 'static,
+    B::Error: Into<axum::BoxError>,
+{
+    type Response = Response;
+    type Error = Infallible;
+    type Future = axum::routing::future::RouteFuture<Infallible>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
+        <Router as tower_service::Service<http::Request<B>>>::poll_ready(&mut self.router, cx)
+    }
+
+    fn call(&mut self, request: http::Request<B>) -> Self::Future {
+        self.router.call(request)
+    }
+}
+
+/// An extractor yielding a verified, new open-platform notification, for handlers of your
+/// own. The state must provide the handler (`OpenPlatformNotificationHandler: FromRef<S>`).
+///
+/// A repeat is answered by the extractor itself with the bytes answered before (the
+/// handler does not run); a refused notification gets its status (see the [crate
+/// docs](crate)). Finish with [`OpenPlatformNotice::success`] or
+/// [`OpenPlatformNotice::fail`]: dropping it unanswered leaves it held by this worker
+/// until the processing window ends.
+#[derive(Debug)]
+pub struct OpenPlatformNotice {
+    /// The verified notification.
+    pub notification: OpenPlatformNotification,
+    handler: OpenPlatformNotificationHandler,
+}
+
+impl OpenPlatformNotice {
+    /// Records it as processed and answers `SUCCESS` (a redelivery gets the same answer).
+    pub async fn success(self) -> Response {
+        match self.handler.answer(&self.notification).await {
+            Ok(bytes) => json_response(StatusCode::OK, bytes),
+            Err(e) => open_platform_error_response(&e),
+        }
+    }
+
+    /// Gives it up (its redelivery is processed again) and answers 503 `FAIL`; `why` goes
+    /// to the log.
+    pub async fn fail(self, why: impl Display) -> Response {
+        if let Err(e) = self.handler.abandon(&self.notification).await {
+            return open_platform_error_response(&e);
+        }
+        open_platform_error_response(&NotificationError::Processing(why.to_string()))
+    }
+}
+
+impl<S> FromRequest<S> for OpenPlatformNotice
+where
+    S: Send + Sync,
+    OpenPlatformNotificationHandler: FromRef<S>,
+{
+    type Rejection = Response;
+
+    async fn from_request(request: Request, state: &S) -> Result<Self, Response> {
+        let handler = OpenPlatformNotificationHandler::from_ref(state);
+        let (headers, body) = read_body(request).await.ok_or_else(too_large_open)?;
+        let authorization = authorization(&headers).ok_or_else(missing_authorization)?;
+        match handler.handle(authorization, &body).await {
+            Ok(Incoming::New(notification)) => Ok(Self {
+                notification,
+                handler,
+            }),
+            Ok(Incoming::Repeat(bytes)) => Err(json_response(StatusCode::OK, bytes)),
+            Err(e) => Err(open_platform_error_response(&e)),
+        }
+    }
+}
+
+/// An extractor yielding a verified, new cross-border notification; as
+/// [`OpenPlatformNotice`], with `CrossBorderNotificationHandler: FromRef<S>`.
+#[derive(Debug)]
+pub struct CrossBorderNotice {
+    /// The verified, decrypted notification.
+    pub notification: CrossBorderNotification,
+    handler: CrossBorderNotificationHandler,
+}
+
+impl CrossBorderNotice {
+    /// Seals `answer`, remembers it for redeliveries and sends it.
+    pub async fn answer(self, answer: CrossBorderAnswer) -> Response {
+        match self
+            .handler
+            .answer(
+                &self.notification,
+                &answer.ret_code,
+                &answer.ret_msg,
+                &answer.json,
+            )
+            .await
+        {
+            Ok(bytes) => json_response(StatusCode::OK, bytes),
+            Err(e) => crossborder_error_response(&e),
+        }
+    }
+
+    /// Gives it up (its redelivery is processed again) and answers 503; `why` goes to the
+    /// log.
+    pub async fn fail(self, why: impl Display) -> Response {
+        if let Err(e) = self.handler.abandon(&self.notification).await {
+            return crossborder_error_response(&e);
+        }
+        crossborder_error_response(&NotificationError::Processing(why.to_string()))
+    }
+}
+
+impl<S> FromRequest<S> for CrossBorderNotice
+where
+    S: Send + Sync,
+    CrossBorderNotificationHandler: FromRef<S>,
+{
+    type Rejection = Response;
+
+    async fn from_request(request: Request, state: &S) -> Result<Self, Response> {
+        let handler = CrossBorderNotificationHandler::from_ref(state);
+        let (_, body) = read_body(request).await.ok_or_else(too_large_crossborder)?;
+        match handler.handle(&body).await {
+            Ok(Incoming::New(notification)) => Ok(Self {
+                notification,
+                handler,
+            }),
+            Ok(Incoming::Repeat(bytes)) => Err(json_response(StatusCode::OK, bytes)),
+            Err(e) => Err(crossborder_error_response(&e)),
+        }
+    }
+}
+
+/// A failed call to the platform as an HTTP answer for your own endpoints (a till asking
+/// to pay, say): `{"error": <the error's message>}` with a status that tells the caller
+/// what to do. Messages of [`lakala_client::ClientError`] never hold personal data.
+///
+/// | error | HTTP |
+/// |---|---|
+/// | invalid request, invalid amount | 400 |
+/// | not configured | 500 |
+/// | nothing was sent (connection failed) | 503: try again |
+/// | anything after sending (verification, foreign or malformed answer, timeout) | 502: the request MAY have been executed; query it |
+#[derive(Debug)]
+pub struct CallError {
+    /// The status.
+    pub status: StatusCode,
+    /// The message.
+    pub message: String,
+}
+
+impl From<lakala_client::ClientError> for CallError {
+    fn from(error: lakala_client::ClientError) -> Self {
+        use lakala_client::ClientError as E;
+        let status = match &error {
+            E::InvalidRequest(_) => StatusCode::BAD_REQUEST,
+            E::NotConfigured(_) | E::TransportSetup(_) | E::Seal(_) => {
+                StatusCode::INTERNAL_SERVER_ERROR
+            }
+            e if !e.may_have_been_executed() => StatusCode::SERVICE_UNAVAILABLE,
+            _ => StatusCode::BAD_GATEWAY,
+        };
+        tracing::warn!(%error, status = status.as_u16(), "call failed");
+        Self {
+            status,
+            message: error.to_string(),
+        }
+    }
+}
+
+impl From<lakala_types::ValidationErrors> for CallError {
+    fn from(error: lakala_types::ValidationErrors) -> Self {
+        Self {
+            status: StatusCode::BAD_REQUEST,
+            message: error.to_string(),
+        }
+    }
+}
+
+impl From<lakala_types::money::AmountError> for CallError {
+    fn from(error: lakala_types::money::AmountError) -> Self {
+        Self {
+            status: StatusCode::BAD_REQUEST,
+            message: error.to_string(),
+        }
+    }
+}
+
+impl IntoResponse for CallError {
+    fn into_response(self) -> Response {
+        let body = serde_json::json!({ "error": self.message }).to_string();
+        json_response(self.status, body.into_bytes())
+    }
+}

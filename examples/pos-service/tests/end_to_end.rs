@@ -1,0 +1,185 @@
+//! The service end to end, over real loopback HTTP: a sandbox plays Lakala, the service
+//! runs as its own process configured only by a file and `LAKALA_*` variables, a till
+//! pays, the sandbox delivers notifications of both families, and the answers are checked.
+
+use lakala_sandbox::{behaviour, NotifyPolicy, Sandbox, SandboxConfig};
+use lakala_transport::{HttpRequest, HttpResponse, HttpTransport, HyperTransport, Method};
+use serde_json::{json, Value};
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+/// Kills the service when the test ends, however it ends.
+struct Service(Child);
+
+impl Drop for Service {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn http() -> HyperTransport {
+    HyperTransport::builder()
+        .timeout(Duration::from_secs(60))
+        .build()
+        .unwrap()
+}
+
+async fn send(method: Method, url: String, body: Value) -> (u16, Value) {
+    let mut request = HttpRequest::post(url, body.to_string().into_bytes())
+        .header("Content-Type", "application/json");
+    request.method = method;
+    let HttpResponse { status, body, .. } = http().send(request).await.expect("HTTP exchange");
+    let json = serde_json::from_slice(&body)
+        .unwrap_or(Value::String(String::from_utf8_lossy(&body).into()));
+    (status, json)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pay_query_and_both_notification_families() {
+    let mut notify = NotifyPolicy::new(5, Duration::from_millis(200));
+    notify.attempt_timeout = Duration::from_secs(5);
+    let sandbox = Sandbox::start(
+        SandboxConfig::default()
+            .notify(notify)
+            .pending_delay(Duration::from_secs(2)),
+    )
+    .await
+    .expect("sandbox starts");
+    let dir = tempfile::tempdir().unwrap();
+    let config = sandbox.write_client_config(dir.path()).unwrap();
+
+    // A free loopback port for the service (its notify_url must be known in advance).
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let base = format!("http://127.0.0.1:{port}");
+    let child = Command::new(env!("CARGO_BIN_EXE_pos-service"))
+        .env("LAKALA_CONFIG", &config)
+        .env("LAKALA_MERCHANT_NO", behaviour::MERCHANT_NO)
+        .env("LAKALA_TERM_NO", behaviour::TERM_NO)
+        .env("LAKALA_NOTIFY_URL", format!("{base}/lakala/notify"))
+        .env("LAKALA_REQUEST_IP", "127.0.0.1")
+        .env("LAKALA_POLL_DELAYS_SECS", "1,1,1,1,1")
+        .env("POS_LISTEN", format!("127.0.0.1:{port}"))
+        .stdout(Stdio::null())
+        .spawn()
+        .expect("the service starts");
+    let _service = Service(child);
+    let mut up = false;
+    for _ in 0..200 {
+        if tokio::net::TcpStream::connect(("127.0.0.1", port))
+            .await
+            .is_ok()
+        {
+            up = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(up, "the service listens on {base}");
+
+    // A barcode payment that succeeds at once: the stable JSON form comes back.
+    let (status, outcome) = send(
+        Method::Post,
+        format!("{base}/pay"),
+        json!({"out_trade_no": "E2E0001", "auth_code": behaviour::auth_codes::SUCCEED,
+               "amount_fen": 101, "subject": "coffee"}),
+    )
+    .await;
+    assert_eq!(status, 200, "{outcome}");
+    assert_eq!(outcome["outcome"], "succeeded", "{outcome}");
+    assert_eq!(outcome["order"]["out_trade_no"], "E2E0001");
+    assert_eq!(outcome["order"]["merchant_no"], behaviour::MERCHANT_NO);
+    assert_eq!(outcome["confirmation"]["by"], "immediate");
+
+    // One that stays pending at first is settled by the poll schedule from the variables.
+    let (status, outcome) = send(
+        Method::Post,
+        format!("{base}/pay"),
+        json!({"out_trade_no": "E2E0002", "auth_code": behaviour::auth_codes::PENDING_THEN_SUCCEED,
+               "amount_fen": 202}),
+    )
+    .await;
+    assert_eq!(status, 200, "{outcome}");
+    assert_eq!(outcome["outcome"], "succeeded", "{outcome}");
+    assert_eq!(outcome["confirmation"]["by"], "query", "{outcome}");
+
+    // An impossible amount is the till's error: 400.
+    let (status, _) = send(
+        Method::Post,
+        format!("{base}/pay"),
+        json!({"out_trade_no": "E2E0003", "auth_code": behaviour::auth_codes::SUCCEED,
+               "amount_fen": 1_000_000_000_000_000u64}),
+    )
+    .await;
+    assert_eq!(status, 400);
+
+    // The query endpoint.
+    let (status, answer) = send(Method::Get, format!("{base}/orders/E2E0001"), json!({})).await;
+    assert_eq!(status, 200);
+    assert_eq!(answer["resp_data"]["trade_state"], "SUCCESS", "{answer}");
+
+    // The sandbox delivered the notification of the payment that settled later to the
+    // service's notify_url (the profile's default), which answered SUCCESS and recorded it.
+    let mut delivered = false;
+    for _ in 0..200 {
+        let deliveries = sandbox.notification_deliveries();
+        if deliveries.iter().any(|d| {
+            d.out_trade_no == "E2E0002" && d.status == lakala_sandbox::DeliveryStatus::Delivered
+        }) {
+            delivered = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(delivered, "{:?}", sandbox.notification_deliveries());
+    let (_, notified) = send(
+        Method::Get,
+        format!("{base}/orders/E2E0002/notified"),
+        json!({}),
+    )
+    .await;
+    assert_eq!(notified["trade_state"], "SUCCESS", "{notified}");
+
+    // A forged notification is refused.
+    let (status, _) = send(
+        Method::Post,
+        format!("{base}/lakala/notify"),
+        json!({"out_trade_no": "E2E0001", "trade_state": "SUCCESS"}),
+    )
+    .await;
+    assert_eq!(status, 401);
+
+    // A cross-border notification: the service's answer verifies and says 0000.
+    let answer = sandbox
+        .send_crossborder_notification(
+            &format!("{base}/lakala/crossborder"),
+            r#"{"orderNo":"CB1"}"#,
+        )
+        .await
+        .expect("the service's sealed answer verifies");
+    assert_eq!(answer.ret_code, "0000");
+
+    // Certificates reload from the files of the configuration while the service runs.
+    let (status, _) = send(
+        Method::Post,
+        format!("{base}/admin/reload-certificates"),
+        json!({}),
+    )
+    .await;
+    assert_eq!(status, 200);
+    let (status, outcome) = send(
+        Method::Post,
+        format!("{base}/pay"),
+        json!({"out_trade_no": "E2E0004", "auth_code": behaviour::auth_codes::SUCCEED, "amount_fen": 1}),
+    )
+    .await;
+    assert_eq!(
+        (status, outcome["outcome"].as_str()),
+        (200, Some("succeeded"))
+    );
+    sandbox.shutdown().await;
+}
