@@ -469,7 +469,11 @@ impl<R: RngCore + ?Sized> RngCore for RngRef<'_, R> {
 impl<R: CryptoRng + ?Sized> CryptoRng for RngRef<'_, R> {}
 
 impl NativePrivate {
-    fn decrypt_pkcs1v15(&self, field: &'static str, ciphertext: &[u8]) -> Result<Zeroizing<Vec<u8>>> {
+    fn decrypt_pkcs1v15(
+        &self,
+        field: &'static str,
+        ciphertext: &[u8],
+    ) -> Result<Zeroizing<Vec<u8>>> {
         match *self {
             #[cfg(feature = "aws-lc")]
             NativePrivate::AwsLc(ref k) => k.decrypt_pkcs1v15(field, ciphertext),

@@ -3,12 +3,12 @@
 mod common;
 
 use common::{each_backend, key, key_on, other_key, pairs, try_each_backend};
+use lakala_crypto::crossborder::MacInput;
 use lakala_crypto::crossborder::{Merchant, Platform};
 use lakala_crypto::open_platform::{
     Authorization, LklapiHeaders, NotificationVerifier, PlatformSigner, RequestSigner,
     RequestVerifier,
 };
-use lakala_crypto::crossborder::MacInput;
 use lakala_crypto::{CryptoError, MacKind};
 use proptest::prelude::*;
 

@@ -120,10 +120,7 @@ fn seeded_key(cell: &'static Seeded, seed: u64, bits: usize, on: Backend) -> &'s
         let mut rng = rand_chacha::ChaCha20Rng::seed_from_u64(seed);
         PrivateKey::generate(&mut rng, bits).unwrap()
     });
-    let index = Backend::available()
-        .iter()
-        .position(|b| *b == on)
-        .unwrap();
+    let index = Backend::available().iter().position(|b| *b == on).unwrap();
     cell.1[index].get_or_init(|| {
         let key = generated.with_backend(on).unwrap();
         assert_eq!(key.backend(), on);
