@@ -155,6 +155,8 @@ enum NativePublic {
 pub(crate) struct RsaPrivate {
     key: RsaPrivateKey,
     public: RsaPublic,
+    /// `None`: the `rsa` crate runs the key (always, in a pure-Rust build).
+    #[cfg_attr(not(any(feature = "aws-lc", feature = "openssl")), allow(dead_code))]
     native: Option<NativePrivate>,
 }
 
@@ -162,6 +164,8 @@ pub(crate) struct RsaPrivate {
 #[derive(Clone)]
 pub(crate) struct RsaPublic {
     key: RsaPublicKey,
+    /// `None`: the `rsa` crate runs the key (always, in a pure-Rust build).
+    #[cfg_attr(not(any(feature = "aws-lc", feature = "openssl")), allow(dead_code))]
     native: Option<NativePublic>,
 }
 
@@ -240,6 +244,7 @@ impl RsaPrivate {
     ) -> Result<Zeroizing<Vec<u8>>> {
         let _timed = crate::bench_seam::timed();
         self.public.check_block(field, ciphertext)?;
+        #[cfg(any(feature = "aws-lc", feature = "openssl"))]
         if let Some(native) = &self.native {
             return native.decrypt_pkcs1v15(field, ciphertext);
         }
@@ -260,6 +265,7 @@ impl RsaPrivate {
                 bits: self.bits(),
             });
         }
+        #[cfg(any(feature = "aws-lc", feature = "openssl"))]
         if let Some(native) = &self.native {
             return native.sign_type1(message, "block type 1 signature");
         }
@@ -274,6 +280,7 @@ impl RsaPrivate {
     pub(crate) fn sign_sha256(&self, message: &[u8]) -> Result<Vec<u8>> {
         let _timed = crate::bench_seam::timed();
         let digest = Sha256::digest(message);
+        #[cfg(any(feature = "aws-lc", feature = "openssl"))]
         if let Some(native) = &self.native {
             let block = sha256_digest_info(&digest);
             return native.sign_type1(&block, "SHA256withRSA signature");
@@ -325,13 +332,16 @@ impl RsaPublic {
     }
 
     pub(crate) fn backend(&self) -> Backend {
-        match self.native {
-            None => Backend::RustCrypto,
-            #[cfg(feature = "aws-lc")]
-            Some(NativePublic::AwsLc(_)) => Backend::AwsLc,
-            #[cfg(feature = "openssl")]
-            Some(NativePublic::OpenSsl(_)) => Backend::OpenSsl,
+        #[cfg(any(feature = "aws-lc", feature = "openssl"))]
+        if let Some(native) = &self.native {
+            return match native {
+                #[cfg(feature = "aws-lc")]
+                NativePublic::AwsLc(_) => Backend::AwsLc,
+                #[cfg(feature = "openssl")]
+                NativePublic::OpenSsl(_) => Backend::OpenSsl,
+            };
         }
+        Backend::RustCrypto
     }
 
     pub(crate) fn inner(&self) -> &RsaPublicKey {
@@ -359,7 +369,7 @@ impl RsaPublic {
         Ok(())
     }
 
-    /// RSAES-PKCS1-v1_5 encryption (block type 2), randomized by `rng`. Both backends draw
+    /// RSAES-PKCS1-v1_5 encryption (block type 2), randomized by `rng`. Every backend draws
     /// the padding from `rng` the same way, so a seeded `rng` gives the same bytes on each.
     pub(crate) fn encrypt_pkcs1v15<R: RngCore + CryptoRng + ?Sized>(
         &self,
@@ -375,6 +385,7 @@ impl RsaPublic {
                 bits: self.bits(),
             });
         }
+        #[cfg(any(feature = "aws-lc", feature = "openssl"))]
         if let Some(native) = &self.native {
             let block = encryption_block(rng, message, self.size());
             return native.encrypt_raw(&block);
@@ -396,6 +407,7 @@ impl RsaPublic {
     ) -> Result<bool> {
         let _timed = crate::bench_seam::timed();
         self.check_block(field, signature)?;
+        #[cfg(any(feature = "aws-lc", feature = "openssl"))]
         if let Some(native) = &self.native {
             return Ok(native.verify_type1(message, signature));
         }
@@ -415,6 +427,7 @@ impl RsaPublic {
         let _timed = crate::bench_seam::timed();
         self.check_block(field, signature)?;
         let digest = Sha256::digest(message);
+        #[cfg(any(feature = "aws-lc", feature = "openssl"))]
         if let Some(native) = &self.native {
             return Ok(native.verify_type1(&sha256_digest_info(&digest), signature));
         }
@@ -468,6 +481,7 @@ impl<R: RngCore + ?Sized> RngCore for RngRef<'_, R> {
 
 impl<R: CryptoRng + ?Sized> CryptoRng for RngRef<'_, R> {}
 
+#[cfg(any(feature = "aws-lc", feature = "openssl"))]
 impl NativePrivate {
     fn decrypt_pkcs1v15(
         &self,
@@ -492,6 +506,7 @@ impl NativePrivate {
     }
 }
 
+#[cfg(any(feature = "aws-lc", feature = "openssl"))]
 impl NativePublic {
     fn encrypt_raw(&self, block: &[u8]) -> Result<Vec<u8>> {
         match *self {
