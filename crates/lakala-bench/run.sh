@@ -4,23 +4,20 @@
 #      client and sandbox in one process on separate runtimes;
 #   2. sandbox-server + loadgen: the sandbox in its own process, signed micropay requests
 #      from another.
-# Needs only cargo (and libssl-dev for the default OpenSSL backend). Bounded in time (about
-# a minute plus the build). Usage, from anywhere:
-#   crates/lakala-bench/run.sh              # OpenSSL backend on both sides
-#   FEATURES= crates/lakala-bench/run.sh    # pure-Rust backend
+# Needs only cargo and a C compiler (libssl-dev only for FEATURES=openssl). Bounded in time
+# (about a minute plus the build). Usage, from anywhere:
+#   crates/lakala-bench/run.sh                    # the default (AWS-LC) backend on both sides
+#   FEATURES=openssl crates/lakala-bench/run.sh   # the system OpenSSL
+#   FEATURES= crates/lakala-bench/run.sh          # pure-Rust backend
 # Knobs: BENCH_SEQ_CALLS, BENCH_CONC_CALLS, BENCH_CONCURRENCY, BENCH_MAX_SECS (client-calls);
 # LOAD_SECS, LOAD_CONCURRENCY, LOAD_REQUESTS (loadgen).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$root"
 target=${CARGO_TARGET_DIR:-$root/target}
-features=${FEATURES-openssl}
+features=${FEATURES-aws-lc}
 # seam-timing: RSA time measured where it runs, in the client and sandbox threads.
-if [ -n "$features" ]; then
-  cargo build --release -p lakala-bench --features seam-timing >&2
-else
-  cargo build --release -p lakala-bench --no-default-features --features seam-timing >&2
-fi
+cargo build --release -p lakala-bench --no-default-features --features "seam-timing${features:+,$features}" >&2
 bin=$target/release
 
 echo "### Whole client calls (client-calls)"

@@ -89,6 +89,15 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! # }).unwrap();
 //! ```
+//!
+//! # Features
+//!
+//! - `hyper` (default): the default HTTP transport (hyper, Tokio, rustls on its
+//!   `aws-lc-rs` provider). Without it, pass your own `HttpTransport`.
+//! - `aws-lc` (default): `lakala-crypto`'s AWS-LC RSA backend (bundled and built with the C
+//!   compiler, no system library), ahead of Lakala's Java SDKs on every operation
+//!   (`BENCHMARKS.md`). With `default-features = false` and neither feature, the crate is
+//!   pure Rust.
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
 

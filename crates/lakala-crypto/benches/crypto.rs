@@ -1,9 +1,10 @@
 //! Every RSA operation and every whole envelope/signature operation, at RSA-1024 and
-//! RSA-2048, on each RSA backend compiled in (`--features openssl` adds the native one),
-//! and the `rsa` crate called directly, as the bar for the pure-Rust backend.
+//! RSA-2048, on each RSA backend compiled in (`aws-lc` by default, `--features openssl`
+//! adds the system OpenSSL, `rustcrypto` is always there), and the `rsa` crate called
+//! directly, as the bar for the pure-Rust backend.
 //!
-//! Benchmark ids: `<backend>-rsa<bits>/<operation>`, with backend `rustcrypto`, `openssl`
-//! or `rsa-crate` (the `rsa` crate's own API, blinded, keys parsed once). Operations named
+//! Benchmark ids: `<backend>-rsa<bits>/<operation>`, with backend `aws-lc`, `rustcrypto`,
+//! `openssl` or `rsa-crate` (the `rsa` crate's own API, blinded, keys parsed once). Operations named
 //! `seam_*` are the RSA seam alone (`lakala_crypto::bench_seam`: exactly the RSA work, what
 //! `openssl speed` measures); the others go through the public API. `vs-openssl.sh`
 //! runs this and `openssl speed` in the same run and prints the ratios.
@@ -30,7 +31,18 @@ const BIZ: &str = r#"{"orderNo":"202401020304050001","bizType":"02","name":"å¼ ä
 const ENC_KEY_BLOCK: &[u8] = b"20240102030405000001BDLLQ2J821P40UNVSSNFSEDUVROW0GDA";
 const BODY: &[u8] = br#"{"req_time":"20240929033128","version":"3.0","req_data":{"merchant_no":"822290070111135","term_no":"29034705","out_trade_no":"20240929033128","auth_code":"288576824003652810","total_amount":"101","location_info":{"request_ip":"127.0.0.1"}}}"#;
 
+/// The merchant's and the platform's key: `rsa<bits>-a.pem` and `rsa<bits>-b.pem` from the
+/// directory `LAKALA_BENCH_KEYS` names (`vs-openssl.sh` writes them, and the JDK side of
+/// the benchmark reads the same files), else generated from a fixed seed.
 fn keys(bits: usize) -> (PrivateKey, PrivateKey) {
+    if let Some(dir) = std::env::var_os("LAKALA_BENCH_KEYS") {
+        let load = |name: &str| {
+            let path = std::path::Path::new(&dir).join(format!("rsa{bits}-{name}.pem"));
+            let pem = std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+            PrivateKey::load(pem).unwrap()
+        };
+        return (load("a"), load("b"));
+    }
     let mut rng = rand_chacha::ChaCha20Rng::seed_from_u64(bits as u64);
     (
         PrivateKey::generate(&mut rng, bits).unwrap(),

@@ -1,14 +1,20 @@
 //! The RSA seam: every RSA operation the protocols use, and nothing else.
 //!
-//! The protocol modules (`crossborder`, `open_platform`) call only these methods. Two
-//! implementations sit behind them, chosen per key ([`Backend`]):
+//! The protocol modules (`crossborder`, `open_platform`) call only these methods. Up to
+//! three implementations sit behind them, chosen per key ([`Backend`]):
 //!
-//! - the pure-Rust `rsa` crate (always compiled; the default without the `openssl`
+//! - AWS-LC (feature `aws-lc`, a default feature; `aws_lc.rs`), compiled from the sources
+//!   bundled in `aws-lc-sys`, which always blinds RSA private-key operations; its
+//!   verifications end in a constant-time comparison (`subtle`);
+//! - the pure-Rust `rsa` crate (always compiled; the default with neither native
 //!   feature), blinding every private-key operation and comparing every padded block in
 //!   constant time (its unpadding uses `subtle`);
 //! - the system OpenSSL through the `openssl` crate (feature `openssl`; `native.rs`), which
 //!   blinds RSA private-key operations by default, and whose verifications end in a
 //!   constant-time comparison (`subtle`).
+//!
+//! The two native backends share everything but the five `RSA_*` calls: padding of
+//! encryption blocks and `DigestInfo` are built here, once.
 //!
 //! Whatever the backend, the `rsa` crate's parsed key is kept too: key encoding and
 //! certificate issuance use it, and it answers size questions without a foreign call.
@@ -23,6 +29,8 @@ use sha2::{Digest, Sha256};
 use std::fmt;
 use zeroize::Zeroizing;
 
+#[cfg(feature = "aws-lc")]
+mod aws_lc;
 #[cfg(feature = "openssl")]
 mod native;
 
@@ -33,29 +41,36 @@ pub(crate) const MIN_BITS: usize = 1024;
 ///
 /// Keys are loaded on [`Backend::default()`]; [`crate::PrivateKey::with_backend`] and
 /// [`crate::PublicKey::with_backend`] move one to another backend (a one-time conversion;
-/// the operations then run on it). Both backends produce and accept exactly the same bytes:
-/// the test suite runs every test on each and checks each against the other.
+/// the operations then run on it). Every backend produces and accepts exactly the same
+/// bytes: the test suite runs every test on each and checks each against the others.
 ///
-/// | | `RustCrypto` | `OpenSsl` (feature `openssl`) |
-/// |---|---|---|
-/// | implementation | the pure-Rust `rsa` crate | the system OpenSSL (libssl), via the `openssl` crate |
-/// | private-key operations | blinded | blinded (OpenSSL's default, which this crate never turns off) |
-/// | comparisons | constant time (`subtle`) | constant time (`subtle`) after OpenSSL's own unpadding |
-/// | speed (`BENCHMARKS.md`) | 4x (private-key operations, RSA-1024) to 10x (public-key operations) slower than OpenSSL | within noise of `openssl speed` |
+/// | | `AwsLc` (feature `aws-lc`, default) | `RustCrypto` | `OpenSsl` (feature `openssl`) |
+/// |---|---|---|---|
+/// | implementation | AWS-LC, compiled from the sources bundled in `aws-lc-sys` (a C compiler, no system library) | the pure-Rust `rsa` crate | the system OpenSSL (libssl), via the `openssl` crate |
+/// | private-key operations | blinded (AWS-LC always blinds) | blinded | blinded (OpenSSL's default, which this crate never turns off) |
+/// | comparisons | constant time (`subtle`) after AWS-LC's unpadding | constant time (`subtle`) | constant time (`subtle`) after OpenSSL's unpadding |
+/// | speed against the JDK (`BENCHMARKS.md`) | ahead on every merchant operation | behind on most (0.2x to 1x) | ahead on every merchant operation |
 ///
 /// `BENCHMARKS.md` at the repository root has the measured figures.
 ///
 /// # The default
 ///
-/// Without the `openssl` feature the default is [`Backend::RustCrypto`]; with it,
-/// [`Backend::OpenSsl`]. Cargo unifies features, so one crate of a program enabling
-/// `lakala-crypto/openssl` makes OpenSSL the default of the whole program; a key can still
+/// The first of `OpenSsl` (if the `openssl` feature is on), `AwsLc` (feature `aws-lc`,
+/// a default feature), `RustCrypto` (always compiled). So a default build runs on AWS-LC;
+/// `default-features = false` runs on the `rsa` crate alone (for targets without a C
+/// compiler); asking for `openssl` prefers the system OpenSSL. Cargo unifies features, so
+/// one crate of a program enabling `lakala-crypto/openssl` makes OpenSSL the default of the
+/// whole program (none of this workspace's crates does that by default); a key can still
 /// be pinned with `with_backend`.
 #[derive(Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum Backend {
     /// The pure-Rust `rsa` crate.
     RustCrypto,
+    /// AWS-LC, built from the sources bundled in `aws-lc-sys`. Only with the `aws-lc`
+    /// feature (a default feature).
+    #[cfg(feature = "aws-lc")]
+    AwsLc,
     /// The system OpenSSL, through the `openssl` crate. Only with the `openssl` feature.
     #[cfg(feature = "openssl")]
     OpenSsl,
@@ -64,20 +79,21 @@ pub enum Backend {
 impl Backend {
     /// Every backend compiled into this build, the default first.
     pub fn available() -> &'static [Backend] {
-        #[cfg(feature = "openssl")]
-        {
-            &[Backend::OpenSsl, Backend::RustCrypto]
-        }
-        #[cfg(not(feature = "openssl"))]
-        {
-            &[Backend::RustCrypto]
-        }
+        &[
+            #[cfg(feature = "openssl")]
+            Backend::OpenSsl,
+            #[cfg(feature = "aws-lc")]
+            Backend::AwsLc,
+            Backend::RustCrypto,
+        ]
     }
 
-    /// Short lowercase name: `rustcrypto` or `openssl`.
+    /// Short lowercase name: `rustcrypto`, `aws-lc` or `openssl`.
     pub fn name(self) -> &'static str {
         match self {
             Backend::RustCrypto => "rustcrypto",
+            #[cfg(feature = "aws-lc")]
+            Backend::AwsLc => "aws-lc",
             #[cfg(feature = "openssl")]
             Backend::OpenSsl => "openssl",
         }
@@ -93,7 +109,8 @@ impl Backend {
 }
 
 impl Default for Backend {
-    /// [`Backend::OpenSsl`] with the `openssl` feature, [`Backend::RustCrypto`] without.
+    /// The first of [`Backend::available`]: `OpenSsl` with the `openssl` feature, else
+    /// `AwsLc` with the `aws-lc` feature (the default build), else `RustCrypto`.
     fn default() -> Self {
         Backend::available()[0]
     }
@@ -103,6 +120,8 @@ impl fmt::Debug for Backend {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(match self {
             Backend::RustCrypto => "RustCrypto",
+            #[cfg(feature = "aws-lc")]
+            Backend::AwsLc => "AwsLc",
             #[cfg(feature = "openssl")]
             Backend::OpenSsl => "OpenSsl",
         })
@@ -115,20 +134,39 @@ impl fmt::Display for Backend {
     }
 }
 
+/// A private key's form on a native backend (`None` in [`RsaPrivate`]: the `rsa` crate).
+enum NativePrivate {
+    #[cfg(feature = "aws-lc")]
+    AwsLc(aws_lc::AwsLcPrivate),
+    #[cfg(feature = "openssl")]
+    OpenSsl(native::NativePrivate),
+}
+
+/// A public key's form on a native backend.
+#[derive(Clone)]
+enum NativePublic {
+    #[cfg(feature = "aws-lc")]
+    AwsLc(aws_lc::AwsLcPublic),
+    #[cfg(feature = "openssl")]
+    OpenSsl(native::NativePublic),
+}
+
 /// A parsed private key, ready for repeated use.
 pub(crate) struct RsaPrivate {
     key: RsaPrivateKey,
     public: RsaPublic,
-    #[cfg(feature = "openssl")]
-    native: Option<native::NativePrivate>,
+    /// `None`: the `rsa` crate runs the key (always, in a pure-Rust build).
+    #[cfg_attr(not(any(feature = "aws-lc", feature = "openssl")), allow(dead_code))]
+    native: Option<NativePrivate>,
 }
 
 /// A parsed public key, ready for repeated use.
 #[derive(Clone)]
 pub(crate) struct RsaPublic {
     key: RsaPublicKey,
-    #[cfg(feature = "openssl")]
-    native: Option<native::NativePublic>,
+    /// `None`: the `rsa` crate runs the key (always, in a pure-Rust build).
+    #[cfg_attr(not(any(feature = "aws-lc", feature = "openssl")), allow(dead_code))]
+    native: Option<NativePublic>,
 }
 
 impl PartialEq for RsaPublic {
@@ -168,20 +206,18 @@ impl RsaPrivate {
 
     fn on(key: RsaPrivateKey, backend: Backend) -> Result<Self> {
         let public = RsaPublic::on(key.to_public_key(), backend)?;
-        match backend {
-            Backend::RustCrypto => Ok(Self {
-                key,
-                public,
-                #[cfg(feature = "openssl")]
-                native: None,
-            }),
+        let native = match backend {
+            Backend::RustCrypto => None,
+            #[cfg(feature = "aws-lc")]
+            Backend::AwsLc => Some(NativePrivate::AwsLc(aws_lc::AwsLcPrivate::new(&key)?)),
             #[cfg(feature = "openssl")]
-            Backend::OpenSsl => Ok(Self {
-                native: Some(native::NativePrivate::new(&key)?),
-                key,
-                public,
-            }),
-        }
+            Backend::OpenSsl => Some(NativePrivate::OpenSsl(native::NativePrivate::new(&key)?)),
+        };
+        Ok(Self {
+            key,
+            public,
+            native,
+        })
     }
 
     pub(crate) fn backend(&self) -> Backend {
@@ -208,7 +244,7 @@ impl RsaPrivate {
     ) -> Result<Zeroizing<Vec<u8>>> {
         let _timed = crate::bench_seam::timed();
         self.public.check_block(field, ciphertext)?;
-        #[cfg(feature = "openssl")]
+        #[cfg(any(feature = "aws-lc", feature = "openssl"))]
         if let Some(native) = &self.native {
             return native.decrypt_pkcs1v15(field, ciphertext);
         }
@@ -229,7 +265,7 @@ impl RsaPrivate {
                 bits: self.bits(),
             });
         }
-        #[cfg(feature = "openssl")]
+        #[cfg(any(feature = "aws-lc", feature = "openssl"))]
         if let Some(native) = &self.native {
             return native.sign_type1(message, "block type 1 signature");
         }
@@ -244,7 +280,7 @@ impl RsaPrivate {
     pub(crate) fn sign_sha256(&self, message: &[u8]) -> Result<Vec<u8>> {
         let _timed = crate::bench_seam::timed();
         let digest = Sha256::digest(message);
-        #[cfg(feature = "openssl")]
+        #[cfg(any(feature = "aws-lc", feature = "openssl"))]
         if let Some(native) = &self.native {
             let block = sha256_digest_info(&digest);
             return native.sign_type1(&block, "SHA256withRSA signature");
@@ -258,14 +294,14 @@ impl RsaPrivate {
 }
 
 /// DER `DigestInfo` prefix of SHA-256 (RFC 8017, section 9.2, note 1).
-#[cfg(feature = "openssl")]
+#[cfg(any(feature = "aws-lc", feature = "openssl"))]
 const SHA256_DIGEST_INFO: [u8; 19] = [
     0x30, 0x31, 0x30, 0x0d, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x01, 0x05,
     0x00, 0x04, 0x20,
 ];
 
 /// `DigestInfo(SHA-256, digest)`: what RSASSA-PKCS1-v1_5 pads with block type 1.
-#[cfg(feature = "openssl")]
+#[cfg(any(feature = "aws-lc", feature = "openssl"))]
 fn sha256_digest_info(digest: &[u8]) -> [u8; 51] {
     let mut block = [0u8; 51];
     block[..19].copy_from_slice(&SHA256_DIGEST_INFO);
@@ -285,24 +321,25 @@ impl RsaPublic {
     }
 
     fn on(key: RsaPublicKey, backend: Backend) -> Result<Self> {
-        match backend {
-            Backend::RustCrypto => Ok(Self {
-                key,
-                #[cfg(feature = "openssl")]
-                native: None,
-            }),
+        let native = match backend {
+            Backend::RustCrypto => None,
+            #[cfg(feature = "aws-lc")]
+            Backend::AwsLc => Some(NativePublic::AwsLc(aws_lc::AwsLcPublic::new(&key)?)),
             #[cfg(feature = "openssl")]
-            Backend::OpenSsl => Ok(Self {
-                native: Some(native::NativePublic::new(&key)?),
-                key,
-            }),
-        }
+            Backend::OpenSsl => Some(NativePublic::OpenSsl(native::NativePublic::new(&key)?)),
+        };
+        Ok(Self { key, native })
     }
 
     pub(crate) fn backend(&self) -> Backend {
-        #[cfg(feature = "openssl")]
-        if self.native.is_some() {
-            return Backend::OpenSsl;
+        #[cfg(any(feature = "aws-lc", feature = "openssl"))]
+        if let Some(native) = &self.native {
+            return match native {
+                #[cfg(feature = "aws-lc")]
+                NativePublic::AwsLc(_) => Backend::AwsLc,
+                #[cfg(feature = "openssl")]
+                NativePublic::OpenSsl(_) => Backend::OpenSsl,
+            };
         }
         Backend::RustCrypto
     }
@@ -332,7 +369,7 @@ impl RsaPublic {
         Ok(())
     }
 
-    /// RSAES-PKCS1-v1_5 encryption (block type 2), randomized by `rng`. Both backends draw
+    /// RSAES-PKCS1-v1_5 encryption (block type 2), randomized by `rng`. Every backend draws
     /// the padding from `rng` the same way, so a seeded `rng` gives the same bytes on each.
     pub(crate) fn encrypt_pkcs1v15<R: RngCore + CryptoRng + ?Sized>(
         &self,
@@ -348,7 +385,7 @@ impl RsaPublic {
                 bits: self.bits(),
             });
         }
-        #[cfg(feature = "openssl")]
+        #[cfg(any(feature = "aws-lc", feature = "openssl"))]
         if let Some(native) = &self.native {
             let block = encryption_block(rng, message, self.size());
             return native.encrypt_raw(&block);
@@ -370,7 +407,7 @@ impl RsaPublic {
     ) -> Result<bool> {
         let _timed = crate::bench_seam::timed();
         self.check_block(field, signature)?;
-        #[cfg(feature = "openssl")]
+        #[cfg(any(feature = "aws-lc", feature = "openssl"))]
         if let Some(native) = &self.native {
             return Ok(native.verify_type1(message, signature));
         }
@@ -390,7 +427,7 @@ impl RsaPublic {
         let _timed = crate::bench_seam::timed();
         self.check_block(field, signature)?;
         let digest = Sha256::digest(message);
-        #[cfg(feature = "openssl")]
+        #[cfg(any(feature = "aws-lc", feature = "openssl"))]
         if let Some(native) = &self.native {
             return Ok(native.verify_type1(&sha256_digest_info(&digest), signature));
         }
@@ -403,8 +440,8 @@ impl RsaPublic {
 
 /// `0x00 0x02 PS 0x00 message`, `k` bytes, PS non-zero random bytes drawn from `rng`
 /// exactly as the `rsa` crate draws them (fill, then redraw each zero byte alone), so that
-/// both backends encrypt alike under a seeded generator. The caller checked the length.
-#[cfg(feature = "openssl")]
+/// every backend encrypts alike under a seeded generator. The caller checked the length.
+#[cfg(any(feature = "aws-lc", feature = "openssl"))]
 fn encryption_block<R: RngCore + ?Sized>(
     rng: &mut R,
     message: &[u8],
@@ -443,3 +480,49 @@ impl<R: RngCore + ?Sized> RngCore for RngRef<'_, R> {
 }
 
 impl<R: CryptoRng + ?Sized> CryptoRng for RngRef<'_, R> {}
+
+#[cfg(any(feature = "aws-lc", feature = "openssl"))]
+impl NativePrivate {
+    fn decrypt_pkcs1v15(
+        &self,
+        field: &'static str,
+        ciphertext: &[u8],
+    ) -> Result<Zeroizing<Vec<u8>>> {
+        match *self {
+            #[cfg(feature = "aws-lc")]
+            NativePrivate::AwsLc(ref k) => k.decrypt_pkcs1v15(field, ciphertext),
+            #[cfg(feature = "openssl")]
+            NativePrivate::OpenSsl(ref k) => k.decrypt_pkcs1v15(field, ciphertext),
+        }
+    }
+
+    fn sign_type1(&self, block: &[u8], operation: &'static str) -> Result<Vec<u8>> {
+        match *self {
+            #[cfg(feature = "aws-lc")]
+            NativePrivate::AwsLc(ref k) => k.sign_type1(block, operation),
+            #[cfg(feature = "openssl")]
+            NativePrivate::OpenSsl(ref k) => k.sign_type1(block, operation),
+        }
+    }
+}
+
+#[cfg(any(feature = "aws-lc", feature = "openssl"))]
+impl NativePublic {
+    fn encrypt_raw(&self, block: &[u8]) -> Result<Vec<u8>> {
+        match *self {
+            #[cfg(feature = "aws-lc")]
+            NativePublic::AwsLc(ref k) => k.encrypt_raw(block),
+            #[cfg(feature = "openssl")]
+            NativePublic::OpenSsl(ref k) => k.encrypt_raw(block),
+        }
+    }
+
+    fn verify_type1(&self, expected: &[u8], signature: &[u8]) -> bool {
+        match *self {
+            #[cfg(feature = "aws-lc")]
+            NativePublic::AwsLc(ref k) => k.verify_type1(expected, signature),
+            #[cfg(feature = "openssl")]
+            NativePublic::OpenSsl(ref k) => k.verify_type1(expected, signature),
+        }
+    }
+}

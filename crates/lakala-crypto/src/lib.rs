@@ -69,23 +69,52 @@
 //! # RSA backend
 //!
 //! All RSA work goes through one internal seam (PKCS#1 v1.5 encryption and decryption, the
-//! block-type-1 private operation and its public inverse, SHA256withRSA), with two
+//! block-type-1 private operation and its public inverse, SHA256withRSA), with up to three
 //! implementations behind it ([`Backend`]):
 //!
-//! - [`Backend::RustCrypto`], the pure-Rust `rsa` crate: always compiled, and the default.
-//! - `Backend::OpenSsl`, the system OpenSSL through the `openssl` crate, with the cargo
-//!   feature `openssl` (off by default; building it needs the OpenSSL headers and
-//!   pkg-config, Debian's `libssl-dev pkg-config`). Enabling the feature makes it the
-//!   default backend of keys loaded from then on. It is 4x to 10x faster
-//!   (`BENCHMARKS.md`).
+//! - `Backend::AwsLc`, the default: AWS-LC, compiled from the sources bundled in the
+//!   `aws-lc-sys` crate by the C compiler (cargo feature `aws-lc`, a default feature).
+//!   Nothing to install: no system library, no headers, no pkg-config.
+//! - [`Backend::RustCrypto`], the pure-Rust `rsa` crate: always compiled, and the only
+//!   backend with `default-features = false` (for targets without a C compiler).
+//! - `Backend::OpenSsl`, the system OpenSSL through the `openssl` crate (feature
+//!   `openssl`, off by default; building it needs the OpenSSL headers and pkg-config,
+//!   Debian's `libssl-dev pkg-config`). When enabled it is the default backend.
 //!
-//! Either way every private-key operation is blinded (OpenSSL blinds RSA private-key
-//! operations by default, and this crate never turns that off), every comparison of a
-//! padded block is constant time, and keys are converted to the backend's form once, when
-//! loaded ([`PrivateKey::with_backend`] moves a key to another backend). Both backends
-//! produce and accept exactly the same bytes.
+//! ## Why AWS-LC by default, and through its C API
+//!
+//! A merchant leaving Lakala's Java SDKs should not get something slower. Measured in one
+//! run against the JDK doing what those SDKs do (`BENCHMARKS.md`), the pure-Rust `rsa` 0.9
+//! backend signs RSA-2048 requests at about 0.6x the JDK and verifies RSA-2048 answers at
+//! about 0.2x; AWS-LC is ahead of the JDK on every merchant operation. The alternatives
+//! measured:
+//!
+//! - `aws-lc-rs`'s safe API (rustls' default provider) refuses private and encryption keys
+//!   under 2048 bits, verifies 1024-bit signatures only as `DigestInfo` signatures and has
+//!   no raw block-type-1 operation. Lakala's cross-border keys are RSA-1024 and its MAC is
+//!   exactly a raw block-type-1 operation, so the whole gate/auth envelope would stay on
+//!   the pure-Rust path, at 0.5x to 1.0x the JDK. The backend therefore calls the five
+//!   `RSA_*` functions of AWS-LC's C API that the OpenSSL backend calls on OpenSSL (AWS-LC
+//!   keeps OpenSSL's RSA API) through `aws-lc-sys`, for every key size and operation: one
+//!   code path, the same checks as the OpenSSL backend, no per-call context allocation.
+//!   That module (`backend/aws_lc.rs`) is the only `unsafe` code of the crate.
+//! - `rsa` 0.10 makes public-key operations about 2.5x faster than 0.9 but private-key
+//!   operations about 0.7x; a merchant call (one private, one or two public operations)
+//!   is slower on it than on 0.9, and still behind the JDK on RSA-2048 signing.
+//!
+//! AWS-LC is also what rustls uses for TLS in `lakala-transport` (its `aws-lc-rs`
+//! provider, which links the same `aws-lc-sys`), so a default program carries one C crypto
+//! library, not two.
+//!
+//! Every backend blinds every private-key operation (AWS-LC always does; OpenSSL does by
+//! default, and this crate never turns that off), compares every padded block in constant
+//! time, and has keys converted to its form once, when loaded
+//! ([`PrivateKey::with_backend`] moves a key to another backend). All of them produce and
+//! accept exactly the same bytes: the test suite runs on each backend and on every pair
+//! (one signs or seals, another verifies or opens).
 #![deny(missing_docs)]
-#![forbid(unsafe_code)]
+// `unsafe` only in the AWS-LC backend's calls into C (`backend/aws_lc.rs`, which allows it).
+#![deny(unsafe_code)]
 
 mod backend;
 #[doc(hidden)]

@@ -1,7 +1,9 @@
-//! The RSA backends against each other: each opens what the other sealed and verifies what
-//! the other signed, in both directions and at both key sizes; deterministic outputs are
-//! the same bytes; refusals are the same errors. With only the pure-Rust backend compiled
-//! in (no `openssl` feature) every pair is that backend with itself.
+//! The RSA backends against each other: each opens what another sealed and verifies what
+//! another signed, for every ordered pair of backends compiled in (AWS-LC by default,
+//! OpenSSL with the `openssl` feature, pure Rust always) and at both key sizes;
+//! deterministic outputs are the same bytes; refusals are the same errors. With only the
+//! pure-Rust backend compiled in (`--no-default-features`) every pair is that backend with
+//! itself.
 
 use lakala_crypto::crossborder::{MacInput, Merchant, Platform};
 use lakala_crypto::open_platform::{
@@ -54,9 +56,17 @@ fn pairs() -> Vec<(Backend, Backend, usize)> {
 #[test]
 fn the_default_is_the_first_available_and_names_round_trip() {
     assert_eq!(Backend::default(), Backend::available()[0]);
+    // The system OpenSSL when asked for, else AWS-LC (the default build), else pure Rust.
     #[cfg(feature = "openssl")]
     assert_eq!(Backend::default(), Backend::OpenSsl);
-    #[cfg(not(feature = "openssl"))]
+    #[cfg(all(feature = "aws-lc", not(feature = "openssl")))]
+    assert_eq!(Backend::default(), Backend::AwsLc);
+    #[cfg(all(feature = "aws-lc", feature = "openssl"))]
+    assert_eq!(
+        Backend::available(),
+        &[Backend::OpenSsl, Backend::AwsLc, Backend::RustCrypto]
+    );
+    #[cfg(not(any(feature = "aws-lc", feature = "openssl")))]
     assert_eq!(Backend::available(), &[Backend::RustCrypto]);
     assert!(Backend::available().contains(&Backend::RustCrypto));
     for &b in Backend::available() {

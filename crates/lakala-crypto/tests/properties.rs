@@ -2,9 +2,13 @@
 
 mod common;
 
-use common::{each_backend, key, other_key, try_each_backend};
+use common::{each_backend, key, key_on, other_key, pairs, try_each_backend};
+use lakala_crypto::crossborder::MacInput;
 use lakala_crypto::crossborder::{Merchant, Platform};
-use lakala_crypto::open_platform::{Authorization, LklapiHeaders};
+use lakala_crypto::open_platform::{
+    Authorization, LklapiHeaders, NotificationVerifier, PlatformSigner, RequestSigner,
+    RequestVerifier,
+};
 use lakala_crypto::{CryptoError, MacKind};
 use proptest::prelude::*;
 
@@ -197,6 +201,68 @@ proptest! {
         let _ = lakala_crypto::PrivateKey::load(&bytes);
         let _ = lakala_crypto::PublicKey::load(&bytes);
         let _ = lakala_crypto::Certificate::load(&bytes, lakala_crypto::ValidityCheck::AllowExpired);
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 12, ..ProptestConfig::default() })]
+
+    /// Every ordered pair of backends: what one seals, signs or MACs, the other opens and
+    /// verifies, for arbitrary business data and bodies; the deterministic outputs (MACs,
+    /// SHA256withRSA signatures) are the same bytes on both; a flipped byte is refused by
+    /// both.
+    #[test]
+    fn every_pair_of_backends_agrees(
+        biz in biz_json(),
+        body in proptest::collection::vec(any::<u8>(), 0..300),
+        index in any::<usize>(),
+    ) {
+        for (a, b) in pairs() {
+            let ctx = format!("{a} -> {b}");
+            // Cross-border: merchant (RSA-1024) on a, platform (RSA-2048) on b, and back.
+            let m = Merchant::new("DOPCHN000258", key_on(1024, a).clone(), key_on(2048, a).public_key());
+            let p = Platform::new(key_on(2048, b).clone(), key_on(1024, b).public_key());
+            let sealed = m.seal_request("20240102030405000001", &biz).unwrap();
+            let opened = p.open_request(&sealed.envelope).unwrap();
+            prop_assert_eq!(opened.biz.as_str(), biz.as_str(), "{}", ctx);
+            let response = p.seal_response(&opened, "20240102030406000001", "0000", "成功", Some(&biz)).unwrap();
+            let back = m.open_response(&response, &sealed.sec_key).unwrap().biz.unwrap();
+            prop_assert_eq!(back.as_str(), biz.as_str(), "{}", ctx);
+            let (n, _) = p.seal_notification("DOPCHN000258", "20240102030407000001", "B0005", &biz).unwrap();
+            let notified = m.open_notification(&n).unwrap();
+            prop_assert_eq!(notified.biz.as_str(), biz.as_str(), "{}", ctx);
+
+            // The MAC over arbitrary encData: the same bytes from both, each verifies the
+            // other's.
+            let text = hex::encode_upper(&body);
+            let input = MacInput::Notification { ts: "20240102030405000001", req_type: "B0005", enc_data: &text };
+            for bits in [1024, 2048] {
+                let mac = input.sign(key_on(bits, a)).unwrap();
+                prop_assert_eq!(&mac, &input.sign(key_on(bits, b)).unwrap(), "{}", ctx);
+                prop_assert_eq!(input.verify(&key_on(bits, b).public_key(), &mac), Ok(()), "{}", ctx);
+                let mut bad = hex::decode(&mac).unwrap();
+                let i = index % bad.len();
+                bad[i] ^= 0x01;
+                prop_assert!(input.verify(&key_on(bits, b).public_key(), &hex::encode(&bad)).is_err(), "{}", ctx);
+
+                // SHA256withRSA over an arbitrary body: request and notification signatures.
+                let auth = RequestSigner::new("OP00000003", "00dfba8194c41b84cf", key_on(bits, a).clone())
+                    .sign(&body, 1_700_000_000, "nonce").unwrap();
+                let same = RequestSigner::new("OP00000003", "00dfba8194c41b84cf", key_on(bits, b).clone())
+                    .sign(&body, 1_700_000_000, "nonce").unwrap();
+                prop_assert_eq!(&auth, &same, "{}", ctx);
+                prop_assert!(RequestVerifier::new(key_on(bits, b).public_key())
+                    .verify(&auth.to_string(), &body, 1_700_000_000).is_ok(), "{}", ctx);
+                let notification = PlatformSigner::new("01745381c327", key_on(bits, a).clone())
+                    .sign_notification(&body, 1_700_000_000, "n").unwrap();
+                prop_assert!(NotificationVerifier::new(key_on(bits, b).public_key())
+                    .verify(&notification.to_string(), &body, 1_700_000_000).is_ok(), "{}", ctx);
+                let mut tampered = body.clone();
+                tampered.push(b' ');
+                prop_assert!(RequestVerifier::new(key_on(bits, b).public_key())
+                    .verify(&auth.to_string(), &tampered, 1_700_000_000).is_err(), "{}", ctx);
+            }
+        }
     }
 }
 

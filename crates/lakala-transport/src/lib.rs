@@ -35,11 +35,23 @@
 //! # Features
 //!
 //! * `hyper` (default): `HyperTransport`, the implementation the Lakala client uses
-//!   unless given another one: hyper 1.x on Tokio, HTTPS through rustls with its `ring`
-//!   provider chosen explicitly (no process-wide provider is needed or installed), the
-//!   Mozilla roots of `webpki-roots` (no system certificate files are read), connection
-//!   reuse, a connect timeout, an overall deadline, no redirects, a response size limit.
-//!   With `default-features = false` none of hyper, Tokio or rustls is compiled.
+//!   unless given another one: hyper 1.x on Tokio, HTTPS through rustls with its
+//!   `aws-lc-rs` provider chosen explicitly (no process-wide provider is needed or
+//!   installed), the Mozilla roots of `webpki-roots` (no system certificate files are
+//!   read), connection reuse, a connect timeout, an overall deadline, no redirects, a
+//!   response size limit. With `default-features = false` none of hyper, Tokio or rustls
+//!   is compiled.
+//!
+//! ## Why `aws-lc-rs` and not `ring`
+//!
+//! Up to version 0.1 of this workspace the TLS provider was `ring`. It is now rustls' own
+//! default, `aws-lc-rs`, because `lakala-crypto`'s default RSA backend is AWS-LC (built
+//! from the sources bundled in `aws-lc-sys`, which it needs for RSA-1024 and the raw
+//! cross-border MAC at native speed): with both on AWS-LC, a default program compiles and
+//! links one C crypto library instead of two. What changes for users: building needs a C
+//! compiler (as `ring` did) and compiles AWS-LC once (a few minutes on 2 cores, cached
+//! afterwards); nothing needs installing. A caller who wants `ring` (or any provider) can
+//! still pass a whole rustls configuration with `HyperTransportBuilder::tls_config`.
 #![cfg_attr(
     feature = "hyper",
     doc = r##"

@@ -800,13 +800,14 @@ mod tls {
     pub(super) fn acceptor() -> tokio_rustls::TlsAcceptor {
         let cert = CertificateDer::from_pem_slice(include_bytes!("tls/server.pem")).unwrap();
         let key = PrivateKeyDer::from_pem_slice(include_bytes!("tls/server.key")).unwrap();
-        let config =
-            ServerConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
-                .with_safe_default_protocol_versions()
-                .unwrap()
-                .with_no_client_auth()
-                .with_single_cert(vec![cert, ca()], key)
-                .unwrap();
+        let config = ServerConfig::builder_with_provider(Arc::new(
+            rustls::crypto::aws_lc_rs::default_provider(),
+        ))
+        .with_safe_default_protocol_versions()
+        .unwrap()
+        .with_no_client_auth()
+        .with_single_cert(vec![cert, ca()], key)
+        .unwrap();
         tokio_rustls::TlsAcceptor::from(Arc::new(config))
     }
 

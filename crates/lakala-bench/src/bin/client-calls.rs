@@ -11,7 +11,8 @@
 //! Bounded: `BENCH_SEQ_CALLS` (200) and `BENCH_CONC_CALLS` (2000) calls per kind, and at
 //! most `BENCH_MAX_SECS` (20) seconds per measurement.
 //!
-//! Run: `cargo run --release -p lakala-bench --bin client-calls` (OpenSSL backend) or with
+//! Run: `cargo run --release -p lakala-bench --bin client-calls` (the default AWS-LC
+//! backend), with `--features openssl` (the system OpenSSL) or with
 //! `--no-default-features` (pure Rust).
 
 use lakala_bench::{cores, env_num, ms, quantile, threads_cpu, threads_rsa, RsaCost};

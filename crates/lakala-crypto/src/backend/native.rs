@@ -11,7 +11,7 @@
 //! - Verification is OpenSSL's "public decrypt" with block-type-1 unpadding, then a
 //!   constant-time comparison (`subtle`) of the recovered block with the expected one.
 //! - PKCS#1 v1.5 encryption pads in `backend.rs` with the caller's generator and encrypts
-//!   the block unpadded here, so both backends produce the same bytes from the same seed.
+//!   the block unpadded here, so every backend produces the same bytes from the same seed.
 //! - Every OpenSSL error maps to an existing [`CryptoError`] variant; none panics. The
 //!   `openssl` crate drains OpenSSL's per-thread error queue into each error it returns,
 //!   so no failure leaks into a later call.

@@ -32,7 +32,7 @@ impl Drop for Announce {
     }
 }
 
-/// Runs `test` once on each backend compiled in (both with the `openssl` feature); the
+/// Runs `test` once on each backend compiled in (three with the `openssl` feature); the
 /// key helpers of this module, and [`OnBackend::on_backend`], hand out keys on it.
 pub fn each_backend(mut test: impl FnMut(Backend)) {
     for &b in Backend::available() {
@@ -99,38 +99,64 @@ pub fn json(rel: &str) -> serde_json::Value {
     serde_json::from_slice(&read(rel)).unwrap()
 }
 
+/// At most this many backends are compiled in (OpenSSL, AWS-LC, RustCrypto).
+const MAX_BACKENDS: usize = 3;
+
 /// One generated key, and its conversion to each backend (in `Backend::available()`
 /// order), made once per test binary.
-type Seeded = (OnceLock<PrivateKey>, [OnceLock<PrivateKey>; 2]);
+type Seeded = (OnceLock<PrivateKey>, [OnceLock<PrivateKey>; MAX_BACKENDS]);
 
-fn seeded_key(cell: &'static Seeded, seed: u64, bits: usize) -> &'static PrivateKey {
+const fn seeded() -> Seeded {
+    (
+        OnceLock::new(),
+        [OnceLock::new(), OnceLock::new(), OnceLock::new()],
+    )
+}
+
+fn seeded_key(cell: &'static Seeded, seed: u64, bits: usize, on: Backend) -> &'static PrivateKey {
     let generated = cell.0.get_or_init(|| {
         let mut rng = rand_chacha::ChaCha20Rng::seed_from_u64(seed);
         PrivateKey::generate(&mut rng, bits).unwrap()
     });
-    let index = Backend::available()
-        .iter()
-        .position(|b| *b == backend())
-        .unwrap();
-    cell.1[index].get_or_init(|| generated.clone().on_backend())
+    let index = Backend::available().iter().position(|b| *b == on).unwrap();
+    cell.1[index].get_or_init(|| {
+        let key = generated.with_backend(on).unwrap();
+        assert_eq!(key.backend(), on);
+        assert_eq!(key.public_key().backend(), on);
+        key
+    })
 }
 
 /// A deterministic key pair of 1024 or 2048 bits on the current test's backend, generated
 /// once per test binary.
 pub fn key(bits: usize) -> &'static PrivateKey {
-    static K1024: Seeded = (OnceLock::new(), [OnceLock::new(), OnceLock::new()]);
-    static K2048: Seeded = (OnceLock::new(), [OnceLock::new(), OnceLock::new()]);
+    key_on(bits, backend())
+}
+
+/// The same key as [`key`], on `backend` (for tests of one backend against another).
+pub fn key_on(bits: usize, backend: Backend) -> &'static PrivateKey {
+    static K1024: Seeded = seeded();
+    static K2048: Seeded = seeded();
     match bits {
-        1024 => seeded_key(&K1024, 1, 1024),
-        2048 => seeded_key(&K2048, 2, 2048),
+        1024 => seeded_key(&K1024, 1, 1024, backend),
+        2048 => seeded_key(&K2048, 2, 2048, backend),
         _ => panic!("test keys are 1024 or 2048 bits"),
     }
 }
 
 /// A second 1024-bit key, for "wrong key" tests, on the current test's backend.
 pub fn other_key() -> &'static PrivateKey {
-    static OTHER: Seeded = (OnceLock::new(), [OnceLock::new(), OnceLock::new()]);
-    seeded_key(&OTHER, 3, 1024)
+    static OTHER: Seeded = seeded();
+    seeded_key(&OTHER, 3, 1024, backend())
+}
+
+/// Every ordered pair of backends compiled in, the sender first: with three backends,
+/// nine pairs, each backend with itself included.
+pub fn pairs() -> Vec<(Backend, Backend)> {
+    let all = Backend::available();
+    all.iter()
+        .flat_map(|&a| all.iter().map(move |&b| (a, b)))
+        .collect()
 }
 
 pub fn public(bits: usize) -> PublicKey {

@@ -60,7 +60,7 @@ enum Trust {
 /// | [`pool_idle_timeout`](Self::pool_idle_timeout) | 15 s ([`DEFAULT_POOL_IDLE_TIMEOUT`]) |
 /// | [`pool_max_idle_per_host`](Self::pool_max_idle_per_host) | unlimited |
 /// | [`https_only`](Self::https_only) | `false`: `http://` URLs are allowed |
-/// | TLS trust | the Mozilla roots of `webpki-roots`, TLS 1.2 and 1.3, rustls' `ring` provider |
+/// | TLS trust | the Mozilla roots of `webpki-roots`, TLS 1.2 and 1.3, rustls' `aws-lc-rs` provider (AWS-LC, built from bundled sources) |
 #[derive(Clone)]
 pub struct HyperTransportBuilder {
     connect_timeout: Duration,
@@ -173,7 +173,7 @@ impl HyperTransportBuilder {
     }
 
     /// Trusts exactly these roots instead of the bundled Mozilla roots (e.g. only a
-    /// private CA). The crypto provider stays rustls' `ring`.
+    /// private CA). The crypto provider stays rustls' `aws-lc-rs`.
     pub fn root_certificates(mut self, roots: RootCertStore) -> Self {
         self.trust = Trust::Roots(roots);
         self
@@ -266,7 +266,7 @@ fn webpki_roots() -> RootCertStore {
     }
 }
 
-/// A client configuration on rustls' `ring` provider, chosen here rather than looked up
+/// A client configuration on rustls' `aws-lc-rs` provider, chosen here rather than looked up
 /// process-wide, so no other crate's choice (or absence of one) can make it panic.
 fn config_with_roots(
     mut roots: RootCertStore,
@@ -280,12 +280,13 @@ fn config_with_roots(
             ))
         })?;
     }
-    let config =
-        ClientConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
-            .with_safe_default_protocol_versions()
-            .map_err(|e| BuildError::new(format!("TLS setup failed: {e}")))?
-            .with_root_certificates(roots)
-            .with_no_client_auth();
+    let config = ClientConfig::builder_with_provider(Arc::new(
+        rustls::crypto::aws_lc_rs::default_provider(),
+    ))
+    .with_safe_default_protocol_versions()
+    .map_err(|e| BuildError::new(format!("TLS setup failed: {e}")))?
+    .with_root_certificates(roots)
+    .with_no_client_auth();
     Ok(config)
 }
 
@@ -327,12 +328,13 @@ mod tests {
 
     #[test]
     fn own_config_with_alpn_does_not_panic() {
-        let mut config =
-            ClientConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
-                .with_safe_default_protocol_versions()
-                .unwrap()
-                .with_root_certificates(RootCertStore::empty())
-                .with_no_client_auth();
+        let mut config = ClientConfig::builder_with_provider(Arc::new(
+            rustls::crypto::aws_lc_rs::default_provider(),
+        ))
+        .with_safe_default_protocol_versions()
+        .unwrap()
+        .with_root_certificates(RootCertStore::empty())
+        .with_no_client_auth();
         config.alpn_protocols = vec![b"h2".to_vec()];
         let t = HyperTransportBuilder::new()
             .tls_config(config.clone())

@@ -1,5 +1,5 @@
 //! The default [`HttpTransport`]: hyper 1.x and hyper-util's pooling client on Tokio,
-//! HTTPS through rustls with the `ring` provider. Only with the `hyper` feature.
+//! HTTPS through rustls with the `aws-lc-rs` provider. Only with the `hyper` feature.
 
 mod builder;
 mod convert;
