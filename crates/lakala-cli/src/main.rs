@@ -6,9 +6,11 @@ mod commands;
 mod embedded;
 mod exit;
 mod failure;
+mod personal;
 mod receiver;
 mod report;
 mod settings;
+mod validate_kinds;
 
 use args::{Cli, Command};
 use clap::Parser;
@@ -45,7 +47,7 @@ async fn main() -> ExitCode {
         Command::Keygen { bits, out } => commands::keygen::run(*bits, out),
     };
     let exit = match result {
-        Ok(report) => report.print(cli.json),
+        Ok(report) => report.print(cli.json, cli.reveal_personal_data),
         Err(failure) => {
             eprintln!("lakala: {failure}");
             if cli.json {
