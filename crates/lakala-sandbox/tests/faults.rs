@@ -124,6 +124,7 @@ async fn case(
     let query_base = s.proxy.received(QUERY);
     let faulted_queries = queries.as_ref().map_or(0, |q| q.count);
     let what = format!("{fault:?}");
+    let damaged = !matches!(fault, Fault::Pass);
     s.proxy.plan(move |path, n| match path {
         PAY if n == pay_base => fault.clone(),
         QUERY if n < query_base + faulted_queries => queries
@@ -148,6 +149,13 @@ async fn case(
         1,
         "{what}: the client sent exactly one micropay"
     );
+    if damaged {
+        // The fault was in effect: no answer could be taken as it came, so the client asked.
+        assert!(
+            s.proxy.received(QUERY) > query_base,
+            "{what}: the client concluded {outcome:?} without a query"
+        );
+    }
     let reached = s.proxy.forwarded(PAY) - forwarded_base;
     let state = truth(s, order).await;
     match (&outcome, state.as_deref()) {

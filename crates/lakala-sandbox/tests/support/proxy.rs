@@ -210,7 +210,9 @@ async fn forward(upstream: SocketAddr, request: &[u8]) -> Option<Vec<u8>> {
     Some(answer)
 }
 
-/// Closes with RST instead of FIN.
+/// Closes with RST instead of FIN. (`set_linger` is deprecated because a non-zero linger
+/// blocks the thread on drop; a zero linger resets at once and never blocks.)
+#[allow(deprecated)]
 fn reset(stream: TcpStream) {
     let _ = stream.set_linger(Some(Duration::ZERO));
     drop(stream);
