@@ -71,7 +71,10 @@ fuzz_target!(|data: &[u8]| {
         0 => {
             if let Ok(answer) = serde_json::from_slice::<ResponseEnvelope>(rest) {
                 for m in merchants() {
-                    assert!(m.open_response(&answer, &sec_key(0)).is_err(), "a forged answer opened");
+                    assert!(
+                        m.open_response(&answer, &sec_key(0)).is_err(),
+                        "a forged answer opened"
+                    );
                 }
             }
             if let Ok(request) = serde_json::from_slice::<RequestEnvelope>(rest) {
@@ -106,8 +109,10 @@ fuzz_target!(|data: &[u8]| {
                         .map(|o| o.biz.map(|b| b.as_str().to_owned()))
                 })
                 .collect();
-            assert!(results[0].is_some() || answer.enc_data.as_deref().is_some_and(|d| !d.is_empty()),
-                "a MAC'd answer without encData must open");
+            assert!(
+                results[0].is_some() || answer.enc_data.as_deref().is_some_and(|d| !d.is_empty()),
+                "a MAC'd answer without encData must open"
+            );
             agree(&results);
         }
         _ => {
@@ -119,7 +124,12 @@ fuzz_target!(|data: &[u8]| {
                 ver: "3.0.0".to_owned(),
                 ts: f.ts,
                 enc_key: f.enc_key,
-                enc_data: f.enc_data_bytes.as_deref().map(hex_upper).or(f.enc_data).unwrap_or_default(),
+                enc_data: f
+                    .enc_data_bytes
+                    .as_deref()
+                    .map(hex_upper)
+                    .or(f.enc_data)
+                    .unwrap_or_default(),
                 mac: String::new(),
             };
             let Ok(mac) = request.mac_input().sign(&keys().cb_merchant) else {
@@ -128,7 +138,11 @@ fuzz_target!(|data: &[u8]| {
             request.mac = mac;
             let results: Vec<Option<String>> = platforms()
                 .iter()
-                .map(|p| p.open_request(&request).ok().map(|o| o.biz.as_str().to_owned()))
+                .map(|p| {
+                    p.open_request(&request)
+                        .ok()
+                        .map(|o| o.biz.as_str().to_owned())
+                })
                 .collect();
             agree(&results);
         }

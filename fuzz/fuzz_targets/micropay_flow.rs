@@ -43,8 +43,17 @@ const CODES: &[&str] = &[
     "BBS11184", "BBS16111", "SBX00002", "SBX00004", "",
 ];
 const STATES: &[&str] = &[
-    "SUCCESS", "PART_REFUND", "FAIL", "CLOSE", "REFUND", "INIT", "CREATE", "DEAL", "UNKNOWN",
-    "TIMEOUT", "EXCEPTION",
+    "SUCCESS",
+    "PART_REFUND",
+    "FAIL",
+    "CLOSE",
+    "REFUND",
+    "INIT",
+    "CREATE",
+    "DEAL",
+    "UNKNOWN",
+    "TIMEOUT",
+    "EXCEPTION",
 ];
 
 #[derive(Arbitrary, Debug)]
@@ -94,7 +103,8 @@ struct Answer {
 
 impl Answer {
     fn json(&self) -> Value {
-        let mut answer = json!({"code": self.code.pick(CODES), "resp_time": format_china_time(NOW)});
+        let mut answer =
+            json!({"code": self.code.pick(CODES), "resp_time": format_china_time(NOW)});
         if let Some(m) = &self.msg {
             answer["msg"] = Value::from(m.as_str());
         }
@@ -225,7 +235,11 @@ impl Platform {
 #[async_trait]
 impl HttpTransport for Platform {
     async fn send(&self, request: HttpRequest) -> Result<HttpResponse, TransportError> {
-        let path = request.url.strip_prefix(BASE).unwrap_or_default().to_owned();
+        let path = request
+            .url
+            .strip_prefix(BASE)
+            .unwrap_or_default()
+            .to_owned();
         let step = self.steps.lock().expect("not poisoned").pop_front();
         if path == PAY && !matches!(step, None | Some(Step::FailBefore)) {
             self.micropays.fetch_add(1, Ordering::SeqCst);
@@ -317,15 +331,14 @@ fuzz_target!(|data: &[u8]| {
         success_sent: AtomicBool::new(false),
     });
     let delays: Vec<u64> = (0..input.delays % 4).map(|_| 5).collect();
-    let mut config = Config::new(Environment::Custom(BASE.into())).with_open_platform(
-        OpenPlatformCredentials {
+    let mut config =
+        Config::new(Environment::Custom(BASE.into())).with_open_platform(OpenPlatformCredentials {
             appid: APPID.into(),
             serial_no: k.op_merchant_cert.serial_hex(),
             merchant_key: k.op_merchant.clone(),
             platform_cert: k.op_platform_cert.clone(),
             notify_cert: None,
-        },
-    );
+        });
     config.poll_schedule = PollSchedule::from_secs(&delays);
     let client = LakalaClient::builder(config)
         .transport(platform.clone())

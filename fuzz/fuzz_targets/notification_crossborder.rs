@@ -57,7 +57,11 @@ fuzz_target!(|data: &[u8]| {
                 Ok(Incoming::Repeat(_)) => panic!("a first delivery counted as a repeat"),
                 Err(e) => panic!("a genuine notification was refused: {e}"),
             };
-            assert_eq!(notification.content().as_str(), biz, "content changed in transit");
+            assert_eq!(
+                notification.content().as_str(),
+                biz,
+                "content changed in transit"
+            );
             assert_eq!(notification.req_type(), req_type);
             let answer = handler
                 .answer(&notification, "0000", "成功", "{}")

@@ -67,7 +67,10 @@ fuzz_target!(|data: &[u8]| {
             .sign_response(APPID, body, NOW - i64::from(mode / 2), "fuzznonce")
             .expect("signing any body works");
         for v in &verifiers {
-            assert!(v.verify(&headers, body, NOW).is_ok(), "a genuine answer failed");
+            assert!(
+                v.verify(&headers, body, NOW).is_ok(),
+                "a genuine answer failed"
+            );
         }
         if !body.is_empty() {
             let mut changed = body.to_vec();

@@ -56,13 +56,26 @@ fuzz_target!(|data: &[u8]| {
     stable::<WechatDetail>(text);
     // The scalar parsers the types are made of.
     if let Ok(a) = Amount::parse(text) {
-        assert_eq!(Amount::parse(&a.to_wire()).expect("reads back").fen(), a.fen());
+        assert_eq!(
+            Amount::parse(&a.to_wire()).expect("reads back").fen(),
+            a.fen()
+        );
     }
     if let Ok(y) = Yuan::parse(text) {
-        assert_eq!(Yuan::parse(&y.to_wire()).expect("reads back").fen(), y.fen());
+        assert_eq!(
+            Yuan::parse(&y.to_wire()).expect("reads back").fen(),
+            y.fen()
+        );
     }
     if let Ok(t) = lakala_types::timestamp::DateTime14::parse(text) {
-        let _ = (t.year(), t.month(), t.day(), t.hour(), t.minute(), t.second());
+        let _ = (
+            t.year(),
+            t.month(),
+            t.day(),
+            t.hour(),
+            t.minute(),
+            t.second(),
+        );
     }
     if let Ok(ts) = lakala_types::timestamp::CrossBorderTs::new(text) {
         let _ = (ts.check(), ts.date_time());

@@ -83,7 +83,10 @@ pub fn keys() -> &'static Keys {
 pub fn on_every_backend(key: &PublicKey) -> Vec<PublicKey> {
     Backend::available()
         .iter()
-        .map(|b| key.with_backend(*b).expect("a public key moves to every backend"))
+        .map(|b| {
+            key.with_backend(*b)
+                .expect("a public key moves to every backend")
+        })
         .collect()
 }
 
@@ -91,7 +94,10 @@ pub fn on_every_backend(key: &PublicKey) -> Vec<PublicKey> {
 pub fn private_on_every_backend(key: &PrivateKey) -> Vec<PrivateKey> {
     Backend::available()
         .iter()
-        .map(|b| key.with_backend(*b).expect("a private key moves to every backend"))
+        .map(|b| {
+            key.with_backend(*b)
+                .expect("a private key moves to every backend")
+        })
         .collect()
 }
 

@@ -112,8 +112,14 @@ mod tests {
         assert_eq!(v["bankCardNo"], mask("6222021234567890123"));
         assert_eq!(v["bankMobile"], "13*******78");
         assert_eq!(v["resp_data"]["out_trade_no"], "T1");
-        assert_eq!(v["resp_data"]["acc_resp_fields"]["user_id"], "2088********0001");
-        assert_eq!(v["resp_data"]["list"][0]["openid"], mask("oSBX00000000000000000000001"));
+        assert_eq!(
+            v["resp_data"]["acc_resp_fields"]["user_id"],
+            "2088********0001"
+        );
+        assert_eq!(
+            v["resp_data"]["list"][0]["openid"],
+            mask("oSBX00000000000000000000001")
+        );
         assert_eq!(v["openId"], mask("12345678901"));
         assert_eq!(v["auth_code"], "2885**********2810");
         let biz: Value = serde_json::from_str(v["biz"].as_str().unwrap()).unwrap();

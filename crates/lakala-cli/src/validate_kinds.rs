@@ -87,7 +87,6 @@ pub const KINDS: &[(&str, &str, Check)] = &[
     ),
 ];
 
-
 /// Checks `text` with `check`: every rule it breaks, or why it is not JSON of that shape
 /// (position and category only: the input may hold personal data).
 pub fn check_text(check: Check, kind: &str, text: &str) -> Result<Vec<Violation>, String> {

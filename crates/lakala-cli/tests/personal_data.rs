@@ -39,9 +39,17 @@ fn clear_values() -> [&'static str; 4] {
 
 fn assert_masked(stdout: &str) {
     for clear in clear_values() {
-        assert!(!stdout.contains(clear), "{clear} in clear on stdout: {stdout}");
+        assert!(
+            !stdout.contains(clear),
+            "{clear} in clear on stdout: {stdout}"
+        );
     }
-    for masked in [mask(NAME), mask(cert_numbers::VERIFIED), mask(CARD), mask(MOBILE)] {
+    for masked in [
+        mask(NAME),
+        mask(cert_numbers::VERIFIED),
+        mask(CARD),
+        mask(MOBILE),
+    ] {
         assert!(stdout.contains(&masked), "{masked} missing from: {stdout}");
     }
 }
@@ -116,7 +124,12 @@ async fn notify_crossborder_masks_the_content_unless_revealed() {
     let run = |extra: &[&str]| {
         // A fresh notification each time (the answer is bound to its ts).
         let (n, _) = platform
-            .seal_notification(sandbox.keys().mer_id(), &TsGenerator::new().next(), "B0005", &content)
+            .seal_notification(
+                sandbox.keys().mer_id(),
+                &TsGenerator::new().next(),
+                "B0005",
+                &content,
+            )
             .unwrap();
         let args = [
             extra,

@@ -10,7 +10,13 @@ use support::{identity, start, Env, MERCHANT_NO, TERM_NO};
 
 const MICROPAY: &str = "/api/v3/dcp/trans/micropay";
 
-async fn send(env: &Env, path: &str, body: Vec<u8>, content_type: Option<&str>, auth: Option<String>) -> HttpResponse {
+async fn send(
+    env: &Env,
+    path: &str,
+    body: Vec<u8>,
+    content_type: Option<&str>,
+    auth: Option<String>,
+) -> HttpResponse {
     let mut request = HttpRequest::post(env.url(path), body);
     if let Some(t) = content_type {
         request = request.header("Content-Type", t);
@@ -51,29 +57,55 @@ async fn a_signed_request_that_is_not_json_in_utf8_is_refused_and_not_processed(
         let response = send(&env, MICROPAY, body, content_type, Some(auth)).await;
         assert_eq!(response.status, 415, "{content_type:?}");
         let answer: Value = serde_json::from_slice(&response.body).unwrap();
-        assert_eq!(answer["code"], codes::UNSUPPORTED_MEDIA_TYPE, "{content_type:?}");
+        assert_eq!(
+            answer["code"],
+            codes::UNSUPPORTED_MEDIA_TYPE,
+            "{content_type:?}"
+        );
         assert!(answer["msg"].as_str().unwrap().contains("application/json"));
         assert!(
-            !response.headers.iter().any(|(k, _)| k.eq_ignore_ascii_case("lklapi-signature")),
+            !response
+                .headers
+                .iter()
+                .any(|(k, _)| k.eq_ignore_ascii_case("lklapi-signature")),
             "an error before authentication is not signed"
         );
         // Nothing was done: the order does not exist.
         let query = env.query(&order).await;
-        assert_eq!(query["code"], codes::ORDER_NOT_FOUND, "{content_type:?}: {query}");
+        assert_eq!(
+            query["code"],
+            codes::ORDER_NOT_FOUND,
+            "{content_type:?}: {query}"
+        );
     }
 
     // gate/auth refuses in its own shape.
     let sealed = env
         .merchant()
-        .seal_request(&env.ts.next(), &identity("CTG1", cert_numbers::VERIFIED).to_string())
+        .seal_request(
+            &env.ts.next(),
+            &identity("CTG1", cert_numbers::VERIFIED).to_string(),
+        )
         .unwrap();
     let body = serde_json::to_vec(&sealed.envelope).unwrap();
-    let response = send(&env, "/gate/auth", body, Some("text/plain;charset=utf-8"), None).await;
+    let response = send(
+        &env,
+        "/gate/auth",
+        body,
+        Some("text/plain;charset=utf-8"),
+        None,
+    )
+    .await;
     assert_eq!(response.status, 415);
     let answer: Value = serde_json::from_slice(&response.body).unwrap();
     assert_eq!(answer["retCode"], "9999");
     // The same order number is still free: the refused request was not remembered.
-    assert_eq!(env.gate(&identity("CTG1", cert_numbers::VERIFIED)).await.code, "0000");
+    assert_eq!(
+        env.gate(&identity("CTG1", cert_numbers::VERIFIED))
+            .await
+            .code,
+        "0000"
+    );
     env.sandbox.shutdown().await;
 }
 

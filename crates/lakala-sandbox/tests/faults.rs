@@ -11,9 +11,9 @@
 //! - the outcome is pending only when the state could not be known (every query failed, or
 //!   the order was still in progress, or it never reached the sandbox).
 
-mod support;
 #[path = "support/proxy.rs"]
 mod proxy;
+mod support;
 
 use lakala_client::{
     Config, Environment, LakalaClient, MicropayOptions, PaymentOutcome, PendingPolicy,
@@ -127,9 +127,9 @@ async fn case(
     let damaged = !matches!(fault, Fault::Pass);
     s.proxy.plan(move |path, n| match path {
         PAY if n == pay_base => fault.clone(),
-        QUERY if n < query_base + faulted_queries => queries
-            .as_ref()
-            .map_or(Fault::Pass, |q| q.fault.clone()),
+        QUERY if n < query_base + faulted_queries => {
+            queries.as_ref().map_or(Fault::Pass, |q| q.fault.clone())
+        }
         _ => Fault::Pass,
     });
     let outcome = tokio::time::timeout(
@@ -163,7 +163,10 @@ async fn case(
         (PaymentOutcome::Failed { .. }, Some("FAIL" | "CLOSE")) => {}
         (PaymentOutcome::Pending(_), Some("DEAL")) => {}
         (PaymentOutcome::Pending(_), None) => {
-            assert_eq!(reached, 0, "{what}: the order exists but was reported unknown")
+            assert_eq!(
+                reached, 0,
+                "{what}: the order exists but was reported unknown"
+            )
         }
         (PaymentOutcome::Pending(_), Some(_)) => {
             let queries_sent = s.proxy.received(QUERY) - query_base;
@@ -175,7 +178,10 @@ async fn case(
         _ => panic!("{what}: reported {outcome:?} while the sandbox says {state:?}"),
     }
     if state.is_some() {
-        assert_eq!(reached, 1, "{what}: exactly one micropay reached the sandbox");
+        assert_eq!(
+            reached, 1,
+            "{what}: exactly one micropay reached the sandbox"
+        );
     }
     outcome
 }
@@ -196,7 +202,14 @@ async fn lost_and_late_answers_are_settled_by_query() {
     .into_iter()
     .enumerate()
     {
-        let paid = case(&s, &format!("LOST{i}"), auth_codes::SUCCEED, fault.clone(), None).await;
+        let paid = case(
+            &s,
+            &format!("LOST{i}"),
+            auth_codes::SUCCEED,
+            fault.clone(),
+            None,
+        )
+        .await;
         assert_word(&paid, "succeeded");
         let failed = case(
             &s,
@@ -236,7 +249,14 @@ async fn error_statuses_and_damaged_answers_are_settled_by_query() {
     .into_iter()
     .enumerate()
     {
-        let paid = case(&s, &format!("BAD{i}"), auth_codes::SUCCEED, fault.clone(), None).await;
+        let paid = case(
+            &s,
+            &format!("BAD{i}"),
+            auth_codes::SUCCEED,
+            fault.clone(),
+            None,
+        )
+        .await;
         assert_word(&paid, "succeeded");
         let failed = case(
             &s,
@@ -254,7 +274,10 @@ async fn error_statuses_and_damaged_answers_are_settled_by_query() {
 async fn another_orders_signed_answer_is_not_this_orders() {
     let s = setup().await;
     // Record a genuine, signed success of order A and a genuine named refusal of order R.
-    assert_word(&case(&s, "REPA", auth_codes::SUCCEED, Fault::Pass, None).await, "succeeded");
+    assert_word(
+        &case(&s, "REPA", auth_codes::SUCCEED, Fault::Pass, None).await,
+        "succeeded",
+    );
     assert_word(
         &case(&s, "REPR", auth_codes::NAMED_REFUSAL, Fault::Pass, None).await,
         "failed",
