@@ -21,6 +21,11 @@ pub struct Cli {
     /// Print one JSON object on stdout (`outcome`, `response`, ...), and no progress.
     #[arg(long, global = true)]
     pub json: bool,
+    /// Print personal data (names, ID, card and phone numbers, wallet user ids, payment
+    /// codes) in clear. By default it is masked as in logs (`张*`, `1101**********2316`),
+    /// in `--json` output and in text alike.
+    #[arg(long, global = true)]
+    pub reveal_personal_data: bool,
     /// Base URL of the platform (real or sandbox), for both API families.
     #[arg(long, global = true, env = "LAKALA_BASE_URL")]
     pub base_url: Option<String>,

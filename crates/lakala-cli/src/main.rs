@@ -7,9 +7,11 @@ mod embedded;
 mod exit;
 mod failure;
 mod journal;
+mod personal;
 mod receiver;
 mod report;
 mod settings;
+mod validate_kinds;
 
 use args::{Cli, Command};
 use clap::Parser;
@@ -49,7 +51,7 @@ async fn main() -> ExitCode {
         } => commands::keygen::run(*bits, out, common_name),
     };
     let exit = match result {
-        Ok(report) => report.print(cli.json),
+        Ok(report) => report.print(cli.json, cli.reveal_personal_data),
         Err(failure) => {
             eprintln!("lakala: {failure}");
             if cli.json {

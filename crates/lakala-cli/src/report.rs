@@ -45,12 +45,18 @@ impl Report {
         self
     }
 
-    /// Prints to stdout in the chosen form and returns the exit status.
-    pub fn print(self, json_output: bool) -> Exit {
+    /// Prints to stdout in the chosen form and returns the exit status. Personal data in
+    /// the JSON form is masked unless `reveal` (`--reveal-personal-data`); the text lines
+    /// are written by each command, which masks what it shows there
+    /// ([`crate::personal::shown`]).
+    pub fn print(self, json_output: bool, reveal: bool) -> Exit {
         if json_output {
             let mut object = json!({"outcome": self.outcome, "response": self.response});
             if let (Value::Object(o), Value::Object(extra)) = (&mut object, self.extra) {
                 o.extend(extra);
+            }
+            if !reveal {
+                crate::personal::mask_json(&mut object);
             }
             println!("{object}");
         } else {

@@ -234,4 +234,7 @@ pub mod codes {
     pub const READ_TIMEOUT: &str = "SBX40800";
     /// HTTP 413: the body is larger than allowed.
     pub const TOO_LARGE: &str = "SBX41300";
+    /// HTTP 415: the `Content-Type` is not JSON in UTF-8 (`application/json`, with no
+    /// charset or `charset=utf-8`): the body is not read as a request at all.
+    pub const UNSUPPORTED_MEDIA_TYPE: &str = "SBX41500";
 }

@@ -48,7 +48,11 @@
 //! let transport = HyperTransport::builder().timeout(std::time::Duration::from_secs(10)).build()?;
 //! let url = format!("{}/api/v3/dcp/trans/micropay", sandbox.base_url());
 //! let answer = transport
-//!     .send(HttpRequest::post(url, body).header("Authorization", authorization.to_string()))
+//!     .send(
+//!         HttpRequest::post(url, body)
+//!             .header("Content-Type", "application/json;charset=utf-8")
+//!             .header("Authorization", authorization.to_string()),
+//!     )
 //!     .await?;
 //!
 //! // The answer is signed with the sandbox's platform certificate, like the platform's.
@@ -80,6 +84,13 @@
 //!   envelope and its `req_data` / `reqData` must follow the specs' rules
 //!   (`lakala_types`, every violation named in the answer's message).
 //!
+//! * **both**: the `Content-Type` must be `application/json`, with no `charset` or
+//!   `charset=utf-8`. A request in `text/plain`, `application/x-www-form-urlencoded`,
+//!   another charset (`application/json; charset=gbk`) or without the header is refused
+//!   with HTTP 415 and an unsigned error in the family's shape, before any verification:
+//!   the platform reads JSON in UTF-8 only, and the bytes a signature covers must be read
+//!   as the merchant meant them.
+//!
 //! # Answers
 //!
 //! | case | HTTP | body | signed |
@@ -89,7 +100,7 @@
 //! | gate/auth, opened | 200 | `{retCode, retMsg, merId, ver, ts, encData, mac}`; `encData` = the request's fields + `retCode` + `retMsg`, under the request's one-time key; envelope and business codes are the same | MAC + encData |
 //! | open platform, `Authorization` missing, malformed, unknown appid or serial, bad signature, stale, replayed | **401** | `{"code":"SBX401xx","msg":"..."}` | no |
 //! | open platform, authenticated | 200 | v2 `{retCode, retMsg, timestamp, ver, reqId, cmdRetCode, respData?}`; v3 `{code, msg, resp_time, resp_data?}` | `Lklapi-Appid`, `Lklapi-Serial` (platform certificate), `Lklapi-Timestamp`, `Lklapi-Nonce`, `Lklapi-Signature` |
-//! | unknown path / not POST / body over [`SandboxConfig::max_body_bytes`] / body not read within [`SandboxConfig::read_timeout`] | 404 / 405 / 413 / 408 | gate/auth: `{"retCode":"9999","retMsg":...}`; others `{"code":"SBX40400"/"SBX40500"/"SBX41300"/"SBX40800","msg":...}` | no |
+//! | unknown path / not POST / body over [`SandboxConfig::max_body_bytes`] / body not read within [`SandboxConfig::read_timeout`] / `Content-Type` not JSON in UTF-8 | 404 / 405 / 413 / 408 / 415 | gate/auth: `{"retCode":"9999","retMsg":...}`; others `{"code":"SBX40400"/"SBX40500"/"SBX41300"/"SBX40800"/"SBX41500","msg":...}` | no |
 //!
 //! Open-platform authentication failures are HTTP 401 because no merchant was
 //! authenticated to sign for; business failures after authentication are HTTP 200 and

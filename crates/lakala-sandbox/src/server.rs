@@ -455,6 +455,31 @@ async fn read_body(mut body: Incoming, max: usize, deadline: Duration) -> Result
         .unwrap_or(Err(BodyError::Timeout))
 }
 
+/// Whether a `Content-Type` says JSON in UTF-8: `application/json` (any case), with no
+/// `charset` parameter or `charset=utf-8` (quoted or not, `utf8` too). Anything else, and no
+/// header at all, is refused: the platform reads JSON only, and its signatures cover bytes
+/// that another charset would read differently.
+fn is_json_utf8(value: Option<&http::HeaderValue>) -> bool {
+    let Some(Ok(value)) = value.map(|v| v.to_str()) else {
+        return false;
+    };
+    let mut parts = value.split(';');
+    let media = parts.next().unwrap_or_default().trim();
+    if !media.eq_ignore_ascii_case("application/json") {
+        return false;
+    }
+    parts.all(|param| {
+        let Some((name, value)) = param.split_once('=') else {
+            return param.trim().is_empty();
+        };
+        if !name.trim().eq_ignore_ascii_case("charset") {
+            return true;
+        }
+        let charset = value.trim().trim_matches('"');
+        charset.eq_ignore_ascii_case("utf-8") || charset.eq_ignore_ascii_case("utf8")
+    })
+}
+
 /// Whether a client at `peer` may use the control endpoints: only from loopback, even when
 /// the sandbox listens on other addresses ([`SandboxConfig::allow_non_loopback`]).
 fn control_allowed(peer: Option<SocketAddr>) -> bool {
@@ -570,6 +595,15 @@ async fn route(
             )
         }
     };
+    if !is_json_utf8(parts.headers.get(header::CONTENT_TYPE)) {
+        tracing::debug!(%path, "refused: Content-Type is not JSON in UTF-8");
+        return error_response(
+            Some(api),
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            behaviour::codes::UNSUPPORTED_MEDIA_TYPE,
+            "Content-Type must be application/json;charset=utf-8",
+        );
+    }
     let response = match api {
         Api::GateAuth => gate::handle(&shared, &body),
         _ => open::handle(&shared, api, &parts.headers, &body),

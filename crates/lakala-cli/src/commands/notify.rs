@@ -109,7 +109,10 @@ pub async fn run(cli: &Cli, command: &NotifyCommand) -> Result<Report, Failure> 
                     notification.req_type(),
                     notification.ts()
                 ))
-                .line(format!("content: {content}"))
+                .line(format!(
+                    "content: {}",
+                    crate::personal::shown(&content, cli.reveal_personal_data)
+                ))
                 .line(format!("answer body: {answer_text}")))
         }
         NotifyCommand::OpenPlatform { authorization, now } => {
@@ -153,7 +156,10 @@ pub async fn run(cli: &Cli, command: &NotifyCommand) -> Result<Report, Failure> 
                         "verified notification (timestamp {}, nonce {})",
                         n.timestamp, n.nonce
                     ))
-                    .line(format!("body: {}", n.body))),
+                    .line(format!(
+                        "body: {}",
+                        crate::personal::shown(&n.body, cli.reveal_personal_data)
+                    ))),
                 Err(e) => Ok(refused(e)),
             }
         }
