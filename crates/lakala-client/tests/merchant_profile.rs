@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 fn vectors() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/vectors/openplatform")
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/lakala/openplatform")
 }
 
 fn load(text: &str, env: &[(&str, &str)]) -> Result<Config, ConfigError> {
