@@ -27,7 +27,8 @@ cd "$root"
 target=${CARGO_TARGET_DIR:-$root/target}
 seconds=${OPENSSL_SECONDS:-3}
 features=${FEATURES-openssl}
-shared=${LAKALA_SHARED:-$root/../shared}
+# Lakala's public material, as committed in the project.
+vectors=${LAKALA_VECTORS:-$root/fixtures/lakala}
 mkdir -p "$target"
 
 for tool in openssl javac java python3; do
@@ -43,11 +44,11 @@ for bits in 1024 2048; do
   done
 done
 
-# The JDK side, standard library only; it first reproduces shared/vectors byte for byte.
+# The JDK side, standard library only; it first reproduces fixtures/lakala byte for byte.
 javac -d "$target/java-bench" "$root/interop/java/bench/LakalaBench.java"
 jdk() {
-  if [ -d "$shared/vectors" ]; then
-    java -cp "$target/java-bench" LakalaBench "$keys" "$shared/vectors"
+  if [ -d "$vectors" ]; then
+    java -cp "$target/java-bench" LakalaBench "$keys" "$vectors"
   else
     java -cp "$target/java-bench" LakalaBench "$keys"
   fi
