@@ -1,9 +1,9 @@
-//! [`PaymentJournal`] for [`SqliteJournal`]: every write is one `BEGIN IMMEDIATE`
-//! transaction, which also makes leases exclusive across connections and processes.
+//! [`PaymentJournal`] for [`SqliteJournal`]: every write runs in a `BEGIN IMMEDIATE`
+//! transaction (shared with the writes queued with it, each in its own savepoint: see
+//! group_commit.rs), which also makes leases exclusive across connections and processes.
 
 use super::error::SqliteResult;
 use super::row::{self, COLUMNS};
-use super::transaction::{write, write_keeping};
 use super::{SqliteJournal, Synchronous};
 use crate::error::JournalError;
 use crate::event::{kinds, Event, NewEvent};
@@ -32,37 +32,23 @@ impl PaymentJournal for SqliteJournal {
         let intent = intent.clone();
         let sync_intent = self.synchronous == Synchronous::Intents;
         self.worker
-            .run(move |connection| {
-                if sync_intent {
-                    connection
-                        .pragma_update(None, "synchronous", "FULL")
-                        .journal()?;
+            .write(sync_intent, move |tx| {
+                let record = PaymentRecord::from_intent(&intent);
+                if row::insert(tx, &record)? {
+                    row::insert_event(
+                        tx,
+                        &intent.key,
+                        1,
+                        intent.created_at,
+                        &intent.instance,
+                        kinds::INTENT,
+                        &payload,
+                    )?;
+                    return Ok(Recorded::New(record));
                 }
-                let recorded = write(connection, |tx| {
-                    let record = PaymentRecord::from_intent(&intent);
-                    if row::insert(tx, &record)? {
-                        row::insert_event(
-                            tx,
-                            &intent.key,
-                            1,
-                            intent.created_at,
-                            &intent.instance,
-                            kinds::INTENT,
-                            &payload,
-                        )?;
-                        return Ok(Recorded::New(record));
-                    }
-                    let existing = row::load(tx, &intent.key)?.ok_or_else(|| {
-                        JournalError::corrupt("a payment both exists and does not")
-                    })?;
-                    Ok(Recorded::existing(existing, &intent))
-                });
-                if sync_intent {
-                    // Back to committing without waiting for the disk. Should this fail,
-                    // the connection stays on FULL: slower, never less safe.
-                    let _ = connection.pragma_update(None, "synchronous", "NORMAL");
-                }
-                recorded
+                let existing = row::load(tx, &intent.key)?
+                    .ok_or_else(|| JournalError::corrupt("a payment both exists and does not"))?;
+                Ok(Recorded::existing(existing, &intent))
             })
             .await
     }
@@ -78,34 +64,32 @@ impl PaymentJournal for SqliteJournal {
         let (key, event, update, fence) =
             (key.clone(), event.clone(), update.clone(), fence.cloned());
         self.worker
-            .run(move |connection| {
-                write_keeping(connection, |tx| {
-                    let current =
-                        row::load(tx, &key)?.ok_or(JournalError::NotFound { what: "payment" })?;
-                    if let Some(lease) = &fence {
-                        if !lease::holds(&current, lease) {
-                            return Err(JournalError::LeaseLost);
-                        }
+            .write_keeping(move |tx| {
+                let current =
+                    row::load(tx, &key)?.ok_or(JournalError::NotFound { what: "payment" })?;
+                if let Some(lease) = &fence {
+                    if !lease::holds(&current, lease) {
+                        return Err(JournalError::LeaseLost);
                     }
-                    let mut next = current.clone();
-                    let outcome = update.apply(&mut next, event.at);
-                    if outcome.is_err() {
-                        next = current;
-                        next.event_count += 1;
-                        next.updated_at = event.at;
-                    }
-                    row::store(tx, &next)?;
-                    row::insert_event(
-                        tx,
-                        &key,
-                        next.event_count,
-                        event.at,
-                        &event.instance,
-                        &event.kind,
-                        &payload,
-                    )?;
-                    Ok(outcome.map(|()| next))
-                })
+                }
+                let mut next = current.clone();
+                let outcome = update.apply(&mut next, event.at);
+                if outcome.is_err() {
+                    next = current;
+                    next.event_count += 1;
+                    next.updated_at = event.at;
+                }
+                row::store(tx, &next)?;
+                row::insert_event(
+                    tx,
+                    &key,
+                    next.event_count,
+                    event.at,
+                    &event.instance,
+                    &event.kind,
+                    &payload,
+                )?;
+                Ok(outcome.map(|()| next))
             })
             .await
     }
@@ -170,26 +154,24 @@ impl PaymentJournal for SqliteJournal {
         let owner = owner.to_owned();
         let until = now.saturating_add(lease_secs);
         self.worker
-            .run(move |connection| {
-                write(connection, |tx| {
-                    let sql = format!(
-                        "SELECT {COLUMNS} FROM lakala_payments \
+            .write(false, move |tx| {
+                let sql = format!(
+                    "SELECT {COLUMNS} FROM lakala_payments \
                          WHERE status IN ('recorded', 'pending') AND next_check_at <= ?1 \
                          AND (lease_until IS NULL OR lease_until <= ?1) \
                          ORDER BY next_check_at, merchant_no, out_trade_no LIMIT ?2"
-                    );
-                    let due = row::records(tx, &sql, params![now, limit as i64])?;
-                    let mut claims = Vec::with_capacity(due.len());
-                    for mut record in due {
-                        let lease = lease::take(&mut record, &owner, until);
-                        row::store(tx, &record)?;
-                        claims.push(Claim {
-                            lease,
-                            payment: record,
-                        });
-                    }
-                    Ok(claims)
-                })
+                );
+                let due = row::records(tx, &sql, params![now, limit as i64])?;
+                let mut claims = Vec::with_capacity(due.len());
+                for mut record in due {
+                    let lease = lease::take(&mut record, &owner, until);
+                    row::store(tx, &record)?;
+                    claims.push(Claim {
+                        lease,
+                        payment: record,
+                    });
+                }
+                Ok(claims)
             })
             .await
     }
@@ -198,17 +180,15 @@ impl PaymentJournal for SqliteJournal {
         lease.validate()?;
         let lease = lease.clone();
         self.worker
-            .run(move |connection| {
-                write(connection, |tx| {
-                    let mut record = row::load(tx, &lease.key)?
-                        .ok_or(JournalError::NotFound { what: "payment" })?;
-                    if !lease::holds(&record, &lease) {
-                        return Err(JournalError::LeaseLost);
-                    }
-                    record.lease_until = Some(until);
-                    row::store(tx, &record)?;
-                    Ok(Lease { until, ..lease })
-                })
+            .write(false, move |tx| {
+                let mut record =
+                    row::load(tx, &lease.key)?.ok_or(JournalError::NotFound { what: "payment" })?;
+                if !lease::holds(&record, &lease) {
+                    return Err(JournalError::LeaseLost);
+                }
+                record.lease_until = Some(until);
+                row::store(tx, &record)?;
+                Ok(Lease { until, ..lease })
             })
             .await
     }
@@ -217,24 +197,22 @@ impl PaymentJournal for SqliteJournal {
         lease.validate()?;
         let lease = lease.clone();
         self.worker
-            .run(move |connection| {
-                write(connection, |tx| {
-                    let mut record = row::load(tx, &lease.key)?
-                        .ok_or(JournalError::NotFound { what: "payment" })?;
-                    if !lease::holds(&record, &lease) {
-                        return Err(JournalError::LeaseLost);
-                    }
-                    lease::give_up(&mut record, next_check_at);
-                    row::store(tx, &record)
-                })
+            .write(false, move |tx| {
+                let mut record =
+                    row::load(tx, &lease.key)?.ok_or(JournalError::NotFound { what: "payment" })?;
+                if !lease::holds(&record, &lease) {
+                    return Err(JournalError::LeaseLost);
+                }
+                lease::give_up(&mut record, next_check_at);
+                row::store(tx, &record)
             })
             .await
     }
 
     async fn prune(&self, final_before: i64) -> Result<u64, JournalError> {
         self.worker
-            .run(move |connection| {
-                write(connection, |tx| {
+            .write(false, move |tx| {
+                {
                     let finals = status_list(&PaymentStatus::FINAL);
                     let which = format!(
                         "status IN ({finals}) AND finished_at IS NOT NULL AND finished_at < ?1"
@@ -254,7 +232,7 @@ impl PaymentJournal for SqliteJournal {
                         )
                         .journal()?;
                     Ok(deleted as u64)
-                })
+                }
             })
             .await
     }

@@ -1,7 +1,6 @@
 //! [`NotificationLedger`] for [`SqliteJournal`].
 
 use super::error::SqliteResult;
-use super::transaction::write;
 use super::SqliteJournal;
 use crate::error::JournalError;
 use crate::ledger::{self, Decision, Delivery, LedgerEntry, NotificationLedger};
@@ -23,50 +22,48 @@ impl NotificationLedger for SqliteJournal {
         ledger::validate_claim(key, processing_secs)?;
         let key = key.to_owned();
         self.worker
-            .run(move |connection| {
-                write(connection, |tx| {
-                    tx.prepare_cached(
-                        "DELETE FROM lakala_notifications WHERE key IN \
+            .write(false, move |tx| {
+                tx.prepare_cached(
+                    "DELETE FROM lakala_notifications WHERE key IN \
                          (SELECT key FROM lakala_notifications WHERE expires_at < ?1 LIMIT ?2)",
+                )
+                .journal()?
+                .execute(params![now, EXPIRED_BATCH])
+                .journal()?;
+                let entry = tx
+                    .prepare_cached(
+                        "SELECT answer, processing_until, expires_at \
+                             FROM lakala_notifications WHERE key = ?1",
                     )
                     .journal()?
-                    .execute(params![now, EXPIRED_BATCH])
-                    .journal()?;
-                    let entry = tx
-                        .prepare_cached(
-                            "SELECT answer, processing_until, expires_at \
-                             FROM lakala_notifications WHERE key = ?1",
-                        )
-                        .journal()?
-                        .query_row(params![key], |r| {
-                            Ok(LedgerEntry {
-                                answer: r.get(0)?,
-                                processing_until: r.get(1)?,
-                                expires_at: r.get(2)?,
-                            })
+                    .query_row(params![key], |r| {
+                        Ok(LedgerEntry {
+                            answer: r.get(0)?,
+                            processing_until: r.get(1)?,
+                            expires_at: r.get(2)?,
                         })
-                        .optional()
-                        .journal()?;
-                    match ledger::decide(entry.as_ref(), now) {
-                        Decision::Known(delivery) => Ok(delivery),
-                        Decision::Take => {
-                            tx.prepare_cached(
-                                "INSERT OR REPLACE INTO lakala_notifications \
+                    })
+                    .optional()
+                    .journal()?;
+                match ledger::decide(entry.as_ref(), now) {
+                    Decision::Known(delivery) => Ok(delivery),
+                    Decision::Take => {
+                        tx.prepare_cached(
+                            "INSERT OR REPLACE INTO lakala_notifications \
                                  (key, answer, processing_until, expires_at, first_seen_at) \
                                  VALUES (?1, NULL, ?2, ?3, ?4)",
-                            )
-                            .journal()?
-                            .execute(params![
-                                key,
-                                now.saturating_add(processing_secs),
-                                expires_at,
-                                now
-                            ])
-                            .journal()?;
-                            Ok(Delivery::First)
-                        }
+                        )
+                        .journal()?
+                        .execute(params![
+                            key,
+                            now.saturating_add(processing_secs),
+                            expires_at,
+                            now
+                        ])
+                        .journal()?;
+                        Ok(Delivery::First)
                     }
-                })
+                }
             })
             .await
     }
@@ -76,7 +73,7 @@ impl NotificationLedger for SqliteJournal {
         validation::answer(answer)?;
         let (key, answer) = (key.to_owned(), answer.to_vec());
         self.worker
-            .run(move |connection| {
+            .write(false, move |connection| {
                 let changed = connection
                     .prepare_cached(
                         "UPDATE lakala_notifications SET answer = ?2, answered_at = ?3 \
@@ -99,7 +96,7 @@ impl NotificationLedger for SqliteJournal {
         validation::notification_key(key)?;
         let key = key.to_owned();
         self.worker
-            .run(move |connection| {
+            .write(false, move |connection| {
                 connection
                     .prepare_cached(
                         "DELETE FROM lakala_notifications WHERE key = ?1 AND answer IS NULL",

@@ -1,11 +1,11 @@
 //! [`SqliteJournal`]: the journal in one SQLite file.
 
 mod error;
+mod group_commit;
 mod journal;
 mod ledger;
 mod migration;
 mod row;
-mod transaction;
 mod worker;
 
 use crate::error::JournalError;
@@ -93,6 +93,12 @@ impl SqliteOptions {
 /// writes take SQLite's write lock with `BEGIN IMMEDIATE` and wait up to
 /// [`SqliteOptions::busy_timeout`] for it, so leases stay exclusive across them.
 ///
+/// Group commit: the writes that queue up while a commit waits for the disk (many
+/// payments at once) are committed together in one transaction and one disk flush, each
+/// in a savepoint of its own, so a write that fails is undone alone; every caller is
+/// answered after the commit that holds its write. A write that finds nothing queued is
+/// committed at once, alone.
+///
 /// Needs no tokio runtime (only its channels), and no system SQLite: SQLite is compiled
 /// in. Dropping a call's future does not cancel its write: once a call is made, the job
 /// runs to its end on the connection's thread.
@@ -134,7 +140,8 @@ impl SqliteJournal {
         let opened = path.clone();
         let read_only = options.read_only;
         let synchronous = options.synchronous;
-        let worker = Worker::start(move || connect(&opened, &options)).await?;
+        let sync_level = level(synchronous);
+        let worker = Worker::start(move || connect(&opened, &options), sync_level).await?;
         Ok(Self {
             worker,
             path,
@@ -146,6 +153,15 @@ impl SqliteJournal {
     /// The file.
     pub fn path(&self) -> &Path {
         &self.path
+    }
+}
+
+/// `PRAGMA synchronous` between intents; a commit holding an intent switches to `FULL`
+/// for itself (group_commit.rs).
+fn level(synchronous: Synchronous) -> &'static str {
+    match synchronous {
+        Synchronous::Full => "FULL",
+        Synchronous::Intents | Synchronous::Normal => "NORMAL",
     }
 }
 
@@ -181,13 +197,8 @@ fn connect(path: &Path, options: &SqliteOptions) -> Result<Connection, JournalEr
             });
         }
     }
-    let synchronous = match options.synchronous {
-        Synchronous::Full => "FULL",
-        // Intents switch to FULL for their own commit (journal.rs).
-        Synchronous::Intents | Synchronous::Normal => "NORMAL",
-    };
     connection
-        .pragma_update(None, "synchronous", synchronous)
+        .pragma_update(None, "synchronous", level(options.synchronous))
         .journal()?;
     migration::migrate(&mut connection, options.read_only)?;
     Ok(connection)
