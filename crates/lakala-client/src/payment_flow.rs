@@ -270,14 +270,21 @@ impl Flow {
             self.learn_trade_no(data.and_then(|d| d.trade_no()));
         }
         let need_query = data.and_then(|d| d.need_query()) == Some(&NeedQuery::Yes);
-        self.recorder
-            .pending(
-                kinds::ANSWER,
-                json!({"code": code.as_str(), "msg": message, "class": code.class().as_str(),
-                    "names_order": names_order, "need_query": need_query}),
-                self.order.trade_no.as_deref(),
-            )
-            .await;
+        let fact = json!({"code": code.as_str(), "msg": message, "class": code.class().as_str(),
+            "names_order": names_order, "need_query": need_query});
+        let trade_no = self.order.trade_no.as_deref();
+        let decided = match code.class() {
+            CodeClass::Success => !need_query,
+            CodeClass::Refused => names_order,
+            _ => false,
+        };
+        if decided {
+            // The outcome follows at once: the answer is written with it, in one commit.
+            self.recorder
+                .pending_with_outcome(kinds::ANSWER, fact, trade_no);
+        } else {
+            self.recorder.pending(kinds::ANSWER, fact, trade_no).await;
+        }
         match code.class() {
             CodeClass::Success if !need_query => Ok(PaymentOutcome::Succeeded {
                 order: self.order,

@@ -16,7 +16,7 @@ use lakala_journal::{
 use lakala_types::micropay::MicropayRequest;
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 /// What [`Recorder::begin`] found.
 pub(crate) enum Begin {
@@ -35,6 +35,9 @@ pub(crate) struct Recorder {
     client: LakalaClient,
     /// The lease a resolver holds on the payment: every write is fenced by it.
     fence: Option<Lease>,
+    /// Facts held back to be written with the next one, in one commit: an answer that
+    /// decides the outcome at once (shared by the clones of one payment's recorder).
+    held: Arc<Mutex<Vec<(NewEvent, StateUpdate)>>>,
 }
 
 impl Recorder {
@@ -45,6 +48,7 @@ impl Recorder {
             instance: client.inner.instance.clone(),
             client: client.clone(),
             fence: None,
+            held: Arc::default(),
         }
     }
 
@@ -110,16 +114,25 @@ impl Recorder {
         }
     }
 
-    /// Appends a fact. A failure is logged, never raised: what was sent stays sent.
+    /// Appends a fact (after any held one, in the same commit). A failure is logged,
+    /// never raised: what was sent stays sent.
     pub(crate) async fn note(&self, kind: &str, payload: Value, update: StateUpdate) {
         let Some(journal) = &self.journal else {
             return;
         };
         let event = NewEvent::new(self.now(), self.instance.clone(), kind, payload);
-        if let Err(e) = journal
-            .append(&self.key, &event, &update, self.fence.as_ref())
-            .await
-        {
+        let mut facts = std::mem::take(&mut *self.held.lock().unwrap_or_else(|e| e.into_inner()));
+        let written = if facts.is_empty() {
+            journal
+                .append(&self.key, &event, &update, self.fence.as_ref())
+                .await
+        } else {
+            facts.push((event, update));
+            journal
+                .append_all(&self.key, &facts, self.fence.as_ref())
+                .await
+        };
+        if let Err(e) = written {
             tracing::error!(
                 payment = %self.key,
                 event = kind,
@@ -129,14 +142,40 @@ impl Recorder {
         }
     }
 
+    /// Holds a fact back to be written together with the next one: for an answer whose
+    /// outcome is decided at once, so that both take one commit. Should the process die
+    /// before the next fact, neither is written and the payment stays due for a resolver,
+    /// exactly as if it had died before the answer.
+    pub(crate) fn hold(&self, kind: &str, payload: Value, update: StateUpdate) {
+        if self.journal.is_none() {
+            return;
+        }
+        let event = NewEvent::new(self.now(), self.instance.clone(), kind, payload);
+        self.held
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push((event, update));
+    }
+
     /// The exchange may have reached the platform and its outcome is not known yet.
     pub(crate) async fn pending(&self, kind: &str, payload: Value, trade_no: Option<&str>) {
+        self.note(kind, payload, self.pending_update(trade_no))
+            .await;
+    }
+
+    /// Like [`pending`](Self::pending), for an answer that decides the outcome at once:
+    /// written with the outcome, in one commit ([`hold`](Self::hold)).
+    pub(crate) fn pending_with_outcome(&self, kind: &str, payload: Value, trade_no: Option<&str>) {
+        self.hold(kind, payload, self.pending_update(trade_no));
+    }
+
+    fn pending_update(&self, trade_no: Option<&str>) -> StateUpdate {
         let mut update =
             StateUpdate::status(PaymentStatus::Pending).with_next_check_at(self.quiet_until());
         if let Some(t) = trade_no {
             update = update.with_trade_no(t);
         }
-        self.note(kind, payload, update).await;
+        update
     }
 
     /// A trade query's answer (not final).

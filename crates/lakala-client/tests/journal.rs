@@ -91,6 +91,156 @@ async fn a_micropay_is_journaled_before_it_is_sent_and_finished_after() {
     assert_eq!(kinds, ["intent", "answer", "outcome"]);
 }
 
+/// A memory journal that lists its writes: each call with the event kinds it wrote.
+#[derive(Debug, Default)]
+struct Writes {
+    inner: MemoryJournal,
+    calls: std::sync::Mutex<Vec<Vec<String>>>,
+}
+
+impl Writes {
+    fn log(&self, kinds: Vec<String>) {
+        self.calls.lock().unwrap().push(kinds);
+    }
+    fn calls(&self) -> Vec<Vec<String>> {
+        self.calls.lock().unwrap().clone()
+    }
+}
+
+#[async_trait::async_trait]
+impl PaymentJournal for Writes {
+    async fn record_intent(&self, i: &Intent) -> Result<lakala_journal::Recorded, JournalError> {
+        self.log(vec!["intent".into()]);
+        self.inner.record_intent(i).await
+    }
+    async fn append(
+        &self,
+        k: &PaymentKey,
+        e: &lakala_journal::NewEvent,
+        u: &lakala_journal::StateUpdate,
+        f: Option<&lakala_journal::Lease>,
+    ) -> Result<lakala_journal::PaymentRecord, JournalError> {
+        self.log(vec![e.kind.clone()]);
+        self.inner.append(k, e, u, f).await
+    }
+    async fn append_all(
+        &self,
+        k: &PaymentKey,
+        facts: &[(lakala_journal::NewEvent, lakala_journal::StateUpdate)],
+        f: Option<&lakala_journal::Lease>,
+    ) -> Result<lakala_journal::PaymentRecord, JournalError> {
+        self.log(facts.iter().map(|(e, _)| e.kind.clone()).collect());
+        self.inner.append_all(k, facts, f).await
+    }
+    async fn payment(
+        &self,
+        k: &PaymentKey,
+    ) -> Result<Option<lakala_journal::PaymentRecord>, JournalError> {
+        self.inner.payment(k).await
+    }
+    async fn events(&self, k: &PaymentKey) -> Result<Vec<lakala_journal::Event>, JournalError> {
+        self.inner.events(k).await
+    }
+    async fn list(
+        &self,
+        f: &lakala_journal::ListFilter,
+    ) -> Result<Vec<lakala_journal::PaymentRecord>, JournalError> {
+        self.inner.list(f).await
+    }
+    async fn claim_due(
+        &self,
+        o: &str,
+        n: i64,
+        s: i64,
+        l: usize,
+    ) -> Result<Vec<lakala_journal::Claim>, JournalError> {
+        self.inner.claim_due(o, n, s, l).await
+    }
+    async fn renew(
+        &self,
+        l: &lakala_journal::Lease,
+        u: i64,
+    ) -> Result<lakala_journal::Lease, JournalError> {
+        self.inner.renew(l, u).await
+    }
+    async fn release(&self, l: &lakala_journal::Lease, n: Option<i64>) -> Result<(), JournalError> {
+        self.inner.release(l, n).await
+    }
+    async fn prune(&self, b: i64) -> Result<u64, JournalError> {
+        self.inner.prune(b).await
+    }
+}
+
+/// An answer that decides the outcome (a success, a refusal naming the order) is written
+/// with the outcome in one call; an answer that leaves it open is written before the
+/// first query is sent.
+#[tokio::test]
+async fn a_deciding_answer_and_its_outcome_are_written_in_one_call() {
+    let h = harness();
+    let journal = Arc::new(Writes::default());
+    let client = h.journaled(journal.clone(), "till-1");
+    h.platform
+        .push(PAY, Reply::Json(answer("DCP00000", "W1", "0")));
+    let paid = client
+        .micropay(request("W1", 101), pending())
+        .await
+        .unwrap();
+    assert_eq!(paid.word(), "succeeded");
+    h.platform
+        .push(PAY, Reply::Json(answer("BBS11184", "W2", "0")));
+    let declined = client
+        .micropay(request("W2", 101), pending())
+        .await
+        .unwrap();
+    assert_eq!(declined.word(), "failed");
+    let words = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+    assert_eq!(
+        journal.calls(),
+        [
+            words(&["intent"]),
+            words(&["answer", "outcome"]),
+            words(&["intent"]),
+            words(&["answer", "outcome"]),
+        ]
+    );
+    for order in ["W1", "W2"] {
+        let kinds: Vec<String> = journal
+            .events(&key(order))
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|e| e.kind)
+            .collect();
+        assert_eq!(kinds, ["intent", "answer", "outcome"], "{order}");
+    }
+
+    h.platform
+        .push(PAY, Reply::Json(answer("BBS10000", "W3", "1")));
+    h.platform
+        .push(QUERY, Reply::Json(state_of("W3", "SUCCESS")));
+    let later = client
+        .micropay(request("W3", 101), pending())
+        .await
+        .unwrap();
+    assert_eq!(later.word(), "succeeded");
+    let calls = journal.calls();
+    assert_eq!(calls[4], words(&["intent"]));
+    assert_eq!(
+        calls[5],
+        words(&["answer"]),
+        "written before the query is sent"
+    );
+    let kinds: Vec<String> = journal
+        .events(&key("W3"))
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|e| e.kind)
+        .collect();
+    assert_eq!(kinds.first().map(String::as_str), Some("intent"));
+    assert_eq!(kinds.last().map(String::as_str), Some("outcome"));
+}
+
 /// A journal that cannot write.
 #[derive(Debug)]
 struct Unwritable;

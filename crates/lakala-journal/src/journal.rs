@@ -45,6 +45,32 @@ pub trait PaymentJournal: Send + Sync + std::fmt::Debug {
         fence: Option<&Lease>,
     ) -> Result<PaymentRecord, JournalError>;
 
+    /// Appends several facts of one payment, in order, as calling
+    /// [`append`](Self::append) for each would, stopping at the first error (which is
+    /// returned; a refused status change keeps its event, as with `append`). Returns the
+    /// payment after the last fact.
+    ///
+    /// For the facts a flow learns at one moment (an answer and the outcome it decides):
+    /// a store that can writes them in one transaction, one commit instead of several
+    /// (the SQLite journal does); there, a failure of the store itself leaves none of
+    /// them written. The default calls `append` for each. An empty `facts` is
+    /// [`JournalError::InvalidInput`].
+    async fn append_all(
+        &self,
+        key: &PaymentKey,
+        facts: &[(NewEvent, StateUpdate)],
+        fence: Option<&Lease>,
+    ) -> Result<PaymentRecord, JournalError> {
+        if facts.is_empty() {
+            return Err(JournalError::invalid("facts", "nothing to append"));
+        }
+        let mut last = None;
+        for (event, update) in facts {
+            last = Some(self.append(key, event, update, fence).await?);
+        }
+        last.ok_or_else(|| JournalError::invalid("facts", "nothing to append"))
+    }
+
     /// The payment's current state, if it is journaled.
     async fn payment(&self, key: &PaymentKey) -> Result<Option<PaymentRecord>, JournalError>;
 

@@ -43,7 +43,7 @@ pub use listing::list_filters_and_pages;
 pub use retention::{data_survives_reopen, prune_keeps_open_payments};
 pub use state::{
     concurrent_appends_keep_the_sequence, events_are_ordered_and_counted,
-    final_statuses_are_terminal, state_view_follows_updates,
+    facts_are_appended_together, final_statuses_are_terminal, state_view_follows_updates,
 };
 
 use crate::error::JournalError;
@@ -85,6 +85,7 @@ macro_rules! conformance_tests {
             concurrent_appends_keep_the_sequence,
             state_view_follows_updates,
             final_statuses_are_terminal,
+            facts_are_appended_together,
             list_filters_and_pages,
             stale_lease_is_fenced_off,
             claims_are_exclusive,

@@ -358,3 +358,85 @@ pub async fn final_statuses_are_terminal<H: Harness>(harness: &H) {
         "claimed again after reopening"
     );
 }
+
+/// `append_all` writes an answer and the outcome it decides as two events in order; a
+/// refused status change among them keeps its event and stops there; a lost fence, an
+/// unknown payment and an empty list write nothing.
+pub async fn facts_are_appended_together<H: Harness>(harness: &H) {
+    use crate::lease::Lease;
+    let journal = open(harness).await;
+    let k = key("MP-ALL-1");
+    journal
+        .record_intent(&micropay("MP-ALL-1"))
+        .await
+        .expect("record");
+    let answer_and_outcome = [
+        (
+            event(T0 + 1, "answer"),
+            StateUpdate::status(PaymentStatus::Pending).with_trade_no("T1"),
+        ),
+        (
+            event(T0 + 1, "outcome"),
+            StateUpdate::status(PaymentStatus::Succeeded).with_outcome("succeeded"),
+        ),
+    ];
+    let after = journal
+        .append_all(&k, &answer_and_outcome, None)
+        .await
+        .expect("answer and outcome");
+    assert_eq!(after.event_count, 3);
+    assert_eq!(after.status, PaymentStatus::Succeeded);
+    assert_eq!(after.trade_no.as_deref(), Some("T1"));
+    assert_eq!(after.outcome.as_deref(), Some("succeeded"));
+    let kinds: Vec<String> = journal
+        .events(&k)
+        .await
+        .expect("events")
+        .into_iter()
+        .map(|e| e.kind)
+        .collect();
+    assert_eq!(kinds, ["intent", "answer", "outcome"]);
+
+    let contradicting = [
+        (
+            event(T0 + 2, "notification"),
+            StateUpdate::status(PaymentStatus::Failed),
+        ),
+        (event(T0 + 2, "note"), StateUpdate::none()),
+    ];
+    let e = journal
+        .append_all(&k, &contradicting, None)
+        .await
+        .expect_err("succeeded -> failed is refused");
+    assert!(matches!(e, JournalError::FinalConflict { .. }), "{e:?}");
+    let after = journal.payment(&k).await.expect("read").expect("present");
+    assert_eq!(after.status, PaymentStatus::Succeeded);
+    assert_eq!(
+        after.event_count, 4,
+        "the refused event kept, the next not written"
+    );
+
+    let stale = Lease {
+        key: k.clone(),
+        owner: "nobody".into(),
+        token: 999,
+        until: T0 + 1000,
+    };
+    let e = journal
+        .append_all(&k, &answer_and_outcome, Some(&stale))
+        .await
+        .expect_err("a lease not held");
+    assert_eq!(e, JournalError::LeaseLost);
+    let e = journal
+        .append_all(&key("MP-ALL-NONE"), &answer_and_outcome, None)
+        .await
+        .expect_err("unknown payment");
+    assert!(matches!(e, JournalError::NotFound { .. }), "{e:?}");
+    let e = journal
+        .append_all(&k, &[], None)
+        .await
+        .expect_err("nothing to append");
+    assert!(matches!(e, JournalError::InvalidInput { .. }), "{e:?}");
+    let after = journal.payment(&k).await.expect("read").expect("present");
+    assert_eq!(after.event_count, 4, "nothing written by the refused calls");
+}

@@ -64,32 +64,35 @@ impl PaymentJournal for SqliteJournal {
         let (key, event, update, fence) =
             (key.clone(), event.clone(), update.clone(), fence.cloned());
         self.worker
+            .write_keeping(move |tx| append_in(tx, &key, &event, &payload, &update, fence.as_ref()))
+            .await
+    }
+
+    async fn append_all(
+        &self,
+        key: &PaymentKey,
+        facts: &[(NewEvent, StateUpdate)],
+        fence: Option<&Lease>,
+    ) -> Result<PaymentRecord, JournalError> {
+        if facts.is_empty() {
+            return Err(JournalError::invalid("facts", "nothing to append"));
+        }
+        let mut checked = Vec::with_capacity(facts.len());
+        for (event, update) in facts {
+            let payload = check_append(key, event, update, fence)?;
+            checked.push((event.clone(), payload, update.clone()));
+        }
+        let (key, fence) = (key.clone(), fence.cloned());
+        self.worker
             .write_keeping(move |tx| {
-                let current =
-                    row::load(tx, &key)?.ok_or(JournalError::NotFound { what: "payment" })?;
-                if let Some(lease) = &fence {
-                    if !lease::holds(&current, lease) {
-                        return Err(JournalError::LeaseLost);
+                let mut last = Err(JournalError::invalid("facts", "nothing to append"));
+                for (event, payload, update) in &checked {
+                    last = append_in(tx, &key, event, payload, update, fence.as_ref())?;
+                    if last.is_err() {
+                        break;
                     }
                 }
-                let mut next = current.clone();
-                let outcome = update.apply(&mut next, event.at);
-                if outcome.is_err() {
-                    next = current;
-                    next.event_count += 1;
-                    next.updated_at = event.at;
-                }
-                row::store(tx, &next)?;
-                row::insert_event(
-                    tx,
-                    &key,
-                    next.event_count,
-                    event.at,
-                    &event.instance,
-                    &event.kind,
-                    &payload,
-                )?;
-                Ok(outcome.map(|()| next))
+                Ok(last)
             })
             .await
     }
@@ -236,4 +239,40 @@ impl PaymentJournal for SqliteJournal {
             })
             .await
     }
+}
+
+/// One append inside a write transaction. The outer error undoes it; the inner one (a
+/// refused status change) keeps its event.
+fn append_in(
+    tx: &rusqlite::Connection,
+    key: &PaymentKey,
+    event: &NewEvent,
+    payload: &str,
+    update: &StateUpdate,
+    fence: Option<&Lease>,
+) -> Result<Result<PaymentRecord, JournalError>, JournalError> {
+    let current = row::load(tx, key)?.ok_or(JournalError::NotFound { what: "payment" })?;
+    if let Some(lease) = fence {
+        if !lease::holds(&current, lease) {
+            return Err(JournalError::LeaseLost);
+        }
+    }
+    let mut next = current.clone();
+    let outcome = update.apply(&mut next, event.at);
+    if outcome.is_err() {
+        next = current;
+        next.event_count += 1;
+        next.updated_at = event.at;
+    }
+    row::store(tx, &next)?;
+    row::insert_event(
+        tx,
+        key,
+        next.event_count,
+        event.at,
+        &event.instance,
+        &event.kind,
+        payload,
+    )?;
+    Ok(outcome.map(|()| next))
 }
