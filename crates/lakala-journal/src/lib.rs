@@ -160,10 +160,13 @@
 //!
 //! # Cost
 //!
-//! A payment makes five journal writes (intent, sent, answer, a query, the outcome).
-//! On SQLite each is one `BEGIN IMMEDIATE` transaction, and with the default sync level
-//! one of them (the intent) waits for the disk's flush; on PostgreSQL each is one SQL
-//! statement, so one round trip once prepared, plus the server's commit flush. The
+//! The client's micropay writes the intent, then the answer and the outcome: in one
+//! [`PaymentJournal::append_all`] when the answer decides the payment, as separate
+//! writes (plus one per query) when it stays pending. On SQLite each write runs in a
+//! `BEGIN IMMEDIATE` transaction, the writes queued at the same time share one (group
+//! commit), and with the default sync level only a commit holding an intent waits for
+//! the disk's flush; on PostgreSQL each write is one SQL statement, so one round trip
+//! once prepared, plus the server's commit flush. The
 //! `journal-throughput` example measures both:
 //!
 //! ```sh

@@ -19,8 +19,9 @@ use worker::Worker;
 ///
 /// Every commit survives a crash of the process whatever the level (WAL mode); the
 /// levels differ on a crash of the machine (power loss, kernel panic). A sync costs
-/// what the disk's flush costs (0.15 to 1 ms on a virtual disk), and a payment makes
-/// five commits.
+/// what the disk's flush costs (0.15 to 1 ms on a virtual disk); a payment makes two
+/// commits when its answer decides it, more while it is pending, and the commits of
+/// concurrent payments share flushes (group commit).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Synchronous {
     /// Intents are synced before `record_intent` returns; the later facts (appends,
