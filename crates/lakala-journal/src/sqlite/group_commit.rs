@@ -24,13 +24,15 @@ use rusqlite::{Connection, TransactionBehavior};
 /// At most this many writes share a transaction.
 pub(crate) const MAX_BATCH: usize = 64;
 
+/// Runs a write on the batch's transaction (`Ok`), or answers its caller with the error
+/// that stopped the batch before the write ran (`Err`, and `None` is returned).
+type Run = Box<dyn FnOnce(Result<&Connection, JournalError>) -> Option<Staged> + Send>;
+
 /// A write waiting for its batch.
 pub(crate) struct Write {
     /// The write is an intent: its commit must reach the disk before anyone is answered.
     pub(crate) sync: bool,
-    /// Runs the write on the transaction (`Ok`), or answers its caller with the error that
-    /// stopped the batch before the write ran (`Err`).
-    pub(crate) run: Box<dyn FnOnce(Result<&Connection, JournalError>) -> Option<Staged> + Send>,
+    pub(crate) run: Run,
 }
 
 /// A write that ran: whether to keep its changes, and how to answer once the batch's
