@@ -452,7 +452,7 @@ where
 /// | error | HTTP |
 /// |---|---|
 /// | invalid request, invalid amount | 400 |
-/// | not configured | 500 |
+/// | not configured; a configuration that fails to load (certificates to reload, say) | 500 |
 /// | nothing was sent (connection failed) | 503: try again |
 /// | anything after sending (verification, foreign or malformed answer, timeout) | 502: the request MAY have been executed; query it |
 #[derive(Debug)]
@@ -477,6 +477,16 @@ impl From<lakala_client::ClientError> for CallError {
         tracing::warn!(%error, status = status.as_u16(), "call failed");
         Self {
             status,
+            message: error.to_string(),
+        }
+    }
+}
+
+impl From<lakala_client::ConfigError> for CallError {
+    fn from(error: lakala_client::ConfigError) -> Self {
+        tracing::error!(%error, "configuration failed");
+        Self {
+            status: StatusCode::INTERNAL_SERVER_ERROR,
             message: error.to_string(),
         }
     }

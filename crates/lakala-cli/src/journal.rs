@@ -4,7 +4,9 @@
 use crate::args::Cli;
 use crate::embedded::Embedded;
 use crate::failure::Failure;
-use lakala_journal::{PaymentJournal, PostgresJournal, PostgresOptions, SqliteJournal};
+use lakala_journal::{
+    redacted as redact, PaymentJournal, PostgresJournal, PostgresOptions, SqliteJournal,
+};
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -52,30 +54,4 @@ fn default_path() -> Result<PathBuf, Failure> {
     let dir = base.join("lakala");
     std::fs::create_dir_all(&dir)?;
     Ok(dir.join("journal.sqlite"))
-}
-
-/// The URL without its password.
-fn redact(url: &str) -> String {
-    match (url.find("://"), url.find('@')) {
-        (Some(scheme), Some(at)) if at > scheme => {
-            let credentials = &url[scheme + 3..at];
-            match credentials.split_once(':') {
-                Some((user, _)) => format!("{}{user}:***{}", &url[..scheme + 3], &url[at..]),
-                None => url.to_owned(),
-            }
-        }
-        _ => url.to_owned(),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn passwords_are_not_printed() {
-        assert_eq!(
-            super::redact("postgres://u:secret@h:5432/db"),
-            "postgres://u:***@h:5432/db"
-        );
-        assert_eq!(super::redact("sqlite:/tmp/j"), "sqlite:/tmp/j");
-    }
 }

@@ -183,6 +183,7 @@ mod lease;
 mod ledger;
 mod list;
 mod memory;
+mod open;
 mod payment;
 #[cfg(any(feature = "sqlite", feature = "postgres"))]
 mod schema;
@@ -206,6 +207,7 @@ pub use lease::{Claim, Lease};
 pub use ledger::{Delivery, NotificationLedger};
 pub use list::ListFilter;
 pub use memory::MemoryJournal;
+pub use open::{redacted, Journal};
 pub use payment::{Intent, PaymentKey, PaymentRecord, Recorded};
 pub use status::{PaymentKind, PaymentStatus};
 pub use update::StateUpdate;

@@ -2,6 +2,7 @@
 //! runs as its own process configured only by a file and `LAKALA_*` variables, a till
 //! pays, the sandbox delivers notifications of both families, and the answers are checked.
 
+use lakala_journal::{PaymentJournal, PaymentKey, PaymentStatus, SqliteJournal};
 use lakala_sandbox::{behaviour, NotifyPolicy, Sandbox, SandboxConfig};
 use lakala_transport::{HttpRequest, HttpResponse, HttpTransport, HyperTransport, Method};
 use serde_json::{json, Value};
@@ -48,6 +49,7 @@ async fn pay_query_and_both_notification_families() {
     .expect("sandbox starts");
     let dir = tempfile::tempdir().unwrap();
     let config = sandbox.write_client_config(dir.path()).unwrap();
+    let journal_path = dir.path().join("pos-journal.sqlite");
 
     // A free loopback port for the service (its notify_url must be known in advance).
     let port = std::net::TcpListener::bind("127.0.0.1:0")
@@ -64,6 +66,10 @@ async fn pay_query_and_both_notification_families() {
         .env("LAKALA_REQUEST_IP", "127.0.0.1")
         .env("LAKALA_POLL_DELAYS_SECS", "1,1,1,1,1")
         .env("POS_LISTEN", format!("127.0.0.1:{port}"))
+        .env(
+            "LAKALA_JOURNAL",
+            format!("sqlite:{}", journal_path.display()),
+        )
         .stdout(Stdio::null())
         .spawn()
         .expect("the service starts");
@@ -123,7 +129,7 @@ async fn pay_query_and_both_notification_families() {
     assert_eq!(answer["resp_data"]["trade_state"], "SUCCESS", "{answer}");
 
     // The sandbox delivered the notification of the payment that settled later to the
-    // service's notify_url (the profile's default), which answered SUCCESS and recorded it.
+    // service's notify_url (the profile's default), which answered SUCCESS.
     let mut delivered = false;
     for _ in 0..200 {
         let deliveries = sandbox.notification_deliveries();
@@ -136,13 +142,38 @@ async fn pay_query_and_both_notification_families() {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     assert!(delivered, "{:?}", sandbox.notification_deliveries());
-    let (_, notified) = send(
-        Method::Get,
-        format!("{base}/orders/E2E0002/notified"),
-        json!({}),
-    )
-    .await;
-    assert_eq!(notified["trade_state"], "SUCCESS", "{notified}");
+    // The service's journal (a second handle on its SQLite file, as another instance
+    // would open it): each payment with its facts, the notification among them.
+    let journal = SqliteJournal::open(&journal_path).await.unwrap();
+    let kinds = |no: &str| {
+        let journal = journal.clone();
+        let key = PaymentKey::new(behaviour::MERCHANT_NO, no);
+        async move {
+            let events = journal.events(&key).await.unwrap();
+            events.into_iter().map(|e| e.kind).collect::<Vec<_>>()
+        }
+    };
+    assert_eq!(kinds("E2E0001").await, ["intent", "answer", "outcome"]);
+    let mut notified = false;
+    for _ in 0..100 {
+        if kinds("E2E0002").await.iter().any(|k| k == "notification") {
+            notified = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(notified, "{:?}", kinds("E2E0002").await);
+    let key = PaymentKey::new(behaviour::MERCHANT_NO, "E2E0002");
+    let record = journal.payment(&key).await.unwrap().unwrap();
+    assert_eq!(record.status, PaymentStatus::Succeeded);
+    assert!(
+        journal
+            .payment(&PaymentKey::new(behaviour::MERCHANT_NO, "E2E0003"))
+            .await
+            .unwrap()
+            .is_none(),
+        "an invalid request is never journaled"
+    );
 
     // A forged notification is refused.
     let (status, _) = send(

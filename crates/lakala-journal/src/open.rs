@@ -1,0 +1,170 @@
+//! [`Journal`]: one store seen as both traits, opened from a URL such as a service reads
+//! from its configuration (`LAKALA_JOURNAL`).
+
+use crate::error::JournalError;
+use crate::journal::PaymentJournal;
+use crate::ledger::NotificationLedger;
+use crate::memory::MemoryJournal;
+use std::sync::Arc;
+
+/// One store, as the client's [`PaymentJournal`] and as the notification handlers'
+/// [`NotificationLedger`] (their replay memory), so that payments and notifications live
+/// in the same database and every instance sharing it recognises the others' deliveries.
+///
+/// ```
+/// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
+/// use lakala_journal::Journal;
+///
+/// let journal = Journal::open("memory:").await?;
+/// let payments = journal.payments(); // LakalaClientBuilder::journal(payments)
+/// let replay = journal.notifications(); // open_platform_notification_handler(replay)
+/// assert!(payments.list(&lakala_journal::ListFilter::all()).await?.is_empty());
+/// # let _ = replay;
+/// # Ok::<_, lakala_journal::JournalError>(())
+/// # }).unwrap();
+/// ```
+#[derive(Clone, Debug)]
+pub struct Journal {
+    payments: Arc<dyn PaymentJournal>,
+    notifications: Arc<dyn NotificationLedger>,
+}
+
+impl Journal {
+    /// Opens the store `url` names, with its default options:
+    ///
+    /// - `sqlite:PATH` (or `sqlite://PATH`): [`SqliteJournal`](crate::SqliteJournal), the
+    ///   file created if missing; needs the `sqlite` feature;
+    /// - `postgres://...` or `postgresql://...`: [`PostgresJournal`](crate::PostgresJournal)
+    ///   (a libpq-style URL); needs the `postgres` feature;
+    /// - `memory:`: a [`MemoryJournal`], gone with the process (tests, demos).
+    ///
+    /// For other options open the store yourself and convert it (`Journal::from`).
+    /// Errors: those of the store's `open`/`connect`, and [`JournalError::InvalidInput`]
+    /// for another scheme or a store whose feature is not compiled in. Errors never
+    /// contain the URL's password.
+    pub async fn open(url: &str) -> Result<Self, JournalError> {
+        if url == "memory:" {
+            return Ok(MemoryJournal::new().into());
+        }
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            return Self::postgres(url).await;
+        }
+        match url
+            .strip_prefix("sqlite://")
+            .or_else(|| url.strip_prefix("sqlite:"))
+        {
+            Some(path) if !path.is_empty() => Self::sqlite(path).await,
+            Some(_) => Err(JournalError::invalid("journal URL", "sqlite: needs a path")),
+            None => Err(JournalError::invalid(
+                "journal URL",
+                "must be sqlite:PATH, postgres://... or memory:",
+            )),
+        }
+    }
+
+    #[cfg(feature = "sqlite")]
+    async fn sqlite(path: &str) -> Result<Self, JournalError> {
+        Ok(crate::SqliteJournal::open(path).await?.into())
+    }
+
+    #[cfg(not(feature = "sqlite"))]
+    async fn sqlite(_: &str) -> Result<Self, JournalError> {
+        Err(JournalError::invalid(
+            "journal URL",
+            "sqlite: needs lakala-journal's `sqlite` feature",
+        ))
+    }
+
+    #[cfg(feature = "postgres")]
+    async fn postgres(url: &str) -> Result<Self, JournalError> {
+        Ok(crate::PostgresJournal::connect(url).await?.into())
+    }
+
+    #[cfg(not(feature = "postgres"))]
+    async fn postgres(_: &str) -> Result<Self, JournalError> {
+        Err(JournalError::invalid(
+            "journal URL",
+            "postgres:// needs lakala-journal's `postgres` feature",
+        ))
+    }
+
+    /// The store as the payment journal.
+    pub fn payments(&self) -> Arc<dyn PaymentJournal> {
+        self.payments.clone()
+    }
+
+    /// The same store as the notification replay memory.
+    pub fn notifications(&self) -> Arc<dyn NotificationLedger> {
+        self.notifications.clone()
+    }
+}
+
+impl<S: PaymentJournal + NotificationLedger + 'static> From<S> for Journal {
+    fn from(store: S) -> Self {
+        let store = Arc::new(store);
+        Self {
+            payments: store.clone(),
+            notifications: store,
+        }
+    }
+}
+
+/// `url` fit for a log line: the password of `scheme://user:password@host` replaced by
+/// `***`; anything else unchanged.
+pub fn redacted(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme), Some(at)) if at > scheme => {
+            let credentials = &url[scheme + 3..at];
+            match credentials.split_once(':') {
+                Some((user, _)) => format!("{}{user}:***{}", &url[..scheme + 3], &url[at..]),
+                None => url.to_owned(),
+            }
+        }
+        _ => url.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn passwords_are_not_shown() {
+        assert_eq!(
+            redacted("postgres://lakala:s3cr@t@db.internal:5432/pay"),
+            "postgres://lakala:***@db.internal:5432/pay"
+        );
+        assert_eq!(
+            redacted("postgres://lakala@db/pay"),
+            "postgres://lakala@db/pay"
+        );
+        assert_eq!(
+            redacted("sqlite:/var/lib/pos/j.sqlite"),
+            "sqlite:/var/lib/pos/j.sqlite"
+        );
+    }
+
+    #[tokio::test]
+    async fn schemes() {
+        let e = Journal::open("mysql://x").await.unwrap_err();
+        assert!(matches!(e, JournalError::InvalidInput { .. }), "{e}");
+        let e = Journal::open("sqlite:").await.unwrap_err();
+        assert!(matches!(e, JournalError::InvalidInput { .. }), "{e}");
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("j.sqlite");
+        let journal = Journal::open(&format!("sqlite:{}", path.display()))
+            .await
+            .unwrap();
+        assert!(path.exists());
+        // Both views are one store: a notification claimed through one handle is known
+        // to another handle on the same file.
+        let again = Journal::open(&format!("sqlite://{}", path.display()))
+            .await
+            .unwrap();
+        use crate::ledger::Delivery;
+        let first = journal.notifications().claim("k", 100, 30, 1000).await;
+        assert_eq!(first.unwrap(), Delivery::First);
+        let second = again.notifications().claim("k", 101, 30, 1000).await;
+        assert!(matches!(second.unwrap(), Delivery::InProgress { .. }));
+    }
+}
