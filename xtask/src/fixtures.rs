@@ -19,11 +19,11 @@ pub struct Context {
 
 impl Context {
     /// The workspace root from xtask's own manifest directory, never the current directory;
-    /// the spec directory defaults to `../shared/spec/` beside the root.
+    /// the spec directory defaults to the committed `spec/` at the root.
     pub fn new(spec_dir: Option<PathBuf>) -> Self {
         let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
         let root = manifest.parent().unwrap_or(manifest).to_path_buf();
-        let spec_dir = spec_dir.unwrap_or_else(|| root.join("..").join("shared").join("spec"));
+        let spec_dir = spec_dir.unwrap_or_else(|| root.join("spec"));
         Context { root, spec_dir }
     }
 }

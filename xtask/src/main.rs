@@ -27,7 +27,7 @@ enum Command {
     /// Generate the committed fixtures: fixtures/spec/ from the spec documents, fixtures/keys/
     /// (test keys, kept once generated) and fixtures/vectors/ (seeded test vectors).
     Fixtures {
-        /// Where the spec documents are (default: ../shared/spec/ beside the workspace root).
+        /// Where the spec documents are (default: spec/ at the workspace root).
         #[arg(long, value_name = "DIR")]
         spec_dir: Option<PathBuf>,
         /// Compare with the committed files instead of writing; exit 1 on any difference.
