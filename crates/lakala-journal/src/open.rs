@@ -145,6 +145,18 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn a_failed_connection_does_not_show_the_password() {
+        for url in [
+            "postgres://pos:s3cret@127.0.0.1:1/pos",
+            "postgres://pos:s3cret@127.0.0.1:notaport/pos",
+        ] {
+            let e = Journal::open(url).await.unwrap_err();
+            assert!(!e.to_string().contains("s3cret"), "{e}");
+            assert!(!format!("{e:?}").contains("s3cret"), "{e:?}");
+        }
+    }
+
+    #[tokio::test]
     async fn schemes() {
         let e = Journal::open("mysql://x").await.unwrap_err();
         assert!(matches!(e, JournalError::InvalidInput { .. }), "{e}");
