@@ -44,6 +44,9 @@ pub(crate) struct Inner {
     pub(crate) request_timeout: Duration,
     pub(crate) journal: Option<Arc<dyn PaymentJournal>>,
     pub(crate) instance: String,
+    /// When this client was built (Unix seconds): a payment this instance name recorded
+    /// earlier was recorded by an earlier run of the process.
+    pub(crate) started_at: i64,
     pub(crate) certificates: Certificates,
     pub(crate) certificate_files: Option<crate::certificates::CertificateFiles>,
     pub(crate) merchant: Option<MerchantProfile>,
@@ -180,7 +183,8 @@ impl LakalaClientBuilder {
         self
     }
 
-    /// Names this process in the journal (default: host, pid and a random suffix).
+    /// Names this process in the journal (default: [`Config::instance`], else host, pid and
+    /// a random suffix).
     pub fn instance(mut self, instance: impl Into<String>) -> Self {
         self.instance = Some(instance.into());
         self
@@ -235,10 +239,16 @@ impl LakalaClientBuilder {
             signer: RequestSigner::new(o.appid, o.serial_no, o.merchant_key),
             verify: !config.dangerously_skip_response_verification,
         });
+        let started_at = self.clock.unix_seconds();
+        let instance = self
+            .instance
+            .or(config.instance)
+            .unwrap_or_else(default_instance);
         Ok(LakalaClient {
             inner: Arc::new(Inner {
                 transport,
                 ts,
+                started_at,
                 clock: self.clock,
                 sleeper: self.sleeper,
                 crossborder,
@@ -248,7 +258,7 @@ impl LakalaClientBuilder {
                 freshness,
                 request_timeout: config.timeouts.request,
                 journal: self.journal,
-                instance: self.instance.unwrap_or_else(default_instance),
+                instance,
                 certificates,
                 certificate_files: config.certificate_files,
                 merchant: config.merchant,

@@ -175,6 +175,13 @@ pub struct Config {
     /// The files the certificates were read from, for
     /// [`crate::LakalaClient::reload_certificates`] (set by [`Config::from_file_and_env`]).
     pub certificate_files: Option<CertificateFiles>,
+    /// This process's name in the payment journal (who recorded what, who holds a lease).
+    /// Give each instance of a service a name that survives its restarts (`pos-1`, a pod
+    /// name) and no two running instances the same one: then
+    /// [`crate::LakalaClient::resume_pending`] takes back at once the payments its previous
+    /// run left open, instead of waiting out their live-flow window. `None` (the default):
+    /// host, process id and a random suffix, new on every start.
+    pub instance: Option<String>,
 }
 
 impl Config {
@@ -193,6 +200,7 @@ impl Config {
             merchant: None,
             extra_certificates: CertificateSet::new(),
             certificate_files: None,
+            instance: None,
         }
     }
 

@@ -5,6 +5,7 @@
 //! | `LAKALA_CONFIG` | — | path of the TOML file (optional) |
 //! | `LAKALA_ENVIRONMENT` | `environment` | `test` or `production` |
 //! | `LAKALA_BASE_URL` | `base_url` | any base URL (a sandbox); overrides `environment` |
+//! | `LAKALA_INSTANCE` | `instance` | this process's name in the payment journal, stable across its restarts ([`Config::instance`]) |
 //! | `LAKALA_MER_ID` | `crossborder.mer_id` | cross-border merchant id |
 //! | `LAKALA_TS_PARTITION` | `crossborder.ts_partition` | `SLOT/SLOTS`, this process's `ts` slot (for example `2/10`) |
 //! | `LAKALA_CROSSBORDER_MERCHANT_KEY` | `crossborder.merchant_key` | path of the merchant private key |
@@ -108,6 +109,7 @@ pub enum ConfigError {
 struct RawFile {
     environment: Option<String>,
     base_url: Option<String>,
+    instance: Option<String>,
     #[serde(default)]
     crossborder: RawCrossBorder,
     #[serde(default)]
@@ -223,6 +225,7 @@ impl Config {
             |name: &str| var(name).map(|v| std::env::split_paths(&v).collect::<Vec<PathBuf>>());
         override_with(&mut raw.environment, var("LAKALA_ENVIRONMENT"));
         override_with(&mut raw.base_url, var("LAKALA_BASE_URL"));
+        override_with(&mut raw.instance, var("LAKALA_INSTANCE"));
         override_with(&mut raw.crossborder.mer_id, var("LAKALA_MER_ID"));
         override_with(
             &mut raw.crossborder.ts_partition,
@@ -356,6 +359,18 @@ fn build(raw: RawFile) -> Result<Config, ConfigError> {
         }
     };
     let mut config = Config::new(environment);
+    if let Some(name) = raw.instance {
+        let fits = !name.is_empty()
+            && name.len() <= lakala_journal::validation::MAX_INSTANCE_LEN
+            && name.chars().all(|c| !c.is_control() && !c.is_whitespace());
+        if !fits {
+            return Err(ConfigError::Invalid {
+                name: "instance",
+                reason: "1 to 128 characters, no spaces or control characters".into(),
+            });
+        }
+        config.instance = Some(name);
+    }
     if let Some(s) = raw.timeouts.connect_secs {
         config.timeouts.connect = Duration::from_secs(s);
     }

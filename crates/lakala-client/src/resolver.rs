@@ -199,14 +199,7 @@ impl Resolver {
         key: Option<&PaymentKey>,
     ) -> Result<Vec<Resolution>, ClientError> {
         let now = self.client.now_unix();
-        let mut open = Vec::new();
-        let mut filter = ListFilter::open().limit(500);
-        loop {
-            let page = self.journal.list(&filter).await?;
-            let Some(last) = page.last() else { break };
-            filter = filter.after(last.key.clone());
-            open.extend(page);
-        }
+        let open = self.open_payments(ListFilter::open()).await?;
         for record in open.iter().filter(|r| key.is_none_or(|k| *k == r.key)) {
             let event = NewEvent::new(
                 now,
@@ -247,9 +240,72 @@ impl Resolver {
         Ok(all)
     }
 
+    /// Every payment `filter` lists, page by page.
+    async fn open_payments(&self, filter: ListFilter) -> Result<Vec<PaymentRecord>, ClientError> {
+        let mut all = Vec::new();
+        let mut filter = filter.limit(500);
+        loop {
+            let page = self.journal.list(&filter).await?;
+            let Some(last) = page.last() else { break };
+            filter = filter.after(last.key.clone());
+            all.extend(page);
+        }
+        Ok(all)
+    }
+
+    /// The payments this instance name recorded before this client was built were
+    /// recorded by an earlier run of the process (instance names are unique among running
+    /// processes, [`crate::Config::instance`]): no live flow polls them any more, so they
+    /// are due now rather than at the end of their live-flow window. Leased ones are left
+    /// to their holder; unresolved ones to a person. Returns how many were taken back.
+    pub async fn take_back_earlier_runs(&self) -> Result<usize, ClientError> {
+        let inner = &self.client.inner;
+        let now = self.client.now_unix();
+        let filter =
+            ListFilter::all().with_statuses([PaymentStatus::Recorded, PaymentStatus::Pending]);
+        let mut taken = 0;
+        for record in self.open_payments(filter).await? {
+            let earlier_run =
+                record.created_by == inner.instance && record.created_at < inner.started_at;
+            let waiting = record.next_check_at.is_some_and(|t| t > now);
+            let leased = record.lease_until.is_some_and(|t| t > now);
+            if !(earlier_run && waiting) || leased {
+                continue;
+            }
+            let event = NewEvent::new(
+                now,
+                inner.instance.clone(),
+                kinds::NOTE,
+                json!({"taken_back": "recorded by an earlier run of this instance"}),
+            );
+            let update = StateUpdate::none().with_next_check_at(now);
+            match self
+                .journal
+                .append(&record.key, &event, &update, None)
+                .await
+            {
+                Ok(_) => taken += 1,
+                Err(lakala_journal::JournalError::FinalConflict { .. }) => {}
+                Err(e) => return Err(e.into()),
+            }
+        }
+        Ok(taken)
+    }
+
     /// Runs [`Resolver::run_once`] every `tick`, for as long as the process lives.
     pub fn spawn(self) -> tokio::task::JoinHandle<()> {
         tokio::spawn(async move {
+            match self.take_back_earlier_runs().await {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(
+                    payments = n,
+                    instance = %self.client.inner.instance,
+                    "payments left open by an earlier run of this instance are due now"
+                ),
+                Err(e) => {
+                    tracing::warn!(error = %e, "could not look for payments of an earlier run")
+                }
+            }
             loop {
                 match self.run_once().await {
                     Ok(done) => {

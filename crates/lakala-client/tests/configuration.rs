@@ -109,3 +109,36 @@ fn incomplete_or_wrong_settings_are_named() {
     assert_eq!(config.environment, Environment::Test);
     assert!(config.crossborder.is_none() && config.open_platform.is_none());
 }
+
+#[test]
+fn the_instance_name_comes_from_the_file_or_lakala_instance() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("lakala.toml");
+    std::fs::write(&file, "instance = \"pos-1\"\n").unwrap();
+    let config = Config::from_file_and_env(Some(&file), |_| None).unwrap();
+    assert_eq!(config.instance.as_deref(), Some("pos-1"));
+    let env = |k: &str| (k == "LAKALA_INSTANCE").then(|| "pos-2".to_owned());
+    let config = Config::from_file_and_env(Some(&file), env).unwrap();
+    assert_eq!(
+        config.instance.as_deref(),
+        Some("pos-2"),
+        "the variable wins"
+    );
+    assert_eq!(
+        Config::from_file_and_env(None, |_| None).unwrap().instance,
+        None
+    );
+    for bad in ["pos 1", "pos\u{7}1", &"p".repeat(129)] {
+        let env = |k: &str| (k == "LAKALA_INSTANCE").then(|| bad.to_owned());
+        assert!(
+            matches!(
+                Config::from_file_and_env(None, env),
+                Err(ConfigError::Invalid {
+                    name: "instance",
+                    ..
+                })
+            ),
+            "{bad:?}"
+        );
+    }
+}

@@ -448,6 +448,82 @@ async fn the_resolver_finishes_a_payment_left_pending() {
     assert_eq!(h.platform.seen(PAY).len(), 1);
 }
 
+/// A run of "till-1" crashed after sending two payments: at the next start-up, a client
+/// named "till-1" again (by its configuration) takes them back at once instead of waiting
+/// out their live-flow window; another instance's payment and one recorded by this run
+/// are left alone.
+#[tokio::test]
+async fn a_restarted_instance_takes_back_its_earlier_run_s_payments_at_once() {
+    use lakala_client::LakalaClient;
+    use lakala_journal::{NewEvent, StateUpdate};
+    let h = harness();
+    let journal = Arc::new(MemoryJournal::new());
+    let t0 = 1_700_000_000;
+    h.clock.set_unix(t0);
+    let window = t0 + 600;
+    let sent = |order: &str, by: &str, at: i64| {
+        let journal = journal.clone();
+        let (order, by) = (order.to_owned(), by.to_owned());
+        async move {
+            let intent = Intent::micropay(
+                key(&order),
+                "29034705",
+                101,
+                "2885**********2810",
+                "9f86d081884c7d659a2feaa0c55ad015",
+                &by,
+                at,
+            )
+            .with_next_check_at(window);
+            journal.record_intent(&intent).await.unwrap();
+            let answer = NewEvent::new(at, by.as_str(), "answer", json!({"code": "BBS11112"}));
+            let update = StateUpdate::status(PaymentStatus::Pending).with_next_check_at(window);
+            journal
+                .append(&key(&order), &answer, &update, None)
+                .await
+                .unwrap();
+        }
+    };
+    sent("R1", "till-1", t0).await;
+    sent("R2", "till-1", t0).await;
+    sent("R3", "till-2", t0).await;
+
+    // The restart, 5 seconds later, with the same name from the configuration.
+    h.clock.set_unix(t0 + 5);
+    let mut config = h.client_config();
+    config.instance = Some("till-1".into());
+    let client = LakalaClient::builder(config)
+        .transport(h.platform.clone())
+        .clock(h.clock.clone())
+        .sleeper(h.sleeper.clone())
+        .journal(journal.clone())
+        .build()
+        .unwrap();
+    assert_eq!(client.instance(), "till-1");
+    h.clock.set_unix(t0 + 6);
+    sent("R4", "till-1", t0 + 6).await; // this run's own, live
+    let resolver = client.resolver(ResolverConfig::default()).unwrap();
+    assert_eq!(resolver.take_back_earlier_runs().await.unwrap(), 2);
+    h.platform
+        .push(QUERY, Reply::Json(state_of("R1", "SUCCESS")));
+    h.platform.push(QUERY, Reply::Json(state_of("R2", "FAIL")));
+    let mut round = resolver.run_once().await.unwrap();
+    round.sort_by(|a, b| a.key.cmp(&b.key));
+    let done: Vec<_> = round
+        .iter()
+        .map(|r| (r.key.out_trade_no.as_str(), r.outcome))
+        .collect();
+    assert_eq!(done, [("R1", Some("succeeded")), ("R2", Some("failed"))]);
+    for (order, by) in [("R3", "another instance"), ("R4", "this run")] {
+        let record = journal.payment(&key(order)).await.unwrap().unwrap();
+        assert_eq!(record.status, PaymentStatus::Pending, "{order}: {by}");
+        assert_eq!(record.next_check_at, Some(window), "{order}: {by}");
+    }
+    assert!(h.platform.seen(PAY).is_empty(), "nothing sent again");
+    // Taking back twice takes nothing more.
+    assert_eq!(resolver.take_back_earlier_runs().await.unwrap(), 0);
+}
+
 #[tokio::test]
 async fn past_the_horizon_a_payment_is_left_for_a_person() {
     let h = harness();
