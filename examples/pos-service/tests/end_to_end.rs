@@ -6,6 +6,7 @@ use lakala_journal::{PaymentJournal, PaymentKey, PaymentStatus, SqliteJournal};
 use lakala_sandbox::{behaviour, NotifyPolicy, Sandbox, SandboxConfig};
 use lakala_transport::{HttpRequest, HttpResponse, HttpTransport, HyperTransport, Method};
 use serde_json::{json, Value};
+use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
@@ -36,6 +37,43 @@ async fn send(method: Method, url: String, body: Value) -> (u16, Value) {
     (status, json)
 }
 
+/// Starts the service configured only by a file and variables, as `instance`, on a free
+/// loopback port, with its journal at `journal`; returns it (killed when dropped) and its
+/// base URL once it listens.
+async fn start_service(config: &Path, journal: &Path, instance: &str) -> (Service, String) {
+    // A free loopback port for the service (its notify_url must be known in advance).
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let base = format!("http://127.0.0.1:{port}");
+    let child = Command::new(env!("CARGO_BIN_EXE_pos-service"))
+        .env("LAKALA_CONFIG", config)
+        .env("LAKALA_MERCHANT_NO", behaviour::MERCHANT_NO)
+        .env("LAKALA_TERM_NO", behaviour::TERM_NO)
+        .env("LAKALA_NOTIFY_URL", format!("{base}/lakala/notify"))
+        .env("LAKALA_REQUEST_IP", "127.0.0.1")
+        .env("LAKALA_POLL_DELAYS_SECS", "1,1,1,1,1")
+        .env("LAKALA_INSTANCE", instance)
+        .env("POS_LISTEN", format!("127.0.0.1:{port}"))
+        .env("LAKALA_JOURNAL", format!("sqlite:{}", journal.display()))
+        .stdout(Stdio::null())
+        .spawn()
+        .expect("the service starts");
+    let service = Service(child);
+    for _ in 0..200 {
+        if tokio::net::TcpStream::connect(("127.0.0.1", port))
+            .await
+            .is_ok()
+        {
+            return (service, base);
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("the service does not listen on {base}");
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn pay_query_and_both_notification_families() {
     let mut notify = NotifyPolicy::new(5, Duration::from_millis(200));
@@ -51,41 +89,7 @@ async fn pay_query_and_both_notification_families() {
     let config = sandbox.write_client_config(dir.path()).unwrap();
     let journal_path = dir.path().join("pos-journal.sqlite");
 
-    // A free loopback port for the service (its notify_url must be known in advance).
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let base = format!("http://127.0.0.1:{port}");
-    let child = Command::new(env!("CARGO_BIN_EXE_pos-service"))
-        .env("LAKALA_CONFIG", &config)
-        .env("LAKALA_MERCHANT_NO", behaviour::MERCHANT_NO)
-        .env("LAKALA_TERM_NO", behaviour::TERM_NO)
-        .env("LAKALA_NOTIFY_URL", format!("{base}/lakala/notify"))
-        .env("LAKALA_REQUEST_IP", "127.0.0.1")
-        .env("LAKALA_POLL_DELAYS_SECS", "1,1,1,1,1")
-        .env("POS_LISTEN", format!("127.0.0.1:{port}"))
-        .env(
-            "LAKALA_JOURNAL",
-            format!("sqlite:{}", journal_path.display()),
-        )
-        .stdout(Stdio::null())
-        .spawn()
-        .expect("the service starts");
-    let _service = Service(child);
-    let mut up = false;
-    for _ in 0..200 {
-        if tokio::net::TcpStream::connect(("127.0.0.1", port))
-            .await
-            .is_ok()
-        {
-            up = true;
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    assert!(up, "the service listens on {base}");
+    let (_service, base) = start_service(&config, &journal_path, "pos-1").await;
 
     // A barcode payment that succeeds at once: the stable JSON form comes back.
     let (status, outcome) = send(
@@ -212,5 +216,80 @@ async fn pay_query_and_both_notification_families() {
         (status, outcome["outcome"].as_str()),
         (200, Some("succeeded"))
     );
+    sandbox.shutdown().await;
+}
+
+/// The service is killed with SIGKILL while a payment is pending; started again under the
+/// same instance name, it finishes that payment at once from its journal, and the platform
+/// never receives a second micropay.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_payment_pending_when_the_service_is_killed_is_finished_by_its_restart() {
+    let pending = Duration::from_secs(3);
+    let sandbox = Sandbox::start(SandboxConfig::default().pending_delay(pending))
+        .await
+        .expect("sandbox starts");
+    let dir = tempfile::tempdir().unwrap();
+    let config = sandbox.write_client_config(dir.path()).unwrap();
+    let journal_path = dir.path().join("pos-journal.sqlite");
+    let (mut service, base) = start_service(&config, &journal_path, "pos-1").await;
+
+    let till = tokio::spawn(send(
+        Method::Post,
+        format!("{base}/pay"),
+        json!({"out_trade_no": "E2E0101", "auth_code": behaviour::auth_codes::PENDING_THEN_SUCCEED,
+               "amount_fen": 303}),
+    ));
+    let journal = SqliteJournal::open(&journal_path).await.unwrap();
+    let key = PaymentKey::new(behaviour::MERCHANT_NO, "E2E0101");
+    let mut answered = false;
+    for _ in 0..200 {
+        let events = journal.events(&key).await.unwrap();
+        if events.iter().any(|e| e.kind == "answer") {
+            answered = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert!(answered, "the micropay was answered (pending)");
+    // SIGKILL: no destructor, no flush, nothing the service could do about it.
+    service.0.kill().unwrap();
+    service.0.wait().unwrap();
+    // The till's request died with the service (its task failed on the broken exchange).
+    let _ = till.await;
+    let record = journal.payment(&key).await.unwrap().unwrap();
+    assert_eq!(
+        record.status,
+        PaymentStatus::Pending,
+        "left pending by the crash"
+    );
+
+    // Past the platform's pending period, the service starts again as pos-1.
+    tokio::time::sleep(pending).await;
+    let (_service, _) = start_service(&config, &journal_path, "pos-1").await;
+    let mut finished = None;
+    for _ in 0..200 {
+        let record = journal.payment(&key).await.unwrap().unwrap();
+        if record.status.is_final() {
+            finished = Some(record);
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let record = finished.expect("the restarted service finished the payment within 10 s");
+    assert_eq!(record.status, PaymentStatus::Succeeded);
+    assert_eq!(record.outcome.as_deref(), Some("succeeded"));
+    assert_eq!(
+        sandbox.micropay_requests("E2E0101"),
+        1,
+        "exactly one micropay"
+    );
+    let kinds: Vec<String> = journal
+        .events(&key)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|e| e.kind)
+        .collect();
+    assert!(kinds.iter().any(|k| k == "note"), "taken back: {kinds:?}");
     sandbox.shutdown().await;
 }
