@@ -12,9 +12,10 @@
 //! Every payment is journaled before it is sent (`LAKALA_JOURNAL`: `sqlite:PATH`, default
 //! `sqlite:pos-journal.sqlite`, or `postgres://...` shared by several instances), with its
 //! answers, queries, outcome and notifications; at start-up a resolver finishes what a
-//! crash or a deploy left open, and the notification replay memory is in the same
-//! database. Configuration: `LAKALA_CONFIG` (a TOML file) and `LAKALA_*` variables, with
-//! the `[merchant]` profile; `POS_LISTEN` (default `127.0.0.1:8080`).
+//! crash or a deploy left open (at once when `LAKALA_INSTANCE` names this instance the same
+//! across restarts), and the notification replay memory is in the same database.
+//! Configuration: `LAKALA_CONFIG` (a TOML file) and `LAKALA_*` variables, with the
+//! `[merchant]` profile; `POS_LISTEN` (default `127.0.0.1:8080`).
 use axum::extract::{Path, State};
 use axum::routing::{get, post};
 use axum::{Json, Router};
