@@ -18,6 +18,15 @@
 //! payment is worked under a lease ([`lakala_journal::PaymentJournal::claim_due`]) by
 //! exactly one of them at a time, every write is fenced by that lease, and the lease of an
 //! instance that died expires and is taken over.
+//!
+//! A payment whose live flow died with its process is left alone until its live-flow
+//! window is over (the schedule, a request timeout per exchange and a minute), because no
+//! resolver can tell a dead flow from a slow one on another instance. Except its own: when
+//! the instance names are stable across restarts and unique among running processes
+//! ([`crate::Config::instance`], `LAKALA_INSTANCE`), a restarted instance knows that the
+//! payments recorded under its name before it started have no live flow any more, and
+//! [`Resolver::spawn`] (so [`LakalaClient::resume_pending`]) takes them back at once
+//! ([`Resolver::take_back_earlier_runs`]).
 
 use crate::error::ClientError;
 use crate::outcome::{OrderRef, PaymentOutcome, PendingPayment};
@@ -165,7 +174,8 @@ impl LakalaClient {
     }
 
     /// Starts a resolver on its own task, to run as long as the process: call it at
-    /// start-up, so that payments left pending by a crash or a deploy are finished.
+    /// start-up, so that payments left pending by a crash or a deploy are finished (those
+    /// of this instance's earlier run at once: [`Resolver::take_back_earlier_runs`]).
     pub fn resume_pending(
         &self,
         config: ResolverConfig,
@@ -292,7 +302,8 @@ impl Resolver {
         Ok(taken)
     }
 
-    /// Runs [`Resolver::run_once`] every `tick`, for as long as the process lives.
+    /// First [`Resolver::take_back_earlier_runs`], then [`Resolver::run_once`] every `tick`,
+    /// for as long as the process lives.
     pub fn spawn(self) -> tokio::task::JoinHandle<()> {
         tokio::spawn(async move {
             match self.take_back_earlier_runs().await {
