@@ -179,7 +179,7 @@
 //! | 81 Alipay H5 (ALIPAY only) | `formData` (an HTML form, ≤ 128 characters) |
 //!
 //! A repeated `merReqSno` gets `SBX00002`; a pre-order is queryable by trade query
-//! (`out_trade_no` = `merReqSno`) in state `CREATE`, and can be revoked (closed).
+//! (`out_trade_no` = `merReqSno`) in state `CREATE`, and can be revoked or closed.
 //!
 //! **trade query, revoke, refund, refund query, close** act on the same order book (per
 //! `merchant_no`; the origin by `out_trade_no`, `trade_no` or, for refunds, `log_no`):
