@@ -21,7 +21,8 @@
 //! | processed (or a repeat of one processed) | 200 | `{"code":"SUCCESS","message":"执行成功"}` | the merchant's sealed, MAC-signed answer |
 //! | processing failed, another worker holds it, the replay store failed | 503 | `{"code":"FAIL",...}` | `{"retCode":"9999","retMsg":...}` |
 //! | signature or MAC wrong, missing `Authorization` | 401 | `{"code":"FAIL",...}` | `{"retCode":"9999",...}` |
-//! | malformed, stale, for another merchant | 400 | `{"code":"FAIL",...}` | `{"retCode":"9999",...}` |
+//! | body too large (over [`MAX_BODY_BYTES`]) | 413 | `{"code":"FAIL",...}` | `{"retCode":"9999",...}` |
+//! | body unreadable (connection cut, malformed chunk), malformed, stale, for another merchant | 400 | `{"code":"FAIL",...}` | `{"retCode":"9999",...}` |
 //! | the handler lacks a key | 500 | `{"code":"FAIL",...}` | `{"retCode":"9999",...}` |
 //!
 //! The platform delivers again after a 503 (or any failure answer); a refusal is never
@@ -86,7 +87,9 @@ use std::future::Future;
 use std::task::{Context, Poll};
 
 /// The largest notification body accepted (64 KiB; the platform's are a few hundred
-/// bytes). Larger ones are refused with 413 before anything is read past the limit.
+/// bytes). Larger ones are refused with 413 before anything is read past the limit; a body
+/// that cannot be read for another reason (a connection cut mid-body, a malformed chunk)
+/// gets 400.
 pub const MAX_BODY_BYTES: usize = 64 * 1024;
 
 /// The HTTP status a [`NotificationError`] is answered with (see the [crate docs](crate)).
@@ -159,26 +162,60 @@ fn missing_authorization() -> Response {
     ))
 }
 
-/// The headers and the raw body; `None` past [`MAX_BODY_BYTES`] (or a body that could not
-/// be read).
-async fn read_body(request: Request) -> Option<(HeaderMap, Bytes)> {
+/// Why a notification body could not be read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum BodyError {
+    /// Past [`MAX_BODY_BYTES`]: 413.
+    TooLarge,
+    /// The connection failed or the body was malformed in transit: 400.
+    Unreadable,
+}
+
+impl BodyError {
+    fn status(self) -> StatusCode {
+        match self {
+            BodyError::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            BodyError::Unreadable => StatusCode::BAD_REQUEST,
+        }
+    }
+
+    fn open_platform(self) -> Response {
+        tracing::warn!(family = "open_platform", error = ?self, "notification body not read");
+        let status = self.status();
+        json_response(
+            status,
+            OpenPlatformNotificationHandler::failure_answer(phrase(status)),
+        )
+    }
+
+    fn crossborder(self) -> Response {
+        tracing::warn!(family = "crossborder", error = ?self, "notification body not read");
+        let status = self.status();
+        let body = format!(r#"{{"retCode":"9999","retMsg":"{}"}}"#, phrase(status));
+        json_response(status, body.into_bytes())
+    }
+}
+
+/// The headers and the raw body, read up to [`MAX_BODY_BYTES`].
+async fn read_body(request: Request) -> Result<(HeaderMap, Bytes), BodyError> {
     let (parts, body) = request.into_parts();
-    let bytes = axum::body::to_bytes(body, MAX_BODY_BYTES).await.ok()?;
-    Some((parts.headers, bytes))
+    match axum::body::to_bytes(body, MAX_BODY_BYTES).await {
+        Ok(bytes) => Ok((parts.headers, bytes)),
+        Err(e) if is_length_limit(&e) => Err(BodyError::TooLarge),
+        Err(_) => Err(BodyError::Unreadable),
+    }
 }
 
-fn too_large_open() -> Response {
-    json_response(
-        StatusCode::PAYLOAD_TOO_LARGE,
-        OpenPlatformNotificationHandler::failure_answer(phrase(StatusCode::PAYLOAD_TOO_LARGE)),
-    )
-}
-
-fn too_large_crossborder() -> Response {
-    json_response(
-        StatusCode::PAYLOAD_TOO_LARGE,
-        br#"{"retCode":"9999","retMsg":"body too large"}"#.to_vec(),
-    )
+/// Whether reading stopped at the length limit (anywhere in the error's chain).
+fn is_length_limit(error: &axum::Error) -> bool {
+    let mut current: Option<&(dyn std::error::Error + 'static)> = Some(error);
+    while let Some(e) = current {
+        if e.is::<http_body_util::LengthLimitError>() {
+            return true;
+        }
+        current = e.source();
+    }
+    false
 }
 
 /// A `POST` route for open-platform notifications (for example a micropay's
@@ -200,8 +237,9 @@ where
         let handler = handler.clone();
         let process = process.clone();
         async move {
-            let Some((headers, body)) = read_body(request).await else {
-                return too_large_open();
+            let (headers, body) = match read_body(request).await {
+                Ok(read) => read,
+                Err(e) => return e.open_platform(),
             };
             let Some(authorization) = authorization(&headers) else {
                 return missing_authorization();
@@ -233,8 +271,9 @@ where
         let handler = handler.clone();
         let process = process.clone();
         async move {
-            let Some((_, body)) = read_body(request).await else {
-                return too_large_crossborder();
+            let (_, body) = match read_body(request).await {
+                Ok(read) => read,
+                Err(e) => return e.crossborder(),
             };
             match handler.process(&body, process).await {
                 Ok(bytes) => json_response(StatusCode::OK, bytes),
@@ -374,7 +413,7 @@ where
 
     async fn from_request(request: Request, state: &S) -> Result<Self, Response> {
         let handler = OpenPlatformNotificationHandler::from_ref(state);
-        let (headers, body) = read_body(request).await.ok_or_else(too_large_open)?;
+        let (headers, body) = read_body(request).await.map_err(BodyError::open_platform)?;
         let authorization = authorization(&headers).ok_or_else(missing_authorization)?;
         match handler.handle(authorization, &body).await {
             Ok(Incoming::New(notification)) => Ok(Self {
@@ -433,7 +472,7 @@ where
 
     async fn from_request(request: Request, state: &S) -> Result<Self, Response> {
         let handler = CrossBorderNotificationHandler::from_ref(state);
-        let (_, body) = read_body(request).await.ok_or_else(too_large_crossborder)?;
+        let (_, body) = read_body(request).await.map_err(BodyError::crossborder)?;
         match handler.handle(&body).await {
             Ok(Incoming::New(notification)) => Ok(Self {
                 notification,

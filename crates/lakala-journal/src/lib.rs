@@ -184,6 +184,7 @@ mod ledger;
 mod list;
 mod memory;
 mod open;
+mod redaction;
 mod payment;
 #[cfg(any(feature = "sqlite", feature = "postgres"))]
 mod schema;
@@ -207,7 +208,8 @@ pub use lease::{Claim, Lease};
 pub use ledger::{Delivery, NotificationLedger};
 pub use list::ListFilter;
 pub use memory::MemoryJournal;
-pub use open::{redacted, Journal};
+pub use open::Journal;
+pub use redaction::redacted;
 pub use payment::{Intent, PaymentKey, PaymentRecord, Recorded};
 pub use status::{PaymentKind, PaymentStatus};
 pub use update::StateUpdate;
