@@ -114,12 +114,14 @@ pub mod metrics;
 mod micropay;
 pub mod notification;
 pub mod outcome;
+mod patience;
 mod payment_flow;
 mod poll;
 mod preauth;
 mod recorder;
 pub mod resolver;
 mod runtime;
+pub mod till;
 
 pub use answer::Answer;
 pub use auth::AuthOutcome;

@@ -80,6 +80,11 @@ impl MicropayHandle {
         &self.order
     }
 
+    /// The order and the channel its outcome arrives on ([`crate::patience`]).
+    pub(crate) fn into_parts(self) -> (OrderRef, oneshot::Receiver<Result<PaymentOutcome, ClientError>>) {
+        (self.order, self.outcome)
+    }
+
     /// Waits for the outcome. [`ClientError::FlowAborted`] when the flow's task ended without
     /// one (it panicked or the runtime shut down): query the order.
     pub async fn outcome(self) -> Result<PaymentOutcome, ClientError> {

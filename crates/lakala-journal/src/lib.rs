@@ -178,12 +178,14 @@
 
 mod error;
 mod event;
+mod instance;
 mod journal;
 mod lease;
 mod ledger;
 mod list;
 mod memory;
 mod open;
+mod open_schema;
 mod redaction;
 mod payment;
 #[cfg(any(feature = "sqlite", feature = "postgres"))]
@@ -208,6 +210,7 @@ pub use lease::{Claim, Lease};
 pub use ledger::{Delivery, NotificationLedger};
 pub use list::ListFilter;
 pub use memory::MemoryJournal;
+pub use instance::{claim_instance, InstanceClaim};
 pub use open::Journal;
 pub use redaction::redacted;
 pub use payment::{Intent, PaymentKey, PaymentRecord, Recorded};
