@@ -86,6 +86,14 @@ use std::fmt::Display;
 use std::future::Future;
 use std::task::{Context, Poll};
 
+mod bearer;
+mod call_error;
+mod payment_status;
+
+pub use bearer::{BearerToken, TokenError};
+pub use call_error::{status_of_call, CallError};
+pub use payment_status::payment_status;
+
 /// The largest notification body accepted (64 KiB; the platform's are a few hundred
 /// bytes). Larger ones are refused with 413 before anything is read past the limit; a body
 /// that cannot be read for another reason (a connection cut mid-body, a malformed chunk)
@@ -115,7 +123,7 @@ fn phrase(status: StatusCode) -> &'static str {
     }
 }
 
-fn json_response(status: StatusCode, body: Vec<u8>) -> Response {
+pub(crate) fn json_response(status: StatusCode, body: Vec<u8>) -> Response {
     (status, [(header::CONTENT_TYPE, "application/json")], body).into_response()
 }
 
@@ -481,77 +489,5 @@ where
             Ok(Incoming::Repeat(bytes)) => Err(json_response(StatusCode::OK, bytes)),
             Err(e) => Err(crossborder_error_response(&e)),
         }
-    }
-}
-
-/// A failed call to the platform as an HTTP answer for your own endpoints (a till asking
-/// to pay, say): `{"error": <the error's message>}` with a status that tells the caller
-/// what to do. Messages of [`lakala_client::ClientError`] never hold personal data.
-///
-/// | error | HTTP |
-/// |---|---|
-/// | invalid request, invalid amount | 400 |
-/// | not configured; a configuration that fails to load (certificates to reload, say) | 500 |
-/// | nothing was sent (connection failed) | 503: try again |
-/// | anything after sending (verification, foreign or malformed answer, timeout) | 502: the request MAY have been executed; query it |
-#[derive(Debug)]
-pub struct CallError {
-    /// The status.
-    pub status: StatusCode,
-    /// The message.
-    pub message: String,
-}
-
-impl From<lakala_client::ClientError> for CallError {
-    fn from(error: lakala_client::ClientError) -> Self {
-        use lakala_client::ClientError as E;
-        let status = match &error {
-            E::InvalidRequest(_) => StatusCode::BAD_REQUEST,
-            E::NotConfigured(_) | E::TransportSetup(_) | E::Seal(_) => {
-                StatusCode::INTERNAL_SERVER_ERROR
-            }
-            e if !e.may_have_been_executed() => StatusCode::SERVICE_UNAVAILABLE,
-            _ => StatusCode::BAD_GATEWAY,
-        };
-        tracing::warn!(%error, status = status.as_u16(), "call failed");
-        Self {
-            status,
-            message: error.to_string(),
-        }
-    }
-}
-
-impl From<lakala_client::ConfigError> for CallError {
-    fn from(error: lakala_client::ConfigError) -> Self {
-        tracing::error!(%error, "configuration failed");
-        Self {
-            status: StatusCode::INTERNAL_SERVER_ERROR,
-            message: error.to_string(),
-        }
-    }
-}
-
-impl From<lakala_types::ValidationErrors> for CallError {
-    fn from(error: lakala_types::ValidationErrors) -> Self {
-        Self {
-            status: StatusCode::BAD_REQUEST,
-            message: error.to_string(),
-        }
-    }
-}
-
-impl From<lakala_types::money::AmountError> for CallError {
-    fn from(error: lakala_types::money::AmountError) -> Self {
-        Self {
-            status: StatusCode::BAD_REQUEST,
-            message: error.to_string(),
-        }
-    }
-}
-
-impl IntoResponse for CallError {
-    fn into_response(self) -> Response {
-        let body = serde_json::json!({ "error": self.message }).to_string();
-        json_response(self.status, body.into_bytes())
     }
 }

@@ -40,7 +40,7 @@ impl http_body::Body for CutBody {
             ))));
         }
         self.0 = true;
-        Poll::Ready(Some(Ok(Frame::data(Bytes::from_static(b"{\"out_"))))
+        Poll::Ready(Some(Ok(Frame::data(Bytes::from_static(b"{\"out_")))))
     }
 }
 

@@ -121,6 +121,9 @@ mod preauth;
 mod recorder;
 pub mod resolver;
 mod runtime;
+mod resolver_watch;
+pub mod service;
+mod service_config;
 pub mod till;
 
 pub use answer::Answer;
@@ -141,5 +144,7 @@ pub use payment_flow::{MicropayHandle, MicropayOptions};
 pub use poll::{PendingPolicy, PollEvent, PollObserver, PollSchedule};
 pub use preauth::PreOrderOutcome;
 pub use runtime::{Sleeper, TokioSleeper};
+pub use service::{LakalaService, StartError};
+pub use service_config::{JournalSettings, ResolverSettings};
 
 pub use lakala_transport::{HttpTransport, TransportError};

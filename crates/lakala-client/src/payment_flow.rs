@@ -149,6 +149,8 @@ impl LakalaClient {
     ) -> Result<MicropayHandle, ClientError> {
         request.validate()?;
         self.open_side()?;
+        let inner = &self.inner;
+        inner.resolver_watch.check(inner.journal.is_some(), &inner.instance);
         let runtime = tokio::runtime::Handle::try_current().map_err(|_| {
             ClientError::NotConfigured(
                 "a tokio runtime (micropay runs its flow on a task of its own)",
