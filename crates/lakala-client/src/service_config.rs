@@ -16,6 +16,16 @@ pub struct JournalSettings {
     pub schema: Option<String>,
 }
 
+impl JournalSettings {
+    /// The journal at `url`, in the connection's default schema.
+    pub fn new(url: impl Into<String>) -> Self {
+        Self {
+            url: url.into(),
+            schema: None,
+        }
+    }
+}
+
 impl std::fmt::Debug for JournalSettings {
     // The URL may carry a password: never shown.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
