@@ -29,6 +29,22 @@
 //! processed. Failure messages are fixed phrases, never the error's details (they go to
 //! the log, which never holds personal data).
 //!
+//! # The till's side
+//!
+//! - [`CallError`]: every `ClientError` as the HTTP status that tells a till what to do
+//!   (409 a reused order number, 422 invalid input, 502/504 the payment may exist, 503
+//!   only when trying again may work; the table is on the type).
+//! - [`payment_status`]: a `GET` route answering a payment's status from the journal in
+//!   the SDK's till form (`lakala_client::till::TillStatus`), never the platform's raw
+//!   answer.
+//! - [`BearerToken`]: the till's and the operator's routes behind a shared secret.
+//!
+//! **Which routes face the internet.** Only the notification routes: Lakala must reach
+//! them, and they verify every request themselves. The till's routes (payments, order
+//! status) and the operator's (certificate reload, console actions) must never be open
+//! there: serve them on an internal listener, or behind [`BearerToken::protect`] (or mutual
+//! TLS) when they share the public listener. `examples/pos-service` does the latter.
+//!
 //! # Example
 //!
 //! ```

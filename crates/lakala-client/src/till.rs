@@ -150,7 +150,7 @@ impl From<&PaymentRecord> for TillStatus {
             }
             (TillWord::Pending, None) => Some("being resolved".to_owned()),
             (TillWord::Unknown, None) => Some("unresolved: a person must look".to_owned()),
-            (_, None) => None,
+            (TillWord::Failed, None) => Some("failed: the journal recorded no reason".to_owned()),
         };
         TillStatus {
             status,
