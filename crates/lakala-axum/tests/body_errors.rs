@@ -44,7 +44,10 @@ impl http_body::Body for CutBody {
     }
 }
 
-fn handlers() -> (OpenPlatformNotificationHandler, CrossBorderNotificationHandler) {
+fn handlers() -> (
+    OpenPlatformNotificationHandler,
+    CrossBorderNotificationHandler,
+) {
     let mut rng = rand::thread_rng();
     let key = PrivateKey::generate(&mut rng, 1024).unwrap();
     let open = OpenPlatformNotificationHandler::new(
@@ -86,7 +89,10 @@ async fn too_large_is_413_and_unreadable_is_400() {
         .into_router();
 
     #[derive(Clone)]
-    struct State(OpenPlatformNotificationHandler, CrossBorderNotificationHandler);
+    struct State(
+        OpenPlatformNotificationHandler,
+        CrossBorderNotificationHandler,
+    );
     impl axum::extract::FromRef<State> for OpenPlatformNotificationHandler {
         fn from_ref(s: &State) -> Self {
             s.0.clone()
@@ -97,15 +103,19 @@ async fn too_large_is_413_and_unreadable_is_400() {
             s.1.clone()
         }
     }
-    let mut extractors: Router = Router::new()
-        .route("/open", post(|n: OpenPlatformNotice| async move { n.success().await }))
-        .route(
-            "/crossborder",
-            post(|n: CrossBorderNotice| async move {
-                n.answer(CrossBorderAnswer::success("{}")).await
-            }),
-        )
-        .with_state(State(open, crossborder));
+    let mut extractors: Router =
+        Router::new()
+            .route(
+                "/open",
+                post(|n: OpenPlatformNotice| async move { n.success().await }),
+            )
+            .route(
+                "/crossborder",
+                post(|n: CrossBorderNotice| async move {
+                    n.answer(CrossBorderAnswer::success("{}")).await
+                }),
+            )
+            .with_state(State(open, crossborder));
 
     let huge = || Body::from(vec![b' '; lakala_axum::MAX_BODY_BYTES + 1]);
     for router in [&mut routes, &mut extractors] {

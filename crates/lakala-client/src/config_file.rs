@@ -257,7 +257,10 @@ impl Config {
         if let Some(text) = var("LAKALA_RESOLVER") {
             raw.resolver.enabled = Some(parse_switch("LAKALA_RESOLVER", &text)?);
         }
-        override_with(&mut raw.resolver.on_pending, var("LAKALA_RESOLVER_ON_PENDING"));
+        override_with(
+            &mut raw.resolver.on_pending,
+            var("LAKALA_RESOLVER_ON_PENDING"),
+        );
         override_with(&mut raw.crossborder.mer_id, var("LAKALA_MER_ID"));
         override_with(
             &mut raw.crossborder.ts_partition,

@@ -81,7 +81,12 @@ impl MicropayHandle {
     }
 
     /// The order and the channel its outcome arrives on ([`crate::patience`]).
-    pub(crate) fn into_parts(self) -> (OrderRef, oneshot::Receiver<Result<PaymentOutcome, ClientError>>) {
+    pub(crate) fn into_parts(
+        self,
+    ) -> (
+        OrderRef,
+        oneshot::Receiver<Result<PaymentOutcome, ClientError>>,
+    ) {
         (self.order, self.outcome)
     }
 
@@ -150,7 +155,9 @@ impl LakalaClient {
         request.validate()?;
         self.open_side()?;
         let inner = &self.inner;
-        inner.resolver_watch.check(inner.journal.is_some(), &inner.instance);
+        inner
+            .resolver_watch
+            .check(inner.journal.is_some(), &inner.instance);
         let runtime = tokio::runtime::Handle::try_current().map_err(|_| {
             ClientError::NotConfigured(
                 "a tokio runtime (micropay runs its flow on a task of its own)",

@@ -51,7 +51,10 @@ mod tests {
     #[test]
     fn warns_once_without_a_resolver_and_never_with_one() {
         let watch = ResolverWatch::new(false);
-        assert!(!watch.check(false, "pos-1"), "no journal, nothing to resolve");
+        assert!(
+            !watch.check(false, "pos-1"),
+            "no journal, nothing to resolve"
+        );
         assert!(watch.check(true, "pos-1"));
         assert!(!watch.check(true, "pos-1"), "once per client");
         let watch = ResolverWatch::new(false);

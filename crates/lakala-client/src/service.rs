@@ -149,7 +149,11 @@ pub fn default_instance_name(journal_url: &str) -> String {
         .take(64)
         .collect();
     let digest = Sha256::digest(lakala_journal::redacted(journal_url).as_bytes());
-    format!("{}-{}", if host.is_empty() { "host" } else { &host }, &hex::encode(digest)[..8])
+    format!(
+        "{}-{}",
+        if host.is_empty() { "host" } else { &host },
+        &hex::encode(digest)[..8]
+    )
 }
 
 #[cfg(test)]

@@ -230,10 +230,7 @@ mod tests {
             json!({"status": "pending", "merchant_no": "822290070111135", "out_trade_no": "T1",
                    "trade_no": "2024T1", "amount_fen": 101, "reason": "still DEAL"})
         );
-        assert_eq!(
-            TillStatus::from(&pending).with_amount_fen(101),
-            from_record
-        );
+        assert_eq!(TillStatus::from(&pending).with_amount_fen(101), from_record);
     }
 
     #[test]

@@ -92,7 +92,10 @@ fn environment_wins_and_unknown_keys_outside_service_are_refused() {
         assert!(e.to_string().contains(named), "{e}");
     }
     let e = load("[resolver]\non_pending = \"revoke\"\n", &[]).unwrap_err();
-    assert!(matches!(e, ConfigError::Missing(_)), "a revoke needs a location: {e}");
+    assert!(
+        matches!(e, ConfigError::Missing(_)),
+        "a revoke needs a location: {e}"
+    );
     let e = load("[resolver]\non_pending = \"guess\"\n", &[]).unwrap_err();
     assert!(matches!(e, ConfigError::Invalid { .. }), "{e}");
     let e = load("", &[("LAKALA_RESOLVER", "maybe")]).unwrap_err();
@@ -119,7 +122,12 @@ async fn from_config_opens_the_journal_names_the_instance_and_starts_the_resolve
     let name = first.client.instance().to_owned();
     assert_eq!(name, lakala_client::service::default_instance_name(&url));
     let journal = first.journal.as_ref().unwrap();
-    assert!(journal.payments().list(&ListFilter::all()).await.unwrap().is_empty());
+    assert!(journal
+        .payments()
+        .list(&ListFilter::all())
+        .await
+        .unwrap()
+        .is_empty());
 
     // A second process-like start on the same journal is told apart...
     let second = LakalaClient::from_config(with_journal(&url)).await.unwrap();
@@ -128,7 +136,10 @@ async fn from_config_opens_the_journal_names_the_instance_and_starts_the_resolve
     let mut named = with_journal(&url);
     named.instance = Some(name.clone());
     let e = LakalaClient::from_config(named).await.unwrap_err();
-    assert!(matches!(e, StartError::Journal(JournalError::Busy { .. })), "{e}");
+    assert!(
+        matches!(e, StartError::Journal(JournalError::Busy { .. })),
+        "{e}"
+    );
     // Once the first is gone its name is free again: a restart takes it back.
     first.resolver.as_ref().unwrap().abort();
     drop(first);
@@ -138,7 +149,11 @@ async fn from_config_opens_the_journal_names_the_instance_and_starts_the_resolve
     // Resolver off: no task (a warning is logged).
     let mut off = with_journal("memory:");
     off.resolver.enabled = Some(false);
-    assert!(LakalaClient::from_config(off).await.unwrap().resolver.is_none());
+    assert!(LakalaClient::from_config(off)
+        .await
+        .unwrap()
+        .resolver
+        .is_none());
     // A resolver asked for without a journal is refused.
     let mut no_journal = Config::new(Environment::Test);
     no_journal.resolver.enabled = Some(true);

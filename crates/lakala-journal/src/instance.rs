@@ -84,7 +84,11 @@ pub async fn claim_instance(
     Err(JournalError::Busy {
         reason: format!(
             "instance name {name}{} is held by another running process on this journal",
-            if tell_apart { " (and its suffixed forms)" } else { "" }
+            if tell_apart {
+                " (and its suffixed forms)"
+            } else {
+                ""
+            }
         ),
     })
 }
@@ -133,6 +137,10 @@ fn sqlite(path: &str, name: &str) -> Result<Option<Hold>, JournalError> {
         reason: format!("instance lock file {}: {e}", lock.display()),
     };
     let connection = rusqlite::Connection::open(&lock).map_err(unavailable)?;
+    // A held name is known at once: no waiting for the holder (rusqlite waits 5 s).
+    connection
+        .busy_timeout(std::time::Duration::ZERO)
+        .map_err(unavailable)?;
     // Held until the connection closes (the process ends, or the claim is dropped).
     match connection.execute_batch("PRAGMA locking_mode = EXCLUSIVE; BEGIN EXCLUSIVE;") {
         Ok(()) => Ok(Some(Hold::Sqlite(std::sync::Mutex::new(connection)))),
@@ -214,7 +222,44 @@ mod tests {
         let again = claim_instance(&url, "pos-1", false).await.unwrap();
         assert_eq!(again.name(), "pos-1");
         // Memory journals hold nothing; bad names are refused.
-        assert_eq!(claim_instance("memory:", "x", false).await.unwrap().name(), "x");
+        assert_eq!(
+            claim_instance("memory:", "x", false).await.unwrap().name(),
+            "x"
+        );
         assert!(claim_instance(&url, "bad\nname", true).await.is_err());
+    }
+}
+
+#[cfg(all(test, feature = "postgres"))]
+mod postgres_tests {
+    use super::*;
+
+    /// Needs a real server: `eval "$(scripts/test-postgres.sh start)"`.
+    fn url() -> String {
+        std::env::var("LAKALA_TEST_POSTGRES_URL").expect(
+            "LAKALA_TEST_POSTGRES_URL is not set: start a server with scripts/test-postgres.sh",
+        )
+    }
+
+    #[tokio::test]
+    async fn an_advisory_lock_holds_the_name_until_dropped() {
+        let url = url();
+        let name = format!("doctor-{}", std::process::id());
+        let first = claim_instance(&url, &name, false).await.unwrap();
+        let e = claim_instance(&url, &name, false).await.unwrap_err();
+        assert!(matches!(e, JournalError::Busy { .. }), "{e}");
+        let second = claim_instance(&url, &name, true).await.unwrap();
+        assert_eq!(second.name(), format!("{name}-2"));
+        drop(first);
+        // The session ends with the dropped client; the server frees its locks then.
+        let mut again = None;
+        for _ in 0..100 {
+            if let Ok(claim) = claim_instance(&url, &name, false).await {
+                again = Some(claim);
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+        assert_eq!(again.expect("freed").name(), name);
     }
 }

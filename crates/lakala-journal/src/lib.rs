@@ -186,8 +186,8 @@ mod list;
 mod memory;
 mod open;
 mod open_schema;
-mod redaction;
 mod payment;
+mod redaction;
 #[cfg(any(feature = "sqlite", feature = "postgres"))]
 mod schema;
 mod status;
@@ -205,15 +205,15 @@ pub mod conformance;
 
 pub use error::JournalError;
 pub use event::{kinds, Event, NewEvent};
+pub use instance::{claim_instance, InstanceClaim};
 pub use journal::PaymentJournal;
 pub use lease::{Claim, Lease};
 pub use ledger::{Delivery, NotificationLedger};
 pub use list::ListFilter;
 pub use memory::MemoryJournal;
-pub use instance::{claim_instance, InstanceClaim};
 pub use open::Journal;
-pub use redaction::redacted;
 pub use payment::{Intent, PaymentKey, PaymentRecord, Recorded};
+pub use redaction::redacted;
 pub use status::{PaymentKind, PaymentStatus};
 pub use update::StateUpdate;
 

@@ -69,7 +69,9 @@ fn redact_url(url: &str, authority: usize) -> String {
 }
 
 fn is_secret(key: &str) -> bool {
-    SECRET_KEYS.iter().any(|s| key.trim().eq_ignore_ascii_case(s))
+    SECRET_KEYS
+        .iter()
+        .any(|s| key.trim().eq_ignore_ascii_case(s))
 }
 
 /// `%XX` sequences decoded (others kept as they are), for comparing keys.
@@ -230,7 +232,11 @@ mod tests {
 
     #[test]
     fn other_urls_are_unchanged() {
-        for url in ["sqlite:/var/lib/pos/j.sqlite", "memory:", "sqlite://j.sqlite"] {
+        for url in [
+            "sqlite:/var/lib/pos/j.sqlite",
+            "memory:",
+            "sqlite://j.sqlite",
+        ] {
             assert_eq!(redacted(url), url);
         }
     }

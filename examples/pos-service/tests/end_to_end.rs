@@ -65,7 +65,12 @@ async fn send(method: Method, url: String, body: Value) -> (u16, Value) {
 
 /// The service's command, configured only by a file (the sandbox's, plus a `[service]`
 /// table) and variables, listening on a free loopback port; and its base URL.
-fn command(config: &Path, journal: &Path, instance: Option<&str>, patience_ms: u64) -> (Command, u16) {
+fn command(
+    config: &Path,
+    journal: &Path,
+    instance: Option<&str>,
+    patience_ms: u64,
+) -> (Command, u16) {
     // A free loopback port for the service (its notify_url must be known in advance).
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
@@ -83,7 +88,10 @@ fn command(config: &Path, journal: &Path, instance: Option<&str>, patience_ms: u
         .env("LAKALA_CONFIG", own)
         .env("LAKALA_MERCHANT_NO", behaviour::MERCHANT_NO)
         .env("LAKALA_TERM_NO", behaviour::TERM_NO)
-        .env("LAKALA_NOTIFY_URL", format!("http://127.0.0.1:{port}/lakala/notify"))
+        .env(
+            "LAKALA_NOTIFY_URL",
+            format!("http://127.0.0.1:{port}/lakala/notify"),
+        )
         .env("LAKALA_REQUEST_IP", "127.0.0.1")
         .env("LAKALA_POLL_DELAYS_SECS", "1,1,1,1,1")
         .env("LAKALA_JOURNAL", format!("sqlite:{}", journal.display()))
@@ -218,7 +226,13 @@ async fn pay_query_and_both_notification_families() {
         )
         .await;
         assert_eq!(status, 401);
-        let (status, _) = send_as(token, Method::Get, format!("{base}/orders/E2E0001"), json!({})).await;
+        let (status, _) = send_as(
+            token,
+            Method::Get,
+            format!("{base}/orders/E2E0001"),
+            json!({}),
+        )
+        .await;
         assert_eq!(status, 401);
         let (status, _) = send_as(
             token,
@@ -415,8 +429,7 @@ async fn past_the_tills_patience_a_payment_is_pending_now_and_paid_later() {
     assert_eq!(answer["amount_fen"], 404);
     let mut last = Value::Null;
     for _ in 0..200 {
-        let (status, answer) =
-            send(Method::Get, format!("{base}/orders/E2E0201"), json!({})).await;
+        let (status, answer) = send(Method::Get, format!("{base}/orders/E2E0201"), json!({})).await;
         assert_eq!(status, 200, "{answer}");
         last = answer;
         if last["status"] != "pending" {

@@ -52,10 +52,7 @@ impl Findings {
         for (level, what, detail) in &self.lines {
             report = report.line(format!("{level:<4} {what}: {detail}"));
         }
-        report.line(format!(
-            "{} checks, {failed} failed",
-            self.lines.len()
-        ))
+        report.line(format!("{} checks, {failed} failed", self.lines.len()))
     }
 }
 
@@ -85,7 +82,10 @@ pub async fn run(cli: &Cli) -> Result<Report, Failure> {
             return Ok(findings.report());
         }
     };
-    findings.ok("config", "loads (keys parse, the first certificates are valid now)");
+    findings.ok(
+        "config",
+        "loads (keys parse, the first certificates are valid now)",
+    );
     credentials(&config, &mut findings);
     journal(cli, &config, embedded.as_ref(), &mut findings).await;
     reachability(&config, &mut findings).await;
@@ -103,7 +103,10 @@ fn credentials(config: &Config, findings: &mut Findings) {
     };
     findings.ok(
         "open platform",
-        format!("appid {}, merchant certificate serial {}", open.appid, open.serial_no),
+        format!(
+            "appid {}, merchant certificate serial {}",
+            open.appid, open.serial_no
+        ),
     );
     let now = SystemClock.unix_seconds();
     let mut platform = vec![&open.platform_cert];
@@ -114,7 +117,10 @@ fn credentials(config: &Config, findings: &mut Findings) {
     let mut notify: Vec<&Certificate> = open.notify_cert.iter().collect();
     notify.extend(config.extra_certificates.notify());
     if notify.is_empty() {
-        findings.warn("notification certificate", "none: notifications cannot be verified");
+        findings.warn(
+            "notification certificate",
+            "none: notifications cannot be verified",
+        );
     }
     for cert in notify {
         certificate("notification certificate", cert, now, findings);
@@ -148,13 +154,29 @@ fn certificate(what: &str, cert: &Certificate, now: i64, findings: &mut Findings
     let days = |secs: i64| secs / 86_400;
     let name = format!("{what} {}", cert.serial_hex());
     if cert.not_after() < now {
-        findings.fail(&name, format!("expired {} days ago", days(now - cert.not_after())), Exit::Usage);
+        findings.fail(
+            &name,
+            format!("expired {} days ago", days(now - cert.not_after())),
+            Exit::Usage,
+        );
     } else if cert.not_before() > now {
-        findings.ok(&name, format!("valid from in {} days (installed ahead of a rotation)", days(cert.not_before() - now)));
+        findings.ok(
+            &name,
+            format!(
+                "valid from in {} days (installed ahead of a rotation)",
+                days(cert.not_before() - now)
+            ),
+        );
     } else if cert.not_after() - now < EXPIRY_WARNING_SECS {
-        findings.warn(&name, format!("expires in {} days", days(cert.not_after() - now)));
+        findings.warn(
+            &name,
+            format!("expires in {} days", days(cert.not_after() - now)),
+        );
     } else {
-        findings.ok(&name, format!("valid for {} more days", days(cert.not_after() - now)));
+        findings.ok(
+            &name,
+            format!("valid for {} more days", days(cert.not_after() - now)),
+        );
     }
 }
 
@@ -163,9 +185,14 @@ async fn journal(cli: &Cli, config: &Config, embedded: Option<&Embedded>, findin
         .journal
         .clone()
         .or_else(|| config.journal.as_ref().map(|j| j.url.clone()))
-        .or_else(|| embedded.map(|e| format!("sqlite:{}", e.dir().join("journal.sqlite").display())));
+        .or_else(|| {
+            embedded.map(|e| format!("sqlite:{}", e.dir().join("journal.sqlite").display()))
+        });
     let Some(url) = url else {
-        findings.warn("journal", "none configured ([journal] url, LAKALA_JOURNAL): payments survive no crash");
+        findings.warn(
+            "journal",
+            "none configured ([journal] url, LAKALA_JOURNAL): payments survive no crash",
+        );
         return;
     };
     let schema = cli
@@ -176,7 +203,11 @@ async fn journal(cli: &Cli, config: &Config, embedded: Option<&Embedded>, findin
     let journal = match Journal::open_in_schema(&url, schema.as_deref()).await {
         Ok(journal) => journal,
         Err(e) => {
-            let exit = if e.is_transient() { Exit::Transport } else { Exit::Internal };
+            let exit = if e.is_transient() {
+                Exit::Transport
+            } else {
+                Exit::Internal
+            };
             findings.fail("journal", format!("{shown}: {e}"), exit);
             return;
         }
@@ -191,10 +222,17 @@ async fn journal(cli: &Cli, config: &Config, embedded: Option<&Embedded>, findin
                 let Some(last) = page.last() else { break };
                 filter = filter.after(last.key.clone());
                 open += page.len();
-                unresolved += page.iter().filter(|r| r.status == PaymentStatus::Unresolved).count();
+                unresolved += page
+                    .iter()
+                    .filter(|r| r.status == PaymentStatus::Unresolved)
+                    .count();
             }
             Err(e) => {
-                findings.fail("journal", format!("{shown}: cannot list payments: {e}"), Exit::Internal);
+                findings.fail(
+                    "journal",
+                    format!("{shown}: cannot list payments: {e}"),
+                    Exit::Internal,
+                );
                 return;
             }
         }
@@ -204,7 +242,12 @@ async fn journal(cli: &Cli, config: &Config, embedded: Option<&Embedded>, findin
         format!("{shown}: schema version {SCHEMA_VERSION}, {open} payments open, {unresolved} unresolved"),
     );
     if unresolved > 0 {
-        findings.warn("journal", format!("{unresolved} unresolved payments need a person: lakala payments list --unresolved"));
+        findings.warn(
+            "journal",
+            format!(
+                "{unresolved} unresolved payments need a person: lakala payments list --unresolved"
+            ),
+        );
     }
     if config.resolver.enabled == Some(false) {
         findings.warn("resolver", "off ([resolver] enabled = false): payments left pending wait until another process resolves them");
@@ -216,10 +259,16 @@ async fn journal(cli: &Cli, config: &Config, embedded: Option<&Embedded>, findin
 async fn reachability(config: &Config, findings: &mut Findings) {
     let mut urls = Vec::new();
     if config.open_platform.is_some() {
-        urls.push(("open platform", config.environment.open_platform_base_url()));
+        urls.push((
+            "reachability (open platform)",
+            config.environment.open_platform_base_url(),
+        ));
     }
     if config.crossborder.is_some() {
-        urls.push(("cross-border gateway", config.environment.crossborder_base_url()));
+        urls.push((
+            "reachability (cross-border)",
+            config.environment.crossborder_base_url(),
+        ));
     }
     urls.dedup_by(|a, b| a.1 == b.1);
     let transport = match HyperTransport::builder()

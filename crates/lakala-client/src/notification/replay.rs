@@ -55,7 +55,9 @@ impl ReplayGuard for InMemoryReplayGuard {
         processing_secs: i64,
         expires_at: i64,
     ) -> Result<Delivery, ReplayStoreError> {
-        self.ledger.claim(key, now, processing_secs, expires_at).await
+        self.ledger
+            .claim(key, now, processing_secs, expires_at)
+            .await
     }
 
     async fn answered(&self, key: &str, answer: &[u8], now: i64) -> Result<(), ReplayStoreError> {
@@ -116,6 +118,9 @@ mod tests {
         let e = g.answered("never-claimed", b"ok", 100).await.unwrap_err();
         assert!(matches!(e, ReplayStoreError::NotFound { .. }), "{e}");
         // Nothing was inserted: the key is still new.
-        assert_eq!(g.claim("never-claimed", 101, 30, 700).await.unwrap(), Delivery::First);
+        assert_eq!(
+            g.claim("never-claimed", 101, 30, 700).await.unwrap(),
+            Delivery::First
+        );
     }
 }
