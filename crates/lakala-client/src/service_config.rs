@@ -37,7 +37,7 @@ impl std::fmt::Debug for JournalSettings {
 }
 
 /// How the resolver runs (`[resolver]`).
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct ResolverSettings {
     /// Whether [`crate::LakalaClient::from_config`] starts one: `None` (the default) means
     /// yes when a journal is configured. Turn it off only when another process resolves
@@ -45,15 +45,6 @@ pub struct ResolverSettings {
     pub enabled: Option<bool>,
     /// Its long tail, lease, batch and pending policy.
     pub config: ResolverConfig,
-}
-
-impl Default for ResolverSettings {
-    fn default() -> Self {
-        Self {
-            enabled: None,
-            config: ResolverConfig::default(),
-        }
-    }
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -100,7 +91,7 @@ impl RawResolver {
         let mut config = ResolverConfig::default();
         if self.tail_delays_secs.is_some() || self.horizon_secs.is_some() {
             let delays = match self.tail_delays_secs {
-                Some(d) if d.is_empty() || d.len() > 100 || d.iter().any(|s| *s == 0) => {
+                Some(d) if d.is_empty() || d.len() > 100 || d.contains(&0) => {
                     return Err(ConfigError::Invalid {
                         name: "resolver.tail_delays_secs",
                         reason: "expected 1 to 100 delays of at least one second".into(),
