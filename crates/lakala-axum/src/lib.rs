@@ -106,7 +106,7 @@ mod bearer;
 mod call_error;
 mod payment_status;
 
-pub use bearer::{BearerToken, TokenError};
+pub use bearer::{BearerToken, TokenError, MIN_TOKEN_LEN};
 pub use call_error::{status_of_call, CallError};
 pub use payment_status::payment_status;
 
