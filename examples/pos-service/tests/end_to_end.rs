@@ -444,7 +444,8 @@ async fn past_the_tills_patience_a_payment_is_pending_now_and_paid_later() {
 
 /// Two processes on one host and one journal: without a configured name they are told
 /// apart (`HOST-xxxxxxxx` and `HOST-xxxxxxxx-2`, stable across restarts); with the same
-/// configured name the second is refused at start-up.
+/// configured name the second is refused at start-up. A service without a request_ip is
+/// refused at start-up too.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_processes_on_one_journal_are_told_apart_or_refused() {
     let sandbox = Sandbox::start(SandboxConfig::default())
@@ -483,5 +484,17 @@ async fn two_processes_on_one_journal_are_told_apart_or_refused() {
     assert!(!output.status.success());
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.contains("pos-9"), "{stderr}");
+
+    // Without a request_ip every micropay would be refused: the service says so at
+    // start-up instead, and does not start.
+    let (mut no_ip, _) = command(&config, &journal_path, Some("pos-10"), 10_000);
+    let output = no_ip
+        .env_remove("LAKALA_REQUEST_IP")
+        .stderr(Stdio::piped())
+        .output()
+        .unwrap();
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("LAKALA_REQUEST_IP"), "{stderr}");
     sandbox.shutdown().await;
 }
