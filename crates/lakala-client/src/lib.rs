@@ -103,15 +103,20 @@
 
 mod answer;
 mod auth;
+mod auth_digest;
 pub mod binding;
 pub mod certificates;
 mod client;
+mod companion_class;
 mod config;
 pub mod config_file;
 mod environment;
 mod error;
+pub(crate) mod journal_compat;
+pub mod events;
 pub mod metrics;
 mod micropay;
+mod money_gate;
 pub mod notification;
 pub mod outcome;
 mod payment_flow;
@@ -119,7 +124,10 @@ mod poll;
 mod preauth;
 mod recorder;
 pub mod resolver;
+mod revoke_number;
 mod runtime;
+mod settle;
+mod timing;
 
 pub use answer::Answer;
 pub use auth::AuthOutcome;
@@ -137,7 +145,9 @@ pub use outcome::{
 };
 pub use payment_flow::{MicropayHandle, MicropayOptions};
 pub use poll::{PendingPolicy, PollEvent, PollObserver, PollSchedule};
+pub use events::{SettledEvent, SettledObserver};
 pub use preauth::PreOrderOutcome;
+pub use revoke_number::revoke_number;
 pub use runtime::{Sleeper, TokioSleeper};
 
 pub use lakala_transport::{HttpTransport, TransportError};
