@@ -48,7 +48,7 @@
 //! #[async_trait]
 //! impl HttpTransport for Platform {
 //!     async fn send(&self, _request: HttpRequest) -> Result<HttpResponse, TransportError> {
-//!         let body = br#"{"code":"DCP00000","msg":"OK","resp_time":"20240102030405","resp_data":{"need_query":"0","out_trade_no":"T1","trade_no":"2024010233210000001"}}"#.to_vec();
+//!         let body = br#"{"code":"DCP00000","msg":"OK","resp_time":"20240102030405","resp_data":{"need_query":"0","out_trade_no":"T1","merchant_no":"822290070111135","trade_no":"2024010233210000001"}}"#.to_vec();
 //!         let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as i64;
 //!         let headers = self.0.sign_response("OP00000003", &body, now, "nonce").unwrap();
 //!         let headers = headers.to_pairs().iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
