@@ -107,7 +107,9 @@ mod auth_digest;
 pub mod binding;
 pub mod certificates;
 mod client;
+mod companion_calls;
 mod companion_class;
+pub mod companion_outcome;
 mod config;
 pub mod config_file;
 mod environment;
@@ -133,6 +135,7 @@ pub use answer::Answer;
 pub use auth::AuthOutcome;
 pub use certificates::{CertificateFiles, CertificateSet, Certificates};
 pub use client::{ClockDebug, LakalaClient, LakalaClientBuilder};
+pub use companion_outcome::{CloseOutcome, RefundEvidence, RefundOutcome, RevokeOutcome, SettleBy};
 pub use config::{
     Config, CrossBorderCredentials, MerchantProfile, OpenPlatformCredentials, Timeouts,
 };

@@ -15,7 +15,8 @@
 //! | [`CONFLICTS`] `lakala_conflicts_total` | counter | `field` | the platform contradicted the journal; the payment is marked `conflict` for a person |
 //!
 //! Label values come from short fixed lists, never from the messages:
-//! - `api`: `auth`, `preauth`, `micropay`, `trade_query`, `revoke`, `refund`, `other`;
+//! - `api`: `auth`, `preauth`, `micropay`, `trade_query`, `revoke`, `refund`,
+//!   `refund_query`, `close`, `other`;
 //! - `outcome` of a call: the class of the code answered (`success`, `pending`, `refused`,
 //!   `unknown`, see [`lakala_types::CodeClass`]), or the error that ended it
 //!   (`transport`, `verification`, `unknown_certificate`, `foreign_answer`, `malformed`,
@@ -61,6 +62,8 @@ pub(crate) fn api_of(path: &str) -> &'static str {
         paths::TRADE_QUERY => "trade_query",
         paths::REVOKE => "revoke",
         paths::REFUND => "refund",
+        paths::REFUND_QUERY => "refund_query",
+        paths::CLOSE => "close",
         p if p.contains("preorder") || p.contains("preAuth") || p.contains("/v2/") => "preauth",
         _ => "other",
     }
