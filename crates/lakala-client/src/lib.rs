@@ -114,7 +114,6 @@ mod config;
 pub mod config_file;
 mod environment;
 mod error;
-pub(crate) mod journal_compat;
 pub mod events;
 pub mod metrics;
 mod micropay;

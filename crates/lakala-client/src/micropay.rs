@@ -5,7 +5,8 @@ use crate::binding;
 use crate::environment::paths;
 use crate::error::ClientError;
 use crate::recorder::Recorder;
-use crate::companion_class::{refund_status, revoke_answer, RevokeAnswer};
+use crate::companion_class::{refund_outcome, refund_status, revoke_outcome, revoke_status};
+use crate::companion_outcome::{RefundOutcome, RevokeOutcome, SettleBy};
 use crate::LakalaClient;
 use lakala_crypto::format_china_time;
 use lakala_journal::{
@@ -81,23 +82,35 @@ impl LakalaClient {
         result
     }
 
-    /// Revokes (cancels) a barcode payment. Not idempotent: on an error that
-    /// [may have executed](ClientError::may_have_been_executed) it, query the original
-    /// trade (`REFUND` after the revoke means it ran); never send it again under another
-    /// number.
+    /// Revokes (cancels) a barcode payment — the merchant's own decision — and says what
+    /// became of it ([`RevokeOutcome`], carrying the verified answer where there is one).
+    /// `Err` only when nothing was sent (invalid request, journal refused the intent, no
+    /// connection). An [`Unknown`](RevokeOutcome::Unknown) or
+    /// [`InProgress`](RevokeOutcome::InProgress) revoke is settled by querying the original
+    /// order (`REFUND` means it ran), never by sending it again.
     ///
     /// With a journal, the revoke is recorded before it is sent (linked to its payment by
-    /// `origin_out_trade_no`) and its answer after; a number already journaled for another
-    /// request is refused ([`ClientError::NumberReused`]). One journaled for the same
-    /// request is sent again (the platform recognises its own number and answers the first
-    /// answer).
-    pub async fn revoke(
-        &self,
-        request: RevokeRequest,
-    ) -> Result<Answer<V3Response<RevokeResponse>>, ClientError> {
-        match self.revoke_recorded(request.clone()).await? {
-            Companion::Sent(result, _) => result,
-            Companion::Journaled(..) => self.revoke_once(request).await,
+    /// `origin_out_trade_no`) and its outcome after; a number already journaled for another
+    /// request is refused ([`ClientError::NumberReused`]); one journaled for the same
+    /// request is not sent again: the answer is [`Unknown`](RevokeOutcome::Unknown), to be
+    /// settled by query (a resolver does).
+    pub async fn revoke(&self, request: RevokeRequest) -> Result<RevokeOutcome, ClientError> {
+        match self.revoke_recorded(request).await? {
+            Companion::Sent(Err(e), _) if !e.may_have_been_executed() => Err(e),
+            Companion::Sent(result, _) => Ok(revoke_outcome(&result).unwrap_or_else(|why| {
+                RevokeOutcome::Unknown {
+                    code: None,
+                    message: why,
+                    response: None,
+                    settle_by: SettleBy::TradeQuery,
+                }
+            })),
+            Companion::Journaled(_) => Ok(RevokeOutcome::Unknown {
+                code: None,
+                message: "this revoke was journaled before and is not sent again: query the order".into(),
+                response: None,
+                settle_by: SettleBy::TradeQuery,
+            }),
         }
     }
 
@@ -150,31 +163,38 @@ impl LakalaClient {
         };
         let result = self.revoke_once(request).await;
         if let Some(recorder) = &recorder {
-            let (status, word) = match revoke_answer(&result) {
-                RevokeAnswer::Done(_) => (Some(PaymentStatus::Succeeded), "revoked"),
-                RevokeAnswer::Refused(_) => (Some(PaymentStatus::Failed), "declined"),
-                RevokeAnswer::NotSent(_) => (Some(PaymentStatus::Failed), "not_sent"),
-                RevokeAnswer::Unknown { .. } => (None, "pending"),
-            };
+            let (status, word) = revoke_status(&revoke_outcome(&result));
             record_answer(recorder, &result, status, word).await;
         }
         Ok(Companion::Sent(result, recorder))
     }
 
-    /// Refunds (part of) a payment. Not idempotent: on an error that
-    /// [may have executed](ClientError::may_have_been_executed) it, retry only with the SAME
-    /// `out_trade_no`, which lets the platform recognise the repeat.
+    /// Refunds (part of) a payment and says what became of it ([`RefundOutcome`], carrying
+    /// the verified answer where there is one). `Err` only when nothing was sent. A refund
+    /// answered `BBS00000` whose `trade_state` is `DEAL` (or `INIT`, ...) is
+    /// [`InProgress`](RefundOutcome::InProgress), never refunded; an in-progress or unknown
+    /// refund is settled by the refund query ([`LakalaClient::refund_query`]), never by
+    /// refunding again (under any number: that may refund twice).
     ///
-    /// With a journal, recorded as [`LakalaClient::revoke`] is. A refund answered
-    /// `BBS00000` whose `trade_state` is not `SUCCESS` (`DEAL`, `INIT`...) is in progress:
-    /// its record stays open, and a resolver settles it by the refund query.
-    pub async fn refund(
-        &self,
-        request: RefundRequest,
-    ) -> Result<Answer<V3Response<RefundResponse>>, ClientError> {
-        match self.refund_recorded(request.clone()).await? {
-            Companion::Sent(result, _) => result,
-            Companion::Journaled(..) => self.refund_once(request).await,
+    /// With a journal, recorded as [`LakalaClient::revoke`] is; an open refund stays open
+    /// in the journal and a resolver settles it by the refund query.
+    pub async fn refund(&self, request: RefundRequest) -> Result<RefundOutcome, ClientError> {
+        match self.refund_recorded(request).await? {
+            Companion::Sent(Err(e), _) if !e.may_have_been_executed() => Err(e),
+            Companion::Sent(result, _) => Ok(refund_outcome(&result).unwrap_or_else(|why| {
+                RefundOutcome::Unknown {
+                    code: None,
+                    message: why,
+                    evidence: None,
+                    settle_by: SettleBy::RefundQuery,
+                }
+            })),
+            Companion::Journaled(_) => Ok(RefundOutcome::Unknown {
+                code: None,
+                message: "this refund was journaled before and is not sent again: query it".into(),
+                evidence: None,
+                settle_by: SettleBy::RefundQuery,
+            }),
         }
     }
 
@@ -229,7 +249,7 @@ impl LakalaClient {
         };
         let result = self.refund_once(request).await;
         if let Some(recorder) = &recorder {
-            let (status, word) = refund_status(&result);
+            let (status, word) = refund_status(&refund_outcome(&result));
             record_answer(recorder, &result, status, word).await;
         }
         Ok(Companion::Sent(result, recorder))

@@ -177,7 +177,6 @@ pub(crate) fn companion_again() -> Blocked {
 mod tests {
     use super::*;
     use lakala_journal::{Intent, PaymentKey};
-    use lakala_journal::PaymentJournal as _;
     use lakala_types::micropay::TradeState;
 
     fn record(status: PaymentStatus) -> PaymentRecord {

@@ -234,7 +234,7 @@ impl Flow {
             _ => None,
         };
         if let Begin::Resume(record) = self.recorder.begin(&request, digest.clone()).await? {
-            let auth = match (&crate::journal_compat::auth_digest(&record), &digest) {
+            let auth = match (&record.auth_digest, &digest) {
                 (Some(journaled), Some(now)) if journaled == now => AuthMatch::Same,
                 (Some(_), Some(_)) => AuthMatch::Other,
                 _ => AuthMatch::Unknown,

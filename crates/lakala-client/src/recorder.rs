@@ -134,7 +134,7 @@ impl Recorder {
         )
         .with_next_check_at(self.quiet_until());
         let intent = match auth_digest {
-            Some(d) => crate::journal_compat::with_auth_digest(intent, d),
+            Some(d) => intent.with_auth_digest(d),
             None => intent,
         };
         match journal.record_intent(&intent).await? {
@@ -357,7 +357,8 @@ fn describe(reason: &FailureReason) -> String {
 fn conflict_of(e: &JournalError) -> Option<(String, String)> {
     match e {
         JournalError::FinalConflict { .. } => Some(("status".to_owned(), e.to_string())),
-        _ => crate::journal_compat::fact_conflict_field(e).map(|f| (f, e.to_string())),
+        JournalError::FactConflict { field, .. } => Some((field.to_string(), e.to_string())),
+        _ => None,
     }
 }
 

@@ -456,10 +456,9 @@ impl Resolver {
 
     /// The revokes journaled for payment `key` (by `origin_out_trade_no`).
     async fn revokes_of(&self, key: &PaymentKey) -> Result<Vec<PaymentRecord>, ClientError> {
-        let filter = crate::journal_compat::with_origin(
-            ListFilter::all().with_merchant(key.merchant_no.clone()),
-            &key.out_trade_no,
-        );
+        let filter = ListFilter::all()
+            .with_merchant(key.merchant_no.clone())
+            .with_origin(key.out_trade_no.clone());
         Ok(self
             .open_payments(filter)
             .await?

@@ -17,7 +17,8 @@
 //! the revoke did not run), never by sending it again.
 
 use crate::answer::Answer;
-use crate::companion_class::{revoke_answer, RevokeAnswer};
+use crate::companion_class::revoke_outcome;
+use crate::companion_outcome::{RefundOutcome, RevokeOutcome};
 use crate::error::ClientError;
 use crate::micropay::Companion;
 use crate::money_gate::Permit;
@@ -27,7 +28,7 @@ use crate::timing::InFlightWindow;
 use crate::LakalaClient;
 use lakala_journal::{kinds, PaymentStatus, StateUpdate};
 use lakala_types::micropay::{
-    LocationInfo, RevokeRequest, RevokeResponse, TradeQueryRequest,
+    LocationInfo, RefundQueryRequest, RevokeRequest, RevokeResponse, TradeQueryRequest,
     TradeQueryResponse, TradeState, TradeVerdict, V3Code, V3Response,
 };
 use lakala_types::Amount;
@@ -248,15 +249,40 @@ pub(crate) async fn revoke_settled(
     };
     tracing::info!(payment = %payment.key(), revoke = revoke_no, permit = permit.what(), "revoking");
     let (why, answered, companion) = match client.revoke_recorded(request).await {
-        Ok(Companion::Sent(answer, companion)) => match revoke_answer(&answer) {
-            RevokeAnswer::Done(response) => return RevokeSettled::Revoked { response },
-            RevokeAnswer::Refused(why) | RevokeAnswer::NotSent(why) => {
+        Ok(Companion::Sent(answer, companion)) => match revoke_outcome(&answer) {
+            Ok(RevokeOutcome::Revoked { response }) => {
+                return RevokeSettled::Revoked {
+                    response: Some(response),
+                }
+            }
+            Ok(RevokeOutcome::Declined { code, message }) => {
+                return RevokeSettled::Open {
+                    attempt: attempt_of(
+                        format!("revoke declined {} {message}", code.as_str()),
+                        false,
+                    ),
+                    verdict: None,
+                }
+            }
+            Err(why) => {
                 return RevokeSettled::Open {
                     attempt: attempt_of(why, false),
                     verdict: None,
                 }
             }
-            RevokeAnswer::Unknown { why, answered } => (why, answered, companion),
+            Ok(open) => {
+                let why = match &open {
+                    RevokeOutcome::InProgress { code, message, .. } => {
+                        format!("revoke answered {} {message}", code.as_str())
+                    }
+                    RevokeOutcome::Unknown { code, message, .. } => format!(
+                        "revoke answered {} {message}",
+                        code.as_ref().map(|c| c.as_str()).unwrap_or("(no code)")
+                    ),
+                    other => other.word().to_owned(),
+                };
+                (why, answer.is_ok(), companion)
+            }
         },
         // Journaled before (a resumed flow): never sent again, settled by query.
         Ok(Companion::Journaled(companion)) => (
@@ -365,13 +391,32 @@ pub(crate) enum RefundFate {
     Open(String),
 }
 
-/// Settles a journaled refund by the refund query: never by sending it again.
+/// Settles a journaled refund by the refund query (by its own number): never by sending
+/// it again.
 pub(crate) async fn refund_fate(
-    _client: &LakalaClient,
+    client: &LakalaClient,
     record: &lakala_journal::PaymentRecord,
 ) -> RefundFate {
-    RefundFate::Open(format!(
-        "refund {} awaits the refund query",
-        record.key.out_trade_no
-    ))
+    let request = RefundQueryRequest::builder()
+        .merchant_no(record.key.merchant_no.clone())
+        .term_no(record.term_no.clone())
+        .out_refund_order_no(record.key.out_trade_no.clone())
+        .build();
+    let answer = match request {
+        Ok(r) => client.refund_query(r).await,
+        Err(e) => return RefundFate::Open(format!("refund query invalid: {e}")),
+    };
+    match answer {
+        Ok(answer) => match RefundOutcome::from_query(&answer.value) {
+            RefundOutcome::Refunded { .. } => {
+                RefundFate::Refunded("the refund query found it SUCCESS".into())
+            }
+            RefundOutcome::Declined { code, .. } => RefundFate::Failed(format!(
+                "the refund query found it failed ({})",
+                code.as_str()
+            )),
+            other => RefundFate::Open(format!("the refund query: {}", other.word())),
+        },
+        Err(e) => RefundFate::Open(format!("the refund query failed: {e}")),
+    }
 }

@@ -332,7 +332,7 @@ async fn apply_to_journal(
         update = update.with_trade_no(t);
     }
     if let Some(a) = amount {
-        update = crate::journal_compat::with_amount_fen(update, a);
+        update = update.with_amount_fen(a);
     }
     let event = NewEvent::new(
         now,
@@ -355,11 +355,11 @@ async fn apply_to_journal(
                 });
             }
         }
-        Err(e) if matches!(e, JournalError::FinalConflict { .. })
-            || crate::journal_compat::fact_conflict_field(&e).is_some() =>
-        {
-            let field = crate::journal_compat::fact_conflict_field(&e)
-                .unwrap_or_else(|| "status".to_owned());
+        Err(e @ (JournalError::FinalConflict { .. } | JournalError::FactConflict { .. })) => {
+            let field = match &e {
+                JournalError::FactConflict { field, .. } => field.to_string(),
+                _ => "status".to_owned(),
+            };
             events.send(SettledEvent::Conflict {
                 key,
                 field,
