@@ -268,6 +268,7 @@ impl Flow {
 
     /// Sends the micropay and follows its answer.
     async fn send(mut self, request: MicropayRequest) -> Result<PaymentOutcome, ClientError> {
+        self.recorder.mark_sent();
         let answer = match self.client.micropay_once(request).await {
             Ok(answer) => answer,
             Err(ClientError::Transport(e)) if !e.may_have_been_executed() => {

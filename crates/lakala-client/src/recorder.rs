@@ -19,6 +19,7 @@ use lakala_journal::{
 use lakala_types::micropay::MicropayRequest;
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
 /// What [`Recorder::begin`] found.
@@ -58,6 +59,10 @@ pub(crate) struct Recorder {
     /// Facts held back to be written with the next one, in one commit: an answer that
     /// decides the outcome at once (shared by the clones of one payment's recorder).
     held: Arc<Mutex<Vec<(NewEvent, StateUpdate)>>>,
+    /// Whether this flow sent the request (shared by the clones): a resumed flow that only
+    /// queried leaves a `recorded` payment `recorded`, so that it can still be proven
+    /// never sent.
+    sent: Arc<AtomicBool>,
 }
 
 impl Recorder {
@@ -72,6 +77,7 @@ impl Recorder {
             events: inner.events.clone(),
             fence: None,
             held: Arc::default(),
+            sent: Arc::default(),
         }
     }
 
@@ -84,6 +90,11 @@ impl Recorder {
     /// The lease renewed: later writes are fenced by it.
     pub(crate) fn refence(&mut self, lease: Lease) {
         self.fence = Some(lease);
+    }
+
+    /// The request is about to leave this process.
+    pub(crate) fn mark_sent(&self) {
+        self.sent.store(true, Ordering::SeqCst);
     }
 
     /// The payment's key.
@@ -283,7 +294,14 @@ impl Recorder {
             PaymentOutcome::Revoked { .. } => (PaymentStatus::Revoked, None),
             PaymentOutcome::Pending(p) => (PaymentStatus::Pending, Some(p.reason.clone())),
         };
-        let mut update = StateUpdate::status(status).with_outcome(outcome.word());
+        // A flow that never sent (it only queried a journaled payment) leaves its status:
+        // `recorded` stays provably unsent.
+        let keep = status == PaymentStatus::Pending && !self.sent.load(Ordering::SeqCst);
+        let mut update = if keep {
+            StateUpdate::none().with_outcome(outcome.word())
+        } else {
+            StateUpdate::status(status).with_outcome(outcome.word())
+        };
         if let Some(t) = &order.trade_no {
             update = update.with_trade_no(t.clone());
         }

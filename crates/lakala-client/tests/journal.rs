@@ -356,7 +356,7 @@ async fn a_journaled_number_is_resolved_never_paid_twice() {
 }
 
 #[tokio::test]
-async fn an_intent_that_never_reached_the_platform_is_sent_once_on_retry() {
+async fn an_intent_without_an_auth_digest_is_never_sent_again_on_retry() {
     let h = harness();
     let journal = Arc::new(MemoryJournal::new());
     let client = h.journaled(journal.clone(), "till-1");
@@ -374,16 +374,18 @@ async fn an_intent_that_never_reached_the_platform_is_sent_once_on_retry() {
         h.clock.unix_seconds_now() - 600,
     );
     journal.record_intent(&intent).await.unwrap();
-    // The retry: the query finds nothing, so the same request is sent (once).
-    h.platform.push(
-        QUERY,
-        Reply::Json(json!({"code": "SBX00004", "msg": "交易不存在"})),
-    );
-    h.platform
-        .push(PAY, Reply::Json(answer("DCP00000", "J4", "0")));
+    // The retry: the intent carries no auth-code digest (an older writer), so nothing says
+    // the retry is the same payer's: it is never sent again, only queried (the sending
+    // case, with a digest, is in tests/settled.rs).
+    for _ in 0..8 {
+        h.platform.push(
+            QUERY,
+            Reply::Json(json!({"code": "SBX00004", "msg": "交易不存在"})),
+        );
+    }
     let outcome = client.micropay(req, pending()).await.unwrap();
-    assert_eq!(outcome.word(), "succeeded");
-    assert_eq!(h.platform.seen(PAY).len(), 1);
+    assert_eq!(outcome.word(), "pending");
+    assert_eq!(h.platform.seen(PAY).len(), 0);
 }
 
 trait Now {
