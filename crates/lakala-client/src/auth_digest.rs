@@ -69,7 +69,7 @@ mod tests {
 
     #[test]
     fn hmac_matches_rfc_4231_with_a_32_byte_key() {
-            // RFC 4231 test case 2's message under a 32-byte key, as openssl computes it.
+        // RFC 4231 test case 2's message under a 32-byte key, as openssl computes it.
         let key: [u8; 32] = std::array::from_fn(|i| u8::try_from(i + 1).unwrap());
         assert_eq!(
             hex::encode(hmac_sha256(&key, b"what do ya want for nothing?")),

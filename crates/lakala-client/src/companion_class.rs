@@ -41,7 +41,9 @@ pub(crate) fn refund_outcome(
 }
 
 /// The journal status and word of a revoke's outcome (`None`: stays open).
-pub(crate) fn revoke_status(outcome: &Result<RevokeOutcome, String>) -> (Option<PaymentStatus>, &'static str) {
+pub(crate) fn revoke_status(
+    outcome: &Result<RevokeOutcome, String>,
+) -> (Option<PaymentStatus>, &'static str) {
     match outcome {
         Ok(RevokeOutcome::Revoked { .. }) => (Some(PaymentStatus::Succeeded), "revoked"),
         Ok(RevokeOutcome::Declined { .. }) => (Some(PaymentStatus::Failed), "declined"),
@@ -52,7 +54,9 @@ pub(crate) fn revoke_status(outcome: &Result<RevokeOutcome, String>) -> (Option<
 
 /// The journal status and word of a refund's outcome (`None`: stays open). `BBS00000` with
 /// `DEAL` is in progress, never refunded.
-pub(crate) fn refund_status(outcome: &Result<RefundOutcome, String>) -> (Option<PaymentStatus>, &'static str) {
+pub(crate) fn refund_status(
+    outcome: &Result<RefundOutcome, String>,
+) -> (Option<PaymentStatus>, &'static str) {
     match outcome {
         Ok(RefundOutcome::Refunded { .. }) => (Some(PaymentStatus::Succeeded), "refunded"),
         Ok(RefundOutcome::Declined { .. }) => (Some(PaymentStatus::Failed), "declined"),

@@ -36,8 +36,8 @@ pub enum SettledEvent {
         detail: String,
     },
     /// The platform contradicted what the journal holds (a final status, a `trade_no`, an
-    /// amount): the payment is marked `conflict` for a person and counted in
-    /// [`crate::metrics::CONFLICTS`]. Nothing was overwritten.
+    /// amount): the payment is marked `conflict` for a person and counted in the
+    /// `lakala_conflicts_total` metric. Nothing was overwritten.
     Conflict {
         /// The payment.
         key: PaymentKey,
@@ -91,7 +91,6 @@ impl fmt::Debug for SettledObserver {
 #[derive(Debug, Clone)]
 pub(crate) struct EventHub(broadcast::Sender<SettledEvent>);
 
-
 impl Default for EventHub {
     fn default() -> Self {
         Self(broadcast::channel(CAPACITY).0)
@@ -102,7 +101,6 @@ impl EventHub {
     /// Sends to every subscriber (none listening is fine).
     pub(crate) fn send(&self, event: SettledEvent) {
         if let SettledEvent::Conflict { key, field, detail } = &event {
-            crate::metrics::conflict(field);
             tracing::error!(payment = %key, field = %field, detail = %detail,
                 "the platform contradicts the journal: marked for a person");
         }

@@ -129,6 +129,7 @@ mod revoke_number;
 mod runtime;
 mod settle;
 mod timing;
+mod verdict;
 
 pub use answer::Answer;
 pub use auth::AuthOutcome;
@@ -141,13 +142,13 @@ pub use config::{
 pub use config_file::ConfigError;
 pub use environment::{paths, Environment};
 pub use error::ClientError;
+pub use events::{SettledEvent, SettledObserver};
 pub use outcome::{
     Confirmation, FailureReason, OrderRef, PaymentOutcome, PendingPayment, PlatformAnswer,
     RevokeAttempt,
 };
 pub use payment_flow::{MicropayHandle, MicropayOptions};
 pub use poll::{PendingPolicy, PollEvent, PollObserver, PollSchedule};
-pub use events::{SettledEvent, SettledObserver};
 pub use preauth::PreOrderOutcome;
 pub use revoke_number::revoke_number;
 pub use runtime::{Sleeper, TokioSleeper};

@@ -2,27 +2,26 @@
 
 use crate::answer::Answer;
 use crate::binding;
+use crate::client::LakalaClient;
+use crate::companion_class::{refund_outcome, refund_status, revoke_outcome, revoke_status};
+use crate::companion_outcome::{RefundOutcome, RevokeOutcome, SettleBy};
 use crate::environment::paths;
 use crate::error::ClientError;
 use crate::recorder::Recorder;
-use crate::companion_class::{refund_outcome, refund_status, revoke_outcome, revoke_status};
-use crate::companion_outcome::{RefundOutcome, RevokeOutcome, SettleBy};
-use crate::LakalaClient;
 use lakala_crypto::format_china_time;
 use lakala_journal::{
-    kinds, Intent, NewEvent, PaymentKey, PaymentKind, PaymentStatus, Recorded,
-    StateUpdate,
+    kinds, Intent, NewEvent, PaymentKey, PaymentKind, PaymentStatus, Recorded, StateUpdate,
 };
 use lakala_types::micropay::{
     MicropayRequest, MicropayResponse, RefundRequest, RefundResponse, RevokeRequest,
     RevokeResponse, TradeQueryRequest, TradeQueryResponse, V3Request, V3Response,
 };
-use lakala_types::CodeClass;
-use serde_json::json;
 use lakala_types::timestamp::DateTime14;
+use lakala_types::CodeClass;
 use lakala_types::Validate;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
+use serde_json::json;
 use sha2::{Digest, Sha256};
 
 impl LakalaClient {
@@ -97,17 +96,20 @@ impl LakalaClient {
     pub async fn revoke(&self, request: RevokeRequest) -> Result<RevokeOutcome, ClientError> {
         match self.revoke_recorded(request).await? {
             Companion::Sent(Err(e), _) if !e.may_have_been_executed() => Err(e),
-            Companion::Sent(result, _) => Ok(revoke_outcome(&result).unwrap_or_else(|why| {
-                RevokeOutcome::Unknown {
-                    code: None,
-                    message: why,
-                    response: None,
-                    settle_by: SettleBy::TradeQuery,
-                }
-            })),
+            Companion::Sent(result, _) => {
+                Ok(
+                    revoke_outcome(&result).unwrap_or_else(|why| RevokeOutcome::Unknown {
+                        code: None,
+                        message: why,
+                        response: None,
+                        settle_by: SettleBy::TradeQuery,
+                    }),
+                )
+            }
             Companion::Journaled(_) => Ok(RevokeOutcome::Unknown {
                 code: None,
-                message: "this revoke was journaled before and is not sent again: query the order".into(),
+                message: "this revoke was journaled before and is not sent again: query the order"
+                    .into(),
                 response: None,
                 settle_by: SettleBy::TradeQuery,
             }),
@@ -181,14 +183,16 @@ impl LakalaClient {
     pub async fn refund(&self, request: RefundRequest) -> Result<RefundOutcome, ClientError> {
         match self.refund_recorded(request).await? {
             Companion::Sent(Err(e), _) if !e.may_have_been_executed() => Err(e),
-            Companion::Sent(result, _) => Ok(refund_outcome(&result).unwrap_or_else(|why| {
-                RefundOutcome::Unknown {
-                    code: None,
-                    message: why,
-                    evidence: None,
-                    settle_by: SettleBy::RefundQuery,
-                }
-            })),
+            Companion::Sent(result, _) => {
+                Ok(
+                    refund_outcome(&result).unwrap_or_else(|why| RefundOutcome::Unknown {
+                        code: None,
+                        message: why,
+                        evidence: None,
+                        settle_by: SettleBy::RefundQuery,
+                    }),
+                )
+            }
             Companion::Journaled(_) => Ok(RefundOutcome::Unknown {
                 code: None,
                 message: "this refund was journaled before and is not sent again: query it".into(),

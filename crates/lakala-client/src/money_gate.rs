@@ -9,7 +9,7 @@
 //! renewed means nothing is sent. A revoke or refund is never sent again
 //! ([`companion_again`]): its fate is found by querying.
 
-use crate::settle::Verdict;
+use crate::verdict::Verdict;
 use lakala_journal::{Lease, PaymentJournal, PaymentKind, PaymentRecord, PaymentStatus};
 use std::fmt;
 use std::time::Duration;
@@ -144,14 +144,18 @@ pub(crate) fn revoke_on_own(
     fresh: &Verdict,
 ) -> Result<Permit, Blocked> {
     if reported_succeeded {
-        return Err(Blocked::Journal("the payment was reported succeeded".into()));
+        return Err(Blocked::Journal(
+            "the payment was reported succeeded".into(),
+        ));
     }
     if let Some(p) = payment {
         if p.status.is_final() || p.status == PaymentStatus::Unresolved {
             return Err(Blocked::Journal(format!("the payment is {}", p.status)));
         }
         if p.outcome.as_deref() == Some("succeeded") {
-            return Err(Blocked::Journal("the payment was journaled succeeded".into()));
+            return Err(Blocked::Journal(
+                "the payment was journaled succeeded".into(),
+            ));
         }
     }
     if earlier_revoke {
@@ -237,7 +241,9 @@ mod tests {
         assert!(revoke_on_own(Some(&pending), false, false, &deal).is_ok());
         assert!(revoke_on_own(Some(&pending), true, false, &deal).is_err());
         assert!(revoke_on_own(Some(&pending), false, true, &deal).is_err());
-        assert!(revoke_on_own(Some(&record(PaymentStatus::Succeeded)), false, false, &deal).is_err());
+        assert!(
+            revoke_on_own(Some(&record(PaymentStatus::Succeeded)), false, false, &deal).is_err()
+        );
         let said_nothing = Verdict::Inconclusive { why: "busy".into() };
         assert!(revoke_on_own(Some(&pending), false, false, &said_nothing).is_err());
     }

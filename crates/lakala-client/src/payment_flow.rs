@@ -20,6 +20,7 @@
 //!   as the tokio runtime and the process; a process that dies mid-flow loses it unless a
 //!   journal records the payment.
 
+use crate::client::LakalaClient;
 use crate::error::ClientError;
 use crate::money_gate::{self, AuthMatch, Permit};
 use crate::outcome::{
@@ -28,9 +29,9 @@ use crate::outcome::{
 };
 use crate::poll::{PendingPolicy, PollEvent, PollObserver};
 use crate::recorder::{Begin, Recorder, Written};
-use crate::settle::{self, revoke_settled, RevokeSettled, Verdict};
+use crate::settle::{self, revoke_settled, RevokeSettled};
 use crate::timing::InFlightWindow;
-use crate::LakalaClient;
+use crate::verdict::Verdict;
 use lakala_journal::{kinds, PaymentRecord, PaymentStatus, StateUpdate};
 use lakala_types::micropay::{LocationInfo, MicropayRequest, NeedQuery, TradeState, V3Code};
 use lakala_types::{Amount, CodeClass, Validate};
@@ -549,7 +550,10 @@ impl Flow {
                     Queried::Open(_) => PaymentOutcome::Pending(pending),
                 }
             }
-            RevokeSettled::Open { attempt: tried, verdict } => {
+            RevokeSettled::Open {
+                attempt: tried,
+                verdict,
+            } => {
                 if let Some(Verdict::InProgress { state }) = &verdict {
                     pending.last_state = Some(state.clone());
                 }
@@ -624,7 +628,12 @@ impl Flow {
         let permit = if leased {
             Err(money_gate::Blocked::Journal("a resolver holds it".into()))
         } else {
-            money_gate::micropay_again(record, auth, window.is_over(record.created_at, now), &verdict)
+            money_gate::micropay_again(
+                record,
+                auth,
+                window.is_over(record.created_at, now),
+                &verdict,
+            )
         };
         match permit {
             Ok(permit) => return Resumed::SendAgain(permit),

@@ -7,11 +7,11 @@
 //! record then stays non-final, and a resolver settles it by query later.
 
 use crate::client::ClockDebug;
+use crate::client::LakalaClient;
 use crate::error::ClientError;
 use crate::events::{EventHub, SettledEvent};
 use crate::outcome::{FailureReason, PaymentOutcome};
 use crate::timing::{LiveFlowWindow, FIRST_TAIL_DELAY_SECS};
-use crate::LakalaClient;
 use lakala_journal::{
     kinds, Intent, JournalError, Lease, NewEvent, PaymentJournal, PaymentKey, PaymentRecord,
     PaymentStatus, Recorded, StateUpdate,
@@ -185,6 +185,7 @@ impl Recorder {
             }
             Err(e) => match conflict_of(&e) {
                 Some((field, detail)) => {
+                    crate::metrics::conflict(&field);
                     self.events.send(SettledEvent::Conflict {
                         key: self.key.clone(),
                         field,
@@ -403,7 +404,6 @@ fn fingerprint(request: &MicropayRequest) -> String {
     }
     hex::encode(Sha256::digest(value.to_string().as_bytes()))
 }
-
 
 #[cfg(test)]
 mod tests {

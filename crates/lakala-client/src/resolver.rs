@@ -28,15 +28,16 @@
 //! [`Resolver::spawn`] (so [`LakalaClient::resume_pending`]) takes them back at once
 //! ([`Resolver::take_back_earlier_runs`]).
 
+use crate::client::LakalaClient;
 use crate::error::ClientError;
 use crate::events::{SettledEvent, SettledObserver};
 use crate::money_gate;
 use crate::outcome::{Confirmation, FailureReason, OrderRef, PaymentOutcome};
 use crate::recorder::{Recorder, Written};
 use crate::revoke_number::revoke_number;
-use crate::settle::{self, revoke_by_origin, CompanionVerdict, RevokeSettled, Verdict};
+use crate::settle::{self, revoke_by_origin, CompanionVerdict, RevokeSettled};
 use crate::timing::{ClaimBudget, InFlightWindow, FIRST_TAIL_DELAY_SECS};
-use crate::LakalaClient;
+use crate::verdict::Verdict;
 use lakala_journal::{
     kinds, Claim, JournalError, Lease, ListFilter, NewEvent, PaymentJournal, PaymentKey,
     PaymentKind, PaymentRecord, PaymentStatus, StateUpdate,
@@ -483,7 +484,9 @@ impl Resolver {
         if verdict.is_final() {
             let revokes = match self.revokes_of(&record.key).await {
                 Ok(r) => r,
-                Err(e) => return self.later(record, attempt, format!("cannot list its revokes: {e}")),
+                Err(e) => {
+                    return self.later(record, attempt, format!("cannot list its revokes: {e}"))
+                }
             };
             let outcome = outcome_of(order, verdict, attempt, revokes.first());
             return finished(record, &job.recorder, outcome).await;
@@ -511,7 +514,9 @@ impl Resolver {
             (spec_over, &self.config.on_pending)
         {
             match self
-                .revoke_on_own(record, job, &order, amount, &verdict, suffix, location, attempt)
+                .revoke_on_own(
+                    record, job, &order, amount, &verdict, suffix, location, attempt,
+                )
                 .await
             {
                 Ok(step) => return step,
@@ -559,8 +564,12 @@ impl Resolver {
             .await
             .map_err(|e| money_gate::Blocked::Journal(format!("cannot list its revokes: {e}")))?;
         let reported_succeeded = record.outcome.as_deref() == Some("succeeded");
-        let permit =
-            money_gate::revoke_on_own(Some(record), reported_succeeded, !earlier.is_empty(), fresh)?;
+        let permit = money_gate::revoke_on_own(
+            Some(record),
+            reported_succeeded,
+            !earlier.is_empty(),
+            fresh,
+        )?;
         let now = self.client.now_unix();
         let (permit, lease) = match permit
             .fenced(&*self.journal, &job.lease, now, job.budget.per_payment())
@@ -613,7 +622,9 @@ impl Resolver {
     async fn work_revoke(&self, record: &PaymentRecord, job: &mut Job) -> Step {
         let attempt = attempt_of(record);
         let Some(origin_no) = record.origin_out_trade_no.clone() else {
-            return self.give_up(record, job, "a revoke with no payment to revoke").await;
+            return self
+                .give_up(record, job, "a revoke with no payment to revoke")
+                .await;
         };
         let origin_key = PaymentKey::new(record.key.merchant_no.clone(), origin_no.clone());
         let origin = match self.journal.payment(&origin_key).await {
@@ -642,8 +653,11 @@ impl Resolver {
                     .is_some_and(|o| o.status == PaymentStatus::Succeeded)
                 {
                     // Reported succeeded, yet revoked: a contradiction for a person.
-                    let origin_recorder =
-                        Recorder::new(&self.client, &origin_key.merchant_no, &origin_key.out_trade_no);
+                    let origin_recorder = Recorder::new(
+                        &self.client,
+                        &origin_key.merchant_no,
+                        &origin_key.out_trade_no,
+                    );
                     origin_recorder
                         .note(
                             kinds::OUTCOME,
@@ -652,11 +666,18 @@ impl Resolver {
                         )
                         .await;
                 }
-                self.close(record, job, PaymentStatus::Succeeded, "revoked", "its payment is REFUND".into())
-                    .await
+                self.close(
+                    record,
+                    job,
+                    PaymentStatus::Succeeded,
+                    "revoked",
+                    "its payment is REFUND".into(),
+                )
+                .await
             }
             CompanionVerdict::Moot(detail) => {
-                self.close(record, job, PaymentStatus::Failed, "moot", detail).await
+                self.close(record, job, PaymentStatus::Failed, "moot", detail)
+                    .await
             }
             CompanionVerdict::Open(why) => match self.next_check(record, attempt) {
                 Some(next) => {
@@ -680,10 +701,12 @@ impl Resolver {
         let _ = money_gate::companion_again();
         match settle::refund_fate(&self.client, record).await {
             settle::RefundFate::Refunded(detail) => {
-                self.close(record, job, PaymentStatus::Succeeded, "refunded", detail).await
+                self.close(record, job, PaymentStatus::Succeeded, "refunded", detail)
+                    .await
             }
             settle::RefundFate::Failed(detail) => {
-                self.close(record, job, PaymentStatus::Failed, "declined", detail).await
+                self.close(record, job, PaymentStatus::Failed, "declined", detail)
+                    .await
             }
             settle::RefundFate::Open(why) => match self.next_check(record, attempt) {
                 Some(next) => {
@@ -849,7 +872,9 @@ fn outcome_of(
         },
         Verdict::Reversed { .. } if revoke.is_some() => PaymentOutcome::Revoked {
             order,
-            revoke_out_trade_no: revoke.map(|r| r.key.out_trade_no.clone()).unwrap_or_default(),
+            revoke_out_trade_no: revoke
+                .map(|r| r.key.out_trade_no.clone())
+                .unwrap_or_default(),
             response: None,
         },
         Verdict::Reversed { description, .. } => PaymentOutcome::Failed {
@@ -903,7 +928,11 @@ async fn finished(record: &PaymentRecord, recorder: &Recorder, outcome: PaymentO
         Written::Conflict => Some(SettledEvent::Conflict {
             key: record.key.clone(),
             field: "status".into(),
-            detail: format!("journaled {}, the platform says {}", record.status, outcome.word()),
+            detail: format!(
+                "journaled {}, the platform says {}",
+                record.status,
+                outcome.word()
+            ),
         }),
         _ if outcome.is_final() => Some(SettledEvent::Final {
             key: record.key.clone(),

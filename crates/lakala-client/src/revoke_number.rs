@@ -64,7 +64,10 @@ mod tests {
                 let number = revoke_number(&order, suffix);
                 assert!(number.chars().count() <= 32, "{order} {suffix}: {number}");
                 assert_ne!(number, order);
-                assert!(number.chars().all(|c| c.is_ascii_alphanumeric()), "{number}");
+                assert!(
+                    number.chars().all(|c| c.is_ascii_alphanumeric()),
+                    "{number}"
+                );
             }
         }
         // Two 32-character numbers that share their first 30 characters.

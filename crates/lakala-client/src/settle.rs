@@ -17,6 +17,7 @@
 //! the revoke did not run), never by sending it again.
 
 use crate::answer::Answer;
+use crate::client::LakalaClient;
 use crate::companion_class::revoke_outcome;
 use crate::companion_outcome::{RefundOutcome, RevokeOutcome};
 use crate::error::ClientError;
@@ -25,7 +26,7 @@ use crate::money_gate::Permit;
 use crate::outcome::{OrderRef, RevokeAttempt};
 use crate::recorder::Recorder;
 use crate::timing::InFlightWindow;
-use crate::LakalaClient;
+use crate::verdict::Verdict;
 use lakala_journal::{kinds, PaymentStatus, StateUpdate};
 use lakala_types::micropay::{
     LocationInfo, RefundQueryRequest, RevokeRequest, RevokeResponse, TradeQueryRequest,
@@ -33,69 +34,6 @@ use lakala_types::micropay::{
 };
 use lakala_types::Amount;
 use serde_json::json;
-
-/// What one trade query proved about an order.
-#[derive(Debug, Clone)]
-pub(crate) enum Verdict {
-    /// Paid (`SUCCESS`, `PART_REFUND`), by an answer that names the merchant.
-    Paid(Box<Answer<TradeQueryResponse>>),
-    /// Failed (`FAIL`) or closed (`CLOSE`): no money moved.
-    Failed {
-        state: TradeState,
-        description: Option<String>,
-    },
-    /// `REFUND`: revoked, or refunded in full. Whether a revoke of ours did it is the
-    /// caller's knowledge.
-    Reversed { description: Option<String> },
-    /// Found, not final.
-    InProgress { state: TradeState },
-    /// The platform said the order does not exist.
-    NotFound { code: String },
-    /// The query said nothing about the order.
-    Inconclusive { why: String },
-}
-
-impl Verdict {
-    /// A short description for logs, reasons and the journal (no personal data).
-    pub(crate) fn describe(&self, attempt: usize) -> String {
-        match self {
-            Verdict::Paid(_) => format!("query {attempt}: paid"),
-            Verdict::Failed { state, .. } => format!("query {attempt}: trade_state {}", state.as_str()),
-            Verdict::Reversed { .. } => format!("query {attempt}: trade_state REFUND"),
-            Verdict::InProgress { state } => {
-                format!("query {attempt}: trade_state {}", state.as_str())
-            }
-            Verdict::NotFound { code } => {
-                format!("query {attempt} answered {code}: the order does not exist")
-            }
-            Verdict::Inconclusive { why } => format!("query {attempt}: {why}"),
-        }
-    }
-
-    /// The word journaled with a query (`code`, `trade_state`).
-    pub(crate) fn journal_words(&self) -> (&str, Option<&str>) {
-        match self {
-            Verdict::Paid(a) => (
-                "BBS00000",
-                a.value.trade_state().map(TradeState::as_str),
-            ),
-            Verdict::Failed { state, .. } | Verdict::InProgress { state } => {
-                ("BBS00000", Some(state.as_str()))
-            }
-            Verdict::Reversed { .. } => ("BBS00000", Some("REFUND")),
-            Verdict::NotFound { code } => (code.as_str(), None),
-            Verdict::Inconclusive { .. } => ("inconclusive", None),
-        }
-    }
-
-    /// Whether the order's fate is known (paid, failed or reversed).
-    pub(crate) fn is_final(&self) -> bool {
-        matches!(
-            self,
-            Verdict::Paid(_) | Verdict::Failed { .. } | Verdict::Reversed { .. }
-        )
-    }
-}
 
 /// What a query found: its verdict and the `trade_no` it gave.
 #[derive(Debug, Clone)]
@@ -314,12 +252,8 @@ pub(crate) async fn revoke_settled(
     payment.query(attempt, code, state, inconclusive).await;
     let moot = |companion: Option<Recorder>, detail: String| async move {
         if let Some(c) = companion {
-            c.companion_final(
-                PaymentStatus::Failed,
-                "moot",
-                json!({"moot": detail}),
-            )
-            .await;
+            c.companion_final(PaymentStatus::Failed, "moot", json!({"moot": detail}))
+                .await;
         }
     };
     match finding.verdict {
@@ -339,7 +273,11 @@ pub(crate) async fn revoke_settled(
             // (it is not in flight any more); after a timeout it stays open, and a
             // resolver closes it once its in-flight window is over.
             if answered {
-                moot(companion, format!("the order is {}", verdict.describe(attempt))).await;
+                moot(
+                    companion,
+                    format!("the order is {}", verdict.describe(attempt)),
+                )
+                .await;
             }
             RevokeSettled::PaymentFinal(verdict, finding.trade_no)
         }

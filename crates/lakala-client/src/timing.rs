@@ -55,11 +55,7 @@ pub(crate) struct LiveFlowWindow(Duration);
 impl LiveFlowWindow {
     pub(crate) fn new(schedule: &PollSchedule, request_timeout: Duration) -> Self {
         let exchanges = u32::try_from(schedule.delays().len() + 2).unwrap_or(u32::MAX);
-        Self(
-            schedule.total()
-                + request_timeout.saturating_mul(exchanges)
-                + Duration::from_secs(60),
-        )
+        Self(schedule.total() + request_timeout.saturating_mul(exchanges) + Duration::from_secs(60))
     }
 
     /// The end of the window for a flow that is active at `now`.
@@ -92,7 +88,9 @@ impl ClaimBudget {
     /// inside it one after the other, at least one, at most `max`.
     pub(crate) fn batch(&self, lease: Duration, max: usize) -> usize {
         let fits = lease.as_secs() / self.0.as_secs().max(1);
-        usize::try_from(fits).unwrap_or(usize::MAX).clamp(1, max.max(1))
+        usize::try_from(fits)
+            .unwrap_or(usize::MAX)
+            .clamp(1, max.max(1))
     }
 
     /// The lease a round asks for: `lease`, but never less than one payment's worst case
@@ -114,7 +112,10 @@ mod tests {
         assert_eq!(budget.batch(Duration::from_secs(1000), 50), 10);
         assert_eq!(budget.batch(Duration::from_secs(100_000), 50), 50);
         assert_eq!(budget.batch(Duration::from_secs(5), 50), 1);
-        assert_eq!(budget.lease(Duration::from_secs(5)), Duration::from_secs(100));
+        assert_eq!(
+            budget.lease(Duration::from_secs(5)),
+            Duration::from_secs(100)
+        );
     }
 
     #[test]

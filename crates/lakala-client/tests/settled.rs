@@ -116,7 +116,11 @@ impl HttpTransport for Counting {
     }
 }
 
-fn client(h: &Harness, transport: &Arc<Counting>, journal: Arc<dyn PaymentJournal>) -> LakalaClient {
+fn client(
+    h: &Harness,
+    transport: &Arc<Counting>,
+    journal: Arc<dyn PaymentJournal>,
+) -> LakalaClient {
     LakalaClient::builder(h.config.clone())
         .transport(transport.clone())
         .clock(h.clock.clone())
@@ -247,7 +251,10 @@ async fn scenario_2_inconclusive_queries_never_lead_to_a_second_micropay() {
         h.platform.push(QUERY, Reply::Json(reply));
     }
     let outcome = client
-        .micropay(request("S2"), MicropayOptions::new(PendingPolicy::ReturnPending))
+        .micropay(
+            request("S2"),
+            MicropayOptions::new(PendingPolicy::ReturnPending),
+        )
         .await
         .unwrap();
     assert_eq!(outcome.word(), "pending", "{outcome:?}");
@@ -266,7 +273,10 @@ async fn scenario_2_inconclusive_queries_never_lead_to_a_second_micropay() {
     paid["resp_data"]["merchant_no"] = json!(MERCHANT);
     h.platform.push(PAY, Reply::Json(paid));
     let outcome = client
-        .micropay(request("S2"), MicropayOptions::new(PendingPolicy::ReturnPending))
+        .micropay(
+            request("S2"),
+            MicropayOptions::new(PendingPolicy::ReturnPending),
+        )
         .await
         .unwrap();
     assert_eq!(outcome.word(), "succeeded", "{outcome:?}");
@@ -297,7 +307,11 @@ async fn scenario_2_a_reused_number_with_another_barcode_is_refused_naming_it() 
     assert!(err.to_string().contains("S3") && !err.to_string().contains("9999"));
     assert!(!err.may_have_been_executed());
     assert_eq!(transport.count(PAY), 1);
-    assert_eq!(transport.count(QUERY), 0, "refused before anything was asked");
+    assert_eq!(
+        transport.count(QUERY),
+        0,
+        "refused before anything was asked"
+    );
     // The journal holds a keyed digest, never the code.
     let record = journal.payment(&key("S3")).await.unwrap().unwrap();
     let digest = record.auth_digest.unwrap();
@@ -320,7 +334,10 @@ async fn scenario_2_a_not_found_inside_the_window_waits_for_its_end_then_sends_o
     paid["resp_data"]["merchant_no"] = json!(MERCHANT);
     h.platform.push(PAY, Reply::Json(paid));
     let outcome = client
-        .micropay(request("S4"), MicropayOptions::new(PendingPolicy::ReturnPending))
+        .micropay(
+            request("S4"),
+            MicropayOptions::new(PendingPolicy::ReturnPending),
+        )
         .await
         .unwrap();
     assert_eq!(outcome.word(), "succeeded", "{outcome:?}");
@@ -356,7 +373,9 @@ async fn a_payment_that_never_reached_the_platform_ends_failed_not_sent_promptly
     let events = Arc::new(Mutex::new(Vec::new()));
     let seen = events.clone();
     let resolver = client
-        .resolver(ResolverConfig::default().on_settled(move |e| seen.lock().unwrap().push(e.clone())))
+        .resolver(
+            ResolverConfig::default().on_settled(move |e| seen.lock().unwrap().push(e.clone())),
+        )
         .unwrap();
     // Inside the window a "not found" proves nothing: it stays open.
     h.platform
@@ -369,12 +388,21 @@ async fn a_payment_that_never_reached_the_platform_ends_failed_not_sent_promptly
         .push(QUERY, Reply::Json(bare("SBX00004", "交易不存在")));
     let round = resolver.run_once().await.unwrap();
     assert_eq!(round[0].status, PaymentStatus::Failed, "{round:?}");
-    assert!(round[0].detail.contains("never reached the platform"), "{round:?}");
+    assert!(
+        round[0].detail.contains("never reached the platform"),
+        "{round:?}"
+    );
     assert_eq!(now(&h) - started, 61);
     assert_eq!(transport.count(PAY), 0);
     let events = events.lock().unwrap();
     assert!(
-        matches!(&events[..], [SettledEvent::Final { status: PaymentStatus::Failed, .. }]),
+        matches!(
+            &events[..],
+            [SettledEvent::Final {
+                status: PaymentStatus::Failed,
+                ..
+            }]
+        ),
         "{events:?}"
     );
 }
@@ -415,7 +443,9 @@ async fn scenario_3_a_refund_answered_deal_is_in_progress_and_settled_by_the_ref
     let events = Arc::new(Mutex::new(Vec::new()));
     let seen = events.clone();
     let resolver = client
-        .resolver(ResolverConfig::default().on_settled(move |e| seen.lock().unwrap().push(e.clone())))
+        .resolver(
+            ResolverConfig::default().on_settled(move |e| seen.lock().unwrap().push(e.clone())),
+        )
         .unwrap();
     let refund_state = |state: &str| {
         Reply::Json(json!({"code": "BBS00000", "msg": "成功", "resp_data": {
@@ -525,7 +555,10 @@ async fn pending_past_the_schedule(h: &Harness, client: &LakalaClient, order: &s
         h.platform.push(QUERY, Reply::Json(state_of(order, "DEAL")));
     }
     let outcome = client
-        .micropay(request(order), MicropayOptions::new(PendingPolicy::ReturnPending))
+        .micropay(
+            request(order),
+            MicropayOptions::new(PendingPolicy::ReturnPending),
+        )
         .await
         .unwrap();
     assert_eq!(outcome.word(), "pending");
@@ -552,10 +585,19 @@ async fn a_lease_lost_right_before_the_send_sends_nothing() {
     // The renewal before the work succeeds, the one right before the revoke fails.
     *journal.renewals_left.lock().unwrap() = Some(1);
     h.platform.push(QUERY, Reply::Json(state_of("L1", "DEAL")));
-    let round = client.resolver(revoking()).unwrap().run_once().await.unwrap();
+    let round = client
+        .resolver(revoking())
+        .unwrap()
+        .run_once()
+        .await
+        .unwrap();
     assert_eq!(round.len(), 1);
     assert!(round[0].detail.contains("lease lost"), "{round:?}");
-    assert_eq!(transport.count(REVOKE), 0, "a revoke went out under a lost lease");
+    assert_eq!(
+        transport.count(REVOKE),
+        0,
+        "a revoke went out under a lost lease"
+    );
 
     // With the lease held, the same round revokes (the test could fail).
     *journal.renewals_left.lock().unwrap() = None;
@@ -566,7 +608,12 @@ async fn a_lease_lost_right_before_the_send_sends_nothing() {
         Reply::Json(json!({"code": "BBS00000", "msg": "成功", "resp_data": {
             "out_trade_no": "L1R", "origin_out_trade_no": "L1"}})),
     );
-    let round = client.resolver(revoking()).unwrap().run_once().await.unwrap();
+    let round = client
+        .resolver(revoking())
+        .unwrap()
+        .run_once()
+        .await
+        .unwrap();
     assert_eq!(round[0].outcome, Some("revoked"), "{round:?}");
     assert_eq!(transport.count(REVOKE), 1);
 }
@@ -612,7 +659,10 @@ async fn a_notification_with_another_trade_no_never_overwrites_the_journaled_one
     paid["resp_data"]["merchant_no"] = json!(MERCHANT);
     h.platform.push(PAY, Reply::Json(paid));
     let outcome = client
-        .micropay(request("N1"), MicropayOptions::new(PendingPolicy::ReturnPending))
+        .micropay(
+            request("N1"),
+            MicropayOptions::new(PendingPolicy::ReturnPending),
+        )
         .await
         .unwrap();
     assert_eq!(outcome.word(), "succeeded");
@@ -630,7 +680,9 @@ async fn a_notification_with_another_trade_no_never_overwrites_the_journaled_one
             lakala_client::notification::InMemoryReplayGuard::new(),
         ))
         .unwrap();
-    if let lakala_client::notification::Incoming::New(n) = handler.handle(&auth, &body).await.unwrap() {
+    if let lakala_client::notification::Incoming::New(n) =
+        handler.handle(&auth, &body).await.unwrap()
+    {
         handler.answer(&n).await.unwrap();
     }
     let record = journal.payment(&key("N1")).await.unwrap().unwrap();
@@ -655,11 +707,20 @@ async fn a_success_that_does_not_name_the_merchant_is_confirmed_by_query() {
         .push(QUERY, Reply::Json(state_of("B1", "SUCCESS")));
     let outcome = h
         .client
-        .micropay(request("B1"), MicropayOptions::new(PendingPolicy::ReturnPending))
+        .micropay(
+            request("B1"),
+            MicropayOptions::new(PendingPolicy::ReturnPending),
+        )
         .await
         .unwrap();
     assert!(
-        matches!(&outcome, PaymentOutcome::Succeeded { confirmation: Confirmation::Query { attempt: 1, .. }, .. }),
+        matches!(
+            &outcome,
+            PaymentOutcome::Succeeded {
+                confirmation: Confirmation::Query { attempt: 1, .. },
+                ..
+            }
+        ),
         "{outcome:?}"
     );
     assert_eq!(h.platform.seen(QUERY).len(), 1);
@@ -675,7 +736,10 @@ async fn a_success_that_does_not_name_the_merchant_is_confirmed_by_query() {
     }
     let outcome = h
         .client
-        .micropay(request("B2"), MicropayOptions::new(PendingPolicy::ReturnPending))
+        .micropay(
+            request("B2"),
+            MicropayOptions::new(PendingPolicy::ReturnPending),
+        )
         .await
         .unwrap();
     assert_eq!(outcome.word(), "pending", "{outcome:?}");
@@ -696,12 +760,22 @@ async fn the_resolver_revoke_number_fits_and_differs_from_the_order() {
     let client = client(&h, &transport, journal.clone());
     let order = "R".repeat(32);
     pending_past_the_schedule(&h, &client, &order).await;
-    h.platform.push(QUERY, Reply::Json(state_of(&order, "DEAL")));
+    h.platform
+        .push(QUERY, Reply::Json(state_of(&order, "DEAL")));
     h.platform.push(REVOKE, Reply::Json(bare("BBS99999", "?")));
-    h.platform.push(QUERY, Reply::Json(state_of(&order, "DEAL")));
-    client.resolver(revoking()).unwrap().run_once().await.unwrap();
+    h.platform
+        .push(QUERY, Reply::Json(state_of(&order, "DEAL")));
+    client
+        .resolver(revoking())
+        .unwrap()
+        .run_once()
+        .await
+        .unwrap();
     let sent = h.platform.seen(REVOKE);
-    let number = sent[0].json["req_data"]["out_trade_no"].as_str().unwrap().to_owned();
+    let number = sent[0].json["req_data"]["out_trade_no"]
+        .as_str()
+        .unwrap()
+        .to_owned();
     assert!(number.len() <= 32 && number != order, "{number}");
     assert_eq!(number, lakala_client::revoke_number(&order, "R"));
 }

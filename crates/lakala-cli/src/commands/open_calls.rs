@@ -190,7 +190,9 @@ fn settled(
         "declined" => Report::new("declined", Exit::Declined)
             .line(format!("{what} of {origin} declined: {said}")),
         _ => Report::new("unknown", Exit::Pending)
-            .line(format!("{what} of {origin} answered {said}: not conclusive"))
+            .line(format!(
+                "{what} of {origin} answered {said}: not conclusive"
+            ))
             .line(format!(
                 "settle it with {settle}; never send it again under another number"
             )),

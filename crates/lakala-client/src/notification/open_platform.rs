@@ -2,9 +2,9 @@
 //! `notify_url`).
 
 use super::{claim, Incoming, NotificationError, ReplayGuard, DEFAULT_PROCESSING_WINDOW_SECS};
+use crate::events::{EventHub, SettledEvent};
 use lakala_crypto::open_platform::{Freshness, NotificationVerifier};
 use lakala_crypto::{Clock, CryptoError};
-use crate::events::{EventHub, SettledEvent};
 use lakala_journal::{
     kinds, JournalError, NewEvent, PaymentJournal, PaymentKey, PaymentKind, PaymentStatus,
     StateUpdate,
@@ -360,6 +360,7 @@ async fn apply_to_journal(
                 JournalError::FactConflict { field, .. } => field.to_string(),
                 _ => "status".to_owned(),
             };
+            crate::metrics::conflict(&field);
             events.send(SettledEvent::Conflict {
                 key,
                 field,
