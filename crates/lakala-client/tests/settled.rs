@@ -779,3 +779,30 @@ async fn the_resolver_revoke_number_fits_and_differs_from_the_order() {
     assert!(number.len() <= 32 && number != order, "{number}");
     assert_eq!(number, lakala_client::revoke_number(&order, "R"));
 }
+
+#[tokio::test]
+async fn a_bbs10000_micropay_answer_is_journaled_as_what_it_is() {
+    // Issue 20: "paying" with no resp_data used to be journaled as "answer is not about
+    // this request".
+    let h = harness();
+    let transport = Counting::new(h.platform.clone());
+    let journal = Arc::new(MemoryJournal::new());
+    let client = client(&h, &transport, journal.clone());
+    h.platform
+        .push(PAY, Reply::Json(bare("BBS10000", "交易状态为支付中")));
+    h.platform
+        .push(QUERY, Reply::Json(state_of("P1", "SUCCESS")));
+    let outcome = client
+        .micropay(
+            request("P1"),
+            MicropayOptions::new(PendingPolicy::ReturnPending),
+        )
+        .await
+        .unwrap();
+    assert_eq!(outcome.word(), "succeeded");
+    let events = journal.events(&key("P1")).await.unwrap();
+    let answer = events.iter().find(|e| e.kind == "answer").unwrap();
+    assert_eq!(answer.payload["code"], "BBS10000", "{:?}", answer.payload);
+    assert_eq!(answer.payload["class"], "pending");
+    assert!(answer.payload.get("error").is_none());
+}
