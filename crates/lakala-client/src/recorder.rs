@@ -284,6 +284,20 @@ impl Recorder {
         .await
     }
 
+    /// A query that decides the outcome: held, to be written with the outcome in one
+    /// commit ([`hold`](Self::hold)).
+    pub(crate) fn hold_query(&self, attempt: usize, code: &str, state: Option<&str>) {
+        let mut update = StateUpdate::none().counting_attempt();
+        if let Some(s) = state {
+            update = update.with_last_trade_state(s);
+        }
+        self.hold(
+            kinds::QUERY,
+            json!({"attempt": attempt, "code": code, "trade_state": state}),
+            update,
+        );
+    }
+
     /// The flow's outcome. A pending outcome is handed to resolvers from `next_check_at`.
     pub(crate) async fn finish(&self, outcome: &PaymentOutcome, next_check_at: i64) -> Written {
         let order = outcome.order();
