@@ -514,7 +514,9 @@ impl Flow {
                 Queried::Open(v) => v,
             },
         };
-        let permit = match money_gate::revoke_on_own(None, false, false, &fresh) {
+        let journaled = self.recorder.current().await;
+        let earlier = self.recorder.has_revoke().await;
+        let permit = match money_gate::revoke_on_own(journaled.as_ref(), false, earlier, &fresh) {
             Ok(permit) => permit,
             Err(blocked) => {
                 pending.revoke = Some(RevokeAttempt {
@@ -623,6 +625,9 @@ impl Flow {
                 .await;
             attempt += 1;
         };
+        // The journal as it is now, not as it was when the flow began.
+        let current = self.recorder.current().await;
+        let record = current.as_ref().unwrap_or(record);
         let now = self.client.now_unix();
         let leased = record.lease_until.is_some_and(|until| until > now);
         let permit = if leased {
