@@ -249,15 +249,18 @@ impl Flow {
             match self.resume(&record, auth).await {
                 Resumed::Done(outcome) => return Ok(*outcome),
                 Resumed::SendAgain(permit) => {
+                    // Written before the send: from here on the payment may be on the
+                    // platform (`pending`), and resolvers keep away for the live window.
                     let written = self
                         .recorder
                         .note(
                             kinds::SENT,
                             json!({"again": true, "permit": permit.what()}),
-                            StateUpdate::none().with_next_check_at(self.recorder.quiet_until()),
+                            StateUpdate::status(PaymentStatus::Pending)
+                                .with_next_check_at(self.recorder.quiet_until()),
                         )
                         .await;
-                    if written != Written::Ok && written != Written::Failed {
+                    if written != Written::Ok {
                         let reason = "not sent again: the journal refused the send".to_owned();
                         return Ok(self.poll(reason, FirstQuery::AtOnce).await);
                     }

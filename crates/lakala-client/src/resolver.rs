@@ -511,11 +511,20 @@ impl Resolver {
                     return self.later(record, attempt, format!("cannot list its revokes: {e}"))
                 }
             };
-            let outcome = outcome_of(order, verdict, attempt, revokes.first());
+            // A revoke that was declined, never sent or closed as moot did not do it.
+            let ours = revokes.iter().find(|r| r.status != PaymentStatus::Failed);
+            let outcome = outcome_of(order, verdict, attempt, ours);
             return finished(record, &job.recorder, outcome).await;
         }
+        // Re-read: a till's retry may have sent it since the claim (it writes `pending`
+        // first).
+        let still_unsent = record.status == PaymentStatus::Recorded
+            && matches!(
+                job.recorder.current().await,
+                Some(r) if r.status == PaymentStatus::Recorded
+            );
         if matches!(verdict, Verdict::NotFound { .. })
-            && record.status == PaymentStatus::Recorded
+            && still_unsent
             && window.is_over(record.created_at, now)
         {
             // Journaled, never known to be sent, and unknown to the platform past its
