@@ -13,7 +13,7 @@ use lakala_client::{ClientError, TransportError};
 /// | error | HTTP | what the caller does |
 /// |---|---|---|
 /// | invalid request ([`ClientError::InvalidRequest`], `ValidationErrors`), invalid amount | 422 | fix the request; nothing was sent |
-/// | order number reused for another request ([`ClientError::NumberReused`]) | 409 | use a new number; nothing was sent |
+/// | order number reused for another request ([`ClientError::NumberReused`]), or for the same request with another barcode ([`ClientError::OtherAuthCode`]) | 409 | use a new number; nothing was sent |
 /// | nothing was sent and trying again may work (connection failed, [`ClientError::Transport`] before sending; a journal that is busy or unreachable) | 503 | try again |
 /// | the exchange failed after sending ([`ClientError::Transport`] timeout or lost connection) | 504 | the request MAY have been executed: query the order |
 /// | the platform answered a non-2xx status or an oversized body | 502 | the request MAY have been executed: query the order |
@@ -32,7 +32,9 @@ pub struct CallError {
 pub fn status_of_call(error: &ClientError) -> StatusCode {
     match error {
         ClientError::InvalidRequest(_) => StatusCode::UNPROCESSABLE_ENTITY,
-        ClientError::NumberReused { .. } => StatusCode::CONFLICT,
+        ClientError::NumberReused { .. } | ClientError::OtherAuthCode { .. } => {
+            StatusCode::CONFLICT
+        }
         ClientError::NotConfigured(_)
         | ClientError::TransportSetup(_)
         | ClientError::Seal(_)
@@ -120,6 +122,13 @@ mod tests {
                 ClientError::NumberReused {
                     out_trade_no: "T1".into(),
                     status: "succeeded",
+                },
+                409,
+            ),
+            (
+                ClientError::OtherAuthCode {
+                    out_trade_no: "T1".into(),
+                    status: "failed",
                 },
                 409,
             ),

@@ -8,7 +8,7 @@
 //!
 //! | call | must equal the request's (when the code is a success or pending code) | must equal when present |
 //! |---|---|---|
-//! | micropay | `out_trade_no` | `merchant_no`, `term_no`, `total_amount` |
+//! | micropay | `out_trade_no` (success codes only) | `merchant_no`, `term_no`, `total_amount` |
 //! | trade query | `out_trade_no` (or `trade_no` when queried by it) | `merchant_no`, `term_no`, the other number |
 //! | revoke | `out_trade_no` (the revoke's own) | `merchant_no`, `origin_out_trade_no`, `origin_trade_no` |
 //! | refund | `out_trade_no` (the refund's own) | `merchant_no`, `origin_out_trade_no`, `origin_trade_no`, `refund_amount` |
@@ -120,14 +120,17 @@ fn claims<T>(answer: &V3Response<T>) -> bool {
         .is_some_and(|c| c.is_success() || c.is_pending())
 }
 
-/// A micropay answer is about `request`'s order.
+/// A micropay answer is about `request`'s order. Only a success must name the order: a
+/// pending code (`DCP10000`, `BBS10000`) that names none decides nothing anyway (the flow
+/// queries), and is journaled as the pending answer it is.
 pub(crate) fn micropay(
     request: &MicropayRequest,
     answer: &V3Response<MicropayResponse>,
 ) -> Result<(), ClientError> {
     let data = answer.resp_data();
     let extras = data.map(MicropayResponse::extra);
-    Binding::new(claims(answer))
+    let success = answer.code().is_some_and(|c| c.is_success());
+    Binding::new(success)
         .required(
             "out_trade_no",
             request.out_trade_no(),

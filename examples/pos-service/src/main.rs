@@ -37,13 +37,7 @@ async fn pay(
     if let Some(subject) = pay.subject {
         request = request.subject(subject);
     }
-    // glue, TODO(core): lakala_client::revoke_number (<= 32 characters, not the order's)
-    let no = &pay.out_trade_no;
-    let last = match no.chars().nth(31) {
-        Some('R') => 'S',
-        _ => 'R',
-    };
-    let revoke_out_trade_no = no.chars().take(31).chain([last]).collect();
+    let revoke_out_trade_no = lakala_client::revoke_number(&pay.out_trade_no, "R");
     let options = MicropayOptions::new(PendingPolicy::Revoke {
         revoke_out_trade_no,
     });
