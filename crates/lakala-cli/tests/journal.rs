@@ -345,14 +345,10 @@ fn rusqlite_lock(path: &Path) -> Child {
 // PostgreSQL: two resolver processes on one journal.
 // ---------------------------------------------------------------------------------------
 
+/// `LAKALA_TEST_POSTGRES_URL`, or this test process's own throwaway server; fails (never
+/// skips) saying what to install when there can be none.
 fn postgres_url() -> String {
-    match std::env::var("LAKALA_TEST_POSTGRES_URL") {
-        Ok(url) if !url.is_empty() => url,
-        _ => panic!(
-            "LAKALA_TEST_POSTGRES_URL is not set: these tests need a real PostgreSQL server. \
-             Start one with `eval \"$(scripts/test-postgres.sh start)\"` from the workspace root."
-        ),
-    }
+    lakala_test_postgres::url()
 }
 
 fn fresh_schema(name: &str) -> String {
