@@ -32,8 +32,9 @@ pub struct Journal {
 impl Journal {
     /// Opens the store `url` names, with its default options:
     ///
-    /// - `sqlite:PATH` (or `sqlite://PATH`): `SqliteJournal`, the
-    ///   file created if missing; needs the `sqlite` feature;
+    /// - `sqlite:PATH` (or `sqlite://PATH`): `SqliteJournal`, a new journal created only
+    ///   where no file is (a file holding no journal is refused); needs the `sqlite`
+    ///   feature;
     /// - `postgres://...` or `postgresql://...`: `PostgresJournal`
     ///   (a libpq-style URL); needs the `postgres` feature;
     /// - `memory:`: a [`MemoryJournal`], gone with the process (tests, demos).
