@@ -15,7 +15,9 @@
 //! process holds. The kernel closes that pipe when the test process is gone; the
 //! watchdog then reads end-of-file, stops the server (`pg_ctl stop -m immediate`) and
 //! removes the directory. It ignores the terminal's signals, so Ctrl-C on `cargo test`
-//! does not kill it before it has cleaned up.
+//! does not kill it before it has cleaned up. The cleanup runs just after the process is
+//! gone (a fraction of a second for `pg_ctl stop -m immediate`), so `cargo test` may
+//! return a moment before the directory is.
 //!
 //! A test that needs the server and cannot have it fails (never skips) with one line
 //! saying what to install.

@@ -122,9 +122,16 @@ impl SqliteOptions {
 /// does: close explicitly at a clean exit. A consistent copy while the journal is in use:
 /// [`backup_to`](Self::backup_to) (SQLite's online backup).
 ///
-/// What no file format can notice: once a checkpoint has copied a journal into its main
-/// file, losing the `-wal` loses only the writes after that checkpoint and leaves a valid,
-/// older journal. Keep `PATH-wal` with `PATH`; copy with `backup_to`. Each handle owns one connection on a thread of its own (SQLite calls
+/// How a lost `-wal` is noticed: every writable open marks the main file "in use" (its
+/// `application_id`) and checkpoints the mark at once; the last handle's clean close marks
+/// it "closed cleanly". A main file that says "in use" with no `-wal` beside it is refused
+/// ([`JournalError::Corrupt`]), so a journal whose `-wal` was deleted, or a plain copy of
+/// a journal in use, is never taken for the whole journal. What it cannot notice: a
+/// handle closing cleanly while another process keeps writing marks the file closed, so
+/// a `-wal` lost after that goes unnoticed; and another SQLite program that opens and
+/// closes a crashed journal folds its `-wal` in and deletes it, after which the journal
+/// (whole) is refused until marked again. Keep `PATH-wal` with `PATH`; copy with
+/// `backup_to`. Each handle owns one connection on a thread of its own (SQLite calls
 /// block; the async methods wait for that thread without blocking the runtime). Clones
 /// share the connection. Several handles, or several processes, may open the same file:
 /// writes take SQLite's write lock with `BEGIN IMMEDIATE` and wait up to
