@@ -304,3 +304,25 @@ async fn handles_opening_a_new_journal_at_once_all_open_it() {
         }
     }
 }
+
+/// The documented way out when a person knows the -wal was folded in (another SQLite
+/// program opened and closed the journal after a crash): mark it closed cleanly by hand.
+#[tokio::test]
+async fn a_journal_marked_closed_by_hand_opens_again() {
+    let (dir, path) = temp_journal();
+    let journal = SqliteJournal::open(&path).await.unwrap();
+    write_payments(&journal, 4).await;
+    journal.checkpoint().await.unwrap(); // everything folded into the main file
+    let copy = dir.path().join("folded.sqlite");
+    std::fs::copy(&path, &copy).unwrap();
+    assert!(
+        SqliteJournal::open(&copy).await.is_err(),
+        "says in use, no -wal"
+    );
+    let raw = rusqlite::Connection::open(&copy).unwrap();
+    raw.pragma_update(None, "application_id", 1_280_003_146_i64)
+        .unwrap();
+    drop(raw);
+    let reopened = SqliteJournal::open(&copy).await.unwrap();
+    assert_eq!(numbers(&reopened).await, numbers(&journal).await);
+}

@@ -130,8 +130,9 @@ impl SqliteOptions {
 /// handle closing cleanly while another process keeps writing marks the file closed, so
 /// a `-wal` lost after that goes unnoticed; and another SQLite program that opens and
 /// closes a crashed journal folds its `-wal` in and deletes it, after which the journal
-/// (whole) is refused until marked again. Keep `PATH-wal` with `PATH`; copy with
-/// `backup_to`. Each handle owns one connection on a thread of its own (SQLite calls
+/// (whole) is refused until a person who knows that marks it closed
+/// (`sqlite3 PATH 'PRAGMA application_id = 1280003146'`, "LKLJ"). Keep `PATH-wal` with
+/// `PATH`; copy with `backup_to`. Each handle owns one connection on a thread of its own (SQLite calls
 /// block; the async methods wait for that thread without blocking the runtime). Clones
 /// share the connection. Several handles, or several processes, may open the same file:
 /// writes take SQLite's write lock with `BEGIN IMMEDIATE` and wait up to
