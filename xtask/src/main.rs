@@ -4,15 +4,21 @@
 //! [`fixtures::GENERATORS`]) and writes what they produce under the workspace root, or with
 //! `--check` compares it with the committed files and exits non-zero listing every
 //! difference.
+//!
+//! `cargo xtask test [ARGS...]` installs what the test suite needs and the machine lacks
+//! (one `apt-get install` on Debian/Ubuntu as root; elsewhere one line saying what to
+//! install, see [`prerequisites::ALL`]), then runs `cargo test --workspace ARGS...`.
 
 mod fixtures;
+mod prerequisites;
 mod spec_examples;
 mod test_keys;
+mod test_suite;
 mod vectors_crossborder;
 mod vectors_open_platform;
 
 use clap::{Parser, Subcommand};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 #[derive(Parser)]
@@ -34,6 +40,14 @@ enum Command {
         #[arg(long)]
         check: bool,
     },
+    /// Install what the tests need and the machine lacks (Debian/Ubuntu as root: one
+    /// `apt-get install`; otherwise says what to install), then run
+    /// `cargo test --workspace` with ARGS appended.
+    Test {
+        /// Passed to `cargo test --workspace` (for example `-- --test-threads 1`).
+        #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+        args: Vec<String>,
+    },
 }
 
 fn main() -> ExitCode {
@@ -49,6 +63,12 @@ fn main() -> ExitCode {
                     ExitCode::from(2)
                 }
             }
+        }
+        Command::Test { args } => {
+            let workspace = Path::new(env!("CARGO_MANIFEST_DIR"))
+                .parent()
+                .expect("xtask/ is inside the workspace");
+            test_suite::run(workspace, &args)
         }
     }
 }

@@ -452,4 +452,10 @@ pub enum PaymentsCommand {
         #[arg(long, default_value_t = 120)]
         lease_secs: u64,
     },
+    /// Copy the SQLite journal to a new file PATH, consistently, while it may be in use
+    /// (SQLite's online backup); the copy opens as a journal of its own.
+    Backup {
+        /// The new file (never overwritten).
+        path: std::path::PathBuf,
+    },
 }

@@ -21,6 +21,11 @@ pub enum Exit {
     /// 6: transient, nothing decided: the platform could not be reached, the exchange
     /// broke, or the platform said to try again (gate/auth 9002, 9007, 9999).
     Transport = 6,
+    /// 7: the journal could not be used: not opened, read or written (read-only,
+    /// corrupt, full, locked, unreachable, a lost `-wal`). When the call itself went
+    /// through, its outcome is still reported and stderr says which facts were not
+    /// journaled.
+    Journal = 7,
 }
 
 impl Exit {

@@ -39,12 +39,12 @@ impl Failure {
                     Exit::Verification
                 }
                 ClientError::FlowAborted(_) => Exit::Pending,
-                ClientError::Journal(j) if j.is_transient() => Exit::Transport,
+                ClientError::Journal(_) => Exit::Journal,
                 ClientError::NumberReused { .. } | ClientError::OtherAuthCode { .. } => Exit::Usage,
                 _ => Exit::Internal,
             },
-            Failure::Journal(j) if j.is_transient() => Exit::Transport,
-            Failure::Journal(_) | Failure::Internal(_) => Exit::Internal,
+            Failure::Journal(_) => Exit::Journal,
+            Failure::Internal(_) => Exit::Internal,
         }
     }
 }

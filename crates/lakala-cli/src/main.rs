@@ -7,6 +7,7 @@ mod embedded;
 mod exit;
 mod failure;
 mod journal;
+mod journal_watch;
 mod personal;
 mod receiver;
 mod report;
@@ -20,6 +21,7 @@ use std::process::ExitCode;
 
 #[tokio::main]
 async fn main() -> ExitCode {
+    install_tracing();
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => {
@@ -53,7 +55,7 @@ async fn main() -> ExitCode {
             common_name,
         } => commands::keygen::run(*bits, out, common_name),
     };
-    let exit = match result {
+    let mut exit = match result {
         Ok(report) => report.print(cli.json, cli.reveal_personal_data),
         Err(failure) => {
             eprintln!("lakala: {failure}");
@@ -66,5 +68,27 @@ async fn main() -> ExitCode {
             failure.exit()
         }
     };
+    // The SQLite journal checkpointed (its file alone is then the whole journal), and
+    // whatever could not be journaled said, after the outcome.
+    let finished = journal::finish().await;
+    for warning in &finished.warnings {
+        eprintln!("lakala: warning: {warning}");
+    }
+    if finished.facts_lost {
+        exit = Exit::Journal;
+    }
     ExitCode::from(exit.code())
+}
+
+/// Log lines on stderr: warnings and errors by default (a fact that could not be
+/// journaled, a notification refused, ...), `RUST_LOG` (e.g. `RUST_LOG=debug`,
+/// `RUST_LOG=lakala_client=trace`) for more or less.
+fn install_tracing() {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_target(true)
+        .try_init();
 }

@@ -286,14 +286,15 @@ async fn killed_while_polling_then_resolved_later_by_another_process() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn a_corrupt_locked_or_read_only_journal_is_a_clear_error_and_nothing_is_sent() {
+async fn a_corrupt_locked_missing_or_empty_journal_is_exit_7_and_nothing_is_sent() {
     let env = Env::start(Duration::from_secs(1)).await;
     // Not a database.
     let garbage = env.dir.path().join("garbage.sqlite");
     std::fs::write(&garbage, vec![0x5a; 8192]).unwrap();
     let url = format!("sqlite:{}", garbage.display());
     let (code, json, stderr) = env.run(&micropay_args(&url, "BAD1", auth_codes::SUCCEED));
-    assert_eq!(code, 1, "{json} {stderr}");
+    // One exit status for every unusable journal: 7.
+    assert_eq!(code, 7, "{json} {stderr}");
     assert!(stderr.contains("not a usable journal"), "{stderr}");
     // Locked by another writer for longer than the busy timeout.
     let locked = env.dir.path().join("locked.sqlite");
@@ -304,7 +305,7 @@ async fn a_corrupt_locked_or_read_only_journal_is_a_clear_error_and_nothing_is_s
     let mut holder = holder;
     holder.kill().unwrap();
     holder.wait().unwrap();
-    assert_eq!(code, 6, "busy is transient: {json} {stderr}");
+    assert_eq!(code, 7, "busy: {json} {stderr}");
     assert!(stderr.contains("journal busy"), "{stderr}");
     // A directory nobody may write: the journal cannot be created.
     let (code, _, stderr) = env.run(&micropay_args(
@@ -312,9 +313,17 @@ async fn a_corrupt_locked_or_read_only_journal_is_a_clear_error_and_nothing_is_s
         "BAD3",
         auth_codes::SUCCEED,
     ));
-    assert_ne!(code, 0, "{stderr}");
-    assert!(stderr.contains("journal"), "{stderr}");
-    for order in ["BAD1", "BAD2", "BAD3"] {
+    assert_eq!(code, 7, "{stderr}");
+    assert!(stderr.contains("journal unavailable"), "{stderr}");
+    // An empty file where the journal should be (truncated, or its -wal lost).
+    let empty = env.dir.path().join("empty.sqlite");
+    std::fs::write(&empty, b"").unwrap();
+    let url = format!("sqlite:{}", empty.display());
+    let (code, json, stderr) = env.run(&micropay_args(&url, "BAD4", auth_codes::SUCCEED));
+    assert_eq!(code, 7, "{json} {stderr}");
+    assert!(stderr.contains("holds no journal"), "{stderr}");
+    assert_eq!(std::fs::metadata(&empty).unwrap().len(), 0, "left alone");
+    for order in ["BAD1", "BAD2", "BAD3", "BAD4"] {
         assert_eq!(env.sandbox.micropay_requests(order), 0, "{order} was sent");
     }
 }
@@ -345,14 +354,10 @@ fn rusqlite_lock(path: &Path) -> Child {
 // PostgreSQL: two resolver processes on one journal.
 // ---------------------------------------------------------------------------------------
 
+/// `LAKALA_TEST_POSTGRES_URL`, or this test process's own throwaway server; fails (never
+/// skips) saying what to install when there can be none.
 fn postgres_url() -> String {
-    match std::env::var("LAKALA_TEST_POSTGRES_URL") {
-        Ok(url) if !url.is_empty() => url,
-        _ => panic!(
-            "LAKALA_TEST_POSTGRES_URL is not set: these tests need a real PostgreSQL server. \
-             Start one with `eval \"$(scripts/test-postgres.sh start)\"` from the workspace root."
-        ),
-    }
+    lakala_test_postgres::url()
 }
 
 fn fresh_schema(name: &str) -> String {

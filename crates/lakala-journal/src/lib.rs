@@ -131,8 +131,10 @@
 //!
 //! Versions: SQLite keeps the version in `PRAGMA user_version` and marks its file with
 //! `PRAGMA application_id` (so another application's database is refused as
-//! [`JournalError::Corrupt`] instead of being written into); PostgreSQL keeps it in the
-//! one-row table `lakala_journal_schema`.
+//! [`JournalError::Corrupt`] instead of being written into): `LKLJ` when it was closed
+//! cleanly (its main file alone is the whole journal), `LKLW` while it may be in use (its
+//! `-wal` may hold writes the main file lacks; without the `-wal` it is refused).
+//! PostgreSQL keeps the version in the one-row table `lakala_journal_schema`.
 //!
 //! # Pruning
 //!

@@ -27,13 +27,17 @@ use std::sync::Arc;
 pub struct Journal {
     payments: Arc<dyn PaymentJournal>,
     notifications: Arc<dyn NotificationLedger>,
+    /// The SQLite store itself, for [`Journal::close`].
+    #[cfg(feature = "sqlite")]
+    sqlite: Option<crate::SqliteJournal>,
 }
 
 impl Journal {
     /// Opens the store `url` names, with its default options:
     ///
-    /// - `sqlite:PATH` (or `sqlite://PATH`): `SqliteJournal`, the
-    ///   file created if missing; needs the `sqlite` feature;
+    /// - `sqlite:PATH` (or `sqlite://PATH`): `SqliteJournal`, a new journal created only
+    ///   where no file is (a file holding no journal is refused); needs the `sqlite`
+    ///   feature;
     /// - `postgres://...` or `postgresql://...`: `PostgresJournal`
     ///   (a libpq-style URL); needs the `postgres` feature;
     /// - `memory:`: a [`MemoryJournal`], gone with the process (tests, demos).
@@ -64,7 +68,10 @@ impl Journal {
 
     #[cfg(feature = "sqlite")]
     async fn sqlite(path: &str) -> Result<Self, JournalError> {
-        Ok(crate::SqliteJournal::open(path).await?.into())
+        let store = crate::SqliteJournal::open(path).await?;
+        let mut journal = Self::from(store.clone());
+        journal.sqlite = Some(store);
+        Ok(journal)
     }
 
     #[cfg(not(feature = "sqlite"))]
@@ -97,6 +104,27 @@ impl Journal {
     pub fn notifications(&self) -> Arc<dyn NotificationLedger> {
         self.notifications.clone()
     }
+
+    /// Call at a clean shutdown, after the client and handlers are done: an SQLite
+    /// journal opened by [`Journal::open`] is checkpointed and, when no other handle on it
+    /// is left, marked closed cleanly and closed (so its file alone is the whole journal;
+    /// see `SqliteJournal::close`). Nothing to do for the other stores. Errors: the
+    /// checkpoint's (the journal itself is intact, with its `-wal`).
+    pub async fn close(self) -> Result<(), JournalError> {
+        #[cfg(feature = "sqlite")]
+        {
+            let Self {
+                payments,
+                notifications,
+                sqlite,
+            } = self;
+            drop((payments, notifications));
+            if let Some(store) = sqlite {
+                return store.close().await;
+            }
+        }
+        Ok(())
+    }
 }
 
 impl<S: PaymentJournal + NotificationLedger + 'static> From<S> for Journal {
@@ -105,6 +133,8 @@ impl<S: PaymentJournal + NotificationLedger + 'static> From<S> for Journal {
         Self {
             payments: store.clone(),
             notifications: store,
+            #[cfg(feature = "sqlite")]
+            sqlite: None,
         }
     }
 }
@@ -147,5 +177,33 @@ mod tests {
         assert_eq!(first.unwrap(), Delivery::First);
         let second = again.notifications().claim("k", 101, 30, 1000).await;
         assert!(matches!(second.unwrap(), Delivery::InProgress { .. }));
+    }
+
+    #[tokio::test]
+    async fn close_leaves_the_file_alone_a_whole_journal() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("j.sqlite");
+        let journal = Journal::open(&format!("sqlite:{}", path.display()))
+            .await
+            .unwrap();
+        let first = journal.notifications().claim("k", 100, 30, 1000).await;
+        assert_eq!(first.unwrap(), crate::ledger::Delivery::First);
+        journal.close().await.unwrap();
+        let copy = dir.path().join("copy.sqlite");
+        std::fs::copy(&path, &copy).unwrap();
+        let copied = Journal::open(&format!("sqlite:{}", copy.display()))
+            .await
+            .unwrap();
+        let again = copied.notifications().claim("k", 101, 30, 1000).await;
+        assert!(matches!(
+            again.unwrap(),
+            crate::ledger::Delivery::InProgress { .. }
+        ));
+        Journal::open("memory:")
+            .await
+            .unwrap()
+            .close()
+            .await
+            .unwrap();
     }
 }

@@ -123,7 +123,9 @@ async fn reopening_keeps_data_and_reapplies_no_migration() {
         pragma(&path, "user_version"),
         lakala_journal::SCHEMA_VERSION
     );
-    assert_eq!(pragma(&path, "application_id"), 0x4C4B_4C4A);
+    // "LKLJ" once closed cleanly, "LKLW" while a handle may still be writing (the dropped
+    // handle's thread closes on its own time).
+    assert!([0x4C4B_4C4A, 0x4C4B_4C57].contains(&pragma(&path, "application_id")));
     for _ in 0..3 {
         let journal = SqliteJournal::open(&path).await.expect("reopen");
         let r = journal
@@ -279,14 +281,15 @@ async fn opened_read_only_it_reads_and_refuses_writes() {
         1
     );
 
-    // Read-only on a file that is not a journal yet: it cannot be made one.
+    // Read-only on a file that holds no journal: refused as not a journal (it is never
+    // made one, read-only or not).
     let (_dir2, empty) = temp_journal();
     drop(Connection::open(&empty).expect("create an empty database"));
     std::fs::write(&empty, b"").expect("empty file");
     let e = SqliteJournal::open_with(&empty, SqliteOptions::default().read_only(true))
         .await
         .expect_err("needs a schema");
-    assert!(matches!(e, JournalError::ReadOnly { .. }), "{e:?}");
+    assert!(matches!(e, JournalError::Corrupt { .. }), "{e:?}");
 }
 
 /// Clears the immutable attribute again, whatever happens.

@@ -8,9 +8,9 @@ use std::net::{Ipv4Addr, SocketAddr};
 use std::sync::Arc;
 use std::time::Duration;
 
-/// How long a pending micropay (auth codes ending `1001` and `1002`) takes to settle, by
-/// default: long enough that the spec's first two queries (at +5 s and +10 s) see `DEAL`,
-/// short enough that the third (+15 s) sees the outcome.
+/// How long a pending micropay (auth codes ending `1001`, `1002`, `1004` and `1005`) takes
+/// to settle, by default: long enough that the spec's first two queries (at +5 s and
+/// +10 s) see `DEAL`, short enough that the third (+15 s) sees the outcome.
 pub const DEFAULT_PENDING_DELAY: Duration = Duration::from_secs(12);
 
 /// How long the answer of a slow micropay (auth code ending `1007`) is held back, by

@@ -149,8 +149,10 @@
 //! `merchant_no` / `term_no` is accepted. No discounts: `payer_amount` and
 //! `acc_settle_amount` equal `total_amount`.
 //!
-//! **notifications**: when a micropay that answered `DCP10000` carries `notify_url` and
-//! settles by itself (`1001` → SUCCESS, `1002` → FAIL; not when revoked), the sandbox POSTs
+//! **notifications**: when a pending micropay (answered `DCP10000` or `BBS10000`) carries
+//! `notify_url` and settles by itself after the pending delay (`1001` → SUCCESS, `1002` →
+//! FAIL, `1004` → SUCCESS, `1005` → CLOSE; not `1003`, which waits to be revoked, and not
+//! when revoked), the sandbox POSTs
 //! the trade query's fields as JSON (`merchant_no`, `out_trade_no`, `trade_no`, `log_no`,
 //! `trade_state`, `total_amount`, `trade_time`, ...) with
 //! `Authorization: LKLAPI-SHA256withRSA timestamp="..",nonce_str="..",signature=".."` made

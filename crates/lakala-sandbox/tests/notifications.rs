@@ -73,6 +73,54 @@ async fn delivered_with_retry_until_success() {
     env.sandbox.shutdown().await;
 }
 
+/// Every micropay that answers pending and settles by itself is notified, whatever its
+/// answer said (`DCP10000` or `BBS10000`) and however it settles; one that waits to be
+/// revoked is not (the sandbox README's table of barcodes).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_pending_micropay_that_settles_by_itself_is_notified() {
+    let env = start().await;
+    let (url, _) = listener(|_, _, _| (200, SUCCESS.as_bytes().to_vec())).await;
+    let cases = [
+        (
+            "S1001",
+            auth_codes::PENDING_THEN_SUCCEED,
+            "DCP10000",
+            "SUCCESS",
+        ),
+        ("S1002", auth_codes::PENDING_THEN_FAIL, "DCP10000", "FAIL"),
+        (
+            "S1004",
+            auth_codes::PAYING_THEN_SUCCEED,
+            "BBS10000",
+            "SUCCESS",
+        ),
+        ("S1005", auth_codes::PENDING_THEN_CLOSE, "DCP10000", "CLOSE"),
+    ];
+    for (order, code, answer_code, _) in cases {
+        let answer = env.micropay_with(order, code, 7, Some(&url)).await;
+        assert_eq!(answer["code"], answer_code, "{order}: {answer}");
+    }
+    env.micropay_with("S1003", auth_codes::PENDING_UNTIL_REVOKED, 7, Some(&url))
+        .await;
+    env.advance(12);
+    let sandbox = &env.sandbox;
+    eventually("four delivered", || {
+        let d = sandbox.notification_deliveries();
+        d.len() == 4 && d.iter().all(|d| d.status == DeliveryStatus::Delivered)
+    })
+    .await;
+    let deliveries = sandbox.notification_deliveries();
+    for (order, _, _, state) in cases {
+        let d = deliveries
+            .iter()
+            .find(|d| d.out_trade_no == order)
+            .unwrap_or_else(|| panic!("{order} notified"));
+        assert_eq!(d.trade_state, state, "{order}");
+    }
+    assert!(deliveries.iter().all(|d| d.out_trade_no != "S1003"));
+    env.sandbox.shutdown().await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn gives_up_after_the_last_attempt_and_refuses_other_hosts() {
     let env = start().await;

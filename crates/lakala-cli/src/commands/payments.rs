@@ -1,5 +1,5 @@
-//! `lakala payments list` and `lakala payments resolve`: the journal's payments, and
-//! finishing the open ones by query.
+//! `lakala payments list`, `resolve` and `backup`: the journal's payments, finishing the
+//! open ones by query, and a consistent copy of the journal.
 
 use crate::args::{Cli, PaymentsCommand};
 use crate::exit::Exit;
@@ -8,7 +8,10 @@ use crate::report::Report;
 use crate::settings::Family;
 use lakala_client::resolver::ResolverConfig;
 use lakala_client::till::TillStatus;
-use lakala_journal::{ListFilter, PaymentJournal, PaymentKey, PaymentRecord};
+use lakala_journal::{
+    ListFilter, PaymentJournal, PaymentKey, PaymentRecord, PaymentStatus, SqliteJournal,
+    SqliteOptions,
+};
 use serde_json::{json, Value};
 use std::time::Duration;
 
@@ -70,7 +73,45 @@ pub async fn run(cli: &Cli, command: &PaymentsCommand) -> Result<Report, Failure
             }
             Ok(report(&records, "resolved"))
         }
+        PaymentsCommand::Backup { path } => backup(cli, path).await,
     }
+}
+
+/// A consistent copy of the SQLite journal at `path`, made while it may be in use.
+async fn backup(cli: &Cli, path: &std::path::Path) -> Result<Report, Failure> {
+    let journal = match crate::journal::open_store(cli, None).await? {
+        crate::journal::Store::Sqlite(journal) => journal,
+        crate::journal::Store::Postgres(_) => {
+            return Err(Failure::Usage(
+                "payments backup copies an SQLite journal; back a PostgreSQL journal up \
+                 with the server's tools (pg_dump)"
+                    .into(),
+            ))
+        }
+    };
+    if path.exists() {
+        return Err(Failure::Usage(format!(
+            "{} exists: a backup never overwrites a file",
+            path.display()
+        )));
+    }
+    // Check the copy: it opens as a journal and holds every payment there was before
+    // (the journal may gain more meanwhile: the copy is one moment of it).
+    let original = all(&journal, ListFilter::all()).await?.len();
+    journal.backup_to(path).await?;
+    let copy = SqliteJournal::open_with(path, SqliteOptions::default().read_only(true)).await?;
+    let copied = all(&copy, ListFilter::all()).await?.len();
+    copy.close().await?;
+    journal.close().await?;
+    if copied < original {
+        return Err(Failure::Internal(format!(
+            "the backup holds {copied} payments, the journal {original}"
+        )));
+    }
+    Ok(Report::new("backed_up", Exit::Success)
+        .extra("path", Value::String(path.display().to_string()))
+        .extra("payments", json!(copied))
+        .line(format!("{copied} payments copied to {}", path.display())))
 }
 
 /// Every record the filter selects, page by page.

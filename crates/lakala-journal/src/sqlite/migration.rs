@@ -5,7 +5,8 @@ use crate::error::JournalError;
 use crate::SCHEMA_VERSION;
 use rusqlite::{Connection, TransactionBehavior};
 
-/// `PRAGMA application_id` of a journal file: "LKLJ".
+/// `PRAGMA application_id` of a journal file: "LKLJ" (and, while handles may be writing
+/// to it, [`marker::OPEN`](super::marker::OPEN), "LKLW").
 pub(crate) const APPLICATION_ID: i64 = 0x4C4B_4C4A;
 
 /// Migration `n` (1-based) takes the schema from version `n - 1` to `n`.
@@ -106,20 +107,33 @@ pub(crate) fn migrate(connection: &mut Connection, read_only: bool) -> Result<()
         tx.pragma_update(None, "user_version", i as i64 + 1)
             .journal()?;
     }
-    tx.pragma_update(None, "application_id", APPLICATION_ID)
-        .journal()?;
+    // A new journal gets its mark; an existing one keeps whichever it has.
+    if !is_journal_id(application_id(&tx)?) {
+        tx.pragma_update(None, "application_id", APPLICATION_ID)
+            .journal()?;
+    }
     tx.commit().journal()
 }
 
-/// The schema version, after checking the file is (or may become) a journal.
-fn check(connection: &Connection) -> Result<i64, JournalError> {
-    let application_id: i64 = connection
+/// Whether `id` marks a journal (closed cleanly, or possibly in use).
+pub(crate) fn is_journal_id(id: i64) -> bool {
+    id == APPLICATION_ID || id == super::marker::OPEN
+}
+
+/// `PRAGMA application_id`.
+pub(crate) fn application_id(connection: &Connection) -> Result<i64, JournalError> {
+    connection
         .pragma_query_value(None, "application_id", |r| r.get(0))
-        .journal()?;
+        .journal()
+}
+
+/// The schema version, after checking the file is (or may become) a journal.
+pub(crate) fn check(connection: &Connection) -> Result<i64, JournalError> {
+    let application_id = application_id(connection)?;
     let version: i64 = connection
         .pragma_query_value(None, "user_version", |r| r.get(0))
         .journal()?;
-    if application_id != APPLICATION_ID {
+    if !is_journal_id(application_id) {
         if application_id != 0 {
             return Err(JournalError::corrupt(format!(
                 "another application's database (application_id {application_id:#x})"

@@ -1,9 +1,12 @@
 //! [`SqliteJournal`]: the journal in one SQLite file.
 
+mod create;
 mod error;
 mod group_commit;
 mod journal;
 mod ledger;
+mod maintenance;
+mod marker;
 mod migration;
 mod row;
 mod worker;
@@ -53,6 +56,11 @@ pub struct SqliteOptions {
     pub read_only: bool,
     /// Default [`Synchronous::Intents`].
     pub synchronous: Synchronous,
+    /// Whether a new journal is created where no file is. Default `true`. Whatever this
+    /// says, a file that exists is never made a new journal: one that holds no journal
+    /// (empty, or a journal whose `-wal` file was lost) is refused with
+    /// [`JournalError::Corrupt`].
+    pub create_if_missing: bool,
 }
 
 impl Default for SqliteOptions {
@@ -61,6 +69,7 @@ impl Default for SqliteOptions {
             busy_timeout: Duration::from_secs(5),
             read_only: false,
             synchronous: Synchronous::Intents,
+            create_if_missing: true,
         }
     }
 }
@@ -83,12 +92,47 @@ impl SqliteOptions {
         self.synchronous = synchronous;
         self
     }
+
+    /// Whether a new journal may be created where no file is (`false`: the file must hold
+    /// a journal already, as a service restarting on its existing journal may insist).
+    pub fn create_if_missing(mut self, create: bool) -> Self {
+        self.create_if_missing = create;
+        self
+    }
 }
 
 /// A journal in one SQLite file, in WAL mode, for a single machine.
 ///
-/// The file is created if missing, marked as a journal (`PRAGMA application_id`) and
-/// migrated on open. Each handle owns one connection on a thread of its own (SQLite calls
+/// A new journal is created only where no file is (and only with
+/// [`SqliteOptions::create_if_missing`], the default), marked as a journal
+/// (`PRAGMA application_id`) and migrated on open. A file that exists but holds no journal
+/// is refused with [`JournalError::Corrupt`], never silently made a new, empty one: a file
+/// truncated to zero bytes, or the main file of a journal whose `-wal` file was lost (a
+/// journal's writes stay in `PATH-wal` until a checkpoint copies them into `PATH`, so
+/// until then the main file alone holds no journal at all). Two processes creating the
+/// same new journal at the same instant may see one of them refused that way; open a
+/// new journal once before starting several processes on it.
+///
+/// **Checkpoints and copies.** [`checkpoint`](Self::checkpoint) copies everything in the
+/// `-wal` into the main file (and empties the `-wal`), so that `PATH` alone is a complete
+/// copy until the next write; [`close`](Self::close) checkpoints and closes. When the last
+/// handle is dropped without `close`, its thread checkpoints what no other connection is
+/// reading before closing (SQLite's own close does the rest when it is the file's last
+/// connection), but a process that exits right after the drop may end before that thread
+/// does: close explicitly at a clean exit. A consistent copy while the journal is in use:
+/// [`backup_to`](Self::backup_to) (SQLite's online backup).
+///
+/// How a lost `-wal` is noticed: every writable open marks the main file "in use" (its
+/// `application_id`) and checkpoints the mark at once; the last handle's clean close marks
+/// it "closed cleanly". A main file that says "in use" with no `-wal` beside it is refused
+/// ([`JournalError::Corrupt`]), so a journal whose `-wal` was deleted, or a plain copy of
+/// a journal in use, is never taken for the whole journal. What it cannot notice: a
+/// handle closing cleanly while another process keeps writing marks the file closed, so
+/// a `-wal` lost after that goes unnoticed; and another SQLite program that opens and
+/// closes a crashed journal folds its `-wal` in and deletes it, after which the journal
+/// (whole) is refused until a person who knows that marks it closed
+/// (`sqlite3 PATH 'PRAGMA application_id = 1280003146'`, "LKLJ"). Keep `PATH-wal` with
+/// `PATH`; copy with `backup_to`. Each handle owns one connection on a thread of its own (SQLite calls
 /// block; the async methods wait for that thread without blocking the runtime). Clones
 /// share the connection. Several handles, or several processes, may open the same file:
 /// writes take SQLite's write lock with `BEGIN IMMEDIATE` and wait up to
@@ -169,12 +213,15 @@ fn level(synchronous: Synchronous) -> &'static str {
 }
 
 fn connect(path: &Path, options: &SqliteOptions) -> Result<Connection, JournalError> {
+    if !options.read_only {
+        create::create_if_missing(path, options.create_if_missing)?;
+    }
+    // Before SQLite opens the file (opening makes a -wal).
+    let wal_present = marker::wal_path(path).exists();
     let flags = if options.read_only {
         OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX
     } else {
-        OpenFlags::SQLITE_OPEN_READ_WRITE
-            | OpenFlags::SQLITE_OPEN_CREATE
-            | OpenFlags::SQLITE_OPEN_NO_MUTEX
+        OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX
     };
     let mut connection = Connection::open_with_flags(path, flags).map_err(|e| {
         match error::map(e) {
@@ -188,6 +235,7 @@ fn connect(path: &Path, options: &SqliteOptions) -> Result<Connection, JournalEr
     connection
         .pragma_update(None, "foreign_keys", "ON")
         .journal()?;
+    marker::refuse_lost_journal(&connection, wal_present)?;
     if !options.read_only {
         let mode: String = connection
             .query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))
@@ -204,5 +252,8 @@ fn connect(path: &Path, options: &SqliteOptions) -> Result<Connection, JournalEr
         .pragma_update(None, "synchronous", level(options.synchronous))
         .journal()?;
     migration::migrate(&mut connection, options.read_only)?;
+    if !options.read_only {
+        marker::mark_open(&connection)?;
+    }
     Ok(connection)
 }

@@ -7,9 +7,10 @@
 //! Writes queued together are committed together ([`group_commit`](super::group_commit)).
 
 use super::group_commit::{self, Write, MAX_BATCH};
+use super::marker::{self, Checkpoint};
 use crate::error::JournalError;
 use rusqlite::Connection;
-use std::sync::mpsc;
+use std::sync::{mpsc, Arc, Mutex};
 use tokio::sync::oneshot;
 
 enum Job {
@@ -24,6 +25,9 @@ enum Job {
 #[derive(Clone)]
 pub(crate) struct Worker {
     jobs: mpsc::Sender<Job>,
+    /// Answered by the thread once the connection is closed; shared by the clones (its
+    /// count tells the last handle).
+    closed: Arc<Mutex<Option<oneshot::Receiver<()>>>>,
 }
 
 impl Worker {
@@ -35,6 +39,7 @@ impl Worker {
     ) -> Result<Self, JournalError> {
         let (jobs, inbox) = mpsc::channel::<Job>();
         let (opened_tx, opened) = oneshot::channel();
+        let (closed_tx, closed) = oneshot::channel();
         std::thread::Builder::new()
             .name("lakala-journal-sqlite".into())
             .spawn(move || {
@@ -49,12 +54,35 @@ impl Worker {
                     }
                 };
                 serve(connection, &inbox, sync_level);
+                let _ = closed_tx.send(());
             })
             .map_err(|e| JournalError::Unavailable {
                 reason: format!("cannot start the journal thread: {e}"),
             })?;
         opened.await.map_err(|_| stopped())??;
-        Ok(Self { jobs })
+        Ok(Self {
+            jobs,
+            closed: Arc::new(Mutex::new(Some(closed))),
+        })
+    }
+
+    /// Whether no clone of this handle is left.
+    pub(crate) fn is_last(&self) -> bool {
+        Arc::strong_count(&self.closed) == 1
+    }
+
+    /// Gives up this handle; when it was the last one, waits until the thread has closed
+    /// the connection (the thread's own checkpoint done). Other handles keep it open.
+    pub(crate) async fn close(self) {
+        let Self { jobs, closed } = self;
+        drop(jobs);
+        let receiver = match Arc::try_unwrap(closed) {
+            Ok(last) => last.into_inner().unwrap_or_else(|e| e.into_inner()),
+            Err(_) => None,
+        };
+        if let Some(receiver) = receiver {
+            let _ = receiver.await;
+        }
     }
 
     /// Runs `job` alone on the connection's thread and returns its result.
@@ -103,7 +131,9 @@ impl Worker {
     }
 }
 
-/// The thread's loop: jobs in the order they came, consecutive writes in one batch.
+/// The thread's loop: jobs in the order they came, consecutive writes in one batch. When
+/// every handle is gone, marks the journal closed cleanly, checkpoints what no other
+/// connection is reading (`PASSIVE`: never waits) and closes the connection.
 fn serve(mut connection: Connection, inbox: &mpsc::Receiver<Job>, sync_level: &str) {
     let mut next = None;
     loop {
@@ -111,7 +141,12 @@ fn serve(mut connection: Connection, inbox: &mpsc::Receiver<Job>, sync_level: &s
             Some(job) => job,
             None => match inbox.recv() {
                 Ok(job) => job,
-                Err(_) => return,
+                Err(_) => {
+                    // Busy files refuse; SQLite's close still checkpoints when this is
+                    // the file's last connection.
+                    let _ = marker::mark_closed(&connection, Checkpoint::Passive);
+                    return;
+                }
             },
         };
         match job {

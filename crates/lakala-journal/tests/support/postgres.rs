@@ -1,20 +1,15 @@
-//! A real PostgreSQL server for the tests: `LAKALA_TEST_POSTGRES_URL`, one schema per
-//! test so tests run in parallel.
+//! A real PostgreSQL server for the tests (`LAKALA_TEST_POSTGRES_URL`, or one the test
+//! process starts itself), one schema per test so tests run in parallel.
 
 use lakala_journal::conformance::Harness;
 use lakala_journal::{JournalError, PostgresJournal, PostgresOptions};
 use std::sync::atomic::{AtomicU64, Ordering};
 
-/// The server's URL. Never skips: without it the test fails and says how to start one.
+/// The server's URL: `LAKALA_TEST_POSTGRES_URL`, or else this test process's own
+/// throwaway server (lakala-test-postgres). Never skips: without a server the test fails
+/// and says what to install.
 pub fn url() -> String {
-    match std::env::var("LAKALA_TEST_POSTGRES_URL") {
-        Ok(url) if !url.is_empty() => url,
-        _ => panic!(
-            "LAKALA_TEST_POSTGRES_URL is not set: these tests need a real PostgreSQL server. \
-             Start a throwaway one with `eval \"$(scripts/test-postgres.sh start)\"` from the \
-             workspace root (stop it with `scripts/test-postgres.sh stop`)."
-        ),
-    }
+    lakala_test_postgres::url()
 }
 
 /// A schema name no other test (or run) uses.
