@@ -9,8 +9,7 @@ use crate::settings::Family;
 use lakala_client::resolver::ResolverConfig;
 use lakala_client::till::TillStatus;
 use lakala_journal::{
-    ListFilter, PaymentJournal, PaymentKey, PaymentRecord, PaymentStatus, SqliteJournal,
-    SqliteOptions,
+    ListFilter, PaymentJournal, PaymentKey, PaymentRecord, SqliteJournal, SqliteOptions,
 };
 use serde_json::{json, Value};
 use std::time::Duration;
