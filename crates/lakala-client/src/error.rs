@@ -74,9 +74,15 @@ pub enum ClientError {
     /// The journal holds this `out_trade_no` for a payment made with another barcode (auth
     /// code; compared by a keyed digest, never the code itself): a till reusing an order
     /// number for another payer, or a new barcode scanned for an order already paid,
-    /// failed or pending. Nothing was sent; the journaled payment is untouched. Pay under a
-    /// new `out_trade_no`.
-    #[error("out_trade_no {out_trade_no} is already journaled for another barcode (status {status}); nothing was sent: pay under a new out_trade_no")]
+    /// failed or pending. Nothing was sent this time; the journaled payment is untouched.
+    ///
+    /// What the caller may do depends on `status` (the message says it): `failed` or
+    /// `revoked`: the order was not charged, pay under a new `out_trade_no`; `succeeded`:
+    /// the order is already paid, do not charge again; anything else (`recorded`,
+    /// `pending`, `unresolved`): the earlier payment may still be charged, so wait for its
+    /// outcome (query it, or [`crate::resolver::Resolver::resolve_now`]) before paying
+    /// under a new number — paying again now can charge the payer twice.
+    #[error("out_trade_no {out_trade_no} is already journaled for another barcode (status {status}); nothing was sent: {}", other_auth_code_advice(status))]
     OtherAuthCode {
         /// The reused number.
         out_trade_no: String,
@@ -132,6 +138,38 @@ impl ClientError {
             what,
             line: e.line(),
             column: e.column(),
+        }
+    }
+}
+
+/// What a till does after [`ClientError::OtherAuthCode`], by the journaled payment's status.
+fn other_auth_code_advice(status: &str) -> &'static str {
+    match status {
+        "failed" | "revoked" => "the order was not charged; pay under a new out_trade_no",
+        "succeeded" => "the order is already paid; do not charge it again",
+        _ => "the earlier payment may still be charged; wait for its outcome before paying under a new out_trade_no",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::ClientError;
+
+    #[test]
+    fn another_barcode_is_told_what_to_do_by_the_earlier_payment_s_status() {
+        let told = |status| {
+            ClientError::OtherAuthCode {
+                out_trade_no: "T1".into(),
+                status,
+            }
+            .to_string()
+        };
+        assert!(told("failed").contains("pay under a new out_trade_no"));
+        assert!(told("succeeded").contains("already paid"));
+        for open in ["recorded", "pending", "unresolved"] {
+            let message = told(open);
+            assert!(message.contains("wait for its outcome"), "{message}");
+            assert!(!message.contains("not charged"), "{message}");
         }
     }
 }

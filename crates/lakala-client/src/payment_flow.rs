@@ -577,7 +577,7 @@ impl Flow {
                     pending.last_state = Some(state.clone());
                 }
                 if let Some(v) = &verdict {
-                    pending.reason = v.describe(attempt + 1);
+                    pending.reason = format!("{}; {}", v.describe(attempt + 1), tried.result);
                 }
                 pending.revoke = Some(tried);
                 PaymentOutcome::Pending(pending)

@@ -503,15 +503,34 @@ impl Resolver {
         let window = InFlightWindow::new(self.client.inner.request_timeout);
         let verdict = finding.verdict;
         if verdict.is_final() {
-            // What the query said, written with the outcome in one commit.
-            let (code, state) = verdict.journal_words();
-            job.recorder.hold_query(attempt, code, state);
             let revokes = match self.revokes_of(&record.key).await {
                 Ok(r) => r,
                 Err(e) => {
                     return self.later(record, attempt, format!("cannot list its revokes: {e}"))
                 }
             };
+            // Paid, while a revoke of ours may still be on its way to the platform: it can
+            // still reverse the payment, so "paid" waits until the revoke cannot be in
+            // flight any more (its companion record is settled by query then).
+            let in_flight = revokes.iter().find(|r| {
+                matches!(r.status, PaymentStatus::Recorded | PaymentStatus::Pending)
+                    && !window.is_over(r.created_at, now)
+            });
+            if let (Verdict::Paid(_), Some(revoke)) = (&verdict, in_flight) {
+                return Step::open(
+                    record,
+                    format!(
+                        "{}, but revoke {} may still arrive: settled after {}",
+                        verdict.describe(attempt),
+                        revoke.key.out_trade_no,
+                        window.ends_at(revoke.created_at)
+                    ),
+                    Some(window.ends_at(revoke.created_at)),
+                );
+            }
+            // What the query said, written with the outcome in one commit.
+            let (code, state) = verdict.journal_words();
+            job.recorder.hold_query(attempt, code, state);
             // A revoke that was declined, never sent or closed as moot did not do it.
             let ours = revokes.iter().find(|r| r.status != PaymentStatus::Failed);
             let outcome = outcome_of(order, verdict, attempt, ours);

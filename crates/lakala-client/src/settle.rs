@@ -268,10 +268,26 @@ pub(crate) async fn revoke_settled(
             }
             RevokeSettled::Revoked { response: None }
         }
+        // Paid, but the revoke's request may still be on its way (it timed out or the
+        // connection broke after sending): it can still arrive and reverse the payment, so
+        // "paid" is not final until the revoke's in-flight window is over. The payment
+        // stays pending; a resolver settles it after that window
+        // ([`crate::timing::InFlightWindow`]).
+        verdict @ Verdict::Paid(_) if !answered => RevokeSettled::Open {
+            attempt: attempt_of(
+                format!(
+                    "{why}; the order is paid, but the revoke may still arrive: settled once \
+                     it cannot be in flight any more"
+                ),
+                true,
+            ),
+            verdict: Some(verdict),
+        },
         verdict @ (Verdict::Paid(_) | Verdict::Failed { .. }) => {
             // The revoke did not run. Its record closes as moot when its answer came back
             // (it is not in flight any more); after a timeout it stays open, and a
-            // resolver closes it once its in-flight window is over.
+            // resolver closes it once its in-flight window is over. A failed order stays
+            // failed whenever the revoke arrives.
             if answered {
                 moot(
                     companion,
