@@ -234,11 +234,10 @@ mod tests {
 mod postgres_tests {
     use super::*;
 
-    /// Needs a real server: `eval "$(scripts/test-postgres.sh start)"`.
+    /// A real server: `LAKALA_TEST_POSTGRES_URL`, or a throwaway one this test process
+    /// starts (lakala-test-postgres); the test fails when neither can be had.
     fn url() -> String {
-        std::env::var("LAKALA_TEST_POSTGRES_URL").expect(
-            "LAKALA_TEST_POSTGRES_URL is not set: start a server with scripts/test-postgres.sh",
-        )
+        lakala_test_postgres::url()
     }
 
     #[tokio::test]

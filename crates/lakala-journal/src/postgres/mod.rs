@@ -164,16 +164,10 @@ fn check_schema_name(schema: &str) -> Result<(), JournalError> {
 mod tests {
     use super::*;
 
-    /// The test server (`LAKALA_TEST_POSTGRES_URL`, see scripts/test-postgres.sh); the
-    /// test fails without it.
+    /// The test server: `LAKALA_TEST_POSTGRES_URL`, or a throwaway one this test process
+    /// starts (lakala-test-postgres); the test fails when neither can be had.
     fn test_url() -> String {
-        std::env::var("LAKALA_TEST_POSTGRES_URL")
-            .ok()
-            .filter(|u| !u.is_empty())
-            .expect(
-                "LAKALA_TEST_POSTGRES_URL is not set: start a server with \
-                 `eval \"$(scripts/test-postgres.sh start)\"`",
-            )
+        lakala_test_postgres::url()
     }
 
     /// A connection string for the test server as `user`.
