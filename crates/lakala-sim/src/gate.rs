@@ -54,7 +54,9 @@ pub struct GatedTransport {
 
 impl std::fmt::Debug for GatedTransport {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("GatedTransport").field("life", &self.life).finish()
+        f.debug_struct("GatedTransport")
+            .field("life", &self.life)
+            .finish()
     }
 }
 
@@ -196,7 +198,10 @@ impl NotificationLedger for GatedJournal {
         expires_at: i64,
     ) -> Result<Delivery, JournalError> {
         self.life.pass().await;
-        let r = self.inner.claim(key, now, processing_secs, expires_at).await;
+        let r = self
+            .inner
+            .claim(key, now, processing_secs, expires_at)
+            .await;
         self.life.pass().await;
         r
     }

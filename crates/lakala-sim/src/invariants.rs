@@ -75,7 +75,11 @@ pub struct Violation {
 
 impl fmt::Display for Violation {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "invariant ({}) broken on {}: {}", self.invariant, self.order, self.detail)?;
+        write!(
+            f,
+            "invariant ({}) broken on {}: {}",
+            self.invariant, self.order, self.detail
+        )?;
         if let Some(s) = self.scenario {
             write!(f, " [{s}]")?;
         }
@@ -134,12 +138,22 @@ pub fn check(
             match report {
                 PayReport::Succeeded if !status.is_some_and(paid) => {
                     let s1 = revoked_after_paid(order).then_some(Scenario::RevokedAfterSucceeded);
-                    c.fail('a', s1, order, format!("reported succeeded, platform has {status:?}"));
+                    c.fail(
+                        'a',
+                        s1,
+                        order,
+                        format!("reported succeeded, platform has {status:?}"),
+                    );
                 }
                 PayReport::Failed | PayReport::Revoked | PayReport::NotSent
                     if status.is_some_and(paid) =>
                 {
-                    c.fail('a', None, order, format!("reported {report:?}, platform has it paid"));
+                    c.fail(
+                        'a',
+                        None,
+                        order,
+                        format!("reported {report:?}, platform has it paid"),
+                    );
                 }
                 _ => {}
             }
@@ -150,30 +164,42 @@ pub fn check(
         let status = truth.orders.get(order).map(|o| o.status);
         if record.status == PaymentStatus::Succeeded && !status.is_some_and(paid) {
             let s1 = revoked_after_paid(order).then_some(Scenario::RevokedAfterSucceeded);
-            c.fail('a', s1, order, format!("journaled succeeded, platform has {status:?}"));
+            c.fail(
+                'a',
+                s1,
+                order,
+                format!("journaled succeeded, platform has {status:?}"),
+            );
         }
-        if matches!(record.status, PaymentStatus::Failed | PaymentStatus::Revoked)
-            && status.is_some_and(paid)
+        if matches!(
+            record.status,
+            PaymentStatus::Failed | PaymentStatus::Revoked
+        ) && status.is_some_and(paid)
         {
             let fully_refunded = truth.refunded(order) >= truth.orders[order].total;
             if !fully_refunded {
-                c.fail('a', None, order, format!("journaled {}, platform has it paid", record.status));
+                c.fail(
+                    'a',
+                    None,
+                    order,
+                    format!("journaled {}, platform has it paid", record.status),
+                );
             }
         }
     }
     // (a) refunds reported done.
-    for (number, (origin, _, reports)) in &records.refunds {
-        let platform = truth.refunds.get(number);
-        for (report, at) in reports {
+    for (number, ask) in &records.refunds {
+        let (origin, platform) = (&ask.origin, truth.refunds.get(number));
+        for (report, at) in &ask.reports {
             if *report != RefundReport::Done {
                 continue;
             }
-            let done_then = platform.and_then(|r| r.success_at).is_some_and(|t| t <= *at);
+            let done_then = platform
+                .and_then(|r| r.success_at)
+                .is_some_and(|t| t <= *at);
             let ends_done = platform.is_some_and(|r| r.state == RefundState::Success);
             if !done_then || !ends_done {
-                let s3 = platform
-                    .is_some()
-                    .then_some(Scenario::RefundDoneWhileDeal);
+                let s3 = platform.is_some().then_some(Scenario::RefundDoneWhileDeal);
                 c.fail(
                     'a',
                     s3,
@@ -190,7 +216,12 @@ pub fn check(
     // (b) at most one micropay, one executed revoke, no refund beyond what was asked.
     for (order, n) in &truth.micropay_arrivals {
         if *n > 1 {
-            c.fail('b', Some(Scenario::SecondMicropay), order, format!("{n} micropays arrived"));
+            c.fail(
+                'b',
+                Some(Scenario::SecondMicropay),
+                order,
+                format!("{n} micropays arrived"),
+            );
         }
     }
     let mut revokes: BTreeMap<&str, u32> = BTreeMap::new();
@@ -203,14 +234,19 @@ pub fn check(
         }
     }
     let mut asked: BTreeMap<&str, u64> = BTreeMap::new();
-    for (origin, amount, _) in records.refunds.values() {
-        *asked.entry(origin.as_str()).or_default() += amount;
+    for ask in records.refunds.values() {
+        *asked.entry(ask.origin.as_str()).or_default() += ask.amount;
     }
     for origin in truth.refunds.values().map(|r| r.origin.as_str()) {
         let committed = truth.committed_refunds(origin);
         let wanted = asked.get(origin).copied().unwrap_or(0);
         if committed > wanted {
-            c.fail('b', None, origin, format!("{committed} fen refunded, {wanted} asked"));
+            c.fail(
+                'b',
+                None,
+                origin,
+                format!("{committed} fen refunded, {wanted} asked"),
+            );
         }
     }
 
@@ -218,15 +254,24 @@ pub fn check(
     for order in records.started.iter().chain(truth.orders.keys()) {
         match by_key.get(order.as_str()) {
             None => c.fail('c', None, order, "not in the journal".into()),
-            Some(r) if matches!(r.status, PaymentStatus::Recorded | PaymentStatus::Pending) => {
-                c.fail('c', None, order, format!("left {} after the drain", r.status))
-            }
+            Some(r) if matches!(r.status, PaymentStatus::Recorded | PaymentStatus::Pending) => c
+                .fail(
+                    'c',
+                    None,
+                    order,
+                    format!("left {} after the drain", r.status),
+                ),
             Some(_) => {}
         }
     }
     for r in journal.iter().filter(|r| r.kind != PaymentKind::Micropay) {
         if matches!(r.status, PaymentStatus::Recorded | PaymentStatus::Pending) {
-            c.fail('c', None, &r.key.out_trade_no, format!("{} left {} after the drain", r.kind, r.status));
+            c.fail(
+                'c',
+                None,
+                &r.key.out_trade_no,
+                format!("{} left {} after the drain", r.kind, r.status),
+            );
         }
     }
 
@@ -277,7 +322,12 @@ pub fn check(
                 PaymentKind::Refund => format!("{:?}", truth.refunds.get(no).map(|x| x.state)),
                 _ => format!("executed: {}", truth.revokes.contains_key(no)),
             };
-            c.fail('d', scenario, no, format!("journal: {} {}, platform: {platform}", r.kind, r.status));
+            c.fail(
+                'd',
+                scenario,
+                no,
+                format!("journal: {} {}, platform: {platform}", r.kind, r.status),
+            );
         }
     }
     // A refund journaled done while the platform still had it DEAL.
@@ -292,7 +342,10 @@ pub fn check(
                     'd',
                     Some(Scenario::RefundDoneWhileDeal),
                     no,
-                    format!("journaled succeeded at {done}, platform refunded it at {:?}", refund.success_at),
+                    format!(
+                        "journaled succeeded at {done}, platform refunded it at {:?}",
+                        refund.success_at
+                    ),
                 );
             }
         }
@@ -301,8 +354,111 @@ pub fn check(
     // (e) the merchant's notification code once per event.
     for ((order, state), n) in &records.notified {
         if *n > 1 {
-            c.fail('e', None, order, format!("notification code ran {n} times for {state}"));
+            c.fail(
+                'e',
+                None,
+                order,
+                format!("notification code ran {n} times for {state}"),
+            );
         }
     }
     c.found
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::platform::truth::{Order, Revoke};
+
+    fn order(status: Status) -> Order {
+        Order {
+            merchant_no: "M".into(),
+            term_no: "T".into(),
+            trade_no: "2024092900000000000001".into(),
+            total: 100,
+            status,
+            created_at: 0,
+            paid_at: None,
+        }
+    }
+
+    #[test]
+    fn a_second_micropay_is_scenario_2() {
+        let mut truth = Truth::default();
+        truth.orders.insert("O1".into(), order(Status::Success));
+        truth.micropay_arrivals.insert("O1".into(), 2);
+        let found = check(&truth, &[], &Records::default(), &Trace::new(false));
+        assert!(found
+            .iter()
+            .any(|v| v.invariant == 'b' && v.scenario == Some(Scenario::SecondMicropay)));
+        // The order is also in no journal: forgotten.
+        assert!(found.iter().any(|v| v.invariant == 'c' && v.order == "O1"));
+    }
+
+    #[test]
+    fn succeeded_then_revoked_is_scenario_1() {
+        let mut truth = Truth::default();
+        truth
+            .orders
+            .insert("O1".into(), order(Status::Revoked { was_paid: true }));
+        truth.revokes.insert(
+            "O1R".into(),
+            Revoke {
+                origin: "O1".into(),
+                was_paid: true,
+                resp_data: serde_json::Value::Null,
+                at: 5,
+            },
+        );
+        let mut records = Records::default();
+        records
+            .pays
+            .insert("O1".into(), vec![(PayReport::Succeeded, 1)]);
+        let found = check(&truth, &[], &records, &Trace::new(false));
+        assert!(found
+            .iter()
+            .any(|v| v.invariant == 'a' && v.scenario == Some(Scenario::RevokedAfterSucceeded)));
+    }
+
+    #[test]
+    fn a_clean_run_breaks_nothing() {
+        let mut truth = Truth::default();
+        truth.orders.insert("O1".into(), order(Status::Success));
+        truth.micropay_arrivals.insert("O1".into(), 1);
+        let mut records = Records::default();
+        records
+            .pays
+            .insert("O1".into(), vec![(PayReport::Succeeded, 1)]);
+        records.notified.insert(("O1".into(), "SUCCESS".into()), 1);
+        let journal = lakala_journal::MemoryJournal::new();
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .expect("runtime");
+        let record = runtime.block_on(async {
+            use lakala_journal::{Intent, NewEvent, PaymentJournal, PaymentKey, StateUpdate};
+            let key = PaymentKey::new("M", "O1");
+            let intent = Intent::micropay(
+                key.clone(),
+                "T",
+                100,
+                "****1234",
+                "0123456789abcdef",
+                "i",
+                0,
+            );
+            journal.record_intent(&intent).await.expect("intent");
+            let event = NewEvent::new(1, "i", "answer", serde_json::json!({}));
+            journal
+                .append(
+                    &key,
+                    &event,
+                    &StateUpdate::status(PaymentStatus::Succeeded),
+                    None,
+                )
+                .await
+                .expect("append")
+        });
+        let found = check(&truth, &[record], &records, &Trace::new(false));
+        assert!(found.is_empty(), "{found:?}");
+    }
 }

@@ -20,7 +20,12 @@ fn usage() -> ExitCode {
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    match args.iter().map(String::as_str).collect::<Vec<_>>().as_slice() {
+    match args
+        .iter()
+        .map(String::as_str)
+        .collect::<Vec<_>>()
+        .as_slice()
+    {
         ["--seed", n] => match n.parse() {
             Ok(seed) => replay(seed),
             Err(_) => usage(),
@@ -73,7 +78,10 @@ fn sweep(from: u64, to: u64) -> ExitCode {
                 let outcome = run(seed, false);
                 if !outcome.violations.is_empty() {
                     println!("{}  # {}", replay_line(seed), outcome.violations[0]);
-                    failed.lock().unwrap_or_else(|e| e.into_inner()).push(outcome);
+                    failed
+                        .lock()
+                        .unwrap_or_else(|e| e.into_inner())
+                        .push(outcome);
                 }
             });
         }
@@ -106,12 +114,31 @@ fn sweep(from: u64, to: u64) -> ExitCode {
             .collect();
         match hits.first() {
             Some(first) => println!(
-                "{scenario}: {} seeds; first found at seed {first}, after {} seeds",
+                "{scenario}: {} seeds; first found at seed {first}, after {} seeds; first seeds {:?}",
                 hits.len(),
-                first - from + 1
+                first - from + 1,
+                &hits[..hits.len().min(8)]
             ),
             None => println!("{scenario}: not found"),
         }
+    }
+    // Scenario 1 exactly as the issue tells it: the till itself was told "succeeded".
+    let told: Vec<u64> = failed
+        .iter()
+        .filter(|o| {
+            o.violations.iter().any(|v| {
+                v.scenario == Some(Scenario::RevokedAfterSucceeded)
+                    && v.detail.starts_with("reported succeeded")
+            })
+        })
+        .map(|o| o.seed)
+        .collect();
+    if let Some(first) = told.first() {
+        println!(
+            "  of which the till itself was told succeeded: {} seeds, first {first} (after {} seeds)",
+            told.len(),
+            first - from + 1
+        );
     }
     if failed.is_empty() {
         ExitCode::SUCCESS

@@ -47,7 +47,13 @@ pub struct Faults {
 impl Faults {
     fn draw(rng: &mut SimRng) -> Self {
         // Each fault is off in some seeds and frequent in others ("swarm testing").
-        let mut f = |hi: f64| if rng.chance(0.25) { 0.0 } else { rng.rate(0.0, hi) };
+        let mut f = |hi: f64| {
+            if rng.chance(0.25) {
+                0.0
+            } else {
+                rng.rate(0.0, hi)
+            }
+        };
         Faults {
             connect_refused: f(0.1),
             lost_request: f(0.15),

@@ -108,7 +108,12 @@ impl Process {
     /// Delivers one notification to this process's handler; the merchant's own code is
     /// `on_new` (run once per notification the handler takes as new). `Ok` with the answer
     /// bytes when the handler answered.
-    pub async fn notify<F>(&self, authorization: &str, body: &[u8], on_new: F) -> Result<Vec<u8>, String>
+    pub async fn notify<F>(
+        &self,
+        authorization: &str,
+        body: &[u8],
+        on_new: F,
+    ) -> Result<Vec<u8>, String>
     where
         F: FnOnce(&serde_json::Value),
     {

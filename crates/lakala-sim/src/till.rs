@@ -125,7 +125,10 @@ pub async fn refund(
                 .unwrap_or_default();
             (
                 report,
-                format!("{} {state}", code.map(|c| c.as_str()).unwrap_or("(no code)")),
+                format!(
+                    "{} {state}",
+                    code.map(|c| c.as_str()).unwrap_or("(no code)")
+                ),
             )
         }
         Err(e) if e.may_have_been_executed() => (RefundReport::Unknown, format!("error: {e}")),

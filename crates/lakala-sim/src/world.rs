@@ -23,10 +23,21 @@ pub struct Records {
     pub started: BTreeSet<String>,
     /// Every report a till got about an order, with its time (Unix seconds).
     pub pays: BTreeMap<String, Vec<(PayReport, i64)>>,
-    /// Refunds asked for: number → (origin, amount, reports with their times).
-    pub refunds: BTreeMap<String, (String, u64, Vec<(RefundReport, i64)>)>,
+    /// Refunds asked for, by their own number.
+    pub refunds: BTreeMap<String, RefundAsk>,
     /// How many times the merchant's notification code ran per (order, trade_state).
     pub notified: BTreeMap<(String, String), u32>,
+}
+
+/// A refund a till asked for.
+#[derive(Debug, Clone)]
+pub struct RefundAsk {
+    /// The refunded order.
+    pub origin: String,
+    /// Fen.
+    pub amount: u64,
+    /// What the till was told, with when (Unix seconds).
+    pub reports: Vec<(RefundReport, i64)>,
 }
 
 #[derive(Default)]
@@ -131,11 +142,8 @@ impl World {
             slot.instance = format!("pos-{p}-{}", slot.incarnation);
         }
         let world = Arc::downgrade(self);
-        let crash_point: crate::gate::CrashPoint = Arc::new(move |url: &str| {
-            world
-                .upgrade()
-                .is_some_and(|w| w.crash_point(p, url))
-        });
+        let crash_point: crate::gate::CrashPoint =
+            Arc::new(move |url: &str| world.upgrade().is_some_and(|w| w.crash_point(p, url)));
         let process = Arc::new(Process::start(
             slot.instance.clone(),
             self.platform.clone(),
@@ -153,8 +161,9 @@ impl World {
             if plan.process == p {
                 let world = self.clone();
                 let process = process.clone();
-                slot.tasks
-                    .push(tokio::spawn(async move { world.resolver_task(r, process).await }));
+                slot.tasks.push(tokio::spawn(async move {
+                    world.resolver_task(r, process).await
+                }));
             }
         }
         for (t, plan) in self.plan.tills.iter().enumerate() {
@@ -162,8 +171,9 @@ impl World {
                 let world = self.clone();
                 let process = process.clone();
                 let rng = SimRng::new(self.plan.seed, Stream::Till(t as u64 * 100 + incarnation));
-                slot.tasks
-                    .push(tokio::spawn(async move { world.till_task(t, process, rng).await }));
+                slot.tasks.push(tokio::spawn(async move {
+                    world.till_task(t, process, rng).await
+                }));
             }
         }
         slot.process = Some(process);
@@ -183,7 +193,9 @@ impl World {
             (rng.secs(1, 300), rng.chance(0.4))
         };
         let path = url.strip_prefix(crate::platform::BASE_URL).unwrap_or(url);
-        self.trace.log(format!("process {p}: crash point after an exchange with {path}"));
+        self.trace.log(format!(
+            "process {p}: crash point after an exchange with {path}"
+        ));
         if !self.crash(p) {
             return false;
         }
@@ -211,7 +223,8 @@ impl World {
             task.abort();
         }
         drop(slots);
-        self.trace.log(format!("process {p} ({}) CRASHES", process.instance));
+        self.trace
+            .log(format!("process {p} ({}) CRASHES", process.instance));
         // A till interrupted mid-payment retries it after the restart, or leaves it to
         // the resolvers, as its plan says.
         let mut tills = lock(&self.tills);
@@ -244,14 +257,20 @@ impl World {
         let resolver = process.resolver(plan);
         match take_back(&resolver).await {
             Ok(0) => {}
-            Ok(n) => self.trace.log(format!("resolver {r} ({}) takes back {n}", process.instance)),
-            Err(e) => self.trace.log(format!("resolver {r}: take back failed: {e}")),
+            Ok(n) => self.trace.log(format!(
+                "resolver {r} ({}) takes back {n}",
+                process.instance
+            )),
+            Err(e) => self
+                .trace
+                .log(format!("resolver {r}: take back failed: {e}")),
         }
         loop {
             match resolver_round(&resolver).await {
                 Ok(lines) => {
                     for line in lines {
-                        self.trace.log(format!("resolver {r} ({}): {line}", process.instance));
+                        self.trace
+                            .log(format!("resolver {r} ({}): {line}", process.instance));
                     }
                 }
                 Err(e) => self.trace.log(format!("resolver {r}: round failed: {e}")),
@@ -285,17 +304,24 @@ impl World {
             } else {
                 order.auth_code.clone()
             };
-            lock(&self.records).started.insert(order.out_trade_no.clone());
+            lock(&self.records)
+                .started
+                .insert(order.out_trade_no.clone());
             self.trace.log(format!(
                 "till {t} ({}) pays {} ({} fen, {}{})",
                 process.instance,
                 order.out_trade_no,
                 order.amount,
-                if order.revoke_on_pending { "revoke on pending" } else { "return pending" },
+                if order.revoke_on_pending {
+                    "revoke on pending"
+                } else {
+                    "return pending"
+                },
                 if retry { ", RETRY" } else { "" }
             ));
             let (report, line) = till::pay(&process.client, order, &plan.term_no, &auth_code).await;
-            self.trace.log(format!("till {t}: {} reported {line}", order.out_trade_no));
+            self.trace
+                .log(format!("till {t}: {} reported {line}", order.out_trade_no));
             lock(&self.records)
                 .pays
                 .entry(order.out_trade_no.clone())
@@ -308,13 +334,22 @@ impl World {
                     lock(&self.records)
                         .refunds
                         .entry(number.clone())
-                        .or_insert_with(|| (order.out_trade_no.clone(), *amount, Vec::new()));
-                    self.trace.log(format!("till {t} refunds {amount} fen of {} as {number}", order.out_trade_no));
+                        .or_insert_with(|| RefundAsk {
+                            origin: order.out_trade_no.clone(),
+                            amount: *amount,
+                            reports: Vec::new(),
+                        });
+                    self.trace.log(format!(
+                        "till {t} refunds {amount} fen of {} as {number}",
+                        order.out_trade_no
+                    ));
                     let (report, line) =
                         till::refund(&process.client, order, &plan.term_no, &number, *amount).await;
-                    self.trace.log(format!("till {t}: refund {number} reported {report:?} ({line})"));
+                    self.trace.log(format!(
+                        "till {t}: refund {number} reported {report:?} ({line})"
+                    ));
                     if let Some(entry) = lock(&self.records).refunds.get_mut(&number) {
-                        entry.2.push((report, self.clock.unix()));
+                        entry.reports.push((report, self.clock.unix()));
                     }
                 }
             }
@@ -402,12 +437,16 @@ impl World {
         nonce_seed: u64,
     ) {
         let mut nonces = SimRng::new(nonce_seed, Stream::Notifier);
-        let mut authorization = self.platform.sign_notification(body.as_bytes(), &nonces.nonce());
+        let mut authorization = self
+            .platform
+            .sign_notification(body.as_bytes(), &nonces.nonce());
         let label = format!("{} {}", key.0, key.1);
         for (i, (delay, fresh, again, pick)) in attempts.into_iter().enumerate() {
             tokio::time::sleep(delay).await;
             if i > 0 && fresh {
-                authorization = self.platform.sign_notification(body.as_bytes(), &nonces.nonce());
+                authorization = self
+                    .platform
+                    .sign_notification(body.as_bytes(), &nonces.nonce());
             }
             let alive = self.alive();
             if alive.is_empty() {
@@ -429,15 +468,23 @@ impl World {
                     self.trace.log(format!(
                         "notify {label} (delivery {}{}) to {}: answered",
                         i + 1,
-                        if i > 0 && fresh { ", fresh signature" } else { "" },
+                        if i > 0 && fresh {
+                            ", fresh signature"
+                        } else {
+                            ""
+                        },
                         process.instance
                     ));
                     if !again {
                         return;
                     }
                 }
-                Ok(Err(e)) => self.trace.log(format!("notify {label} to {}: {e}", process.instance)),
-                Err(_) => self.trace.log(format!("notify {label} to {}: no answer", process.instance)),
+                Ok(Err(e)) => self
+                    .trace
+                    .log(format!("notify {label} to {}: {e}", process.instance)),
+                Err(_) => self
+                    .trace
+                    .log(format!("notify {label} to {}: no answer", process.instance)),
             }
         }
     }
@@ -479,6 +526,9 @@ impl World {
             self.start_process(p, false);
         }
         let cap = self.plan.active + Duration::from_secs(4 * 3600);
+        while !self.platform.settled() && start.elapsed() < cap {
+            tokio::time::sleep(Duration::from_secs(10)).await;
+        }
         while !self.tills_done() && start.elapsed() < cap {
             tokio::time::sleep(Duration::from_secs(10)).await;
         }
@@ -486,11 +536,18 @@ impl World {
             let open = self.open_payments().await;
             if open.is_empty() || start.elapsed() >= cap {
                 if !open.is_empty() {
-                    self.trace.log(format!("drain: {} payments still open at the cap", open.len()));
+                    self.trace.log(format!(
+                        "drain: {} payments still open at the cap",
+                        open.len()
+                    ));
                 }
                 break;
             }
             tokio::time::sleep(Duration::from_secs(30)).await;
+        }
+        // A refund sent in the drain phase settles within a minute of it.
+        while !self.platform.settled() && start.elapsed() < cap {
+            tokio::time::sleep(Duration::from_secs(10)).await;
         }
         while self.deliveries.load(Ordering::SeqCst) > 0 && start.elapsed() < cap {
             tokio::time::sleep(Duration::from_secs(30)).await;

@@ -66,7 +66,8 @@ impl Answer {
 
     /// The envelope's JSON.
     pub fn to_json(&self, now: i64) -> Value {
-        let mut v = json!({"code": self.code, "msg": self.msg, "resp_time": format_china_time(now)});
+        let mut v =
+            json!({"code": self.code, "msg": self.msg, "resp_time": format_china_time(now)});
         if let Some(d) = &self.data {
             v["resp_data"] = d.clone();
         }
@@ -76,7 +77,9 @@ impl Answer {
 
 /// A request's `req_data` field as text.
 fn text<'a>(data: &'a Value, name: &str) -> Option<&'a str> {
-    data.get(name).and_then(Value::as_str).filter(|s| !s.is_empty())
+    data.get(name)
+        .and_then(Value::as_str)
+        .filter(|s| !s.is_empty())
 }
 
 fn amount(data: &Value, name: &str) -> Option<u64> {
@@ -125,7 +128,11 @@ pub fn micropay(
     let (Some(out), Some(total)) = (text(data, "out_trade_no"), amount(data, "total_amount"))
     else {
         return (
-            Answer::new(codes::UNSUPPORTED, "missing out_trade_no or total_amount", None),
+            Answer::new(
+                codes::UNSUPPORTED,
+                "missing out_trade_no or total_amount",
+                None,
+            ),
             "micropay without out_trade_no/total_amount".into(),
         );
     };
@@ -138,7 +145,10 @@ pub fn micropay(
         } else {
             Answer::new(codes::DUPLICATE, "商户交易流水号重复", None)
         };
-        let line = format!("micropay {out} ARRIVED again (arrival {arrivals}): {}", answer.code);
+        let line = format!(
+            "micropay {out} ARRIVED again (arrival {arrivals}): {}",
+            answer.code
+        );
         return (answer, line);
     }
     let trade_no = truth.number(now);
@@ -239,14 +249,17 @@ pub fn trade_query(
             .map(|(k, o)| (k.clone(), o)),
         _ => None,
     };
-    let label = out.clone().unwrap_or_else(|| by_trade_no.unwrap_or("?").to_owned());
+    let label = out
+        .clone()
+        .unwrap_or_else(|| by_trade_no.unwrap_or("?").to_owned());
     if on(faults, rng, |f| f.query_odd) {
         let answer = match rng.range(0, 6) {
             0..=2 => odd(rng),
             3 => Answer::new(
                 codes::BBS_PAYING,
                 "交易状态为支付中",
-                out.as_ref().map(|o| json!({"out_trade_no": o, "merchant_no": crate::plan::MERCHANT_NO})),
+                out.as_ref()
+                    .map(|o| json!({"out_trade_no": o, "merchant_no": crate::plan::MERCHANT_NO})),
             ),
             _ => Answer::new(
                 codes::FOUND,
@@ -262,6 +275,17 @@ pub fn trade_query(
         return (answer, line);
     }
     let Some((out, order)) = found else {
+        if let Some(answer) = out.as_deref().and_then(|o| companion_trade(truth, o)) {
+            let line = format!(
+                "query {label}: {}",
+                answer
+                    .data
+                    .as_ref()
+                    .map(|d| d["trade_state"].to_string())
+                    .unwrap_or_default()
+            );
+            return (answer, line);
+        }
         return (
             Answer::new(codes::NOT_FOUND, "交易不存在", None),
             format!("query {label}: not found"),
@@ -291,6 +315,88 @@ pub fn trade_query(
     )
 }
 
+/// A trade query by a revoke's or refund's own number: the trade it made
+/// (`trade_main_type` `CANCEL` or `REFUND`), if it executed.
+fn companion_trade(truth: &Truth, number: &str) -> Option<Answer> {
+    let (kind, origin, trade_no, state, amount) = if let Some(r) = truth.revokes.get(number) {
+        let amount = truth.orders.get(&r.origin).map_or(0, |o| o.total);
+        let trade_no = r.resp_data["trade_no"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned();
+        ("CANCEL", r.origin.clone(), trade_no, "SUCCESS", amount)
+    } else {
+        let r = truth.refunds.get(number)?;
+        (
+            "REFUND",
+            r.origin.clone(),
+            r.trade_no.clone(),
+            r.state.word(),
+            r.amount,
+        )
+    };
+    let order = truth.orders.get(&origin)?;
+    Some(Answer::new(
+        codes::FOUND,
+        "查询成功",
+        Some(json!({
+            "merchant_no": order.merchant_no,
+            "term_no": order.term_no,
+            "out_trade_no": number,
+            "trade_no": trade_no,
+            "log_no": &trade_no[trade_no.len().saturating_sub(14)..],
+            "trade_main_type": kind,
+            "trade_state": state,
+            "total_amount": amount.to_string(),
+            "origin_out_trade_no": origin,
+            "origin_trade_no": order.trade_no,
+        })),
+    ))
+}
+
+/// A refund query (`idmrefundquery`) arrived: one refund by its own number.
+pub fn refund_query(
+    truth: &mut Truth,
+    rng: &mut SimRng,
+    faults: Option<&Faults>,
+    data: &Value,
+    now: i64,
+) -> (Answer, String) {
+    let Some(own) = text(data, "out_refund_order_no").or_else(|| text(data, "out_trade_no")) else {
+        return (
+            Answer::new(
+                codes::UNSUPPORTED,
+                "refund query without out_refund_order_no",
+                None,
+            ),
+            "refund query without a number".into(),
+        );
+    };
+    let own = own.to_owned();
+    if on(faults, rng, |f| f.query_odd) {
+        let answer = odd(rng);
+        let line = format!("refund query {own}: inconclusive answer {}", answer.code);
+        return (answer, line);
+    }
+    let Some(refund) = truth.refunds.get(&own) else {
+        return (
+            Answer::new(codes::NOT_FOUND, "退款交易不存在", None),
+            format!("refund query {own}: not found"),
+        );
+    };
+    let Some(order) = truth.orders.get(&refund.origin) else {
+        return (
+            Answer::new(codes::NOT_FOUND, "原交易不存在", None),
+            String::new(),
+        );
+    };
+    let mut data = refund_data(&own, &refund.origin, refund, order, now);
+    data["out_refund_order_no"] = Value::from(own.clone());
+    data["merchant_no"] = Value::from(order.merchant_no.clone());
+    let line = format!("refund query {own}: {}", refund.state.word());
+    (Answer::new(codes::FOUND, "查询成功", Some(data)), line)
+}
+
 /// A revoke arrived.
 pub fn revoke(
     truth: &mut Truth,
@@ -299,10 +405,16 @@ pub fn revoke(
     data: &Value,
     now: i64,
 ) -> (Answer, String) {
-    let (Some(own), Some(origin)) = (text(data, "out_trade_no"), text(data, "origin_out_trade_no"))
-    else {
+    let (Some(own), Some(origin)) = (
+        text(data, "out_trade_no"),
+        text(data, "origin_out_trade_no"),
+    ) else {
         return (
-            Answer::new(codes::UNSUPPORTED, "revoke without out_trade_no/origin_out_trade_no", None),
+            Answer::new(
+                codes::UNSUPPORTED,
+                "revoke without out_trade_no/origin_out_trade_no",
+                None,
+            ),
             "revoke without numbers".into(),
         );
     };
@@ -310,7 +422,10 @@ pub fn revoke(
     *truth.revoke_arrivals.entry(own.clone()).or_default() += 1;
     if let Some(r) = truth.revokes.get(&own) {
         let answer = Answer::new(codes::FOUND, "撤销成功", Some(r.resp_data.clone()));
-        return (answer, format!("revoke {own} of {origin} ARRIVED again: first answer"));
+        return (
+            answer,
+            format!("revoke {own} of {origin} ARRIVED again: first answer"),
+        );
     }
     let Some(status) = truth.orders.get(&origin).map(|o| o.status) else {
         return (
@@ -328,7 +443,11 @@ pub fn revoke(
         let line = format!(
             "revoke {own} of {origin} ARRIVED, NOT executed, answer {}{}",
             answer.code,
-            if landed { "; the payment landed meanwhile" } else { "" }
+            if landed {
+                "; the payment landed meanwhile"
+            } else {
+                ""
+            }
         );
         return (answer, line);
     }
@@ -344,7 +463,10 @@ pub fn revoke(
     };
     let number = truth.number(now);
     let Some(order) = truth.orders.get_mut(&origin) else {
-        return (Answer::new(codes::NOT_FOUND, "原交易不存在", None), String::new());
+        return (
+            Answer::new(codes::NOT_FOUND, "原交易不存在", None),
+            String::new(),
+        );
     };
     order.status = Status::Revoked { was_paid };
     let resp_data = json!({
@@ -432,7 +554,10 @@ pub fn refund(
     if order.status != Status::Success {
         return (
             Answer::new(codes::CANNOT_REFUND, "原交易未支付成功,不可退款", None),
-            format!("refund {own} of {origin} ARRIVED: refused ({:?})", order.status),
+            format!(
+                "refund {own} of {origin} ARRIVED: refused ({:?})",
+                order.status
+            ),
         );
     }
     if amount + truth.committed_refunds(&origin) > order.total {
@@ -446,7 +571,10 @@ pub fn refund(
         let answer = odd(rng);
         return (
             answer.clone(),
-            format!("refund {own} of {origin} ARRIVED, NOT executed, answer {}", answer.code),
+            format!(
+                "refund {own} of {origin} ARRIVED, NOT executed, answer {}",
+                answer.code
+            ),
         );
     }
     let deal = faults.map_or(0.3, |f| f.refund_deal);
@@ -469,7 +597,11 @@ pub fn refund(
     let data = refund_data(&own, &origin, &refund, &order, now);
     truth.refunds.insert(own.clone(), refund);
     let answer = if inconclusive {
-        let code = rng.pick(&[codes::REFUND_PROCESSING, codes::NETWORK_TIMEOUT, codes::UNLISTED]);
+        let code = rng.pick(&[
+            codes::REFUND_PROCESSING,
+            codes::NETWORK_TIMEOUT,
+            codes::UNLISTED,
+        ]);
         Answer::new(code, "inconclusive", None)
     } else {
         Answer::new(codes::FOUND, "退款受理", Some(data))

@@ -24,6 +24,9 @@ pub const BASE_URL: &str = "http://platform.sim";
 /// The API paths the platform models: the client's own.
 pub use lakala_client::paths;
 
+/// The refund query (`idmrefundquery`), which settles a refund by its own number.
+pub const REFUND_QUERY: &str = "/api/v3/labs/query/idmrefundquery";
+
 struct State {
     truth: Truth,
     rng: SimRng,
@@ -64,7 +67,13 @@ enum Network {
 impl Platform {
     /// A platform for a run with `faults`, answering clients whose request timeout is
     /// `timeout`.
-    pub fn new(seed: u64, faults: Faults, clock: SimClock, trace: Trace, timeout: Duration) -> Arc<Self> {
+    pub fn new(
+        seed: u64,
+        faults: Faults,
+        clock: SimClock,
+        trace: Trace,
+        timeout: Duration,
+    ) -> Arc<Self> {
         let keys = Keys::get();
         Arc::new(Self {
             state: Mutex::new(State {
@@ -126,6 +135,18 @@ impl Platform {
         self.trace.log("platform: drain phase, faults stop");
     }
 
+    /// Whether every payment has landed and every refund settled.
+    pub fn settled(&self) -> bool {
+        self.with_truth(|t| {
+            t.orders
+                .values()
+                .all(|o| !matches!(o.status, Status::Paying { .. }))
+                && t.refunds
+                    .values()
+                    .all(|r| !matches!(r.state, RefundState::Deal { .. }))
+        })
+    }
+
     /// Signs a notification body: its `Authorization` header, with a nonce from the
     /// seed.
     pub fn sign_notification(&self, body: &[u8], nonce: &str) -> String {
@@ -177,7 +198,8 @@ impl Platform {
             .map(|(_, v)| v.as_str())
             .unwrap_or_default();
         if let Err(e) = self.verifier.verify(authorization, &request.body, now) {
-            self.trace.log(format!("platform: REFUSED a request to {path}: {e}"));
+            self.trace
+                .log(format!("platform: REFUSED a request to {path}: {e}"));
             return HttpResponse {
                 status: 401,
                 headers: Vec::new(),
@@ -195,6 +217,7 @@ impl Platform {
             paths::TRADE_QUERY => answers::trade_query(truth, rng, faults, &data, now),
             paths::REVOKE => answers::revoke(truth, rng, faults, &data, now),
             paths::REFUND => answers::refund(truth, rng, faults, &data, now),
+            REFUND_QUERY => answers::refund_query(truth, rng, faults, &data, now),
             other => (
                 Answer {
                     code: codes::UNSUPPORTED,
@@ -251,13 +274,15 @@ impl HttpTransport for Platform {
         match self.network() {
             Network::Refused => {
                 tokio::time::sleep(Duration::from_millis(20)).await;
-                self.trace.log(format!("network: connection to {path} refused"));
+                self.trace
+                    .log(format!("network: connection to {path} refused"));
                 Err(TransportError::Connect {
                     reason: "connection refused (simulated)".into(),
                 })
             }
             Network::LostRequest => {
-                self.trace.log(format!("network: request to {path} lost on the way"));
+                self.trace
+                    .log(format!("network: request to {path} lost on the way"));
                 tokio::time::sleep(self.timeout).await;
                 Err(self.timeout_error())
             }
@@ -268,14 +293,18 @@ impl HttpTransport for Platform {
             } => {
                 tokio::time::sleep(up.min(self.timeout)).await;
                 if up >= self.timeout {
-                    self.trace.log(format!("network: request to {path} too slow, client timed out"));
+                    self.trace.log(format!(
+                        "network: request to {path} too slow, client timed out"
+                    ));
                     return Err(self.timeout_error());
                 }
                 let response = self.arrive(path.split(' ').next().unwrap_or_default(), &request);
                 let left = self.timeout - up;
                 if answer_lost || down >= left {
                     tokio::time::sleep(left).await;
-                    self.trace.log(format!("network: answer from {path} lost (client timed out)"));
+                    self.trace.log(format!(
+                        "network: answer from {path} lost (client timed out)"
+                    ));
                     return Err(self.timeout_error());
                 }
                 tokio::time::sleep(down).await;
