@@ -380,6 +380,11 @@ pub enum PaymentsCommand {
         /// Only those not final (recorded, pending, unresolved).
         #[arg(long)]
         open: bool,
+        /// Only those the platform contradicted, marked for a person (any status, or
+        /// only the open or unresolved ones with --open or --unresolved); shows what
+        /// disagreed.
+        #[arg(long)]
+        conflicts: bool,
     },
     /// Resolve open payments now by trade query (also unresolved ones).
     Resolve {

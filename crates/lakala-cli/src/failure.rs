@@ -40,7 +40,7 @@ impl Failure {
                 }
                 ClientError::FlowAborted(_) => Exit::Pending,
                 ClientError::Journal(j) if j.is_transient() => Exit::Transport,
-                ClientError::NumberReused { .. } => Exit::Usage,
+                ClientError::NumberReused { .. } | ClientError::OtherAuthCode { .. } => Exit::Usage,
                 _ => Exit::Internal,
             },
             Failure::Journal(j) if j.is_transient() => Exit::Transport,

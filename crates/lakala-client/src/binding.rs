@@ -8,10 +8,12 @@
 //!
 //! | call | must equal the request's (when the code is a success or pending code) | must equal when present |
 //! |---|---|---|
-//! | micropay | `out_trade_no` | `merchant_no`, `term_no`, `total_amount` |
+//! | micropay | `out_trade_no` (success codes only) | `merchant_no`, `term_no`, `total_amount` |
 //! | trade query | `out_trade_no` (or `trade_no` when queried by it) | `merchant_no`, `term_no`, the other number |
 //! | revoke | `out_trade_no` (the revoke's own) | `merchant_no`, `origin_out_trade_no`, `origin_trade_no` |
 //! | refund | `out_trade_no` (the refund's own) | `merchant_no`, `origin_out_trade_no`, `origin_trade_no`, `refund_amount` |
+//! | refund query | `out_refund_order_no` (the refund's own; an answer without it may name the refund by `out_trade_no`) | `merchant_no`, `term_no` |
+//! | close | `origin_out_trade_no` (or `origin_trade_no` when closed by it) | `merchant_no`, the other number |
 //! | pre-order (v2) | `merReqSno` | `merId`, `termId` |
 //!
 //! An answer that names another order is [`ClientError::ForeignAnswer`]: neither a success
@@ -21,8 +23,9 @@
 
 use crate::error::ClientError;
 use lakala_types::micropay::{
-    MicropayRequest, MicropayResponse, RefundRequest, RefundResponse, RevokeRequest,
-    RevokeResponse, TradeQueryRequest, TradeQueryResponse, V3Response,
+    CloseRequest, CloseResponse, MicropayRequest, MicropayResponse, RefundQueryRequest,
+    RefundQueryResponse, RefundRequest, RefundResponse, RevokeRequest, RevokeResponse,
+    TradeQueryRequest, TradeQueryResponse, V3Response,
 };
 use lakala_types::preauth::{PreOrderRequest, PreOrderResponse, V2Response};
 use lakala_types::Amount;
@@ -117,14 +120,17 @@ fn claims<T>(answer: &V3Response<T>) -> bool {
         .is_some_and(|c| c.is_success() || c.is_pending())
 }
 
-/// A micropay answer is about `request`'s order.
+/// A micropay answer is about `request`'s order. Only a success must name the order: a
+/// pending code (`DCP10000`, `BBS10000`) that names none decides nothing anyway (the flow
+/// queries), and is journaled as the pending answer it is.
 pub(crate) fn micropay(
     request: &MicropayRequest,
     answer: &V3Response<MicropayResponse>,
 ) -> Result<(), ClientError> {
     let data = answer.resp_data();
     let extras = data.map(MicropayResponse::extra);
-    Binding::new(claims(answer))
+    let success = answer.code().is_some_and(|c| c.is_success());
+    Binding::new(success)
         .required(
             "out_trade_no",
             request.out_trade_no(),
@@ -250,6 +256,66 @@ pub(crate) fn refund(
         .finish()
 }
 
+/// A refund-query answer is about the queried refund. The answer names the refund by
+/// `out_refund_order_no`; one without it may name it by `out_trade_no` (a plain refund's own
+/// number), never by nothing when it claims to have found it.
+pub(crate) fn refund_query(
+    request: &RefundQueryRequest,
+    answer: &V3Response<RefundQueryResponse>,
+) -> Result<(), ClientError> {
+    let data = answer.resp_data();
+    let named = data.and_then(|d| d.out_refund_order_no().or(d.out_trade_no()));
+    Binding::new(claims(answer))
+        .required("out_refund_order_no", request.out_refund_order_no(), named)
+        .if_present(
+            "merchant_no",
+            request.merchant_no(),
+            data.and_then(|d| d.merchant_no()),
+        )
+        .if_present(
+            "term_no",
+            request.term_no(),
+            data.and_then(|d| extra(d.extra(), "term_no")),
+        )
+        .finish()
+}
+
+/// A close answer is about the order the request closes.
+pub(crate) fn close(
+    request: &CloseRequest,
+    answer: &V3Response<CloseResponse>,
+) -> Result<(), ClientError> {
+    let data = answer.resp_data();
+    let by_out_trade_no = request.origin_out_trade_no().is_some_and(|n| !n.is_empty());
+    let binding = Binding::new(claims(answer));
+    let binding = if by_out_trade_no {
+        binding
+            .required(
+                "origin_out_trade_no",
+                request.origin_out_trade_no(),
+                data.and_then(|d| d.origin_out_trade_no()),
+            )
+            .if_present(
+                "origin_trade_no",
+                request.origin_trade_no(),
+                data.and_then(|d| d.origin_trade_no()),
+            )
+    } else {
+        binding.required(
+            "origin_trade_no",
+            request.origin_trade_no(),
+            data.and_then(|d| d.origin_trade_no()),
+        )
+    };
+    binding
+        .if_present(
+            "merchant_no",
+            request.merchant_no(),
+            data.and_then(|d| d.merchant_no()),
+        )
+        .finish()
+}
+
 /// A pre-order answer is about this pre-order.
 pub(crate) fn pre_order(
     request: &PreOrderRequest,
@@ -331,6 +397,100 @@ mod tests {
             serde_json::json!({"code": "BBS16111", "msg": "x", "resp_data": {"out_trade_no": "B"}}),
         );
         assert!(micropay(&request(), &a).is_err());
+    }
+
+    #[test]
+    fn refund_query_answers_must_name_the_refund() {
+        let request = RefundQueryRequest::builder()
+            .merchant_no("M1")
+            .term_no("T1")
+            .out_refund_order_no("R1")
+            .build()
+            .unwrap();
+        let answer = |json: serde_json::Value| -> V3Response<RefundQueryResponse> {
+            serde_json::from_value(json).unwrap()
+        };
+        let table = [
+            (
+                serde_json::json!({"code": "BBS00000", "msg": "", "resp_data": {"out_refund_order_no": "R1", "trade_state": "DEAL"}}),
+                true,
+            ),
+            (
+                serde_json::json!({"code": "BBS00000", "msg": "", "resp_data": {"out_trade_no": "R1", "trade_state": "DEAL"}}),
+                true,
+            ),
+            (
+                serde_json::json!({"code": "BBS00000", "msg": "", "resp_data": {"out_refund_order_no": "R2", "trade_state": "SUCCESS"}}),
+                false,
+            ),
+            (
+                serde_json::json!({"code": "BBS00000", "msg": "", "resp_data": {"trade_state": "SUCCESS"}}),
+                false,
+            ),
+            (
+                serde_json::json!({"code": "BBS00000", "msg": "", "resp_data": {"out_refund_order_no": "R1", "merchant_no": "M2"}}),
+                false,
+            ),
+            (
+                serde_json::json!({"code": "BBS00000", "msg": "", "resp_data": {"out_refund_order_no": "R1", "term_no": "T2"}}),
+                false,
+            ),
+            (
+                serde_json::json!({"code": "SBX00004", "msg": "not found"}),
+                true,
+            ),
+        ];
+        for (json, bound) in table {
+            assert_eq!(
+                refund_query(&request, &answer(json.clone())).is_ok(),
+                bound,
+                "{json}"
+            );
+        }
+    }
+
+    #[test]
+    fn close_answers_must_name_the_closed_order() {
+        let location = LocationInfo::builder()
+            .request_ip("127.0.0.1")
+            .build()
+            .unwrap();
+        let by_out = CloseRequest::builder()
+            .merchant_no("M1")
+            .term_no("T1")
+            .origin_out_trade_no("O1")
+            .location_info(location.clone())
+            .build()
+            .unwrap();
+        let by_trade_no = CloseRequest::builder()
+            .merchant_no("M1")
+            .term_no("T1")
+            .origin_trade_no("2024")
+            .location_info(location)
+            .build()
+            .unwrap();
+        let answer = |json: serde_json::Value| -> V3Response<CloseResponse> {
+            serde_json::from_value(json).unwrap()
+        };
+        let ok = answer(
+            serde_json::json!({"code": "BBS00000", "msg": "", "resp_data": {"origin_out_trade_no": "O1", "origin_trade_no": "2024"}}),
+        );
+        assert!(close(&by_out, &ok).is_ok());
+        assert!(close(&by_trade_no, &ok).is_ok());
+        for foreign in [
+            serde_json::json!({"code": "BBS00000", "msg": "", "resp_data": {"origin_out_trade_no": "O2"}}),
+            serde_json::json!({"code": "BBS00000", "msg": "", "resp_data": {"trade_time": "20240102030405"}}),
+            serde_json::json!({"code": "BBS00000", "msg": "", "resp_data": {"origin_out_trade_no": "O1", "merchant_no": "M2"}}),
+        ] {
+            assert!(
+                close(&by_out, &answer(foreign.clone())).is_err(),
+                "{foreign}"
+            );
+        }
+        let other_number = answer(
+            serde_json::json!({"code": "BBS00000", "msg": "", "resp_data": {"origin_trade_no": "2025"}}),
+        );
+        assert!(close(&by_trade_no, &other_number).is_err());
     }
 
     #[test]

@@ -18,6 +18,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use crate::answer::Answer;
+use crate::auth_digest::AuthDigester;
+use crate::events::{EventHub, SettledEvent};
 use lakala_journal::PaymentJournal;
 
 /// The Lakala client. Cheap to clone; share one per process.
@@ -50,6 +52,10 @@ pub(crate) struct Inner {
     pub(crate) certificates: Certificates,
     pub(crate) certificate_files: Option<crate::certificates::CertificateFiles>,
     pub(crate) merchant: Option<MerchantProfile>,
+    /// Where settled payments and contradictions are announced.
+    pub(crate) events: EventHub,
+    /// The keyed digest of auth codes journaled with each micropay (open platform only).
+    pub(crate) auth_digester: Option<AuthDigester>,
 }
 
 #[derive(Debug)]
@@ -136,6 +142,14 @@ impl LakalaClient {
     /// The poll schedule micropay uses.
     pub fn poll_schedule(&self) -> &PollSchedule {
         &self.inner.poll_schedule
+    }
+
+    /// Every [`SettledEvent`] of this client (and its clones) from now on: payments a
+    /// resolver finished, companions (revokes, refunds) closed, contradictions between the
+    /// platform and the journal marked for a person. A receiver that falls more than 1024
+    /// events behind misses the oldest (the journal keeps them all).
+    pub fn settled_events(&self) -> tokio::sync::broadcast::Receiver<SettledEvent> {
+        self.inner.events.subscribe()
     }
 }
 
@@ -234,6 +248,10 @@ impl LakalaClientBuilder {
             }
             Certificates::new(set)
         });
+        let auth_digester = config
+            .open_platform
+            .as_ref()
+            .and_then(|o| AuthDigester::from_merchant_key(&o.merchant_key));
         let open = config.open_platform.map(|o| OpenSide {
             base_url: config.environment.open_platform_base_url(),
             signer: RequestSigner::new(o.appid, o.serial_no, o.merchant_key),
@@ -262,6 +280,8 @@ impl LakalaClientBuilder {
                 certificates,
                 certificate_files: config.certificate_files,
                 merchant: config.merchant,
+                events: EventHub::default(),
+                auth_digester,
             }),
         })
     }
@@ -424,6 +444,7 @@ impl LakalaClient {
             replay,
             self.inner.clock.clone(),
         );
+        let handler = handler.with_events(self.inner.events.clone());
         Ok(match &self.inner.journal {
             Some(journal) => handler.with_payments(journal.clone(), self.inner.instance.clone()),
             None => handler,

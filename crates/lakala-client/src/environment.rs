@@ -46,4 +46,9 @@ pub mod paths {
     pub const REVOKE: &str = "/api/v3/labs/relation/revoked";
     /// v3 refund.
     pub const REFUND: &str = "/api/v3/labs/relation/refund";
+    /// v3 refund query (商户订单退款查询), by the refund's own number. Not in the specs: see
+    /// `lakala-types`' `micropay/SOURCES.md`.
+    pub const REFUND_QUERY: &str = "/api/v3/labs/query/idmrefundquery";
+    /// v3 order close (聚合扫码-关单): closes an unpaid order. Not in the specs.
+    pub const CLOSE: &str = "/api/v3/labs/relation/close";
 }

@@ -71,6 +71,18 @@ pub enum ClientError {
         /// The journaled payment's status.
         status: &'static str,
     },
+    /// The journal holds this `out_trade_no` for a payment made with another barcode (auth
+    /// code; compared by a keyed digest, never the code itself): a till reusing an order
+    /// number for another payer, or a new barcode scanned for an order already paid,
+    /// failed or pending. Nothing was sent; the journaled payment is untouched. Pay under a
+    /// new `out_trade_no`.
+    #[error("out_trade_no {out_trade_no} is already journaled for another barcode (status {status}); nothing was sent: pay under a new out_trade_no")]
+    OtherAuthCode {
+        /// The reused number.
+        out_trade_no: String,
+        /// The journaled payment's status.
+        status: &'static str,
+    },
     /// An open-platform answer names (`Lklapi-Serial`) a platform certificate the client's
     /// [`crate::CertificateSet`] does not hold: nothing in it is trusted. The request
     /// reached the platform and MAY have been executed. If Lakala rotated its certificate,
@@ -108,6 +120,7 @@ impl ClientError {
             | ClientError::TransportSetup(_)
             | ClientError::Journal(_)
             | ClientError::NumberReused { .. }
+            | ClientError::OtherAuthCode { .. }
             | ClientError::Seal(_) => false,
             ClientError::Transport(e) => e.may_have_been_executed(),
             _ => true,

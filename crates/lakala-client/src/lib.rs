@@ -28,6 +28,58 @@
 //! - Calls are instrumented with `tracing` spans carrying order numbers and outcomes, never
 //!   personal data or secrets.
 //!
+//! # Settled stays settled
+//!
+//! **The rule.** Nothing that moves money (micropay, revoke, refund) is sent again, or sent
+//! by the SDK on its own (a [`PendingPolicy::Revoke`], the [`resolver`], a resume after a
+//! crash), unless the journal and a fresh query both say it is still wanted, under a
+//! lease renewed (fenced) immediately before the send. One module decides it, and the
+//! functions that send on the SDK's initiative take its permit:
+//!
+//! - a micropay is sent again only under the same number, with the same auth code
+//!   (compared by an HMAC-SHA256 keyed by a secret derived from the merchant's private
+//!   key, journaled with the intent; never the masked code), when the journal never saw it
+//!   sent (`recorded`), past its in-flight window (twice the request timeout), and a fresh
+//!   trade query says the order does not exist
+//!   ([`V3Code::says_order_not_found`](lakala_types::micropay::V3Code::says_order_not_found));
+//!   another auth code is refused ([`ClientError::OtherAuthCode`]);
+//! - the SDK revokes on its own only a payment it never reported or journaled succeeded,
+//!   not final, never revoked before, that a fresh query found still in progress. A
+//!   merchant's explicit [`LakalaClient::revoke`] is theirs;
+//! - a revoke or refund is never sent again: an earlier revoke whose fate is unknown is
+//!   settled by querying its payment (`REFUND` after it: revoked; paid or failed once the
+//!   revoke cannot be in flight: moot), a refund by the refund query. Each is journaled
+//!   linked to its payment (`origin_out_trade_no`) and closes when the payment's fate makes
+//!   it moot;
+//! - inconclusive is not "not found": only the codes listed as "no such order" count as
+//!   not found; every other code, a `BBS00000` without `trade_state`, a transport failure
+//!   leaves the payment open, to be queried again;
+//! - a success is bound to the merchant: a micropay answer names no `merchant_no`, so a
+//!   success that does not name it is confirmed by a trade query (whose answer must name
+//!   it) before it is reported. The SDK always does this rather than guess whether the
+//!   appid serves one merchant or several;
+//! - a resolver claims only what it can finish inside its lease, renews the lease (fenced)
+//!   before each payment and right before each send, and abandons a payment the moment a
+//!   renewal or a fenced write fails, with nothing sent;
+//! - a fact the platform gave (a final status, `trade_no`, amount) is never overwritten by
+//!   one that disagrees: the journal keeps both, marks the payment `conflict` for a person,
+//!   [`metrics::CONFLICTS`] counts it and [`LakalaClient::settled_events`] announces it.
+//!
+//! **The invariants** it keeps, whatever crashes, timeouts, redeliveries and concurrent
+//! resolvers happen:
+//!
+//! - (a) no payment reported or journaled succeeded ends not paid on the platform, and
+//!   none reported failed ends paid;
+//! - (b) at most one micropay and one executed revoke per payment, and no refund beyond
+//!   what was asked;
+//! - (c) every payment ends final, or open for a person (`unresolved`, `conflict`), never
+//!   forgotten;
+//! - (d) the journal agrees with the platform (and where they disagree, says so).
+//!
+//! A payment that provably never reached the platform is not left pending for hours: it is
+//! sent when the till retries it (after waiting out the in-flight window), or the resolver
+//! ends it failed, never sent ([`FailureReason::NotSent`]), nothing charged.
+//!
 //! # Example
 //!
 //! A micropay against an in-process stand-in for the platform (any [`HttpTransport`] will
@@ -48,7 +100,7 @@
 //! #[async_trait]
 //! impl HttpTransport for Platform {
 //!     async fn send(&self, _request: HttpRequest) -> Result<HttpResponse, TransportError> {
-//!         let body = br#"{"code":"DCP00000","msg":"OK","resp_time":"20240102030405","resp_data":{"need_query":"0","out_trade_no":"T1","trade_no":"2024010233210000001"}}"#.to_vec();
+//!         let body = br#"{"code":"DCP00000","msg":"OK","resp_time":"20240102030405","resp_data":{"need_query":"0","out_trade_no":"T1","merchant_no":"822290070111135","trade_no":"2024010233210000001"}}"#.to_vec();
 //!         let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as i64;
 //!         let headers = self.0.sign_response("OP00000003", &body, now, "nonce").unwrap();
 //!         let headers = headers.to_pairs().iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
@@ -103,15 +155,21 @@
 
 mod answer;
 mod auth;
+mod auth_digest;
 pub mod binding;
 pub mod certificates;
 mod client;
+mod companion_calls;
+mod companion_class;
+pub mod companion_outcome;
 mod config;
 pub mod config_file;
 mod environment;
 mod error;
+pub mod events;
 pub mod metrics;
 mod micropay;
+mod money_gate;
 pub mod notification;
 pub mod outcome;
 mod payment_flow;
@@ -119,18 +177,24 @@ mod poll;
 mod preauth;
 mod recorder;
 pub mod resolver;
+mod revoke_number;
 mod runtime;
+mod settle;
+mod timing;
+mod verdict;
 
 pub use answer::Answer;
 pub use auth::AuthOutcome;
 pub use certificates::{CertificateFiles, CertificateSet, Certificates};
 pub use client::{ClockDebug, LakalaClient, LakalaClientBuilder};
+pub use companion_outcome::{CloseOutcome, RefundEvidence, RefundOutcome, RevokeOutcome, SettleBy};
 pub use config::{
     Config, CrossBorderCredentials, MerchantProfile, OpenPlatformCredentials, Timeouts,
 };
 pub use config_file::ConfigError;
 pub use environment::{paths, Environment};
 pub use error::ClientError;
+pub use events::{SettledEvent, SettledObserver};
 pub use outcome::{
     Confirmation, FailureReason, OrderRef, PaymentOutcome, PendingPayment, PlatformAnswer,
     RevokeAttempt,
@@ -138,6 +202,7 @@ pub use outcome::{
 pub use payment_flow::{MicropayHandle, MicropayOptions};
 pub use poll::{PendingPolicy, PollEvent, PollObserver, PollSchedule};
 pub use preauth::PreOrderOutcome;
+pub use revoke_number::revoke_number;
 pub use runtime::{Sleeper, TokioSleeper};
 
 pub use lakala_transport::{HttpTransport, TransportError};

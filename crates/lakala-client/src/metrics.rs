@@ -12,9 +12,11 @@
 //! | [`PAYMENTS_PENDING`] `lakala_payments_pending` | gauge | — | micropay flows running now (paid or not yet known) |
 //! | [`PAYMENTS`] `lakala_payments_total` | counter | `outcome` | micropay flows finished |
 //! | [`NOTIFICATIONS`] `lakala_notifications_total` | counter | `family`, `result` | notifications received |
+//! | [`CONFLICTS`] `lakala_conflicts_total` | counter | `field` | the platform contradicted the journal; the payment is marked `conflict` for a person |
 //!
 //! Label values come from short fixed lists, never from the messages:
-//! - `api`: `auth`, `preauth`, `micropay`, `trade_query`, `revoke`, `refund`, `other`;
+//! - `api`: `auth`, `preauth`, `micropay`, `trade_query`, `revoke`, `refund`,
+//!   `refund_query`, `close`, `other`;
 //! - `outcome` of a call: the class of the code answered (`success`, `pending`, `refused`,
 //!   `unknown`, see [`lakala_types::CodeClass`]), or the error that ended it
 //!   (`transport`, `verification`, `unknown_certificate`, `foreign_answer`, `malformed`,
@@ -23,7 +25,8 @@
 //!   `unknown_certificate`, `certificate_validity`, `malformed`, `other`;
 //! - `outcome` of a payment: [`crate::PaymentOutcome::word`] or `not_sent`;
 //! - `family`: `open_platform`, `crossborder`; `result`: `new`, `repeat`, `refused`,
-//!   `retry`.
+//!   `retry`;
+//! - `field` of a conflict: `status`, `trade_no`, `total_amount`, `other`.
 //!
 //! No label ever carries an order number, a merchant number, an amount, a serial or any
 //! personal data: cardinality stays fixed and the metrics are safe to ship anywhere.
@@ -46,6 +49,10 @@ pub const PAYMENTS_PENDING: &str = "lakala_payments_pending";
 pub const PAYMENTS: &str = "lakala_payments_total";
 /// Counter of received notifications, by `family` and `result`.
 pub const NOTIFICATIONS: &str = "lakala_notifications_total";
+/// Counter of contradictions between the platform and the journal (a final status, a
+/// `trade_no` or an amount the platform gave differently before), by `field`: each marks
+/// a payment `conflict` for a person.
+pub const CONFLICTS: &str = "lakala_conflicts_total";
 
 /// The `api` label of an open-platform path.
 pub(crate) fn api_of(path: &str) -> &'static str {
@@ -55,6 +62,8 @@ pub(crate) fn api_of(path: &str) -> &'static str {
         paths::TRADE_QUERY => "trade_query",
         paths::REVOKE => "revoke",
         paths::REFUND => "refund",
+        paths::REFUND_QUERY => "refund_query",
+        paths::CLOSE => "close",
         p if p.contains("preorder") || p.contains("preAuth") || p.contains("/v2/") => "preauth",
         _ => "other",
     }
@@ -122,6 +131,18 @@ fn crypto_reason(e: &CryptoError) -> &'static str {
 
 fn verification_failed(source: &'static str, reason: &'static str) {
     metrics::counter!(VERIFICATION_FAILURES, "source" => source, "reason" => reason).increment(1);
+}
+
+/// Records a contradiction about `field` (label: `status`, `trade_no`, `total_amount`,
+/// `other`).
+pub(crate) fn conflict(field: &str) {
+    let field = match field {
+        "status" => "status",
+        "trade_no" => "trade_no",
+        "total_amount" | "amount_fen" | "amount" => "total_amount",
+        _ => "other",
+    };
+    metrics::counter!(CONFLICTS, "field" => field).increment(1);
 }
 
 /// Records a notification of `family` that was accepted as new or repeated.

@@ -2,20 +2,26 @@
 
 use crate::answer::Answer;
 use crate::binding;
+use crate::client::LakalaClient;
+use crate::companion_class::{refund_outcome, refund_status, revoke_outcome, revoke_status};
+use crate::companion_outcome::{RefundOutcome, RevokeOutcome, SettleBy};
 use crate::environment::paths;
 use crate::error::ClientError;
 use crate::recorder::Recorder;
-use crate::LakalaClient;
 use lakala_crypto::format_china_time;
-use lakala_journal::{Intent, NewEvent, PaymentKey, PaymentKind, Recorded, StateUpdate};
+use lakala_journal::{
+    kinds, Intent, NewEvent, PaymentKey, PaymentKind, PaymentStatus, Recorded, StateUpdate,
+};
 use lakala_types::micropay::{
     MicropayRequest, MicropayResponse, RefundRequest, RefundResponse, RevokeRequest,
     RevokeResponse, TradeQueryRequest, TradeQueryResponse, V3Request, V3Response,
 };
 use lakala_types::timestamp::DateTime14;
+use lakala_types::CodeClass;
 use lakala_types::Validate;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
+use serde_json::json;
 use sha2::{Digest, Sha256};
 
 impl LakalaClient {
@@ -75,43 +81,43 @@ impl LakalaClient {
         result
     }
 
-    /// Revokes (cancels) a barcode payment. Not idempotent: on an error that
-    /// [may have executed](ClientError::may_have_been_executed) it, query the original
-    /// trade, or retry with the SAME `out_trade_no`.
+    /// Revokes (cancels) a barcode payment — the merchant's own decision — and says what
+    /// became of it ([`RevokeOutcome`], carrying the verified answer where there is one).
+    /// `Err` only when nothing was sent (invalid request, journal refused the intent, no
+    /// connection). An [`Unknown`](RevokeOutcome::Unknown) or
+    /// [`InProgress`](RevokeOutcome::InProgress) revoke is settled by querying the original
+    /// order (`REFUND` means it ran), never by sending it again.
     ///
-    /// With a journal, the revoke is recorded before it is sent and its answer after; a
-    /// number already journaled for another request is refused
-    /// ([`ClientError::NumberReused`]), and one journaled for the same request is sent again
-    /// (the platform recognises its own number and answers the first answer).
-    pub async fn revoke(
-        &self,
-        request: RevokeRequest,
-    ) -> Result<Answer<V3Response<RevokeResponse>>, ClientError> {
-        let origin = request
-            .origin_out_trade_no()
-            .or(request.origin_trade_no())
-            .unwrap_or_default()
-            .to_owned();
-        let recorder = self
-            .journal_companion(
-                PaymentKind::Revoke,
-                request.merchant_no(),
-                request.out_trade_no(),
-                request.term_no(),
-                &origin,
-                None,
-                serde_json::to_value(&request).unwrap_or_default(),
-            )
-            .await?;
-        let result = self.revoke_unjournaled(request).await;
-        if let Some(recorder) = recorder {
-            recorder.companion_result(&result).await;
+    /// With a journal, the revoke is recorded before it is sent (linked to its payment by
+    /// `origin_out_trade_no`) and its outcome after; a number already journaled for another
+    /// request is refused ([`ClientError::NumberReused`]); one journaled for the same
+    /// request is not sent again: the answer is [`Unknown`](RevokeOutcome::Unknown), to be
+    /// settled by query (a resolver does).
+    pub async fn revoke(&self, request: RevokeRequest) -> Result<RevokeOutcome, ClientError> {
+        match self.revoke_recorded(request).await? {
+            Companion::Sent(Err(e), _) if !e.may_have_been_executed() => Err(e),
+            Companion::Sent(result, _) => {
+                Ok(
+                    revoke_outcome(&result).unwrap_or_else(|why| RevokeOutcome::Unknown {
+                        code: None,
+                        message: why,
+                        response: None,
+                        settle_by: SettleBy::TradeQuery,
+                    }),
+                )
+            }
+            Companion::Journaled(_) => Ok(RevokeOutcome::Unknown {
+                code: None,
+                message: "this revoke was journaled before and is not sent again: query the order"
+                    .into(),
+                response: None,
+                settle_by: SettleBy::TradeQuery,
+            }),
         }
-        result
     }
 
-    /// [`LakalaClient::revoke`] without the journal.
-    pub(crate) async fn revoke_unjournaled(
+    /// One revoke exchange, without the journal: the verified answer, bound to the request.
+    pub async fn revoke_once(
         &self,
         request: RevokeRequest,
     ) -> Result<Answer<V3Response<RevokeResponse>>, ClientError> {
@@ -128,44 +134,76 @@ impl LakalaClient {
         result
     }
 
-    /// Refunds (part of) a payment. Not idempotent: on an error that
-    /// [may have executed](ClientError::may_have_been_executed) it, retry only with the SAME
-    /// `out_trade_no`, which lets the platform recognise the repeat.
-    ///
-    /// With a journal, recorded as [`LakalaClient::revoke`] is.
-    pub async fn refund(
+    /// Journals a revoke (intent and request) and sends it, then journals what its answer
+    /// says: revoked, declined, not sent, or open (settled later by query of its payment).
+    /// [`Companion::Journaled`] when the same revoke was journaled before: it is not sent
+    /// again. `Err` when the intent could not be written (nothing sent).
+    pub(crate) async fn revoke_recorded(
         &self,
-        request: RefundRequest,
-    ) -> Result<Answer<V3Response<RefundResponse>>, ClientError> {
+        request: RevokeRequest,
+    ) -> Result<Companion<RevokeResponse>, ClientError> {
         let origin = request
             .origin_out_trade_no()
             .or(request.origin_trade_no())
-            .or(request.origin_log_no())
             .unwrap_or_default()
             .to_owned();
-        let amount = request
-            .refund_amount()
-            .map(|a| i64::try_from(a.fen()).unwrap_or(i64::MAX));
-        let recorder = self
+        let recorder = match self
             .journal_companion(
-                PaymentKind::Refund,
+                PaymentKind::Revoke,
                 request.merchant_no(),
                 request.out_trade_no(),
                 request.term_no(),
                 &origin,
-                amount,
+                None,
                 serde_json::to_value(&request).unwrap_or_default(),
             )
-            .await?;
-        let result = self.refund_unjournaled(request).await;
-        if let Some(recorder) = recorder {
-            recorder.companion_result(&result).await;
+            .await?
+        {
+            Journaling::Off => None,
+            Journaling::New(r) => Some(r),
+            Journaling::Existing(r) => return Ok(Companion::Journaled(r)),
+        };
+        let result = self.revoke_once(request).await;
+        if let Some(recorder) = &recorder {
+            let (status, word) = revoke_status(&revoke_outcome(&result));
+            record_answer(recorder, &result, status, word).await;
         }
-        result
+        Ok(Companion::Sent(result, recorder))
     }
 
-    /// [`LakalaClient::refund`] without the journal.
-    pub(crate) async fn refund_unjournaled(
+    /// Refunds (part of) a payment and says what became of it ([`RefundOutcome`], carrying
+    /// the verified answer where there is one). `Err` only when nothing was sent. A refund
+    /// answered `BBS00000` whose `trade_state` is `DEAL` (or `INIT`, ...) is
+    /// [`InProgress`](RefundOutcome::InProgress), never refunded; an in-progress or unknown
+    /// refund is settled by the refund query ([`LakalaClient::refund_query`]), never by
+    /// refunding again (under any number: that may refund twice).
+    ///
+    /// With a journal, recorded as [`LakalaClient::revoke`] is; an open refund stays open
+    /// in the journal and a resolver settles it by the refund query.
+    pub async fn refund(&self, request: RefundRequest) -> Result<RefundOutcome, ClientError> {
+        match self.refund_recorded(request).await? {
+            Companion::Sent(Err(e), _) if !e.may_have_been_executed() => Err(e),
+            Companion::Sent(result, _) => {
+                Ok(
+                    refund_outcome(&result).unwrap_or_else(|why| RefundOutcome::Unknown {
+                        code: None,
+                        message: why,
+                        evidence: None,
+                        settle_by: SettleBy::RefundQuery,
+                    }),
+                )
+            }
+            Companion::Journaled(_) => Ok(RefundOutcome::Unknown {
+                code: None,
+                message: "this refund was journaled before and is not sent again: query it".into(),
+                evidence: None,
+                settle_by: SettleBy::RefundQuery,
+            }),
+        }
+    }
+
+    /// One refund exchange, without the journal: the verified answer, bound to the request.
+    pub async fn refund_once(
         &self,
         request: RefundRequest,
     ) -> Result<Answer<V3Response<RefundResponse>>, ClientError> {
@@ -181,6 +219,95 @@ impl LakalaClient {
         log_code(&span, &result);
         result
     }
+
+    /// Journals a refund and sends it, as [`LakalaClient::revoke_recorded`] does; the answer
+    /// is final only when it says `SUCCESS` (refunded), `FAIL` or a definite refusal.
+    pub(crate) async fn refund_recorded(
+        &self,
+        request: RefundRequest,
+    ) -> Result<Companion<RefundResponse>, ClientError> {
+        let origin = request
+            .origin_out_trade_no()
+            .or(request.origin_trade_no())
+            .or(request.origin_log_no())
+            .unwrap_or_default()
+            .to_owned();
+        let amount = request
+            .refund_amount()
+            .map(|a| i64::try_from(a.fen()).unwrap_or(i64::MAX));
+        let recorder = match self
+            .journal_companion(
+                PaymentKind::Refund,
+                request.merchant_no(),
+                request.out_trade_no(),
+                request.term_no(),
+                &origin,
+                amount,
+                serde_json::to_value(&request).unwrap_or_default(),
+            )
+            .await?
+        {
+            Journaling::Off => None,
+            Journaling::New(r) => Some(r),
+            Journaling::Existing(r) => return Ok(Companion::Journaled(r)),
+        };
+        let result = self.refund_once(request).await;
+        if let Some(recorder) = &recorder {
+            let (status, word) = refund_status(&refund_outcome(&result));
+            record_answer(recorder, &result, status, word).await;
+        }
+        Ok(Companion::Sent(result, recorder))
+    }
+}
+
+/// Journals a companion's answer: final with `status`, or pending.
+async fn record_answer<T>(
+    recorder: &Recorder,
+    result: &Result<Answer<V3Response<T>>, ClientError>,
+    status: Option<PaymentStatus>,
+    word: &str,
+) {
+    let payload = match result {
+        Ok(answer) => {
+            let code = answer.value.code();
+            json!({"code": code.map(|c| c.as_str()), "msg": answer.value.msg(),
+                "class": code.map(|c| c.class()).unwrap_or(CodeClass::Unknown).as_str(),
+                "word": word})
+        }
+        Err(e) => json!({"error": e.to_string(), "sent": e.may_have_been_executed(), "word": word}),
+    };
+    match status {
+        Some(status) => {
+            recorder
+                .note(
+                    kinds::ANSWER,
+                    payload,
+                    StateUpdate::status(status).with_outcome(word),
+                )
+                .await;
+        }
+        None => {
+            recorder.pending(kinds::ANSWER, payload, None).await;
+        }
+    }
+}
+
+/// A revoke or refund the client journaled and sent, or found journaled before.
+pub(crate) enum Companion<T> {
+    /// Sent now: the exchange's result, and the record's recorder (with a journal).
+    Sent(Result<Answer<V3Response<T>>, ClientError>, Option<Recorder>),
+    /// The same request was journaled before: not sent again.
+    Journaled(Recorder),
+}
+
+/// What [`LakalaClient::journal_companion`] did.
+enum Journaling {
+    /// No journal.
+    Off,
+    /// The intent is written.
+    New(Recorder),
+    /// The same request was journaled before.
+    Existing(Recorder),
 }
 
 /// The journal event holding a revoke's or refund's request, so that a resolver can send it
@@ -200,9 +327,9 @@ impl LakalaClient {
         origin: &str,
         amount: Option<i64>,
         request: serde_json::Value,
-    ) -> Result<Option<Recorder>, ClientError> {
+    ) -> Result<Journaling, ClientError> {
         let Some(journal) = &self.inner.journal else {
-            return Ok(None);
+            return Ok(Journaling::Off);
         };
         let (merchant_no, out_trade_no) = (
             merchant_no.unwrap_or_default(),
@@ -240,16 +367,14 @@ impl LakalaClient {
                 journal
                     .append(&key, &event, &StateUpdate::none(), None)
                     .await?;
+                Ok(Journaling::New(recorder))
             }
-            Recorded::Existing(_) => {}
-            Recorded::Conflict(record) => {
-                return Err(ClientError::NumberReused {
-                    out_trade_no: record.key.out_trade_no,
-                    status: record.status.as_str(),
-                })
-            }
+            Recorded::Existing(_) => Ok(Journaling::Existing(recorder)),
+            Recorded::Conflict(record) => Err(ClientError::NumberReused {
+                out_trade_no: record.key.out_trade_no,
+                status: record.status.as_str(),
+            }),
         }
-        Ok(Some(recorder))
     }
 }
 

@@ -20,19 +20,20 @@
 //!   as the tokio runtime and the process; a process that dies mid-flow loses it unless a
 //!   journal records the payment.
 
+use crate::client::LakalaClient;
 use crate::error::ClientError;
+use crate::money_gate::{self, AuthMatch, Permit};
 use crate::outcome::{
     Confirmation, FailureReason, OrderRef, PaymentOutcome, PendingPayment, PlatformAnswer,
     RevokeAttempt,
 };
 use crate::poll::{PendingPolicy, PollEvent, PollObserver};
-use crate::recorder::{Begin, Recorder};
-use crate::LakalaClient;
-use lakala_journal::kinds;
-use lakala_types::micropay::{
-    LocationInfo, MicropayRequest, NeedQuery, RevokeRequest, TradeQueryRequest, TradeQueryResponse,
-    TradeState, TradeVerdict, V3Code, V3Response,
-};
+use crate::recorder::{Begin, Recorder, Written};
+use crate::settle::{self, revoke_settled, RevokeSettled};
+use crate::timing::InFlightWindow;
+use crate::verdict::Verdict;
+use lakala_journal::{kinds, PaymentRecord, PaymentStatus, StateUpdate};
+use lakala_types::micropay::{LocationInfo, MicropayRequest, NeedQuery, TradeState, V3Code};
 use lakala_types::{Amount, CodeClass, Validate};
 use serde_json::json;
 use std::time::Duration;
@@ -229,12 +230,46 @@ impl Flow {
     }
 
     async fn run(mut self, request: MicropayRequest) -> Result<PaymentOutcome, ClientError> {
-        if let Begin::Resume(record) = self.recorder.begin(&request).await? {
-            match self.resume(&record).await {
+        let digest = match (request.auth_code(), &self.client.inner.auth_digester) {
+            (Some(code), Some(digester)) => Some(digester.digest(code.expose())),
+            _ => None,
+        };
+        if let Begin::Resume(record) = self.recorder.begin(&request, digest.clone()).await? {
+            let auth = match (&record.auth_digest, &digest) {
+                (Some(journaled), Some(now)) if journaled == now => AuthMatch::Same,
+                (Some(_), Some(_)) => AuthMatch::Other,
+                _ => AuthMatch::Unknown,
+            };
+            if auth == AuthMatch::Other {
+                return Err(ClientError::OtherAuthCode {
+                    out_trade_no: record.key.out_trade_no.clone(),
+                    status: record.status.as_str(),
+                });
+            }
+            match self.resume(&record, auth).await {
                 Resumed::Done(outcome) => return Ok(*outcome),
-                Resumed::SendAgain => {}
+                Resumed::SendAgain(permit) => {
+                    let written = self
+                        .recorder
+                        .note(
+                            kinds::SENT,
+                            json!({"again": true, "permit": permit.what()}),
+                            StateUpdate::none().with_next_check_at(self.recorder.quiet_until()),
+                        )
+                        .await;
+                    if written != Written::Ok && written != Written::Failed {
+                        let reason = "not sent again: the journal refused the send".to_owned();
+                        return Ok(self.poll(reason, FirstQuery::AtOnce).await);
+                    }
+                }
             }
         }
+        self.send(request).await
+    }
+
+    /// Sends the micropay and follows its answer.
+    async fn send(mut self, request: MicropayRequest) -> Result<PaymentOutcome, ClientError> {
+        self.recorder.mark_sent();
         let answer = match self.client.micropay_once(request).await {
             Ok(answer) => answer,
             Err(ClientError::Transport(e)) if !e.may_have_been_executed() => {
@@ -266,15 +301,20 @@ impl Flow {
         let data = answer.value.resp_data();
         // Binding has checked that a number given is this order's.
         let names_order = data.and_then(|d| d.out_trade_no()).is_some();
+        // Micropay answers do not carry merchant_no: a success that does not name the
+        // merchant cannot be bound to it when several merchants share one appid, so it is
+        // confirmed by a trade query (whose answer names the merchant).
+        let names_merchant = data.is_some_and(|d| d.extra().contains_key("merchant_no"));
         if names_order {
             self.learn_trade_no(data.and_then(|d| d.trade_no()));
         }
         let need_query = data.and_then(|d| d.need_query()) == Some(&NeedQuery::Yes);
         let fact = json!({"code": code.as_str(), "msg": message, "class": code.class().as_str(),
-            "names_order": names_order, "need_query": need_query});
+            "names_order": names_order, "names_merchant": names_merchant,
+            "need_query": need_query});
         let trade_no = self.order.trade_no.as_deref();
         let decided = match code.class() {
-            CodeClass::Success => !need_query,
+            CodeClass::Success => !need_query && names_merchant,
             CodeClass::Refused => names_order,
             _ => false,
         };
@@ -286,12 +326,22 @@ impl Flow {
             self.recorder.pending(kinds::ANSWER, fact, trade_no).await;
         }
         match code.class() {
-            CodeClass::Success if !need_query => Ok(PaymentOutcome::Succeeded {
+            CodeClass::Success if !need_query && names_merchant => Ok(PaymentOutcome::Succeeded {
                 order: self.order,
                 confirmation: Confirmation::Immediate(Box::new(
                     answer.map(|v| v.resp_data().cloned().unwrap_or_default()),
                 )),
             }),
+            CodeClass::Success if !need_query => {
+                let reason = format!(
+                    "micropay answered {} without naming the merchant: confirming by query",
+                    code.as_str()
+                );
+                self.emit(PollEvent::Pending {
+                    code: code.as_str().to_owned(),
+                });
+                Ok(self.poll(reason, FirstQuery::AtOnce).await)
+            }
             CodeClass::Success | CodeClass::Pending => {
                 self.emit(PollEvent::Pending {
                     code: code.as_str().to_owned(),
@@ -331,6 +381,7 @@ impl Flow {
         }
         let mut elapsed = Duration::ZERO;
         let mut last_state = None;
+        let mut last = None;
         for (i, delay) in delays.iter().enumerate() {
             let attempt = i + 1;
             self.emit(PollEvent::Waiting {
@@ -344,18 +395,13 @@ impl Flow {
             }
             elapsed += *delay;
             match self.query_state(attempt).await {
-                Ok(Queried::Final(outcome)) => return *outcome,
-                Ok(Queried::InProgress { state, why }) => {
-                    last_state = Some(state);
-                    reason = why;
-                }
-                Ok(Queried::NotFound { why }) => reason = why,
-                Err(e) => {
-                    reason = format!("query {attempt} failed: {e}");
-                    self.emit(PollEvent::QueryFailed {
-                        attempt,
-                        reason: e.to_string(),
-                    });
+                Queried::Final(outcome) => return *outcome,
+                Queried::Open(verdict) => {
+                    if let Verdict::InProgress { state } = &verdict {
+                        last_state = Some(state.clone());
+                    }
+                    reason = verdict.describe(attempt);
+                    last = Some(verdict);
                 }
             }
         }
@@ -372,85 +418,61 @@ impl Flow {
                 revoke_out_trade_no,
             } => {
                 let attempt = delays.len() + 1;
-                self.revoke(pending, &revoke_out_trade_no, attempt).await
+                self.revoke(pending, &revoke_out_trade_no, attempt, last)
+                    .await
             }
         }
     }
 
     /// One trade query of the order, and what it concludes (journaled).
-    pub(crate) async fn query_state(&mut self, attempt: usize) -> Result<Queried, ClientError> {
-        let result = self.query_state_unrecorded(attempt).await;
-        match &result {
-            Ok(Queried::InProgress { state, .. }) => {
-                self.recorder
-                    .query(attempt, "BBS00000", Some(state.as_str()))
-                    .await
-            }
-            Ok(Queried::NotFound { why }) => self.recorder.query(attempt, why, None).await,
-            Ok(Queried::Final(_)) => {
-                self.recorder
-                    .query(attempt, "BBS00000", Some("final"))
-                    .await
-            }
-            Err(e) => {
-                self.recorder
-                    .note(
-                        kinds::QUERY,
-                        json!({"attempt": attempt, "error": e.to_string()}),
-                        lakala_journal::StateUpdate::none(),
-                    )
-                    .await
-            }
+    pub(crate) async fn query_state(&mut self, attempt: usize) -> Queried {
+        let finding = settle::query(&self.client, &self.order, self.amount).await;
+        if finding.verdict.is_final() || matches!(finding.verdict, Verdict::InProgress { .. }) {
+            self.learn_trade_no(finding.trade_no.as_deref());
         }
-        result
+        let (code, state) = finding.verdict.journal_words();
+        let why = match &finding.verdict {
+            Verdict::Inconclusive { why } => Some(why.as_str()),
+            _ => None,
+        };
+        self.recorder.query(attempt, code, state, why).await;
+        match &finding.verdict {
+            Verdict::Inconclusive { why } => self.emit(PollEvent::QueryFailed {
+                attempt,
+                reason: why.clone(),
+            }),
+            Verdict::InProgress { state } => self.emit(PollEvent::Queried {
+                attempt,
+                state: Some(state.clone()),
+            }),
+            Verdict::Failed { state, .. } => self.emit(PollEvent::Queried {
+                attempt,
+                state: Some(state.clone()),
+            }),
+            Verdict::Reversed { .. } => self.emit(PollEvent::Queried {
+                attempt,
+                state: Some(TradeState::Refund),
+            }),
+            Verdict::Paid(a) => self.emit(PollEvent::Queried {
+                attempt,
+                state: a.value.trade_state().cloned(),
+            }),
+            Verdict::NotFound { .. } => self.emit(PollEvent::Queried {
+                attempt,
+                state: None,
+            }),
+        }
+        self.outcome_of(finding.verdict, attempt)
     }
 
-    async fn query_state_unrecorded(&mut self, attempt: usize) -> Result<Queried, ClientError> {
-        let request = TradeQueryRequest::builder()
-            .merchant_no(self.order.merchant_no.clone())
-            .term_no(self.order.term_no.clone())
-            .out_trade_no(self.order.out_trade_no.clone())
-            .build()?;
-        let answer = self.client.trade_query(request).await?;
-        let found = answer.value.code().is_some_and(V3Code::is_success);
-        let data = answer.value.resp_data();
-        let state = data.and_then(|d| d.trade_state()).cloned();
-        if found {
-            self.check_amount(&answer.value)?;
-        }
-        self.emit(PollEvent::Queried {
-            attempt,
-            state: state.clone().filter(|_| found),
-        });
-        if !found {
-            return Ok(Queried::NotFound {
-                why: format!(
-                    "query {attempt} answered {} {}",
-                    answer
-                        .value
-                        .code()
-                        .map(V3Code::as_str)
-                        .unwrap_or("(no code)"),
-                    answer.value.msg().unwrap_or_default()
-                ),
-            });
-        }
-        self.learn_trade_no(data.and_then(|d| d.trade_no()));
-        let Some(state) = state else {
-            return Ok(Queried::NotFound {
-                why: format!("query {attempt}: no trade_state"),
-            });
-        };
-        let description = data.and_then(|d| d.trade_state_desc()).map(str::to_owned);
-        let outcome = match state.verdict() {
-            TradeVerdict::Paid => PaymentOutcome::Succeeded {
+    /// The outcome a verdict decides, if it decides one.
+    fn outcome_of(&self, verdict: Verdict, attempt: usize) -> Queried {
+        let outcome = match verdict {
+            Verdict::Paid(response) => PaymentOutcome::Succeeded {
                 order: self.order.clone(),
-                confirmation: Confirmation::Query {
-                    attempt,
-                    response: Box::new(answer.map(|v| v.resp_data().cloned().unwrap_or_default())),
-                },
+                confirmation: Confirmation::Query { attempt, response },
             },
-            TradeVerdict::Failed | TradeVerdict::Closed => PaymentOutcome::Failed {
+            Verdict::Failed { state, description } => PaymentOutcome::Failed {
                 order: self.order.clone(),
                 reason: FailureReason::TradeFailed {
                     state,
@@ -459,125 +481,86 @@ impl Flow {
                     micropay_answer: self.micropay_answer.clone(),
                 },
             },
-            _ => {
-                return Ok(Queried::InProgress {
-                    why: format!("query {attempt}: trade_state {}", state.as_str()),
-                    state,
-                })
-            }
+            Verdict::Reversed { description, .. } => PaymentOutcome::Failed {
+                order: self.order.clone(),
+                reason: FailureReason::TradeFailed {
+                    state: TradeState::Refund,
+                    description,
+                    attempt,
+                    micropay_answer: self.micropay_answer.clone(),
+                },
+            },
+            open => return Queried::Open(open),
         };
-        Ok(Queried::Final(Box::new(outcome)))
+        Queried::Final(Box::new(outcome))
     }
 
-    /// A query answer that gives another amount is about another payment.
-    fn check_amount(&self, answer: &V3Response<TradeQueryResponse>) -> Result<(), ClientError> {
-        let found = answer.resp_data().and_then(|d| d.total_amount());
-        match (&self.amount, found) {
-            (Some(expected), Some(found)) if expected.fen() != found.fen() => {
-                Err(ClientError::ForeignAnswer {
-                    field: "total_amount",
-                    expected: expected.fen().to_string(),
-                    found: Some(found.fen().to_string()),
-                })
-            }
-            _ => Ok(()),
-        }
-    }
-
-    pub(crate) async fn revoke(
+    /// The pending policy's revoke, under the rule ([`money_gate::revoke_on_own`]): only
+    /// when a fresh query found the payment still in progress; its inconclusive answer is
+    /// settled by querying the order, never by sending it again.
+    async fn revoke(
         mut self,
         mut pending: PendingPayment,
         revoke_no: &str,
         attempt: usize,
+        last: Option<Verdict>,
     ) -> PaymentOutcome {
-        self.emit(PollEvent::Revoking);
-        let mut builder = RevokeRequest::builder()
-            .merchant_no(self.order.merchant_no.clone())
-            .term_no(self.order.term_no.clone())
-            .out_trade_no(revoke_no.to_owned())
-            .origin_out_trade_no(self.order.out_trade_no.clone());
-        if let Some(location) = &self.location {
-            builder = builder.location_info(location.clone());
-        }
-        let record = |result: String, may: bool| RevokeAttempt {
-            revoke_out_trade_no: revoke_no.to_owned(),
-            result,
-            may_have_been_executed: may,
+        // The last query of the schedule is fresh when it found the payment in progress;
+        // otherwise ask once more right before deciding.
+        let fresh = match last {
+            Some(v @ Verdict::InProgress { .. }) => v,
+            _ => match self.query_state(attempt).await {
+                Queried::Final(outcome) => return *outcome,
+                Queried::Open(v) => v,
+            },
         };
-        let request = match builder.build() {
-            Ok(r) => r,
-            Err(e) => {
-                pending.revoke = Some(record(format!("revoke request invalid: {e}"), false));
+        let permit = match money_gate::revoke_on_own(None, false, false, &fresh) {
+            Ok(permit) => permit,
+            Err(blocked) => {
+                pending.revoke = Some(RevokeAttempt {
+                    revoke_out_trade_no: revoke_no.to_owned(),
+                    result: blocked.to_string(),
+                    may_have_been_executed: false,
+                });
                 return PaymentOutcome::Pending(pending);
             }
         };
-        let attempted = match self.client.revoke(request).await {
-            Ok(answer) if answer.value.code().is_some_and(V3Code::is_success) => {
-                return PaymentOutcome::Revoked {
-                    order: self.order.clone(),
-                    revoke_out_trade_no: revoke_no.to_owned(),
-                    response: answer.value.resp_data().cloned(),
-                };
-            }
-            Ok(answer) => {
-                let code = answer.value.code().cloned();
-                let refused = code.as_ref().map(V3Code::class) == Some(CodeClass::Refused)
-                    && answer.value.resp_data().is_some();
-                record(
-                    format!(
-                        "revoke answered {} {}",
-                        code.as_ref().map(V3Code::as_str).unwrap_or("(no code)"),
-                        answer.value.msg().unwrap_or_default()
-                    ),
-                    !refused,
-                )
-            }
-            Err(e) => {
-                let may = e.may_have_been_executed();
-                record(format!("revoke failed: {e}"), may)
-            }
-        };
-        self.recorder
-            .note(
-                kinds::REVOKE_ATTEMPT,
-                json!({"revoke_out_trade_no": attempted.revoke_out_trade_no,
-                    "result": attempted.result,
-                    "may_have_been_executed": attempted.may_have_been_executed}),
-                lakala_journal::StateUpdate::none(),
-            )
-            .await;
-        // The revoke's own answer was not conclusive: the order's state is.
-        match self.query_state(attempt).await {
-            Ok(Queried::Final(outcome)) => match *outcome {
-                // REFUND after our revoke: revoked.
-                PaymentOutcome::Failed {
-                    order,
-                    reason:
-                        FailureReason::TradeFailed {
-                            state: TradeState::Refund,
-                            ..
-                        },
-                } => PaymentOutcome::Revoked {
-                    order,
-                    revoke_out_trade_no: revoke_no.to_owned(),
-                    response: None,
-                },
-                outcome => outcome,
+        self.emit(PollEvent::Revoking);
+        let settled = revoke_settled(
+            &self.client,
+            &self.order,
+            self.amount,
+            revoke_no,
+            self.location.clone(),
+            permit,
+            attempt + 1,
+            &self.recorder,
+        )
+        .await;
+        match settled {
+            RevokeSettled::Revoked { response } => PaymentOutcome::Revoked {
+                order: self.order.clone(),
+                revoke_out_trade_no: revoke_no.to_owned(),
+                response,
             },
-            Ok(Queried::InProgress { state, why }) => {
-                pending.last_state = Some(state);
-                pending.reason = why;
-                pending.revoke = Some(attempted);
-                PaymentOutcome::Pending(pending)
+            RevokeSettled::PaymentFinal(verdict, trade_no) => {
+                self.learn_trade_no(trade_no.as_deref());
+                match self.outcome_of(verdict, attempt + 1) {
+                    Queried::Final(outcome) => *outcome,
+                    Queried::Open(_) => PaymentOutcome::Pending(pending),
+                }
             }
-            Ok(Queried::NotFound { why }) => {
-                pending.reason = why;
-                pending.revoke = Some(attempted);
-                PaymentOutcome::Pending(pending)
-            }
-            Err(e) => {
-                pending.reason = format!("query after the revoke failed: {e}");
-                pending.revoke = Some(attempted);
+            RevokeSettled::Open {
+                attempt: tried,
+                verdict,
+            } => {
+                if let Some(Verdict::InProgress { state }) = &verdict {
+                    pending.last_state = Some(state.clone());
+                }
+                if let Some(v) = &verdict {
+                    pending.reason = v.describe(attempt + 1);
+                }
+                pending.revoke = Some(tried);
                 PaymentOutcome::Pending(pending)
             }
         }
@@ -588,27 +571,27 @@ impl Flow {
 pub(crate) enum Queried {
     /// A final outcome.
     Final(Box<PaymentOutcome>),
-    /// Found, not final.
-    InProgress { state: TradeState, why: String },
-    /// The query did not find the order (or answered another code): why.
-    NotFound { why: String },
+    /// Not final: in progress, not found, or the query said nothing.
+    Open(Verdict),
 }
 
 /// What resuming a journaled payment concluded.
 enum Resumed {
     /// Resolved (or polled to the end of the schedule).
     Done(Box<PaymentOutcome>),
-    /// The earlier attempt never reached the platform: send the same request now.
-    SendAgain,
+    /// The earlier attempt provably never reached the platform: send the same request now.
+    SendAgain(Permit),
 }
 
 impl Flow {
-    /// The same request is already journaled (a retry after a crash, or by another
-    /// instance): resolve that payment instead of sending a second micropay. Only when
-    /// the journal says it was never known to be sent, it is older than twice the request
-    /// timeout (so it cannot be in flight any more), and a query does not find it, is the
-    /// same request (same `out_trade_no`, which the platform recognises) sent again.
-    async fn resume(&mut self, record: &lakala_journal::PaymentRecord) -> Resumed {
+    /// The same order is already journaled (a till's retry, after a crash, or by another
+    /// instance): resolve that payment instead of sending a second micropay. It is sent
+    /// again only as the rule allows ([`money_gate::micropay_again`]): never known to be
+    /// sent (`recorded`), the same auth code, past the in-flight window, and a fresh query
+    /// saying the order does not exist. Within the window, the flow waits for its end and
+    /// asks again, so that a payment killed before it was sent is paid when the till
+    /// retries it instead of waiting hours.
+    async fn resume(&mut self, record: &PaymentRecord, auth: AuthMatch) -> Resumed {
         let reason = format!(
             "already journaled (status {}): resolving it instead of paying twice",
             record.status
@@ -616,20 +599,59 @@ impl Flow {
         self.emit(PollEvent::OutcomeUnknown {
             reason: reason.clone(),
         });
-        // A request abandoned by its sender (it timed out, or the sender died) is not in
-        // flight after twice the request timeout; and if it were, the platform recognises
-        // the same out_trade_no and answers a duplicate, which is settled by query.
-        let in_flight_for = i64::try_from(self.client.inner.request_timeout.as_secs())
-            .unwrap_or(i64::MAX)
-            .saturating_mul(2);
-        let never_sent = record.status == lakala_journal::PaymentStatus::Recorded
-            && self.client.now_unix() - record.created_at > in_flight_for;
-        if never_sent {
-            match self.query_state(1).await {
-                Ok(Queried::Final(outcome)) => return Resumed::Done(outcome),
-                Ok(Queried::NotFound { .. }) => return Resumed::SendAgain,
-                _ => {}
+        let window = InFlightWindow::new(self.client.inner.request_timeout);
+        let mut attempt = 1;
+        let verdict = loop {
+            let verdict = match self.query_state(attempt).await {
+                Queried::Final(outcome) => return Resumed::Done(outcome),
+                Queried::Open(v) => v,
+            };
+            let now = self.client.now_unix();
+            let waiting_out_window = record.status == PaymentStatus::Recorded
+                && matches!(verdict, Verdict::NotFound { .. })
+                && !window.is_over(record.created_at, now)
+                && auth == AuthMatch::Same
+                && attempt == 1;
+            if !waiting_out_window {
+                break verdict;
             }
+            let wait = window.ends_at(record.created_at).saturating_sub(now).max(1);
+            self.client
+                .inner
+                .sleeper
+                .sleep(Duration::from_secs(u64::try_from(wait).unwrap_or(1)))
+                .await;
+            attempt += 1;
+        };
+        let now = self.client.now_unix();
+        let leased = record.lease_until.is_some_and(|until| until > now);
+        let permit = if leased {
+            Err(money_gate::Blocked::Journal("a resolver holds it".into()))
+        } else {
+            money_gate::micropay_again(
+                record,
+                auth,
+                window.is_over(record.created_at, now),
+                &verdict,
+            )
+        };
+        match permit {
+            Ok(permit) => return Resumed::SendAgain(permit),
+            Err(blocked) => {
+                tracing::info!(payment = %self.recorder.key(), %blocked, "resuming by query");
+            }
+        }
+        if record.status.is_final() && matches!(verdict, Verdict::NotFound { .. }) {
+            // Journaled failed and unknown to the platform: it was never sent.
+            return Resumed::Done(Box::new(PaymentOutcome::Failed {
+                order: self.order.clone(),
+                reason: FailureReason::NotSent {
+                    reason: format!(
+                        "journaled {} and unknown to the platform: never sent; pay under a new out_trade_no",
+                        record.status
+                    ),
+                },
+            }));
         }
         let flow = Flow {
             client: self.client.clone(),
@@ -640,6 +662,6 @@ impl Flow {
             micropay_answer: None,
             recorder: self.recorder.clone(),
         };
-        Resumed::Done(Box::new(flow.poll(reason, FirstQuery::AtOnce).await))
+        Resumed::Done(Box::new(flow.poll(reason, FirstQuery::AfterDelay).await))
     }
 }

@@ -6,16 +6,20 @@
 //! later fact cannot undo what was sent, so it is logged loudly and the flow goes on: the
 //! record then stays non-final, and a resolver settles it by query later.
 
+use crate::client::ClockDebug;
+use crate::client::LakalaClient;
 use crate::error::ClientError;
+use crate::events::{EventHub, SettledEvent};
 use crate::outcome::{FailureReason, PaymentOutcome};
-use crate::LakalaClient;
+use crate::timing::{LiveFlowWindow, FIRST_TAIL_DELAY_SECS};
 use lakala_journal::{
-    kinds, Intent, Lease, NewEvent, PaymentJournal, PaymentKey, PaymentKind, PaymentRecord,
+    kinds, Intent, JournalError, Lease, NewEvent, PaymentJournal, PaymentKey, PaymentRecord,
     PaymentStatus, Recorded, StateUpdate,
 };
 use lakala_types::micropay::MicropayRequest;
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
 /// What [`Recorder::begin`] found.
@@ -26,29 +30,54 @@ pub(crate) enum Begin {
     Resume(Box<PaymentRecord>),
 }
 
-/// Writes one payment's facts to the journal, if the client has one.
+/// What became of a write.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Written {
+    /// Written (or there is no journal).
+    Ok,
+    /// The fence's lease was lost: nothing written; stop working on the payment.
+    LeaseLost,
+    /// The platform contradicted the journal: the event is kept, the payment marked
+    /// `conflict`, and an event announced.
+    Conflict,
+    /// The store failed: logged; a resolver settles the payment by query later.
+    Failed,
+}
+
+/// Writes one payment's facts to the journal, if the client has one. Holds the journal,
+/// the instance name, the clock and the live-flow window, not the client.
 #[derive(Clone)]
 pub(crate) struct Recorder {
     journal: Option<Arc<dyn PaymentJournal>>,
     key: PaymentKey,
     instance: String,
-    client: LakalaClient,
+    clock: Arc<dyn ClockDebug>,
+    live: LiveFlowWindow,
+    events: EventHub,
     /// The lease a resolver holds on the payment: every write is fenced by it.
     fence: Option<Lease>,
     /// Facts held back to be written with the next one, in one commit: an answer that
     /// decides the outcome at once (shared by the clones of one payment's recorder).
     held: Arc<Mutex<Vec<(NewEvent, StateUpdate)>>>,
+    /// Whether this flow sent the request (shared by the clones): a resumed flow that only
+    /// queried leaves a `recorded` payment `recorded`, so that it can still be proven
+    /// never sent.
+    sent: Arc<AtomicBool>,
 }
 
 impl Recorder {
     pub(crate) fn new(client: &LakalaClient, merchant_no: &str, out_trade_no: &str) -> Self {
+        let inner = &client.inner;
         Self {
-            journal: client.inner.journal.clone(),
+            journal: inner.journal.clone(),
             key: PaymentKey::new(merchant_no, out_trade_no),
-            instance: client.inner.instance.clone(),
-            client: client.clone(),
+            instance: inner.instance.clone(),
+            clock: inner.clock.clone(),
+            live: LiveFlowWindow::new(&inner.poll_schedule, inner.request_timeout),
+            events: inner.events.clone(),
             fence: None,
             held: Arc::default(),
+            sent: Arc::default(),
         }
     }
 
@@ -58,31 +87,42 @@ impl Recorder {
         self
     }
 
+    /// The lease renewed: later writes are fenced by it.
+    pub(crate) fn refence(&mut self, lease: Lease) {
+        self.fence = Some(lease);
+    }
+
+    /// The request is about to leave this process.
+    pub(crate) fn mark_sent(&self) {
+        self.sent.store(true, Ordering::SeqCst);
+    }
+
+    /// The payment's key.
+    pub(crate) fn key(&self) -> &PaymentKey {
+        &self.key
+    }
+
     fn now(&self) -> i64 {
-        self.client.now_unix()
+        self.clock.unix_seconds()
     }
 
     /// When a payment the live flow left pending is first due for a resolver: the long
-    /// tail's first delay ([`crate::resolver::LongTail`]).
+    /// tail's first delay.
     pub(crate) fn now_plus_first_tail(&self) -> i64 {
-        self.now()
-            .saturating_add(crate::resolver::LongTail::FIRST_DELAY_SECS)
+        self.now().saturating_add(FIRST_TAIL_DELAY_SECS)
     }
 
-    /// How long a live flow keeps resolvers away from its payment: the whole schedule, a
-    /// request timeout per exchange, and a minute of margin.
+    /// How long a live flow keeps resolvers away from its payment ([`LiveFlowWindow`]).
     pub(crate) fn quiet_until(&self) -> i64 {
-        let inner = &self.client.inner;
-        let exchanges = u32::try_from(inner.poll_schedule.delays().len() + 2).unwrap_or(u32::MAX);
-        let quiet = inner.poll_schedule.total()
-            + inner.request_timeout.saturating_mul(exchanges)
-            + std::time::Duration::from_secs(60);
-        self.now()
-            .saturating_add(i64::try_from(quiet.as_secs()).unwrap_or(i64::MAX))
+        self.live.until(self.now())
     }
 
     /// Writes the micropay's intent before it is sent.
-    pub(crate) async fn begin(&self, request: &MicropayRequest) -> Result<Begin, ClientError> {
+    pub(crate) async fn begin(
+        &self,
+        request: &MicropayRequest,
+        auth_digest: Option<String>,
+    ) -> Result<Begin, ClientError> {
         let Some(journal) = &self.journal else {
             return Ok(Begin::Send);
         };
@@ -104,6 +144,10 @@ impl Recorder {
             self.now(),
         )
         .with_next_check_at(self.quiet_until());
+        let intent = match auth_digest {
+            Some(d) => intent.with_auth_digest(d),
+            None => intent,
+        };
         match journal.record_intent(&intent).await? {
             Recorded::New(_) => Ok(Begin::Send),
             Recorded::Existing(record) => Ok(Begin::Resume(Box::new(record))),
@@ -115,10 +159,11 @@ impl Recorder {
     }
 
     /// Appends a fact (after any held one, in the same commit). A failure is logged,
-    /// never raised: what was sent stays sent.
-    pub(crate) async fn note(&self, kind: &str, payload: Value, update: StateUpdate) {
+    /// never raised: what was sent stays sent. A contradiction is announced
+    /// ([`SettledEvent::Conflict`]); a lost lease is returned so that the caller stops.
+    pub(crate) async fn note(&self, kind: &str, payload: Value, update: StateUpdate) -> Written {
         let Some(journal) = &self.journal else {
-            return;
+            return Written::Ok;
         };
         let event = NewEvent::new(self.now(), self.instance.clone(), kind, payload);
         let mut facts = std::mem::take(&mut *self.held.lock().unwrap_or_else(|e| e.into_inner()));
@@ -132,13 +177,32 @@ impl Recorder {
                 .append_all(&self.key, &facts, self.fence.as_ref())
                 .await
         };
-        if let Err(e) = written {
-            tracing::error!(
-                payment = %self.key,
-                event = kind,
-                error = %e,
-                "could not journal a payment fact; a resolver will settle the payment by query"
-            );
+        match written {
+            Ok(_) => Written::Ok,
+            Err(JournalError::LeaseLost) => {
+                tracing::warn!(payment = %self.key, event = kind, "lease lost: stopping work on the payment");
+                Written::LeaseLost
+            }
+            Err(e) => match conflict_of(&e) {
+                Some((field, detail)) => {
+                    crate::metrics::conflict(&field);
+                    self.events.send(SettledEvent::Conflict {
+                        key: self.key.clone(),
+                        field,
+                        detail,
+                    });
+                    Written::Conflict
+                }
+                None => {
+                    tracing::error!(
+                        payment = %self.key,
+                        event = kind,
+                        error = %e,
+                        "could not journal a payment fact; a resolver will settle the payment by query"
+                    );
+                    Written::Failed
+                }
+            },
         }
     }
 
@@ -158,9 +222,14 @@ impl Recorder {
     }
 
     /// The exchange may have reached the platform and its outcome is not known yet.
-    pub(crate) async fn pending(&self, kind: &str, payload: Value, trade_no: Option<&str>) {
+    pub(crate) async fn pending(
+        &self,
+        kind: &str,
+        payload: Value,
+        trade_no: Option<&str>,
+    ) -> Written {
         self.note(kind, payload, self.pending_update(trade_no))
-            .await;
+            .await
     }
 
     /// Like [`pending`](Self::pending), for an answer that decides the outcome at once:
@@ -178,24 +247,45 @@ impl Recorder {
         update
     }
 
-    /// A trade query's answer (not final).
-    pub(crate) async fn query(&self, attempt: usize, code: &str, state: Option<&str>) {
-        let mut update = StateUpdate::status(PaymentStatus::Pending)
+    /// A trade query's result: its code, the `trade_state` found, and why it said nothing
+    /// when it did not.
+    pub(crate) async fn query(
+        &self,
+        attempt: usize,
+        code: &str,
+        state: Option<&str>,
+        inconclusive: Option<&str>,
+    ) -> Written {
+        self.query_then(attempt, code, state, inconclusive, self.quiet_until())
+            .await
+    }
+
+    /// As [`query`](Self::query), with when the payment is due again.
+    pub(crate) async fn query_then(
+        &self,
+        attempt: usize,
+        code: &str,
+        state: Option<&str>,
+        inconclusive: Option<&str>,
+        next_check_at: i64,
+    ) -> Written {
+        let mut update = StateUpdate::none()
             .counting_attempt()
-            .with_next_check_at(self.quiet_until());
+            .with_next_check_at(next_check_at);
         if let Some(s) = state {
             update = update.with_last_trade_state(s);
         }
+        let why = inconclusive.map(|w| truncate(w, 300));
         self.note(
             kinds::QUERY,
-            json!({"attempt": attempt, "code": code, "trade_state": state}),
+            json!({"attempt": attempt, "code": code, "trade_state": state, "inconclusive": why}),
             update,
         )
-        .await;
+        .await
     }
 
     /// The flow's outcome. A pending outcome is handed to resolvers from `next_check_at`.
-    pub(crate) async fn finish(&self, outcome: &PaymentOutcome, next_check_at: i64) {
+    pub(crate) async fn finish(&self, outcome: &PaymentOutcome, next_check_at: i64) -> Written {
         let order = outcome.order();
         let (status, reason) = match outcome {
             PaymentOutcome::Succeeded { .. } => (PaymentStatus::Succeeded, None),
@@ -205,7 +295,14 @@ impl Recorder {
             PaymentOutcome::Revoked { .. } => (PaymentStatus::Revoked, None),
             PaymentOutcome::Pending(p) => (PaymentStatus::Pending, Some(p.reason.clone())),
         };
-        let mut update = StateUpdate::status(status).with_outcome(outcome.word());
+        // A flow that never sent (it only queried a journaled payment) leaves its status:
+        // `recorded` stays provably unsent.
+        let keep = status == PaymentStatus::Pending && !self.sent.load(Ordering::SeqCst);
+        let mut update = if keep {
+            StateUpdate::none().with_outcome(outcome.word())
+        } else {
+            StateUpdate::status(status).with_outcome(outcome.word())
+        };
         if let Some(t) = &order.trade_no {
             update = update.with_trade_no(t.clone());
         }
@@ -220,64 +317,46 @@ impl Recorder {
             json!({"outcome": outcome.word(), "trade_no": order.trade_no, "reason": reason}),
             update,
         )
-        .await;
+        .await
     }
 
-    /// A revoke's or refund's answer: final on a success or a definite refusal naming it;
-    /// otherwise pending, for a resolver to send again with the same number.
-    pub(crate) async fn companion_result<T>(
+    /// A companion (revoke, refund) reached a final status: `word` says how (`revoked`,
+    /// `refunded`, `declined`, `moot`, `not_sent`...).
+    pub(crate) async fn companion_final(
         &self,
-        result: &Result<crate::Answer<lakala_types::micropay::V3Response<T>>, ClientError>,
-    ) {
-        use lakala_types::CodeClass;
-        match result {
-            Ok(answer) => {
-                let code = answer.value.code();
-                let class = code.map(|c| c.class()).unwrap_or(CodeClass::Unknown);
-                let payload = json!({"code": code.map(|c| c.as_str()), "msg": answer.value.msg(),
-                    "class": class.as_str()});
-                let status = match class {
-                    CodeClass::Success => Some((PaymentStatus::Succeeded, "succeeded")),
-                    CodeClass::Refused if answer.value.resp_data().is_some() => {
-                        Some((PaymentStatus::Failed, "failed"))
-                    }
-                    _ => None,
-                };
-                match status {
-                    Some((status, word)) => {
-                        self.note(
-                            kinds::ANSWER,
-                            payload,
-                            StateUpdate::status(status).with_outcome(word),
-                        )
-                        .await
-                    }
-                    None => self.pending(kinds::ANSWER, payload, None).await,
-                }
-            }
-            Err(e) if e.may_have_been_executed() => {
-                self.pending(kinds::ANSWER, json!({"error": e.to_string()}), None)
-                    .await
-            }
-            Err(e) => {
-                self.note(
-                    kinds::ANSWER,
-                    json!({"error": e.to_string(), "sent": false}),
-                    StateUpdate::status(PaymentStatus::Failed).with_outcome("not_sent"),
-                )
-                .await
-            }
-        }
+        status: PaymentStatus,
+        word: &str,
+        payload: Value,
+    ) -> Written {
+        self.note(
+            kinds::OUTCOME,
+            payload,
+            StateUpdate::status(status).with_outcome(word),
+        )
+        .await
     }
 
     /// Marks the payment for a person: the horizon passed without a final state.
-    pub(crate) async fn unresolved(&self, reason: &str) {
-        self.note(
-            kinds::NOTE,
-            json!({"unresolved": reason}),
-            StateUpdate::status(PaymentStatus::Unresolved).with_reason(truncate(reason, 500)),
-        )
-        .await;
+    pub(crate) async fn unresolved(&self, reason: &str) -> Written {
+        let written = self
+            .note(
+                kinds::NOTE,
+                json!({"unresolved": reason}),
+                StateUpdate::status(PaymentStatus::Unresolved).with_reason(truncate(reason, 500)),
+            )
+            .await;
+        if written == Written::Ok {
+            self.events.send(SettledEvent::Unresolved {
+                key: self.key.clone(),
+                detail: truncate(reason, 300),
+            });
+        }
+        written
+    }
+
+    /// Announces a final status reached away from the merchant's own call.
+    pub(crate) fn announce(&self, event: SettledEvent) {
+        self.events.send(event);
     }
 }
 
@@ -293,7 +372,16 @@ fn describe(reason: &FailureReason) -> String {
     }
 }
 
-fn truncate(text: &str, max: usize) -> String {
+/// The field and words of a contradiction the journal refused (and marked `conflict`).
+fn conflict_of(e: &JournalError) -> Option<(String, String)> {
+    match e {
+        JournalError::FinalConflict { .. } => Some(("status".to_owned(), e.to_string())),
+        JournalError::FactConflict { field, .. } => Some((field.to_string(), e.to_string())),
+        _ => None,
+    }
+}
+
+pub(crate) fn truncate(text: &str, max: usize) -> String {
     text.chars().take(max).collect()
 }
 
@@ -315,11 +403,6 @@ fn fingerprint(request: &MicropayRequest) -> String {
         map.remove("auth_code");
     }
     hex::encode(Sha256::digest(value.to_string().as_bytes()))
-}
-
-/// The journal's kind word of a payment.
-pub(crate) fn is_micropay(record: &PaymentRecord) -> bool {
-    record.kind == PaymentKind::Micropay
 }
 
 #[cfg(test)]

@@ -28,18 +28,22 @@
 //! [`Resolver::spawn`] (so [`LakalaClient::resume_pending`]) takes them back at once
 //! ([`Resolver::take_back_earlier_runs`]).
 
+use crate::client::LakalaClient;
 use crate::error::ClientError;
-use crate::outcome::{OrderRef, PaymentOutcome, PendingPayment};
-use crate::payment_flow::{Flow, MicropayOptions, Queried};
-use crate::poll::PendingPolicy;
-use crate::recorder::{is_micropay, Recorder};
-use crate::LakalaClient;
+use crate::events::{SettledEvent, SettledObserver};
+use crate::money_gate;
+use crate::outcome::{Confirmation, FailureReason, OrderRef, PaymentOutcome};
+use crate::recorder::{Recorder, Written};
+use crate::revoke_number::revoke_number;
+use crate::settle::{self, revoke_by_origin, CompanionVerdict, RevokeSettled};
+use crate::timing::{ClaimBudget, InFlightWindow, FIRST_TAIL_DELAY_SECS};
+use crate::verdict::Verdict;
 use lakala_journal::{
-    kinds, Claim, ListFilter, NewEvent, PaymentJournal, PaymentKey, PaymentKind, PaymentRecord,
-    PaymentStatus, StateUpdate,
+    kinds, Claim, JournalError, Lease, ListFilter, NewEvent, PaymentJournal, PaymentKey,
+    PaymentKind, PaymentRecord, PaymentStatus, StateUpdate,
 };
-use lakala_types::micropay::{LocationInfo, RefundRequest, RevokeRequest};
-use lakala_types::{Amount, CodeClass};
+use lakala_types::micropay::{LocationInfo, TradeState};
+use lakala_types::Amount;
 use serde_json::json;
 use std::sync::Arc;
 use std::time::Duration;
@@ -54,7 +58,7 @@ pub struct LongTail {
 impl LongTail {
     /// The first delay of [`LongTail::lakala`], in seconds: when a payment the live flow
     /// left pending is first due for a resolver.
-    pub const FIRST_DELAY_SECS: i64 = 30;
+    pub const FIRST_DELAY_SECS: i64 = FIRST_TAIL_DELAY_SECS;
 
     /// 30 s, 1, 2, 5, 10 min, then every 10 min, until 2 h 30 min after the intent.
     pub fn lakala() -> Self {
@@ -97,8 +101,10 @@ impl Default for LongTail {
 pub enum ResolverPolicy {
     /// Keep querying on the long tail; past the horizon, mark it `unresolved`.
     ReturnPending,
-    /// Revoke it, with the revoke number `out_trade_no` + `suffix` (cut to 32 characters)
-    /// and this location (revokes require one).
+    /// Revoke it, under the rule (the crate's rule: only a payment a fresh query
+    /// found still in progress, never reported succeeded, never revoked before), with the
+    /// revoke number [`crate::revoke_number`]`(out_trade_no, suffix)` and this location
+    /// (revokes require one).
     Revoke {
         /// Appended to the payment's number to make the revoke's.
         suffix: String,
@@ -114,12 +120,26 @@ pub struct ResolverConfig {
     pub tail: LongTail,
     /// How long a claimed payment is held before another instance may take it over.
     pub lease: Duration,
-    /// How many payments one round claims at most.
+    /// How many payments one round claims at most. A round claims fewer when its lease
+    /// cannot cover them: as many as finish inside the lease at the worst case (three
+    /// exchanges at the request timeout each, plus ten seconds).
     pub batch: usize,
     /// What to do when the spec's schedule ends without a final state.
     pub on_pending: ResolverPolicy,
     /// How often [`Resolver::spawn`] looks for due payments.
     pub tick: Duration,
+    /// Told of every payment this resolver finishes, every companion it closes, every
+    /// contradiction it meets and every payment it gives up on ([`SettledEvent`]); the
+    /// client's [`LakalaClient::settled_events`] stream carries the same events.
+    pub on_settled: Option<SettledObserver>,
+}
+
+impl ResolverConfig {
+    /// Calls `f` for every [`SettledEvent`] of this resolver.
+    pub fn on_settled(mut self, f: impl Fn(&SettledEvent) + Send + Sync + 'static) -> Self {
+        self.on_settled = Some(SettledObserver::new(f));
+        self
+    }
 }
 
 impl Default for ResolverConfig {
@@ -130,6 +150,7 @@ impl Default for ResolverConfig {
             batch: 50,
             on_pending: ResolverPolicy::ReturnPending,
             tick: Duration::from_secs(5),
+            on_settled: None,
         }
     }
 }
@@ -185,18 +206,23 @@ impl LakalaClient {
 }
 
 impl Resolver {
-    /// Claims the payments that are due and works each once (one query, or one revoke or
-    /// refund sent again with its own number). Returns what it did.
+    /// Claims the payments that are due — no more than it can finish inside its lease —
+    /// and works each once: one query, and what the rule allows after it. Before each
+    /// payment, and again right before anything that moves money, its lease is renewed
+    /// (fenced); a payment whose lease is lost is abandoned at once, with nothing sent.
+    /// Returns what it did.
     pub async fn run_once(&self) -> Result<Vec<Resolution>, ClientError> {
         let now = self.client.now_unix();
-        let lease = i64::try_from(self.config.lease.as_secs().max(1)).unwrap_or(i64::MAX);
+        let budget = ClaimBudget::new(self.client.inner.request_timeout);
+        let lease = budget.lease(self.config.lease);
+        let batch = budget.batch(lease, self.config.batch);
         let claims = self
             .journal
-            .claim_due(&self.client.inner.instance, now, lease, self.config.batch)
+            .claim_due(&self.client.inner.instance, now, secs(lease), batch)
             .await?;
         let mut done = Vec::with_capacity(claims.len());
         for claim in claims {
-            done.push(self.work(claim).await);
+            done.push(self.work(claim, budget).await);
         }
         Ok(done)
     }
@@ -302,8 +328,9 @@ impl Resolver {
         Ok(taken)
     }
 
-    /// First [`Resolver::take_back_earlier_runs`], then [`Resolver::run_once`] every `tick`,
-    /// for as long as the process lives.
+    /// First [`Resolver::take_back_earlier_runs`], then [`Resolver::run_once`] every `tick`
+    /// (at once again after a round that claimed a full batch: a backlog drains without
+    /// waiting a tick per batch), for as long as the process lives.
     pub fn spawn(self) -> tokio::task::JoinHandle<()> {
         tokio::spawn(async move {
             match self.take_back_earlier_runs().await {
@@ -317,45 +344,84 @@ impl Resolver {
                     tracing::warn!(error = %e, "could not look for payments of an earlier run")
                 }
             }
+            let budget = ClaimBudget::new(self.client.inner.request_timeout);
+            let full = budget.batch(budget.lease(self.config.lease), self.config.batch);
             loop {
-                match self.run_once().await {
+                let again = match self.run_once().await {
                     Ok(done) => {
                         for r in done.iter().filter(|r| r.outcome.is_some()) {
                             tracing::info!(payment = %r.key, outcome = r.outcome, "payment resolved");
                         }
+                        done.len() >= full
                     }
-                    Err(e) => tracing::warn!(error = %e, "resolver round failed"),
+                    Err(e) => {
+                        tracing::warn!(error = %e, "resolver round failed");
+                        false
+                    }
+                };
+                if !again {
+                    tokio::time::sleep(self.config.tick).await;
                 }
-                tokio::time::sleep(self.config.tick).await;
             }
         })
     }
 
-    async fn work(&self, claim: Claim) -> Resolution {
+    async fn work(&self, claim: Claim, budget: ClaimBudget) -> Resolution {
         let Claim { lease, payment } = claim;
-        let recorder = Recorder::new(
-            &self.client,
-            &payment.key.merchant_no,
-            &payment.key.out_trade_no,
-        )
-        .fenced(lease.clone());
-        let resolution = if is_micropay(&payment) {
-            self.work_micropay(&payment, recorder).await
+        // Renewed (fenced) before the work: the payment's worst case from now on.
+        let now = self.client.now_unix();
+        let lease = match self
+            .journal
+            .renew(&lease, now.saturating_add(secs(budget.per_payment())))
+            .await
+        {
+            Ok(lease) => lease,
+            Err(e) => return abandoned(&payment, &e),
+        };
+        let mut job = Job {
+            recorder: Recorder::new(
+                &self.client,
+                &payment.key.merchant_no,
+                &payment.key.out_trade_no,
+            )
+            .fenced(lease.clone()),
+            lease,
+            budget,
+        };
+        let step = match payment.kind {
+            PaymentKind::Micropay => self.work_micropay(&payment, &mut job).await,
+            PaymentKind::Revoke => self.work_revoke(&payment, &mut job).await,
+            _ => self.work_refund(&payment, &mut job).await,
+        };
+        if step.lease_lost {
+            tracing::warn!(payment = %payment.key, "lease lost: payment abandoned, nothing sent");
         } else {
-            self.work_companion(&payment, recorder).await
-        };
-        let next = match resolution.status {
-            PaymentStatus::Pending | PaymentStatus::Recorded => resolution.next,
-            _ => None,
-        };
-        if let Err(e) = self.journal.release(&lease, next).await {
-            tracing::warn!(payment = %payment.key, error = %e, "could not release a lease; it expires by itself");
+            let next = match step.status {
+                PaymentStatus::Pending | PaymentStatus::Recorded => step.next,
+                _ => None,
+            };
+            if let Err(e) = self.journal.release(&job.lease, next).await {
+                tracing::warn!(payment = %payment.key, error = %e, "could not release a lease; it expires by itself");
+            }
+        }
+        if let Some(event) = &step.event {
+            self.announce(&job.recorder, event.clone());
         }
         Resolution {
-            detail: resolution.detail,
-            key: resolution.key,
-            status: resolution.status,
-            outcome: resolution.outcome,
+            detail: step.detail,
+            key: payment.key.clone(),
+            status: step.status,
+            outcome: step.outcome,
+        }
+    }
+
+    /// Tells the service: the client's stream and this resolver's observer.
+    fn announce(&self, recorder: &Recorder, event: SettledEvent) {
+        if let Some(observer) = &self.config.on_settled {
+            observer.emit(&event);
+        }
+        if !matches!(event, SettledEvent::Conflict { .. }) {
+            recorder.announce(event);
         }
     }
 
@@ -367,184 +433,522 @@ impl Resolver {
             None => self.config.tail.delay(attempts - spec.len()),
         };
         let now = self.client.now_unix();
-        let next = now.saturating_add(i64::try_from(delay.as_secs()).unwrap_or(i64::MAX));
-        let horizon = record.created_at.saturating_add(
-            i64::try_from(self.config.tail.horizon().as_secs()).unwrap_or(i64::MAX),
-        );
+        let next = now.saturating_add(secs(delay));
+        let horizon = record
+            .created_at
+            .saturating_add(secs(self.config.tail.horizon()));
         (next <= horizon).then_some(next)
     }
 
-    async fn work_micropay(&self, record: &PaymentRecord, recorder: Recorder) -> Pending {
-        let attempt = usize::try_from(record.attempts)
-            .unwrap_or(usize::MAX)
-            .saturating_add(1);
-        let mut flow = Flow {
-            client: self.client.clone(),
-            order: OrderRef {
+    fn order_of(record: &PaymentRecord) -> (OrderRef, Option<Amount>) {
+        (
+            OrderRef {
                 merchant_no: record.key.merchant_no.clone(),
                 term_no: record.term_no.clone(),
                 out_trade_no: record.key.out_trade_no.clone(),
                 trade_no: record.trade_no.clone(),
             },
-            amount: record
+            record
                 .amount_fen
                 .and_then(|f| u64::try_from(f).ok())
                 .and_then(|f| Amount::from_fen(f).ok()),
-            location: None,
-            options: MicropayOptions::new(PendingPolicy::ReturnPending),
-            micropay_answer: None,
-            recorder: recorder.clone(),
-        };
-        let why = match flow.query_state(attempt).await {
-            Ok(Queried::Final(outcome)) => return finished(record, &recorder, *outcome).await,
-            Ok(Queried::InProgress { why, .. }) | Ok(Queried::NotFound { why }) => why,
-            Err(e) => format!("query {attempt} failed: {e}"),
-        };
+        )
+    }
+
+    /// The revokes journaled for payment `key` (by `origin_out_trade_no`).
+    async fn revokes_of(&self, key: &PaymentKey) -> Result<Vec<PaymentRecord>, ClientError> {
+        let filter = ListFilter::all()
+            .with_merchant(key.merchant_no.clone())
+            .with_origin(key.out_trade_no.clone());
+        Ok(self
+            .open_payments(filter)
+            .await?
+            .into_iter()
+            .filter(|r| {
+                r.kind == PaymentKind::Revoke
+                    && r.origin_out_trade_no.as_deref() == Some(key.out_trade_no.as_str())
+            })
+            .collect())
+    }
+
+    async fn work_micropay(&self, record: &PaymentRecord, job: &mut Job) -> Step {
+        let attempt = attempt_of(record);
+        let (mut order, amount) = Self::order_of(record);
+        let finding = settle::query(&self.client, &order, amount).await;
+        if order.trade_no.is_none() {
+            order.trade_no = finding.trade_no.clone();
+        }
+        let now = self.client.now_unix();
+        let window = InFlightWindow::new(self.client.inner.request_timeout);
+        let verdict = finding.verdict;
+        if verdict.is_final() {
+            let revokes = match self.revokes_of(&record.key).await {
+                Ok(r) => r,
+                Err(e) => {
+                    return self.later(record, attempt, format!("cannot list its revokes: {e}"))
+                }
+            };
+            let outcome = outcome_of(order, verdict, attempt, revokes.first());
+            return finished(record, &job.recorder, outcome).await;
+        }
+        if matches!(verdict, Verdict::NotFound { .. })
+            && record.status == PaymentStatus::Recorded
+            && window.is_over(record.created_at, now)
+        {
+            // Journaled, never known to be sent, and unknown to the platform past its
+            // in-flight window: it never reached the platform. Nothing was charged.
+            let outcome = PaymentOutcome::Failed {
+                order,
+                reason: FailureReason::NotSent {
+                    reason: format!(
+                        "never reached the platform: journaled, then {}; nothing was charged",
+                        verdict.describe(attempt)
+                    ),
+                },
+            };
+            return finished(record, &job.recorder, outcome).await;
+        }
+        let why = verdict.describe(attempt);
         let spec_over = attempt >= self.client.inner.poll_schedule.delays().len();
         if let (true, ResolverPolicy::Revoke { suffix, location }) =
             (spec_over, &self.config.on_pending)
         {
-            let revoke_no: String = format!("{}{suffix}", record.key.out_trade_no)
-                .chars()
-                .take(32)
-                .collect();
-            flow.location = Some(location.clone());
-            let pending = PendingPayment {
-                order: flow.order.clone(),
-                last_state: None,
-                reason: why,
-                revoke: None,
-            };
-            let outcome = flow.revoke(pending, &revoke_no, attempt + 1).await;
-            return finished(record, &recorder, outcome).await;
+            match self
+                .revoke_on_own(
+                    record, job, &order, amount, &verdict, suffix, location, attempt,
+                )
+                .await
+            {
+                Ok(step) => return step,
+                Err(blocked) => {
+                    tracing::info!(payment = %record.key, %blocked, "pending-policy revoke not sent");
+                }
+            }
         }
+        let (code, state) = verdict.journal_words();
+        let inconclusive = match &verdict {
+            Verdict::Inconclusive { why } => Some(why.as_str()),
+            _ => None,
+        };
         match self.next_check(record, attempt) {
-            Some(next) => Pending {
-                key: record.key.clone(),
-                status: PaymentStatus::Pending,
-                outcome: None,
-                detail: why,
-                next: Some(next),
-            },
-            None => {
-                let reason = format!(
-                    "no final state {} minutes after the intent ({why}); a person must look",
-                    self.config.tail.horizon().as_secs() / 60
-                );
-                recorder.unresolved(&reason).await;
-                Pending {
-                    key: record.key.clone(),
-                    status: PaymentStatus::Unresolved,
-                    outcome: None,
-                    detail: reason,
-                    next: None,
-                }
-            }
-        }
-    }
-
-    /// A revoke or refund: sent again with its own number (the platform recognises the
-    /// repeat and answers the first answer), from the request journaled before it was sent.
-    async fn work_companion(&self, record: &PaymentRecord, recorder: Recorder) -> Pending {
-        let attempt = usize::try_from(record.attempts)
-            .unwrap_or(usize::MAX)
-            .saturating_add(1);
-        let request = match self.journal.events(&record.key).await {
-            Ok(events) => events
-                .into_iter()
-                .find(|e| e.kind == crate::micropay::REQUEST_EVENT)
-                .map(|e| e.payload),
-            Err(e) => {
-                return self.later(record, attempt, format!("cannot read its events: {e}"));
-            }
-        };
-        let Some(request) = request else {
-            recorder
-                .unresolved("the journal holds no request to send again")
-                .await;
-            return Pending {
-                key: record.key.clone(),
-                status: PaymentStatus::Unresolved,
-                outcome: None,
-                detail: "no journaled request".into(),
-                next: None,
-            };
-        };
-        let class = match record.kind {
-            PaymentKind::Revoke => match serde_json::from_value::<RevokeRequest>(request) {
-                Ok(r) => self
-                    .client
-                    .revoke_unjournaled(r)
-                    .await
-                    .map(|a| a.value.code().map(|c| c.class())),
-                Err(e) => Err(ClientError::malformed("journaled revoke", &e)),
-            },
-            _ => match serde_json::from_value::<RefundRequest>(request) {
-                Ok(r) => self
-                    .client
-                    .refund_unjournaled(r)
-                    .await
-                    .map(|a| a.value.code().map(|c| c.class())),
-                Err(e) => Err(ClientError::malformed("journaled refund", &e)),
-            },
-        };
-        recorder.query(attempt, &format!("{class:?}"), None).await;
-        match class {
-            Ok(Some(CodeClass::Success)) => {
-                recorder
-                    .note(
-                        kinds::OUTCOME,
-                        json!({"outcome": "succeeded", "by": "sent again"}),
-                        StateUpdate::status(PaymentStatus::Succeeded).with_outcome("succeeded"),
-                    )
+            Some(next) => {
+                let written = job
+                    .recorder
+                    .query_then(attempt, code, state, inconclusive, next)
                     .await;
-                Pending {
-                    key: record.key.clone(),
-                    status: PaymentStatus::Succeeded,
-                    outcome: Some("succeeded"),
-                    detail: format!("{} accepted", record.kind),
-                    next: None,
+                if written == Written::LeaseLost {
+                    return Step::lost(record);
                 }
+                Step::open(record, why, Some(next))
             }
-            Ok(class) => self.later(record, attempt, format!("answered {class:?}")),
-            Err(e) => self.later(record, attempt, e.to_string()),
+            None => self.give_up(record, job, &why).await,
         }
     }
 
-    fn later(&self, record: &PaymentRecord, attempt: usize, why: String) -> Pending {
-        Pending {
-            key: record.key.clone(),
-            status: PaymentStatus::Pending,
-            outcome: None,
-            next: self.next_check(record, attempt),
-            detail: why,
+    /// The pending policy's revoke, as the rule allows it: the gate, then the lease
+    /// renewed right before the send.
+    #[allow(clippy::too_many_arguments)]
+    async fn revoke_on_own(
+        &self,
+        record: &PaymentRecord,
+        job: &mut Job,
+        order: &OrderRef,
+        amount: Option<Amount>,
+        fresh: &Verdict,
+        suffix: &str,
+        location: &LocationInfo,
+        attempt: usize,
+    ) -> Result<Step, money_gate::Blocked> {
+        let earlier = self
+            .revokes_of(&record.key)
+            .await
+            .map_err(|e| money_gate::Blocked::Journal(format!("cannot list its revokes: {e}")))?;
+        let reported_succeeded = record.outcome.as_deref() == Some("succeeded");
+        let permit = money_gate::revoke_on_own(
+            Some(record),
+            reported_succeeded,
+            !earlier.is_empty(),
+            fresh,
+        )?;
+        let now = self.client.now_unix();
+        let (permit, lease) = match permit
+            .fenced(&*self.journal, &job.lease, now, job.budget.per_payment())
+            .await
+        {
+            Ok(fenced) => fenced,
+            Err(money_gate::Blocked::LeaseLost) => return Ok(Step::lost(record)),
+            Err(other) => return Err(other),
+        };
+        job.lease = lease.clone();
+        job.recorder.refence(lease);
+        let number = revoke_number(&record.key.out_trade_no, suffix);
+        let settled = settle::revoke_settled(
+            &self.client,
+            order,
+            amount,
+            &number,
+            Some(location.clone()),
+            permit,
+            attempt + 1,
+            &job.recorder,
+        )
+        .await;
+        let outcome = match settled {
+            RevokeSettled::Revoked { response } => PaymentOutcome::Revoked {
+                order: order.clone(),
+                revoke_out_trade_no: number,
+                response,
+            },
+            RevokeSettled::PaymentFinal(verdict, trade_no) => {
+                let mut order = order.clone();
+                if order.trade_no.is_none() {
+                    order.trade_no = trade_no;
+                }
+                outcome_of(order, verdict, attempt + 1, None)
+            }
+            RevokeSettled::Open { attempt: tried, .. } => {
+                let why = format!("revoke {}: {}", tried.revoke_out_trade_no, tried.result);
+                let next = self.next_check(record, attempt);
+                return Ok(Step::open(record, why, next));
+            }
+        };
+        Ok(finished(record, &job.recorder, outcome).await)
+    }
+
+    /// A revoke: never sent again. Its fate is read from its payment's state: `REFUND`
+    /// means it ran; a paid or failed payment, once the revoke cannot be in flight any
+    /// more, makes it moot (so a pending-policy revoke of a payment reported succeeded is
+    /// closed, not sent); anything else is asked again later.
+    async fn work_revoke(&self, record: &PaymentRecord, job: &mut Job) -> Step {
+        let attempt = attempt_of(record);
+        let Some(origin_no) = record.origin_out_trade_no.clone() else {
+            return self
+                .give_up(record, job, "a revoke with no payment to revoke")
+                .await;
+        };
+        let origin_key = PaymentKey::new(record.key.merchant_no.clone(), origin_no.clone());
+        let origin = match self.journal.payment(&origin_key).await {
+            Ok(o) => o,
+            Err(e) => return self.later(record, attempt, format!("cannot read its payment: {e}")),
+        };
+        let order = OrderRef {
+            merchant_no: record.key.merchant_no.clone(),
+            term_no: record.term_no.clone(),
+            out_trade_no: origin_no,
+            trade_no: origin.as_ref().and_then(|o| o.trade_no.clone()),
+        };
+        let amount = origin
+            .as_ref()
+            .and_then(|o| o.amount_fen)
+            .and_then(|f| u64::try_from(f).ok())
+            .and_then(|f| Amount::from_fen(f).ok());
+        let finding = settle::query(&self.client, &order, amount).await;
+        let now = self.client.now_unix();
+        let window = InFlightWindow::new(self.client.inner.request_timeout);
+        let _ = money_gate::companion_again();
+        match revoke_by_origin(&finding.verdict, record.created_at, now, window) {
+            CompanionVerdict::Executed => {
+                if origin
+                    .as_ref()
+                    .is_some_and(|o| o.status == PaymentStatus::Succeeded)
+                {
+                    // Reported succeeded, yet revoked: a contradiction for a person.
+                    let origin_recorder = Recorder::new(
+                        &self.client,
+                        &origin_key.merchant_no,
+                        &origin_key.out_trade_no,
+                    );
+                    origin_recorder
+                        .note(
+                            kinds::OUTCOME,
+                            json!({"outcome": "revoked", "by": record.key.out_trade_no}),
+                            StateUpdate::status(PaymentStatus::Revoked).with_outcome("revoked"),
+                        )
+                        .await;
+                }
+                self.close(
+                    record,
+                    job,
+                    PaymentStatus::Succeeded,
+                    "revoked",
+                    "its payment is REFUND".into(),
+                )
+                .await
+            }
+            CompanionVerdict::Moot(detail) => {
+                self.close(record, job, PaymentStatus::Failed, "moot", detail)
+                    .await
+            }
+            CompanionVerdict::Open(why) => match self.next_check(record, attempt) {
+                Some(next) => {
+                    let written = job
+                        .recorder
+                        .query_then(attempt, "origin", None, Some(&why), next)
+                        .await;
+                    if written == Written::LeaseLost {
+                        return Step::lost(record);
+                    }
+                    Step::open(record, why, Some(next))
+                }
+                None => self.give_up(record, job, &why).await,
+            },
         }
+    }
+
+    /// A refund: never sent again; settled by the refund query.
+    async fn work_refund(&self, record: &PaymentRecord, job: &mut Job) -> Step {
+        let attempt = attempt_of(record);
+        let _ = money_gate::companion_again();
+        match settle::refund_fate(&self.client, record).await {
+            settle::RefundFate::Refunded(detail) => {
+                self.close(record, job, PaymentStatus::Succeeded, "refunded", detail)
+                    .await
+            }
+            settle::RefundFate::Failed(detail) => {
+                self.close(record, job, PaymentStatus::Failed, "declined", detail)
+                    .await
+            }
+            settle::RefundFate::Open(why) => match self.next_check(record, attempt) {
+                Some(next) => {
+                    let written = job
+                        .recorder
+                        .query_then(attempt, "refund_query", None, Some(&why), next)
+                        .await;
+                    if written == Written::LeaseLost {
+                        return Step::lost(record);
+                    }
+                    Step::open(record, why, Some(next))
+                }
+                None => self.give_up(record, job, &why).await,
+            },
+        }
+    }
+
+    /// Closes a companion with a final status.
+    async fn close(
+        &self,
+        record: &PaymentRecord,
+        job: &Job,
+        status: PaymentStatus,
+        word: &'static str,
+        detail: String,
+    ) -> Step {
+        match job
+            .recorder
+            .companion_final(status, word, json!({"outcome": word, "detail": detail}))
+            .await
+        {
+            Written::LeaseLost => Step::lost(record),
+            written => Step {
+                status,
+                outcome: Some(word),
+                next: None,
+                lease_lost: false,
+                event: Some(match written {
+                    Written::Conflict => SettledEvent::Conflict {
+                        key: record.key.clone(),
+                        field: "status".into(),
+                        detail: format!("{word}: {detail}"),
+                    },
+                    _ => SettledEvent::Final {
+                        key: record.key.clone(),
+                        kind: record.kind,
+                        status,
+                        outcome: word.to_owned(),
+                        detail: detail.clone(),
+                    },
+                }),
+                detail,
+            },
+        }
+    }
+
+    /// Past the horizon: marked `unresolved` for a person.
+    async fn give_up(&self, record: &PaymentRecord, job: &Job, why: &str) -> Step {
+        let reason = format!(
+            "no final state {} minutes after the intent ({why}); a person must look",
+            self.config.tail.horizon().as_secs() / 60
+        );
+        if job.recorder.unresolved(&reason).await == Written::LeaseLost {
+            return Step::lost(record);
+        }
+        Step {
+            status: PaymentStatus::Unresolved,
+            outcome: None,
+            next: None,
+            lease_lost: false,
+            event: Some(SettledEvent::Unresolved {
+                key: record.key.clone(),
+                detail: reason.clone(),
+            }),
+            detail: reason,
+        }
+    }
+
+    fn later(&self, record: &PaymentRecord, attempt: usize, why: String) -> Step {
+        Step::open(record, why, self.next_check(record, attempt))
     }
 }
 
+/// One payment's work under its lease.
+struct Job {
+    lease: Lease,
+    recorder: Recorder,
+    budget: ClaimBudget,
+}
+
 /// One payment's result inside a round.
-struct Pending {
-    key: PaymentKey,
+struct Step {
     status: PaymentStatus,
     outcome: Option<&'static str>,
     detail: String,
     next: Option<i64>,
+    /// The lease was lost: the payment was abandoned (nothing sent after the loss).
+    lease_lost: bool,
+    /// What to tell the service.
+    event: Option<SettledEvent>,
 }
 
-async fn finished(record: &PaymentRecord, recorder: &Recorder, outcome: PaymentOutcome) -> Pending {
+impl Step {
+    fn open(record: &PaymentRecord, detail: String, next: Option<i64>) -> Self {
+        Self {
+            status: if record.status == PaymentStatus::Recorded {
+                PaymentStatus::Recorded
+            } else {
+                PaymentStatus::Pending
+            },
+            outcome: None,
+            detail,
+            next,
+            lease_lost: false,
+            event: None,
+        }
+    }
+
+    fn lost(record: &PaymentRecord) -> Self {
+        Self {
+            status: record.status,
+            outcome: None,
+            detail: "lease lost: abandoned, nothing sent".into(),
+            next: None,
+            lease_lost: true,
+            event: None,
+        }
+    }
+}
+
+fn abandoned(record: &PaymentRecord, e: &JournalError) -> Resolution {
+    tracing::warn!(payment = %record.key, error = %e, "could not renew a claimed lease: payment abandoned, nothing sent");
+    Resolution {
+        key: record.key.clone(),
+        status: record.status,
+        outcome: None,
+        detail: format!("lease not renewed ({e}): abandoned, nothing sent"),
+    }
+}
+
+fn secs(d: Duration) -> i64 {
+    i64::try_from(d.as_secs().max(1)).unwrap_or(i64::MAX)
+}
+
+fn attempt_of(record: &PaymentRecord) -> usize {
+    usize::try_from(record.attempts)
+        .unwrap_or(usize::MAX)
+        .saturating_add(1)
+}
+
+/// The outcome a final verdict decides. `REFUND` is revoked when a revoke of ours was
+/// journaled for the payment, else failed (refunded in full).
+fn outcome_of(
+    order: OrderRef,
+    verdict: Verdict,
+    attempt: usize,
+    revoke: Option<&PaymentRecord>,
+) -> PaymentOutcome {
+    match verdict {
+        Verdict::Paid(response) => PaymentOutcome::Succeeded {
+            order,
+            confirmation: Confirmation::Query { attempt, response },
+        },
+        Verdict::Reversed { .. } if revoke.is_some() => PaymentOutcome::Revoked {
+            order,
+            revoke_out_trade_no: revoke
+                .map(|r| r.key.out_trade_no.clone())
+                .unwrap_or_default(),
+            response: None,
+        },
+        Verdict::Reversed { description, .. } => PaymentOutcome::Failed {
+            order,
+            reason: FailureReason::TradeFailed {
+                state: TradeState::Refund,
+                description,
+                attempt,
+                micropay_answer: None,
+            },
+        },
+        Verdict::Failed { state, description } => PaymentOutcome::Failed {
+            order,
+            reason: FailureReason::TradeFailed {
+                state,
+                description,
+                attempt,
+                micropay_answer: None,
+            },
+        },
+        // Not final: never called so (the callers check); kept pending.
+        other => PaymentOutcome::Pending(crate::outcome::PendingPayment {
+            order,
+            last_state: None,
+            reason: other.describe(attempt),
+            revoke: None,
+        }),
+    }
+}
+
+async fn finished(record: &PaymentRecord, recorder: &Recorder, outcome: PaymentOutcome) -> Step {
     let next = recorder.now_plus_first_tail();
-    recorder.finish(&outcome, next).await;
+    let written = recorder.finish(&outcome, next).await;
+    if written == Written::LeaseLost {
+        return Step::lost(record);
+    }
     let status = match &outcome {
         PaymentOutcome::Succeeded { .. } => PaymentStatus::Succeeded,
         PaymentOutcome::Failed { .. } => PaymentStatus::Failed,
         PaymentOutcome::Revoked { .. } => PaymentStatus::Revoked,
         PaymentOutcome::Pending(_) => PaymentStatus::Pending,
     };
-    Pending {
-        key: record.key.clone(),
+    let detail = match &outcome {
+        PaymentOutcome::Failed {
+            reason: FailureReason::NotSent { reason },
+            ..
+        } => reason.clone(),
+        _ => format!("{} ({})", outcome.word(), record.key),
+    };
+    let event = match written {
+        Written::Conflict => Some(SettledEvent::Conflict {
+            key: record.key.clone(),
+            field: "status".into(),
+            detail: format!(
+                "journaled {}, the platform says {}",
+                record.status,
+                outcome.word()
+            ),
+        }),
+        _ if outcome.is_final() => Some(SettledEvent::Final {
+            key: record.key.clone(),
+            kind: record.kind,
+            status,
+            outcome: outcome.word().to_owned(),
+            detail: detail.clone(),
+        }),
+        _ => None,
+    };
+    Step {
         status,
         outcome: outcome.is_final().then(|| outcome.word()),
-        detail: format!("{} ({})", outcome.word(), record.key),
+        detail,
         next: (status == PaymentStatus::Pending).then_some(next),
+        lease_lost: false,
+        event,
     }
 }

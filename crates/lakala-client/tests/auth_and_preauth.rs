@@ -304,8 +304,9 @@ async fn refund_and_revoke_calls_are_signed_and_verified() {
         )
         .build()
         .unwrap();
-    let answer = h.client.refund(refund).await.unwrap();
-    assert!(answer.value.code().unwrap().is_success());
+    // BBS00000 without trade_state: accepted, not known to be done.
+    let outcome = h.client.refund(refund).await.unwrap();
+    assert_eq!(outcome.word(), "in_progress", "{outcome:?}");
     assert_eq!(
         h.platform.seen("/api/v3/labs/relation/refund")[0].json["req_data"]["refund_amount"],
         "50"
@@ -328,10 +329,11 @@ async fn refund_and_revoke_calls_are_signed_and_verified() {
         )
         .build()
         .unwrap();
-    assert!(matches!(
-        h.client.revoke(revoke).await,
-        Err(ClientError::Verification(
-            CryptoError::SignatureMismatch { .. }
-        ))
-    ));
+    // A tampered answer proves nothing: the revoke may have run; settled by query.
+    let outcome = h.client.revoke(revoke).await.unwrap();
+    assert!(
+        matches!(&outcome, lakala_client::RevokeOutcome::Unknown { code: None, message, .. }
+            if message.contains("verification")),
+        "{outcome:?}"
+    );
 }

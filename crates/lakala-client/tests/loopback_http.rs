@@ -125,7 +125,8 @@ async fn micropay_over_http_succeeds() {
     platform.push(
         "/api/v3/dcp/trans/micropay",
         Reply::Json(json!({"code": "DCP00000", "msg": "成功",
-        "resp_data": {"need_query": "0", "out_trade_no": "HTTP1", "trade_no": "T0001"}})),
+        "resp_data": {"need_query": "0", "out_trade_no": "HTTP1", "trade_no": "T0001",
+            "merchant_no": "822290070111135"}})),
     );
     let outcome = client
         .micropay(
@@ -156,7 +157,8 @@ async fn micropay_timeout_after_sending_is_resolved_by_query_over_http() {
     platform.push(
         "/api/v3/labs/query/tradequery",
         Reply::Json(json!({"code": "BBS00000", "msg": "成功",
-        "resp_data": {"out_trade_no": "HTTP1", "trade_state": "SUCCESS"}})),
+        "resp_data": {"out_trade_no": "HTTP1", "trade_state": "SUCCESS",
+            "merchant_no": "822290070111135"}})),
     );
     let outcome = client
         .micropay(

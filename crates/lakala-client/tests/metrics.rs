@@ -141,6 +141,7 @@ fn documented_names_without_personal_data() {
         names::PAYMENTS_PENDING,
         names::PAYMENTS,
         names::NOTIFICATIONS,
+        names::CONFLICTS,
     ];
     for (key, _, _, _) in &entries {
         assert!(documented.contains(&key.key().name()), "{:?}", key.key());
@@ -157,4 +158,72 @@ fn documented_names_without_personal_data() {
             }
         }
     }
+}
+
+/// Issue 19: a contradiction from the platform (a notification with another `trade_no`)
+/// is counted in `lakala_conflicts_total` by field, never only logged.
+#[test]
+fn a_contradiction_is_counted() {
+    use lakala_client::notification::{InMemoryReplayGuard, Incoming};
+    use std::sync::Arc;
+    let recorder = DebuggingRecorder::new();
+    let snapshotter = recorder.snapshotter();
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    metrics::with_local_recorder(&recorder, || {
+        rt.block_on(async {
+            let h = harness();
+            let journal = Arc::new(lakala_journal::MemoryJournal::new());
+            let client = h.journaled(journal, "till-1");
+            h.platform.push(
+                PAY,
+                Reply::Json(json!({"code": "DCP00000", "msg": "ok",
+                "resp_time": "20240929033128", "resp_data": {"need_query": "0",
+                "merchant_no": "822290070111135", "out_trade_no": SECRET_ORDER,
+                "trade_no": "2024X", "total_amount": "4321"}})),
+            );
+            let outcome = client
+                .micropay(
+                    request(),
+                    MicropayOptions::new(PendingPolicy::ReturnPending),
+                )
+                .await
+                .unwrap();
+            assert!(matches!(outcome, PaymentOutcome::Succeeded { .. }));
+            let body = json!({"merchant_no": "822290070111135", "out_trade_no": SECRET_ORDER,
+                "trade_no": "2024OTHER", "trade_state": "SUCCESS", "total_amount": "4321"})
+            .to_string()
+            .into_bytes();
+            let now = lakala_crypto::Clock::unix_seconds(&*h.clock);
+            let auth = support::notify_signer()
+                .sign_notification(&body, now, "nonce-conflict")
+                .unwrap()
+                .to_string();
+            let handler = client
+                .open_platform_notification_handler(Arc::new(InMemoryReplayGuard::new()))
+                .unwrap();
+            if let Incoming::New(n) = handler.handle(&auth, &body).await.unwrap() {
+                handler.answer(&n).await.unwrap();
+            }
+        })
+    });
+    let conflicts: u64 = snapshotter
+        .snapshot()
+        .into_vec()
+        .into_iter()
+        .filter(|(key, ..)| {
+            key.key().name() == names::CONFLICTS
+                && key
+                    .key()
+                    .labels()
+                    .any(|l| l.key() == "field" && l.value() == "trade_no")
+        })
+        .map(|(.., value)| match value {
+            DebugValue::Counter(n) => n,
+            other => panic!("{other:?}"),
+        })
+        .sum();
+    assert_eq!(conflicts, 1);
 }

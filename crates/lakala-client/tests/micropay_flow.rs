@@ -39,6 +39,7 @@ fn request(out_trade_no: &str) -> MicropayRequest {
 fn paid(code: &str, need_query: &str) -> serde_json::Value {
     json!({"code": code, "msg": "m", "resp_time": "20240929033128", "resp_data": {
         "need_query": need_query, "out_trade_no": "T1", "trade_no": "2024092933210000270002",
+        "merchant_no": "822290070111135",
         "account_type": "ALIPAY", "settle_channel_type": "ALIPAY", "total_amount": "101",
         "payer_amount": "101", "acc_settle_amount": "101", "trade_time": "20240929033130"}})
 }

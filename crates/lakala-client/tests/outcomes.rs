@@ -39,6 +39,7 @@ fn request(out_trade_no: &str) -> MicropayRequest {
 fn answer(code: &str, order: &str, need_query: &str) -> Value {
     json!({"code": code, "msg": "m", "resp_time": "20240929033128", "resp_data": {
         "need_query": need_query, "out_trade_no": order, "trade_no": format!("2024{order}"),
+        "merchant_no": "822290070111135",
         "account_type": "ALIPAY", "total_amount": "101"}})
 }
 

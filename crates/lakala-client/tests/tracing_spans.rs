@@ -44,7 +44,8 @@ async fn logs_name_orders_and_outcomes_but_no_personal_data() {
     h.platform.push(
         "/api/v3/labs/query/tradequery",
         Reply::Json(json!({"code": "BBS00000", "msg": "成功",
-        "resp_data": {"out_trade_no": "TRACE1", "trade_state": "SUCCESS"}})),
+        "resp_data": {"out_trade_no": "TRACE1", "trade_state": "SUCCESS",
+            "merchant_no": "822290070111135"}})),
     );
     let request = MicropayRequest::builder()
         .merchant_no("822290070111135")

@@ -64,7 +64,8 @@ pub enum JournalError {
     LeaseLost,
     /// The payment already has the final status `current`; the update asked for
     /// `attempted`. The event **was appended** (so the contradiction is on record), the
-    /// state was left untouched. Flag it for a person.
+    /// state was left untouched except `conflict`, which every store sets: the payment is
+    /// marked for a person ([`crate::ListFilter::conflicts`]).
     #[error("payment is already {current}; refused to make it {attempted} (event recorded)")]
     FinalConflict {
         /// The final status the payment keeps.
@@ -81,6 +82,22 @@ pub enum JournalError {
         current: PaymentStatus,
         /// The status the update asked for.
         attempted: PaymentStatus,
+    },
+    /// The update offered a fact (`field`: `trade_no` or `amount_fen`) that disagrees with
+    /// the one already journaled: the platform contradicted the journal. The event **was
+    /// appended** and counted (so the contradiction is on record); the journaled fact was
+    /// kept and nothing else of the state changed, except `conflict`, which now says what
+    /// disagreed: the payment is marked for a person ([`crate::ListFilter::conflicts`]).
+    /// Do not act on the offered fact (do not move money on it); report the payment.
+    /// The same fact offered again is no conflict.
+    #[error("{field} contradicts the journal (journaled {journaled}, offered {offered}; event recorded)")]
+    FactConflict {
+        /// Which fact: `"trade_no"` or `"amount_fen"`.
+        field: &'static str,
+        /// The value the journal keeps.
+        journaled: String,
+        /// The value the update offered.
+        offered: String,
     },
     /// No payment (or notification entry) with that key. Nothing was written.
     #[error("no such {what} in the journal")]

@@ -2,7 +2,7 @@
 
 use crate::error::JournalError;
 use crate::event::{Event, NewEvent};
-use crate::lease::{Claim, Lease};
+use crate::lease::{Claim, Lease, LeaseClock};
 use crate::list::ListFilter;
 use crate::payment::{Intent, PaymentKey, PaymentRecord, Recorded};
 use crate::update::StateUpdate;
@@ -11,7 +11,11 @@ use crate::update::StateUpdate;
 /// state view, and leases for resolvers.
 ///
 /// Object safe: hold it as `Arc<dyn PaymentJournal>`. Times are Unix seconds given by
-/// the caller (the journal reads no clock, so tests and resolvers agree on "now").
+/// the caller, so tests and resolvers agree on "now": event times, `next_check_at` and
+/// whether a payment is due always compare the caller's `now`. Lease **ends** use the
+/// clock [`lease_clock`](Self::lease_clock) names: the caller's on memory and SQLite
+/// (one machine), the database server's on PostgreSQL (several machines, whose clocks
+/// may disagree).
 #[async_trait::async_trait]
 pub trait PaymentJournal: Send + Sync + std::fmt::Debug {
     /// Writes the intent **before** its request is sent, atomically on its key, together
@@ -80,11 +84,22 @@ pub trait PaymentJournal: Send + Sync + std::fmt::Debug {
     /// Payments passing `filter`, in key order, each with its event count.
     async fn list(&self, filter: &ListFilter) -> Result<Vec<PaymentRecord>, JournalError>;
 
+    /// Whose clock ends leases: [`LeaseClock::Caller`] unless the store says otherwise.
+    fn lease_clock(&self) -> LeaseClock {
+        LeaseClock::Caller
+    }
+
     /// Atomically leases up to `limit` due payments to `owner` for `lease_secs` from
     /// `now`: status `recorded` or `pending`, `next_check_at <= now`, and no lease or an
-    /// expired one (`lease_until <= now`; the lease of an instance that died is taken
-    /// over). Oldest `next_check_at` first. Each claim gets a fresh, larger fencing
-    /// token. Two callers never get the same payment while a lease is valid.
+    /// expired one (the lease of an instance that died is taken over). Oldest
+    /// `next_check_at` first. Each claim gets a fresh, larger fencing token. Two callers
+    /// never get the same payment while a lease is valid.
+    ///
+    /// Due-ness compares `next_check_at` with `now`. Whether an earlier lease expired,
+    /// and when this one ends, follow [`lease_clock`](Self::lease_clock): with
+    /// [`LeaseClock::Caller`], `lease_until <= now` and the lease ends at
+    /// `now + lease_secs`; with [`LeaseClock::Store`], the store's clock decides both
+    /// ([`Lease::until`] is still `now + lease_secs`, the end in the claimer's clock).
     async fn claim_due(
         &self,
         owner: &str,
@@ -93,7 +108,11 @@ pub trait PaymentJournal: Send + Sync + std::fmt::Debug {
         limit: usize,
     ) -> Result<Vec<Claim>, JournalError>;
 
-    /// Extends a held lease to `until`. [`JournalError::LeaseLost`] if it is not held.
+    /// Extends a held lease to `until` (in the holder's clock, as [`Lease::until`] is;
+    /// pass the holder's `now` plus the lease length). Fenced like `append`:
+    /// [`JournalError::LeaseLost`] if it is not held (taken over after it expired, or
+    /// released), and nothing is changed. A lease that expired but was not taken over is
+    /// renewed.
     async fn renew(&self, lease: &Lease, until: i64) -> Result<Lease, JournalError>;
 
     /// Gives a held lease up, and sets when the payment is due again (`None`: keep the

@@ -29,6 +29,22 @@ impl Lease {
     }
 }
 
+/// Whose clock decides when a lease ends ([`crate::PaymentJournal::lease_clock`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LeaseClock {
+    /// The `now` each caller passes (memory and SQLite: one machine, one clock). A lease
+    /// ends when a claimer's `now` reaches [`Lease::until`].
+    Caller,
+    /// The store's own clock (PostgreSQL: `clock_timestamp()` on the server), so
+    /// instances whose clocks disagree never hold one payment at once. The store
+    /// measures the claimer's offset when it claims and keeps the lease for the
+    /// `lease_secs` asked, by its clock; [`Lease::until`] and
+    /// [`crate::PaymentRecord::lease_until`] are shown in the claimer's clock, and
+    /// `renew`'s `until` is read in it. Another claimer's `now` does not end the lease,
+    /// however far ahead its clock is.
+    Store,
+}
+
 /// A payment taken by [`crate::PaymentJournal::claim_due`]: the lease and the payment's
 /// state when it was claimed (everything a resolver needs to query it).
 #[derive(Debug, Clone, PartialEq, Eq)]

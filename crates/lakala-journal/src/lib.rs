@@ -203,7 +203,7 @@ pub mod conformance;
 pub use error::JournalError;
 pub use event::{kinds, Event, NewEvent};
 pub use journal::PaymentJournal;
-pub use lease::{Claim, Lease};
+pub use lease::{Claim, Lease, LeaseClock};
 pub use ledger::{Delivery, NotificationLedger};
 pub use list::ListFilter;
 pub use memory::MemoryJournal;
@@ -219,4 +219,4 @@ pub use sqlite::{SqliteJournal, SqliteOptions, Synchronous};
 pub use postgres::{PostgresJournal, PostgresOptions};
 
 /// The newest schema version this build writes and reads.
-pub const SCHEMA_VERSION: i64 = 1;
+pub const SCHEMA_VERSION: i64 = 2;

@@ -1,7 +1,7 @@
 //! Which payments [`crate::PaymentJournal::list`] returns.
 
 use crate::error::JournalError;
-use crate::payment::PaymentKey;
+use crate::payment::{PaymentKey, PaymentRecord};
 use crate::status::PaymentStatus;
 use crate::validation;
 
@@ -12,6 +12,11 @@ pub struct ListFilter {
     pub statuses: Vec<PaymentStatus>,
     /// Only this merchant.
     pub merchant_no: Option<String>,
+    /// Only payments whose `conflict` is set (any status).
+    pub conflicts_only: bool,
+    /// Only the revokes and refunds of this original payment (their
+    /// `origin_out_trade_no`); combine with [`ListFilter::with_merchant`].
+    pub origin_out_trade_no: Option<String>,
     /// Start after this key (the last key of the previous page).
     pub after: Option<PaymentKey>,
     /// At most this many (at most [`crate::validation::MAX_BATCH`]).
@@ -24,6 +29,8 @@ impl ListFilter {
         Self {
             statuses: Vec::new(),
             merchant_no: None,
+            conflicts_only: false,
+            origin_out_trade_no: None,
             after: None,
             limit: 100,
         }
@@ -47,6 +54,22 @@ impl ListFilter {
             statuses: vec![PaymentStatus::Unresolved],
             ..Self::all()
         }
+    }
+
+    /// Payments the platform contradicted, marked for a person: every payment whose
+    /// `conflict` is set, whatever its status.
+    pub fn conflicts() -> Self {
+        Self {
+            conflicts_only: true,
+            ..Self::all()
+        }
+    }
+
+    /// Only the revokes and refunds whose `origin_out_trade_no` is `out_trade_no` (the
+    /// companions of that payment); combine with [`ListFilter::with_merchant`].
+    pub fn with_origin(mut self, out_trade_no: impl Into<String>) -> Self {
+        self.origin_out_trade_no = Some(out_trade_no.into());
+        self
     }
 
     /// Only these statuses.
@@ -77,6 +100,9 @@ impl ListFilter {
         if let Some(m) = &self.merchant_no {
             validation::identifier("merchant_no", m)?;
         }
+        if let Some(origin) = &self.origin_out_trade_no {
+            validation::identifier("origin_out_trade_no", origin)?;
+        }
         if let Some(after) = &self.after {
             after.validate()?;
         }
@@ -84,12 +110,18 @@ impl ListFilter {
     }
 
     /// Whether a payment passes the filter (stores that filter in memory use it).
-    pub(crate) fn admits(&self, key: &PaymentKey, status: PaymentStatus) -> bool {
-        (self.statuses.is_empty() || self.statuses.contains(&status))
+    pub(crate) fn admits(&self, record: &PaymentRecord) -> bool {
+        let key = &record.key;
+        (self.statuses.is_empty() || self.statuses.contains(&record.status))
             && self
                 .merchant_no
                 .as_ref()
                 .is_none_or(|m| *m == key.merchant_no)
+            && (!self.conflicts_only || record.conflict.is_some())
+            && self
+                .origin_out_trade_no
+                .as_ref()
+                .is_none_or(|o| record.origin_out_trade_no.as_ref() == Some(o))
             && self.after.as_ref().is_none_or(|after| key > after)
     }
 }

@@ -59,6 +59,10 @@ pub struct Intent {
     pub amount_fen: Option<i64>,
     /// The payer's auth code, **masked by the caller** (micropay only).
     pub masked_auth_code: Option<String>,
+    /// A keyed hash of the payer's auth code computed by the caller (micropay only), so a
+    /// later request can be compared with this one without the code. The journal stores
+    /// and returns it and never interprets it. Printable ASCII, 1 to 128 characters.
+    pub auth_digest: Option<String>,
     /// A lowercase hex digest of the request the caller computes, so a different request
     /// reusing the same `out_trade_no` is detected ([`Recorded::Conflict`]).
     pub fingerprint: String,
@@ -90,6 +94,7 @@ impl Intent {
             origin_out_trade_no: None,
             amount_fen: Some(amount_fen),
             masked_auth_code: Some(masked_auth_code.into()),
+            auth_digest: None,
             fingerprint: fingerprint.into(),
             instance: instance.into(),
             created_at,
@@ -113,6 +118,7 @@ impl Intent {
             origin_out_trade_no: Some(origin_out_trade_no.into()),
             amount_fen: None,
             masked_auth_code: None,
+            auth_digest: None,
             fingerprint: fingerprint.into(),
             instance: instance.into(),
             created_at,
@@ -138,6 +144,7 @@ impl Intent {
             origin_out_trade_no: Some(origin_out_trade_no.into()),
             amount_fen: Some(amount_fen),
             masked_auth_code: None,
+            auth_digest: None,
             fingerprint: fingerprint.into(),
             instance: instance.into(),
             created_at,
@@ -148,6 +155,12 @@ impl Intent {
     /// Sets when a resolver should first look at it.
     pub fn with_next_check_at(mut self, at: i64) -> Self {
         self.next_check_at = Some(at);
+        self
+    }
+
+    /// Sets the keyed hash of the auth code (see [`Intent::auth_digest`]).
+    pub fn with_auth_digest(mut self, digest: impl Into<String>) -> Self {
+        self.auth_digest = Some(digest.into());
         self
     }
 
@@ -193,6 +206,16 @@ impl Intent {
             }
             (_, None) => {}
         }
+        match (self.kind, &self.auth_digest) {
+            (PaymentKind::Micropay, Some(digest)) => validation::auth_digest(digest)?,
+            (_, Some(_)) => {
+                return Err(JournalError::invalid(
+                    "auth digest",
+                    "only a micropay carries an auth code",
+                ))
+            }
+            (_, None) => {}
+        }
         Ok(())
     }
 
@@ -204,6 +227,7 @@ impl Intent {
             "origin_out_trade_no": self.origin_out_trade_no,
             "amount_fen": self.amount_fen,
             "masked_auth_code": self.masked_auth_code,
+            "auth_digest": self.auth_digest,
             "fingerprint": self.fingerprint,
             "next_check_at": self.next_check_at,
         })
@@ -221,6 +245,10 @@ impl fmt::Debug for Intent {
             .field(
                 "masked_auth_code",
                 &self.masked_auth_code.as_deref().map(remask),
+            )
+            .field(
+                "auth_digest",
+                &self.auth_digest.as_ref().map(|_| "<digest>"),
             )
             .field("fingerprint", &self.fingerprint)
             .field("instance", &self.instance)
@@ -255,6 +283,8 @@ pub struct PaymentRecord {
     pub amount_fen: Option<i64>,
     /// The masked auth code (micropay).
     pub masked_auth_code: Option<String>,
+    /// The keyed hash of the auth code given with the intent (micropay), as given.
+    pub auth_digest: Option<String>,
     /// The request fingerprint given with the intent.
     pub fingerprint: String,
     /// Where it stands.
@@ -289,6 +319,12 @@ pub struct PaymentRecord {
     pub lease_until: Option<i64>,
     /// The fencing token of the latest lease: it grows with every claim.
     pub lease_token: i64,
+    /// Set when the platform contradicted the journal and a person must look: a status
+    /// change refused on a final payment ([`JournalError::FinalConflict`]), a fact that
+    /// disagrees with a journaled one ([`JournalError::FactConflict`]), or the caller's
+    /// [`crate::StateUpdate::with_conflict`]. Says what disagreed. Never cleared by the
+    /// SDK; listed by [`crate::ListFilter::conflicts`].
+    pub conflict: Option<String>,
 }
 
 impl PaymentRecord {
@@ -301,6 +337,7 @@ impl PaymentRecord {
             origin_out_trade_no: intent.origin_out_trade_no.clone(),
             amount_fen: intent.amount_fen,
             masked_auth_code: intent.masked_auth_code.clone(),
+            auth_digest: intent.auth_digest.clone(),
             fingerprint: intent.fingerprint.clone(),
             status: PaymentStatus::Recorded,
             trade_no: None,
@@ -317,6 +354,7 @@ impl PaymentRecord {
             lease_owner: None,
             lease_until: None,
             lease_token: 0,
+            conflict: None,
         }
     }
 
@@ -339,6 +377,10 @@ impl fmt::Debug for PaymentRecord {
                 "masked_auth_code",
                 &self.masked_auth_code.as_deref().map(remask),
             )
+            .field(
+                "auth_digest",
+                &self.auth_digest.as_ref().map(|_| "<digest>"),
+            )
             .field("fingerprint", &self.fingerprint)
             .field("status", &self.status)
             .field("trade_no", &self.trade_no)
@@ -355,6 +397,7 @@ impl fmt::Debug for PaymentRecord {
             .field("lease_owner", &self.lease_owner)
             .field("lease_until", &self.lease_until)
             .field("lease_token", &self.lease_token)
+            .field("conflict", &self.conflict)
             .finish()
     }
 }

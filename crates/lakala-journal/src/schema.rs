@@ -4,14 +4,5 @@
 pub(crate) const PAYMENT_COLUMNS: &str = "merchant_no, out_trade_no, kind, term_no, \
     origin_out_trade_no, amount_fen, masked_auth_code, fingerprint, status, trade_no, \
     last_trade_state, outcome, reason, attempts, event_count, created_at, created_by, \
-    updated_at, next_check_at, finished_at, lease_owner, lease_until, lease_token";
-
-/// [`PAYMENT_COLUMNS`] qualified by a table alias (`p.merchant_no, p.out_trade_no, ...`).
-#[cfg(feature = "postgres")]
-pub(crate) fn payment_columns_of(alias: &str) -> String {
-    PAYMENT_COLUMNS
-        .split(',')
-        .map(|c| format!("{alias}.{}", c.trim()))
-        .collect::<Vec<_>>()
-        .join(", ")
-}
+    updated_at, next_check_at, finished_at, lease_owner, lease_until, lease_token, \
+    auth_digest, conflict";

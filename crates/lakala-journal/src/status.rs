@@ -143,16 +143,6 @@ impl PaymentStatus {
             Ok(())
         }
     }
-
-    /// The statuses from which `attempted` may be reached (used by stores that check the
-    /// rule inside one SQL statement).
-    #[cfg_attr(not(feature = "postgres"), allow(dead_code))]
-    pub(crate) fn sources_of(attempted: PaymentStatus) -> Vec<PaymentStatus> {
-        PaymentStatus::ALL
-            .into_iter()
-            .filter(|s| s.check_transition(attempted).is_ok())
-            .collect()
-    }
 }
 
 impl fmt::Display for PaymentStatus {
@@ -221,19 +211,6 @@ mod tests {
                 })
             );
         }
-        assert_eq!(
-            PaymentStatus::sources_of(PaymentStatus::Recorded),
-            vec![PaymentStatus::Recorded]
-        );
-        assert_eq!(
-            PaymentStatus::sources_of(PaymentStatus::Succeeded),
-            vec![
-                PaymentStatus::Recorded,
-                PaymentStatus::Pending,
-                PaymentStatus::Succeeded,
-                PaymentStatus::Unresolved
-            ]
-        );
         assert_eq!(
             PaymentStatus::Unresolved.check_transition(PaymentStatus::Pending),
             Ok(())

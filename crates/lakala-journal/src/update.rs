@@ -24,6 +24,37 @@ pub struct StateUpdate {
     pub next_check_at: Option<i64>,
     /// Count one more attempt (a query or a revoke).
     pub count_attempt: bool,
+    /// The amount in fen the platform reported. Sets `amount_fen` when the record has
+    /// none; a different amount than the journaled one is a contradiction
+    /// ([`JournalError::FactConflict`]), the same one changes nothing.
+    pub amount_fen: Option<i64>,
+    /// Marks the payment for a person: the platform contradicted the journal (at most
+    /// 1 KiB of text, no personal data). Allowed on any payment, final ones included; it
+    /// changes no status. A conflict is never cleared: a later one replaces the text,
+    /// the earlier ones stay in the events.
+    pub conflict: Option<String>,
+}
+
+/// What applying an update to a payment gives: the payment as it must be stored (always,
+/// with the event counted), and why the update was refused, if it was.
+#[derive(Debug)]
+pub(crate) struct Applied {
+    /// The payment afterwards. On a refusal: the payment before, with the event counted,
+    /// `updated_at` moved and `conflict` set when the refusal is a contradiction.
+    pub(crate) record: PaymentRecord,
+    /// The refusal: [`JournalError::FinalConflict`], [`JournalError::StatusRegression`]
+    /// or [`JournalError::FactConflict`].
+    pub(crate) refusal: Option<JournalError>,
+}
+
+impl Applied {
+    /// What `append` returns.
+    pub(crate) fn result(self) -> Result<PaymentRecord, JournalError> {
+        match self.refusal {
+            None => Ok(self.record),
+            Some(e) => Err(e),
+        }
+    }
 }
 
 impl StateUpdate {
@@ -76,6 +107,19 @@ impl StateUpdate {
         self
     }
 
+    /// Offers the amount in fen the platform reported (checked against the journaled
+    /// one, see [`StateUpdate::amount_fen`]).
+    pub fn with_amount_fen(mut self, amount_fen: i64) -> Self {
+        self.amount_fen = Some(amount_fen);
+        self
+    }
+
+    /// Marks the payment for a person with `text` (see [`StateUpdate::conflict`]).
+    pub fn with_conflict(mut self, text: impl Into<String>) -> Self {
+        self.conflict = Some(text.into());
+        self
+    }
+
     pub(crate) fn validate(&self) -> Result<(), JournalError> {
         if let Some(v) = &self.trade_no {
             validation::identifier("trade_no", v)?;
@@ -89,23 +133,69 @@ impl StateUpdate {
         if let Some(v) = &self.reason {
             validation::text("reason", v, MAX_TEXT_LEN)?;
         }
+        if let Some(v) = self.amount_fen {
+            validation::amount(v)?;
+        }
+        if let Some(v) = &self.conflict {
+            validation::text("conflict", v, MAX_TEXT_LEN)?;
+        }
         Ok(())
     }
 
-    /// Applies the update to `record` for an event at `at`, as every store must: the
-    /// event count and `updated_at` always move; if the status change is refused, nothing
-    /// else changes and the refusal is returned alongside the new record.
-    pub(crate) fn apply(&self, record: &mut PaymentRecord, at: i64) -> Result<(), JournalError> {
+    /// The one definition of a state transition, used by every store: the payment
+    /// `current` after an event at `at` carrying this update.
+    ///
+    /// The event count and `updated_at` always move. Then, in order:
+    /// 1. a status change refused by [`PaymentStatus::check_transition`] leaves the rest
+    ///    untouched; a [`JournalError::FinalConflict`] also sets `conflict` (the platform
+    ///    contradicted a final status);
+    /// 2. a `trade_no` or `amount_fen` that disagrees with the journaled one leaves the
+    ///    rest untouched, sets `conflict` and is refused with
+    ///    [`JournalError::FactConflict`];
+    /// 3. otherwise every field the update carries is applied.
+    pub(crate) fn apply(&self, current: &PaymentRecord, at: i64) -> Applied {
+        let mut record = current.clone();
         record.event_count += 1;
         record.updated_at = at;
-        let status = self.status.unwrap_or(record.status);
-        record.status.check_transition(status)?;
-        if status.is_final() && !record.status.is_final() {
+        let status = self.status.unwrap_or(current.status);
+        if let Err(refusal) = current.status.check_transition(status) {
+            if matches!(refusal, JournalError::FinalConflict { .. }) {
+                record.conflict = Some(self.conflict_text(format!(
+                    "the platform contradicted a final status: refused {} -> {}",
+                    current.status, status
+                )));
+            }
+            return Applied {
+                record,
+                refusal: Some(refusal),
+            };
+        }
+        if let Some(refusal) = self.fact_conflict(current) {
+            if let JournalError::FactConflict {
+                field,
+                journaled,
+                offered,
+            } = &refusal
+            {
+                record.conflict = Some(self.conflict_text(format!(
+                    "the platform contradicted the journal: {field} journaled {journaled}, \
+                     offered {offered}"
+                )));
+            }
+            return Applied {
+                record,
+                refusal: Some(refusal),
+            };
+        }
+        if status.is_final() && !current.status.is_final() {
             record.finished_at = Some(at);
         }
         record.status = status;
         if let Some(v) = &self.trade_no {
             record.trade_no = Some(v.clone());
+        }
+        if let Some(v) = self.amount_fen {
+            record.amount_fen = Some(v);
         }
         if let Some(v) = &self.last_trade_state {
             record.last_trade_state = Some(v.clone());
@@ -116,6 +206,9 @@ impl StateUpdate {
         if let Some(v) = &self.reason {
             record.reason = Some(v.clone());
         }
+        if let Some(v) = &self.conflict {
+            record.conflict = Some(v.clone());
+        }
         if !status.keeps_next_check() {
             record.next_check_at = None;
         } else if let Some(next) = self.next_check_at {
@@ -124,6 +217,49 @@ impl StateUpdate {
         if self.count_attempt {
             record.attempts += 1;
         }
-        Ok(())
+        Applied {
+            record,
+            refusal: None,
+        }
+    }
+
+    /// A journaled fact this update contradicts, if any.
+    fn fact_conflict(&self, current: &PaymentRecord) -> Option<JournalError> {
+        if let (Some(journaled), Some(offered)) = (&current.trade_no, &self.trade_no) {
+            if journaled != offered {
+                return Some(JournalError::FactConflict {
+                    field: "trade_no",
+                    journaled: journaled.clone(),
+                    offered: offered.clone(),
+                });
+            }
+        }
+        if let (Some(journaled), Some(offered)) = (current.amount_fen, self.amount_fen) {
+            if journaled != offered {
+                return Some(JournalError::FactConflict {
+                    field: "amount_fen",
+                    journaled: journaled.to_string(),
+                    offered: offered.to_string(),
+                });
+            }
+        }
+        None
+    }
+
+    /// The conflict text of a refusal: the journal's words, then the caller's if the
+    /// update carried some, within [`MAX_TEXT_LEN`].
+    fn conflict_text(&self, what: String) -> String {
+        let mut text = match &self.conflict {
+            Some(caller) => format!("{what}; {caller}"),
+            None => what,
+        };
+        if text.len() > MAX_TEXT_LEN {
+            let mut end = MAX_TEXT_LEN;
+            while !text.is_char_boundary(end) {
+                end -= 1;
+            }
+            text.truncate(end);
+        }
+        text
     }
 }

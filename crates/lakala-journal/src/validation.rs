@@ -113,6 +113,27 @@ pub(crate) fn masked_auth_code(value: &str) -> Result<(), JournalError> {
     Ok(())
 }
 
+/// The longest auth-code digest, in bytes.
+pub const MAX_AUTH_DIGEST_LEN: usize = 128;
+
+/// A keyed hash of an auth code: printable ASCII (space to `~`), 1 to
+/// [`MAX_AUTH_DIGEST_LEN`] characters.
+pub(crate) fn auth_digest(value: &str) -> Result<(), JournalError> {
+    if value.is_empty() {
+        return Err(JournalError::invalid("auth digest", "empty"));
+    }
+    if value.len() > MAX_AUTH_DIGEST_LEN {
+        return Err(JournalError::invalid(
+            "auth digest",
+            "longer than 128 characters",
+        ));
+    }
+    if !value.bytes().all(|b| (0x20..=0x7e).contains(&b)) {
+        return Err(JournalError::invalid("auth digest", "not printable ASCII"));
+    }
+    Ok(())
+}
+
 pub(crate) fn amount(value: i64) -> Result<(), JournalError> {
     if value < 1 {
         return Err(JournalError::invalid("amount_fen", "not a positive amount"));
@@ -164,6 +185,12 @@ mod tests {
         assert!(masked_auth_code("288576*824003652810").is_err());
         assert!(masked_auth_code("").is_err());
         assert!(masked_auth_code("28**\n10").is_err());
+        assert!(auth_digest("hmac-sha256:0123abcd").is_ok());
+        assert!(auth_digest(&"a".repeat(128)).is_ok());
+        assert!(auth_digest(&"a".repeat(129)).is_err());
+        assert!(auth_digest("").is_err());
+        assert!(auth_digest("tab\there").is_err());
+        assert!(auth_digest("非ASCII").is_err());
     }
 
     #[test]

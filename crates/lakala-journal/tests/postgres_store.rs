@@ -298,3 +298,90 @@ async fn debug_never_shows_the_connection_string() {
     assert!(shown.contains(&h.schema));
     h.finish().await;
 }
+
+/// A schema written by version 1 (before auth digests, conflict marks and server-clock
+/// leases) is brought to the current version on connect, its payments and a held lease
+/// intact.
+#[tokio::test]
+async fn a_version_1_schema_is_upgraded_on_connect() {
+    let h = harness().await;
+    {
+        let journal = h.open().await.expect("create");
+        journal
+            .record_intent(&micropay("MP-V1"))
+            .await
+            .expect("record");
+        journal
+            .append(
+                &key("MP-V1"),
+                &event(T0 + 1, "answer"),
+                &StateUpdate::none().with_trade_no("T1"),
+                None,
+            )
+            .await
+            .expect("append");
+    }
+    let client = raw_client().await;
+    // Back to exactly what version 1 had.
+    client
+        .batch_execute(&format!(
+            "SET search_path TO \"{s}\"; \
+             DROP INDEX lakala_payments_conflict; DROP INDEX lakala_payments_origin; \
+             ALTER TABLE lakala_payments DROP COLUMN auth_digest, DROP COLUMN conflict, \
+                 DROP COLUMN lease_skew; \
+             UPDATE lakala_journal_schema SET version = 1; \
+             UPDATE lakala_payments SET lease_owner = 'old-node', lease_token = 3, \
+                 lease_until = 4000000000",
+            s = h.schema
+        ))
+        .await
+        .expect("make it a version 1 schema");
+
+    let journal = h.open().await.expect("connect and upgrade");
+    let version: i64 = client
+        .query_one(
+            &format!("SELECT version FROM \"{}\".lakala_journal_schema", h.schema),
+            &[],
+        )
+        .await
+        .expect("version")
+        .get(0);
+    assert_eq!(version, lakala_journal::SCHEMA_VERSION);
+    let r = journal
+        .payment(&key("MP-V1"))
+        .await
+        .expect("read")
+        .expect("kept");
+    assert_eq!((r.trade_no.as_deref(), r.event_count), (Some("T1"), 2));
+    assert_eq!((r.auth_digest, r.conflict), (None, None));
+    assert_eq!(
+        (r.lease_owner.as_deref(), r.lease_token, r.lease_until),
+        (Some("old-node"), 3, Some(4_000_000_000)),
+        "a lease from before keeps its end (no skew)"
+    );
+    assert!(journal
+        .claim_due("node-b", T0 + 100, 30, 10)
+        .await
+        .expect("claim")
+        .is_empty());
+    journal
+        .append(
+            &key("MP-V1"),
+            &event(T0 + 2, "note"),
+            &StateUpdate::none().with_conflict("checked by hand"),
+            None,
+        )
+        .await
+        .expect("mark");
+    assert_eq!(
+        journal
+            .list(&ListFilter::conflicts())
+            .await
+            .expect("list")
+            .len(),
+        1
+    );
+    drop(journal);
+    drop(h.open().await.expect("reconnect: nothing to migrate"));
+    h.finish().await;
+}

@@ -395,3 +395,87 @@ async fn normal_sync_and_handles_sharing_one_connection() {
     );
     assert!(format!("{journal:?}").contains("journal.sqlite3"));
 }
+
+/// A file written by schema version 1 (before auth digests and conflict marks) is
+/// brought to the current version when opened, its payments intact, and takes the new
+/// fields at once.
+#[tokio::test]
+async fn a_version_1_journal_is_upgraded_on_open() {
+    let (_dir, path) = temp_journal();
+    {
+        let journal = SqliteJournal::open(&path).await.expect("create");
+        journal
+            .record_intent(&micropay("MP-V1"))
+            .await
+            .expect("record");
+        journal
+            .append(
+                &key("MP-V1"),
+                &event(T0 + 1, "answer"),
+                &StateUpdate::status(PaymentStatus::Pending).with_trade_no("T1"),
+                None,
+            )
+            .await
+            .expect("append");
+    }
+    // Back to exactly what version 1 had: no digest, no conflict, no new indexes.
+    {
+        let c = Connection::open(&path).expect("raw open");
+        c.execute_batch(
+            "DROP INDEX lakala_payments_conflict; DROP INDEX lakala_payments_origin; \
+             ALTER TABLE lakala_payments DROP COLUMN auth_digest; \
+             ALTER TABLE lakala_payments DROP COLUMN conflict; PRAGMA user_version = 1;",
+        )
+        .expect("make it a version 1 file");
+        let columns: i64 = c
+            .query_row(
+                "SELECT count(*) FROM pragma_table_info('lakala_payments') \
+                 WHERE name IN ('auth_digest', 'conflict')",
+                [],
+                |r| r.get(0),
+            )
+            .expect("columns");
+        assert_eq!(columns, 0);
+    }
+    assert_eq!(pragma(&path, "user_version"), 1);
+
+    let journal = SqliteJournal::open(&path).await.expect("open and upgrade");
+    assert_eq!(
+        pragma(&path, "user_version"),
+        lakala_journal::SCHEMA_VERSION
+    );
+    let r = journal
+        .payment(&key("MP-V1"))
+        .await
+        .expect("read")
+        .expect("kept");
+    assert_eq!(
+        (r.status, r.trade_no.as_deref(), r.event_count),
+        (PaymentStatus::Pending, Some("T1"), 2)
+    );
+    assert_eq!((r.auth_digest, r.conflict), (None, None));
+    let e = journal
+        .append(
+            &key("MP-V1"),
+            &event(T0 + 2, "query"),
+            &StateUpdate::none().with_trade_no("T2"),
+            None,
+        )
+        .await
+        .expect_err("another trade_no");
+    assert!(matches!(e, JournalError::FactConflict { .. }), "{e:?}");
+    let marked = journal.list(&ListFilter::conflicts()).await.expect("list");
+    assert_eq!(marked.len(), 1);
+    let digest = micropay("MP-V1-NEW").with_auth_digest("hmac:abc");
+    let Recorded::New(new) = journal.record_intent(&digest).await.expect("record") else {
+        panic!("new");
+    };
+    assert_eq!(new.auth_digest.as_deref(), Some("hmac:abc"));
+    drop(journal);
+    // Opened again: nothing left to migrate.
+    drop(SqliteJournal::open(&path).await.expect("reopen"));
+    assert_eq!(
+        pragma(&path, "user_version"),
+        lakala_journal::SCHEMA_VERSION
+    );
+}

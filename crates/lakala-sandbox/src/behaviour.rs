@@ -102,6 +102,17 @@ pub enum MicropayScenario {
     PayingThenSucceed,
     /// `DCP10000`; trade state `DEAL` until the pending delay, then `CLOSE` (closed unpaid).
     PendingThenClose,
+    /// `DCP10000`; trade state `DEAL` until the first revoke, which answers an unlisted code
+    /// ([`codes::INCONCLUSIVE`], no `resp_data`) **without executing**, while the payer's
+    /// payment lands: the trade query says `SUCCESS` from then on (and a `notify_url` is
+    /// notified). A later revoke of the order executes like any other: the paid order is
+    /// revoked, its money given back, trade state `REFUND` (issue 19, scenario 1).
+    PendingRevokeInconclusive,
+    /// Charged at once (trade state `SUCCESS`), but the `DCP00000` answer is held back for
+    /// [`crate::SandboxConfig::slow_answer_delay`] (so a client's request times out); the
+    /// order's first trade query answers `000101` 网络请求超时 without `resp_data`, later ones
+    /// `SUCCESS` (issue 19, scenario 2).
+    SlowAnswerThenQueryTimeout,
     /// A definite refusal naming the order: `BBS16111` with `resp_data.out_trade_no`;
     /// trade state `FAIL`.
     NamedRefusal,
@@ -123,6 +134,8 @@ pub enum MicropayScenario {
 /// | `1003` | [`MicropayScenario::PendingUntilRevoked`] |
 /// | `1004` | [`MicropayScenario::PayingThenSucceed`] (`BBS10000`) |
 /// | `1005` | [`MicropayScenario::PendingThenClose`] |
+/// | `1006` | [`MicropayScenario::PendingRevokeInconclusive`] |
+/// | `1007` | [`MicropayScenario::SlowAnswerThenQueryTimeout`] |
 /// | `2001` | wallet error `SBX20001` 余额不足 (insufficient balance), code only |
 /// | `2002` | wallet error `SBX20002` 付款码已失效 (expired payment code), code only |
 /// | `2003` | [`MicropayScenario::NamedRefusal`] (`BBS16111`) |
@@ -142,6 +155,8 @@ pub fn micropay_scenario(auth_code: &str) -> MicropayScenario {
         "1003" => MicropayScenario::PendingUntilRevoked,
         "1004" => MicropayScenario::PayingThenSucceed,
         "1005" => MicropayScenario::PendingThenClose,
+        "1006" => MicropayScenario::PendingRevokeInconclusive,
+        "1007" => MicropayScenario::SlowAnswerThenQueryTimeout,
         "2003" => MicropayScenario::NamedRefusal,
         "2001" => MicropayScenario::WalletError {
             code: "SBX20001",
@@ -153,6 +168,38 @@ pub fn micropay_scenario(auth_code: &str) -> MicropayScenario {
         },
         _ => MicropayScenario::Succeed,
     }
+}
+
+/// What a refund does, chosen by its `refund_amount`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum RefundScenario {
+    /// `BBS00000` with `trade_state` `SUCCESS`: refunded at once.
+    Immediate,
+    /// `BBS00000` 退款受理成功 with `trade_state` `DEAL`; the refund query says `DEAL` for
+    /// as long as [`crate::SandboxConfig::deal_refunds`] says (forever by default), then
+    /// `SUCCESS` (issue 19, scenario 3).
+    Deal,
+}
+
+/// The scenario of a refund, by its amount in fen: amounts whose last two digits are `77`
+/// (`77`, `177`, `1077` fen: x.77 yuan) are [`RefundScenario::Deal`], all others
+/// [`RefundScenario::Immediate`].
+pub fn refund_scenario(refund_amount_fen: u64) -> RefundScenario {
+    if refund_amount_fen % 100 == 77 {
+        RefundScenario::Deal
+    } else {
+        RefundScenario::Immediate
+    }
+}
+
+/// Ready-made refund amounts (fen).
+pub mod refund_amounts {
+    /// Refunded at once.
+    pub const IMMEDIATE: u64 = 100;
+    /// Answered `DEAL`, stays `DEAL` on the refund query (see
+    /// [`super::RefundScenario::Deal`]).
+    pub const DEAL: u64 = 77;
 }
 
 /// The wallet (`account_type`) of an `auth_code`, by its first two digits: `10`–`15`
@@ -181,6 +228,10 @@ pub mod auth_codes {
     pub const PAYING_THEN_SUCCEED: &str = "288500000000001004";
     /// Pending, then closed unpaid (`CLOSE`) after the pending delay.
     pub const PENDING_THEN_CLOSE: &str = "288500000000001005";
+    /// Pending until the first revoke, which is inconclusive while the payment lands.
+    pub const PENDING_REVOKE_INCONCLUSIVE: &str = "288500000000001006";
+    /// Charged at once, answered late; the first trade query answers `000101`.
+    pub const SLOW_ANSWER_THEN_QUERY_TIMEOUT: &str = "288500000000001007";
     /// Refused at once with `BBS16111`, naming the order.
     pub const NAMED_REFUSAL: &str = "288500000000002003";
     /// Declined at once: insufficient balance (`SBX20001`).
@@ -206,7 +257,8 @@ pub mod codes {
     pub const DUPLICATE_ORDER: &str = "SBX00002";
     /// Pre-order: the spec does not support this `transType` / `accountType`.
     pub const UNSUPPORTED_COMBINATION: &str = "SBX00003";
-    /// Trade query, revoke, refund: no such order for this merchant.
+    /// Trade query, revoke, refund, refund query, close: no such order (or refund) for this
+    /// merchant.
     pub const ORDER_NOT_FOUND: &str = "SBX00004";
     /// Refund: more than what is left to refund.
     pub const REFUND_EXCEEDS: &str = "SBX00005";
@@ -214,6 +266,11 @@ pub mod codes {
     pub const CANNOT_REVOKE: &str = "SBX00006";
     /// Refund: the order is not paid (pending, failed, revoked, or a pre-order).
     pub const CANNOT_REFUND: &str = "SBX00007";
+    /// Close: the order is paid (revoke or refund it instead), failed or revoked.
+    pub const CANNOT_CLOSE: &str = "SBX00008";
+    /// An unlisted "system busy" code that says nothing about whether the request ran (the
+    /// first revoke of [`super::MicropayScenario::PendingRevokeInconclusive`]; it did not).
+    pub const INCONCLUSIVE: &str = "SBX29001";
     /// HTTP 401: `Authorization` missing or malformed.
     pub const AUTH_MALFORMED: &str = "SBX40101";
     /// HTTP 401: unknown appid.

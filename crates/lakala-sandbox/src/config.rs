@@ -13,6 +13,23 @@ use std::time::Duration;
 /// short enough that the third (+15 s) sees the outcome.
 pub const DEFAULT_PENDING_DELAY: Duration = Duration::from_secs(12);
 
+/// How long the answer of a slow micropay (auth code ending `1007`) is held back, by
+/// default: longer than the client's default request timeout (30 s).
+pub const DEFAULT_SLOW_ANSWER_DELAY: Duration = Duration::from_secs(40);
+
+/// How long a refund answered `DEAL` (amounts ending in `77` fen) stays `DEAL` on the refund
+/// query.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum DealRefunds {
+    /// Forever (the default): the refund never settles.
+    #[default]
+    Forever,
+    /// The first N refund queries answer `DEAL`, the next `SUCCESS` (the refund is then
+    /// done: the order's `refund_amount` grows).
+    SucceedAfterQueries(u32),
+}
+
 /// Retries of open-platform notifications (micropay `notify_url`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
@@ -82,6 +99,11 @@ pub struct SandboxConfig {
     pub read_timeout: Duration,
     /// Retries of micropay notifications.
     pub notify: NotifyPolicy,
+    /// How long a slow micropay's answer is held back (default
+    /// [`DEFAULT_SLOW_ANSWER_DELAY`]), in real time.
+    pub slow_answer_delay: Duration,
+    /// How long a `DEAL` refund stays `DEAL` (default [`DealRefunds::Forever`]).
+    pub deal_refunds: DealRefunds,
 }
 
 impl Default for SandboxConfig {
@@ -96,6 +118,8 @@ impl Default for SandboxConfig {
             max_body_bytes: 64 * 1024,
             read_timeout: Duration::from_secs(10),
             notify: NotifyPolicy::default(),
+            slow_answer_delay: DEFAULT_SLOW_ANSWER_DELAY,
+            deal_refunds: DealRefunds::Forever,
         }
     }
 }
@@ -149,6 +173,18 @@ impl SandboxConfig {
         self
     }
 
+    /// Sets how long a slow micropay's answer is held back.
+    pub fn slow_answer_delay(mut self, delay: Duration) -> Self {
+        self.slow_answer_delay = delay;
+        self
+    }
+
+    /// Sets how long a `DEAL` refund stays `DEAL`.
+    pub fn deal_refunds(mut self, deal_refunds: DealRefunds) -> Self {
+        self.deal_refunds = deal_refunds;
+        self
+    }
+
     /// Allows listening on a non-loopback address (you expose test keys to the network).
     pub fn allow_non_loopback(mut self, allow: bool) -> Self {
         self.allow_non_loopback = allow;
@@ -167,6 +203,8 @@ impl fmt::Debug for SandboxConfig {
             .field("max_body_bytes", &self.max_body_bytes)
             .field("read_timeout", &self.read_timeout)
             .field("notify", &self.notify)
+            .field("slow_answer_delay", &self.slow_answer_delay)
+            .field("deal_refunds", &self.deal_refunds)
             .finish_non_exhaustive()
     }
 }

@@ -1,7 +1,8 @@
 //! A local stand-in for the Lakala (拉卡拉) platform, with the platform's own cryptography
 //! and wire format, deterministic test values, and notifications: the cross-border
 //! verification gateway (`/gate/auth`), the open platform's v2 pre-authorization pre-order,
-//! v3 micropay and its companions (trade query, revoke, refund). A hyper 1.x server on
+//! v3 micropay and its companions (trade query, revoke, refund, refund query, close). A
+//! hyper 1.x server on
 //! Tokio, on loopback only (by default), with all state in memory.
 //!
 //! # Starting one
@@ -135,6 +136,8 @@
 //! | `1003` | `DCP10000`, `need_query` `1` | `DEAL` until revoked |
 //! | `1004` | `BBS10000` 交易状态为支付中, no `resp_data` (the labs APIs' "paying") | `DEAL`, then `SUCCESS` after the pending delay |
 //! | `1005` | `DCP10000`, `need_query` `1` | `DEAL`, then `CLOSE` (交易已关闭) after the pending delay |
+//! | `1006` | `DCP10000`, `need_query` `1` | `DEAL` until the **first revoke**, which answers `SBX29001` (an unlisted "system busy", no `resp_data`) **without executing**, while the payer's payment lands: `SUCCESS` from then on (notified like a settled payment). A later revoke (any number, the same one included) executes: `REFUND`, money given back |
+//! | `1007` | `DCP00000`, but held back for [`SandboxConfig::slow_answer_delay`] (default 40 s, real time; longer than the client's 30 s timeout): charged at once | the first trade query answers `000101` 网络请求超时 with no `resp_data`; then `SUCCESS` |
 //! | `2001` | `SBX20001` 余额不足, no `resp_data` (a code-only decline: names no order) | `FAIL` |
 //! | `2002` | `SBX20002` 付款码已失效, no `resp_data` | `FAIL` |
 //! | `2003` | `BBS16111` (a definite refusal) with `resp_data` naming the order | `FAIL` |
@@ -178,11 +181,13 @@
 //! A repeated `merReqSno` gets `SBX00002`; a pre-order is queryable by trade query
 //! (`out_trade_no` = `merReqSno`) in state `CREATE`, and can be revoked (closed).
 //!
-//! **trade query, revoke, refund** act on the same order book (per `merchant_no`; the
-//! origin by `out_trade_no`, `trade_no` or, for refunds, `log_no`):
+//! **trade query, revoke, refund, refund query, close** act on the same order book (per
+//! `merchant_no`; the origin by `out_trade_no`, `trade_no` or, for refunds, `log_no`):
 //!
 //! * trade query: `BBS00000` 查询成功 with `trade_state` (above) and `trade_state_desc`,
-//!   amounts, and `refund_amount` (refunded so far); unknown order `SBX00004`.
+//!   `trade_main_type` (`MICROPAY` / `PREORDER`), amounts, and `refund_amount` (refunded so
+//!   far); unknown order `SBX00004`. A revoke's or refund's own `out_trade_no` is found too:
+//!   `trade_main_type` `CANCEL` (state `SUCCESS`) or `REFUND` (the refund's state).
 //! * revoke: `BBS00000` for a created or pending order (it will never be paid) and for a
 //!   paid one, **which is refunded in full** (what is left after earlier refunds;
 //!   `refund_amount` in the answer); the order's `trade_state` becomes `REFUND` (how the
@@ -190,10 +195,29 @@
 //!   or already revoked order: `SBX00006`.
 //! * refund: only a `SUCCESS` order (else `SBX00007`), cumulative refunds never exceed the
 //!   total (else `SBX00005`, nothing changes); a partly refunded order's `trade_state` is
-//!   `PART_REFUND`, a fully refunded one's `REFUND`.
+//!   `PART_REFUND`, a fully refunded one's `REFUND`. By `refund_amount`
+//!   ([`behaviour::refund_scenario`]): an amount whose last two digits are `77` fen (`77`,
+//!   `177`, ...) is answered `BBS00000` 退款受理成功 with `trade_state` **`DEAL`** and stays
+//!   `DEAL` on the refund query forever, or ([`SandboxConfig::deal_refunds`]
+//!   [`DealRefunds::SucceedAfterQueries`]`(n)`) for `n` refund queries and `SUCCESS` from the
+//!   next one; while `DEAL` it is not in the order's `refund_amount` but cannot be refunded
+//!   again. Every other amount: `trade_state` `SUCCESS` at once.
+//! * refund query `/api/v3/labs/query/idmrefundquery` (`merchant_no`, `term_no`,
+//!   `out_refund_order_no`): the refund with that own number (here: a refund's
+//!   `out_trade_no`), `BBS00000` 查询成功 with `out_refund_order_no`, `out_trade_no`,
+//!   `trade_no`, `trade_state` (`SUCCESS` / `DEAL`), `refund_amount`, `origin_out_trade_no`,
+//!   `origin_trade_no`, ...; unknown refund `SBX00004`.
+//! * close `/api/v3/labs/relation/close` (`origin_out_trade_no` or `origin_trade_no`): a
+//!   created or pending order is closed for good, `BBS00000` 关单成功 with the origin numbers
+//!   and `trade_time`, trade query `CLOSE` (closing it again answers the same); a paid order
+//!   is refused with `SBX00008` (revoke or refund it), as is a failed or revoked one.
 //! * repeating a revoke or refund with the **same** `out_trade_no` and content answers the
 //!   first answer again without acting twice; the same number with other content gets
-//!   `SBX00002`. Refused revokes and refunds are not remembered.
+//!   `SBX00002`. Refused and inconclusive revokes and refunds are not remembered (a DEAL
+//!   refund repeated is answered as it stands now).
+//! * counters for tests: [`RunningSandbox::revokes_executed`],
+//!   [`refunds_executed`](RunningSandbox::refunds_executed) and [`refunded_amount`](RunningSandbox::refunded_amount) (per original `out_trade_no`),
+//!   next to `micropay_requests(out_trade_no)`.
 //!
 //! Pending payments settle by the sandbox clock ([`SandboxConfig::clock`]): checked on
 //! every request and every 100 ms, so a [`lakala_crypto::ManualClock`] moved forward
@@ -273,10 +297,14 @@ mod gate;
 mod keys;
 mod notify;
 mod open;
+mod order_book;
 mod server;
 mod state;
+mod v3_wire;
 
-pub use config::{NotifyPolicy, SandboxConfig, DEFAULT_PENDING_DELAY};
+pub use config::{
+    DealRefunds, NotifyPolicy, SandboxConfig, DEFAULT_PENDING_DELAY, DEFAULT_SLOW_ANSWER_DELAY,
+};
 pub use error::{Result, SandboxError};
 pub use keys::{files, IssuedKey, SandboxKeys, DEFAULT_APPID, DEFAULT_MER_ID};
 pub use notify::{

@@ -1,22 +1,23 @@
-//! The open platform (v2 pre-order, v3 micropay, trade query, revoke, refund): verify the
-//! `Authorization` header exactly as the platform does, act on the order book, answer with
-//! `Lklapi-*` signature headers.
+//! The open platform (v2 pre-order, v3 micropay, and the order-book calls of
+//! [`crate::order_book`]): verify the `Authorization` header exactly as the platform does,
+//! act, answer with `Lklapi-*` signature headers.
 
 use crate::behaviour::{codes, micropay_scenario, wallet_of, MicropayScenario};
-use crate::server::{error_response, json_response, Api, HttpResponse, Shared};
-use crate::state::{Order, OrderKey, Remembered, Settle, State, Status};
+use crate::order_book;
+use crate::server::{error_response, json_response, Api, HttpResponse, Shared, SlowAnswer};
+use crate::state::{Order, OrderKey, Quirks, Settle, Status};
+use crate::v3_wire::{day, parse_checked, parse_v3, s, truncate, v3};
 use http::{header, HeaderMap, StatusCode};
+use lakala_crypto::format_china_time;
 use lakala_crypto::open_platform::{generate_nonce, Authorization};
-use lakala_crypto::{format_china_time, CryptoError};
-use lakala_types::micropay::{
-    MicropayRequest, RefundRequest, RevokeRequest, TradeQueryRequest, V3Request,
-};
+use lakala_crypto::CryptoError;
+use lakala_types::micropay::MicropayRequest;
 use lakala_types::preauth::{AccountType, PreOrderRequest, TransType, V2Request};
-use lakala_types::{Personal, Validate};
+use lakala_types::Personal;
 use rand::distributions::{Alphanumeric, DistString};
-use serde::de::DeserializeOwned;
 use serde_json::{json, Map, Value};
 use std::sync::Arc;
+use std::time::Duration;
 
 /// Handles one open-platform request.
 pub(crate) fn handle(
@@ -72,18 +73,30 @@ pub(crate) fn handle(
     }
 
     shared.settle_and_notify();
+    let mut delay = None;
     let answer = match std::str::from_utf8(body) {
         Err(_) => failure(api, now, codes::INVALID_REQUEST, "报文不是UTF-8", None),
         Ok(text) => match api {
             Api::PreOrder => pre_order(shared, text, now),
-            Api::Micropay => micropay(shared, text, now),
-            Api::TradeQuery => trade_query(shared, text, now),
-            Api::Revoke => revoke(shared, text, now),
-            Api::Refund => refund(shared, text, now),
+            Api::Micropay => {
+                let (answer, slow) = micropay(shared, text, now);
+                delay = slow;
+                answer
+            }
+            Api::TradeQuery => order_book::trade_query(shared, text, now),
+            Api::Revoke => order_book::revoke(shared, text, now),
+            Api::Refund => order_book::refund(shared, text, now),
+            Api::RefundQuery => order_book::refund_query(shared, text, now),
+            Api::Close => order_book::close(shared, text, now),
             Api::GateAuth => failure(api, now, codes::NOT_FOUND, "no such API", None),
         },
     };
-    signed(shared, now, answer)
+    let mut response = signed(shared, now, answer);
+    if let Some(delay) = delay {
+        // The server holds the answer back this long (the order is already charged).
+        response.extensions_mut().insert(SlowAnswer(delay));
+    }
+    response
 }
 
 /// HTTP 200 with the `Lklapi-*` headers over the exact body bytes.
@@ -115,18 +128,6 @@ fn failure(api: Api, now: i64, code: &str, msg: &str, req_id: Option<&str>) -> V
     }
 }
 
-fn v3(now: i64, code: &str, msg: &str, resp_data: Option<Value>) -> Value {
-    let mut answer = json!({
-        "code": code,
-        "msg": truncate(msg, 256),
-        "resp_time": format_china_time(now),
-    });
-    if let Some(data) = resp_data {
-        answer["resp_data"] = data;
-    }
-    answer
-}
-
 fn v2(now: i64, code: &str, msg: &str, req_id: Option<&str>, resp_data: Option<Value>) -> Value {
     let success = resp_data.is_some();
     let mut answer = json!({
@@ -143,38 +144,6 @@ fn v2(now: i64, code: &str, msg: &str, req_id: Option<&str>, resp_data: Option<V
         answer["respData"] = data;
     }
     answer
-}
-
-fn truncate(text: &str, max_chars: usize) -> String {
-    text.chars().take(max_chars).collect()
-}
-
-/// Parses a request leniently and refuses it if it breaks any rule: the message lists them.
-fn parse_checked<T: DeserializeOwned + Validate>(text: &str) -> Result<T, String> {
-    let parsed = lakala_types::parse::<T>(text)
-        .map_err(|e| format!("报文格式错误 (line {}, column {})", e.line(), e.column()))?;
-    if parsed.violations.is_empty() {
-        Ok(parsed.value)
-    } else {
-        let list: Vec<String> = parsed.violations.iter().map(|v| v.to_string()).collect();
-        Err(format!("参数错误: {}", list.join("; ")))
-    }
-}
-
-fn parse_v3<T: DeserializeOwned + Validate + Clone>(text: &str) -> Result<T, String> {
-    let request: V3Request<T> = parse_checked(text)?;
-    request
-        .req_data()
-        .cloned()
-        .ok_or_else(|| "参数错误: req_data: required".to_owned())
-}
-
-fn day(now: i64) -> String {
-    format_china_time(now)[..8].to_owned()
-}
-
-fn s(v: Option<&str>) -> String {
-    v.unwrap_or_default().to_owned()
 }
 
 // ---------------------------------------------------------------------------------------
@@ -236,9 +205,12 @@ fn pre_order(shared: &Shared, text: &str, now: i64) -> Value {
         account_type: account.as_str().to_owned(),
         total: amount,
         refunded: 0,
+        refunding: 0,
         status: Status::Created,
         trade_time: now,
         notify_url: None,
+        main_type: "PREORDER",
+        quirks: Quirks::default(),
     };
     let log_no = order.log_no().to_owned();
     state.insert_order(order);
@@ -342,19 +314,16 @@ fn payment_data(order: &Order, need_query: bool) -> Value {
     data
 }
 
-fn micropay(shared: &Shared, text: &str, now: i64) -> Value {
+/// A micropay: the answer, and how long to hold it back (the slow scenario).
+fn micropay(shared: &Shared, text: &str, now: i64) -> (Value, Option<Duration>) {
     let request: MicropayRequest = match parse_v3(text) {
         Ok(r) => r,
-        Err(msg) => return v3(now, codes::INVALID_REQUEST, &msg, None),
+        Err(msg) => return (v3(now, codes::INVALID_REQUEST, &msg, None), None),
     };
     let amount = request.total_amount().map(|a| a.fen()).unwrap_or(0);
     if amount == 0 {
-        return v3(
-            now,
-            codes::INVALID_REQUEST,
-            "参数错误: total_amount: 必须大于0",
-            None,
-        );
+        let msg = "参数错误: total_amount: 必须大于0";
+        return (v3(now, codes::INVALID_REQUEST, msg, None), None);
     }
     let auth_code = request
         .auth_code()
@@ -365,11 +334,18 @@ fn micropay(shared: &Shared, text: &str, now: i64) -> Value {
     state.micropays.push(s(request.out_trade_no()));
     let key: OrderKey = (s(request.merchant_no()), s(request.out_trade_no()));
     if state.orders.contains_key(&key) {
-        return v3(now, codes::DUPLICATE_ORDER, "商户交易流水号重复", None);
+        return (
+            v3(now, codes::DUPLICATE_ORDER, "商户交易流水号重复", None),
+            None,
+        );
     }
     let trade_no = state.next_number(&day(now), 14);
     let status = match scenario {
-        MicropayScenario::Succeed => Status::Success,
+        MicropayScenario::Succeed | MicropayScenario::SlowAnswerThenQueryTimeout => Status::Success,
+        MicropayScenario::PendingRevokeInconclusive => Status::Paying {
+            at: None,
+            then: Settle::Success,
+        },
         MicropayScenario::PendingThenSucceed => Status::Paying {
             at: Some(now.saturating_add(shared.pending_delay_secs)),
             then: Settle::Success,
@@ -404,15 +380,23 @@ fn micropay(shared: &Shared, text: &str, now: i64) -> Value {
         account_type: wallet_of(auth_code).to_owned(),
         total: amount,
         refunded: 0,
+        refunding: 0,
         status: status.clone(),
         trade_time: now,
         notify_url: request.notify_url().map(str::to_owned),
+        main_type: "MICROPAY",
+        quirks: Quirks {
+            inconclusive_first_revoke: scenario == MicropayScenario::PendingRevokeInconclusive,
+            timeout_first_query: scenario == MicropayScenario::SlowAnswerThenQueryTimeout,
+        },
     };
     let data = payment_data(&order, matches!(status, Status::Paying { .. }));
     state.insert_order(order);
     drop(state);
-    match scenario {
-        MicropayScenario::Succeed => v3(now, "DCP00000", "交易成功", Some(data)),
+    let answer = match scenario {
+        MicropayScenario::Succeed | MicropayScenario::SlowAnswerThenQueryTimeout => {
+            v3(now, "DCP00000", "交易成功", Some(data))
+        }
         MicropayScenario::WalletError { code, msg } => v3(now, code, msg, None),
         MicropayScenario::PayingThenSucceed => v3(now, "BBS10000", "交易状态为支付中", None),
         MicropayScenario::NamedRefusal => v3(
@@ -422,196 +406,8 @@ fn micropay(shared: &Shared, text: &str, now: i64) -> Value {
             Some(json!({"out_trade_no": key.1, "merchant_no": key.0})),
         ),
         _ => v3(now, "DCP10000", "支付中,请查询", Some(data)),
-    }
-}
-
-// ---------------------------------------------------------------------------------------
-// v3: trade query, revoke, refund
-// ---------------------------------------------------------------------------------------
-
-fn trade_query(shared: &Shared, text: &str, now: i64) -> Value {
-    let request: TradeQueryRequest = match parse_v3(text) {
-        Ok(r) => r,
-        Err(msg) => return v3(now, codes::INVALID_REQUEST, &msg, None),
     };
-    let state = shared.state();
-    let merchant_no = s(request.merchant_no());
-    let Some(key) = state.find(&merchant_no, request.out_trade_no(), request.trade_no()) else {
-        return v3(now, codes::ORDER_NOT_FOUND, "交易不存在", None);
-    };
-    let Some(order) = state.orders.get(&key) else {
-        return v3(now, codes::ORDER_NOT_FOUND, "交易不存在", None);
-    };
-    let (trade_state, desc) = order.trade_state();
-    let amount = order.total.to_string();
-    let data = json!({
-        "merchant_no": order.merchant_no,
-        "term_no": order.term_no,
-        "out_trade_no": order.out_trade_no,
-        "trade_no": order.trade_no,
-        "log_no": order.log_no(),
-        "acc_trade_no": order.acc_trade_no,
-        "account_type": order.account_type,
-        "trade_state": trade_state,
-        "trade_state_desc": desc,
-        "total_amount": amount,
-        "payer_amount": amount,
-        "acc_settle_amount": amount,
-        "trade_time": format_china_time(order.trade_time),
-        "refund_amount": order.refunded.to_string(),
-    });
-    v3(now, "BBS00000", "查询成功", Some(data))
-}
-
-/// A remembered answer for a repeated revoke or refund number, or the refusal of a reused
-/// number with other content.
-fn repeated(remembered: Option<&Remembered>, fingerprint: &str, now: i64) -> Option<Value> {
-    let r = remembered?;
-    Some(if r.fingerprint == fingerprint {
-        v3(now, "BBS00000", r.msg, Some(r.resp_data.clone()))
-    } else {
-        v3(now, codes::DUPLICATE_ORDER, "商户交易流水号重复", None)
-    })
-}
-
-fn origin(
-    state: &State,
-    merchant_no: &str,
-    out_trade_no: Option<&str>,
-    trade_no: Option<&str>,
-) -> Option<OrderKey> {
-    state.find(merchant_no, out_trade_no, trade_no)
-}
-
-fn revoke(shared: &Shared, text: &str, now: i64) -> Value {
-    let request: RevokeRequest = match parse_v3(text) {
-        Ok(r) => r,
-        Err(msg) => return v3(now, codes::INVALID_REQUEST, &msg, None),
-    };
-    let merchant_no = s(request.merchant_no());
-    let own: OrderKey = (merchant_no.clone(), s(request.out_trade_no()));
-    let mut state = shared.state();
-    let Some(key) = origin(
-        &state,
-        &merchant_no,
-        request.origin_out_trade_no(),
-        request.origin_trade_no(),
-    ) else {
-        return v3(now, codes::ORDER_NOT_FOUND, "原交易不存在", None);
-    };
-    let fingerprint = format!("revoke:{}", key.1);
-    if let Some(answer) = repeated(state.revokes.get(&own), &fingerprint, now) {
-        return answer;
-    }
-    let number = state.next_number(&day(now), 14);
-    let Some(order) = state.orders.get_mut(&key) else {
-        return v3(now, codes::ORDER_NOT_FOUND, "原交易不存在", None);
-    };
-    let returned = match order.status {
-        Status::Created | Status::Paying { .. } => 0,
-        Status::Success => order.total - order.refunded,
-        Status::Failed { .. } => {
-            return v3(now, codes::CANNOT_REVOKE, "原交易已失败,无需撤销", None)
-        }
-        Status::Revoked => return v3(now, codes::CANNOT_REVOKE, "原交易已撤销", None),
-        Status::Closed => return v3(now, codes::CANNOT_REVOKE, "原交易已关闭,无需撤销", None),
-    };
-    order.refunded += returned;
-    order.status = Status::Revoked;
-    order.trade_time = now;
-    let data = json!({
-        "merchant_no": merchant_no,
-        "out_trade_no": own.1,
-        "trade_no": number,
-        "log_no": &number[number.len().saturating_sub(14)..],
-        "origin_trade_no": order.trade_no,
-        "origin_out_trade_no": order.out_trade_no,
-        "total_amount": order.total.to_string(),
-        "refund_amount": returned.to_string(),
-        "trade_time": format_china_time(now),
-    });
-    state.revokes.insert(
-        own,
-        Remembered {
-            fingerprint,
-            resp_data: data.clone(),
-            msg: "撤销成功",
-        },
-    );
-    v3(now, "BBS00000", "撤销成功", Some(data))
-}
-
-fn refund(shared: &Shared, text: &str, now: i64) -> Value {
-    let request: RefundRequest = match parse_v3(text) {
-        Ok(r) => r,
-        Err(msg) => return v3(now, codes::INVALID_REQUEST, &msg, None),
-    };
-    let amount = request.refund_amount().map(|a| a.fen()).unwrap_or(0);
-    if amount == 0 {
-        return v3(
-            now,
-            codes::INVALID_REQUEST,
-            "参数错误: refund_amount: 必须大于0",
-            None,
-        );
-    }
-    let merchant_no = s(request.merchant_no());
-    let own: OrderKey = (merchant_no.clone(), s(request.out_trade_no()));
-    let mut state = shared.state();
-    let by_number = request.origin_trade_no().or(request.origin_log_no());
-    let Some(key) = origin(
-        &state,
-        &merchant_no,
-        request.origin_out_trade_no(),
-        by_number,
-    ) else {
-        return v3(now, codes::ORDER_NOT_FOUND, "原交易不存在", None);
-    };
-    let fingerprint = format!("refund:{}:{amount}", key.1);
-    if let Some(answer) = repeated(state.refunds.get(&own), &fingerprint, now) {
-        return answer;
-    }
-    let number = state.next_number(&day(now), 14);
-    let Some(order) = state.orders.get_mut(&key) else {
-        return v3(now, codes::ORDER_NOT_FOUND, "原交易不存在", None);
-    };
-    match order.status {
-        Status::Success => {}
-        Status::Paying { .. } => {
-            return v3(now, codes::CANNOT_REFUND, "原交易支付中,不可退款", None)
-        }
-        _ => return v3(now, codes::CANNOT_REFUND, "原交易未支付成功,不可退款", None),
-    }
-    let left = order.total - order.refunded;
-    if amount > left {
-        return v3(
-            now,
-            codes::REFUND_EXCEEDS,
-            &format!("退款金额超过可退金额(可退{left}分)"),
-            None,
-        );
-    }
-    order.refunded += amount;
-    let data = json!({
-        "out_trade_no": own.1,
-        "trade_no": number,
-        "log_no": &number[number.len().saturating_sub(14)..],
-        "acc_trade_no": order.acc_trade_no,
-        "total_amount": order.total.to_string(),
-        "refund_amount": amount.to_string(),
-        "payer_amount": amount.to_string(),
-        "trade_time": format_china_time(now),
-        "trade_state": "SUCCESS",
-        "origin_trade_no": order.trade_no,
-        "origin_out_trade_no": order.out_trade_no,
-    });
-    state.refunds.insert(
-        own,
-        Remembered {
-            fingerprint,
-            resp_data: data.clone(),
-            msg: "退款成功",
-        },
-    );
-    v3(now, "BBS00000", "退款成功", Some(data))
+    let delay = (scenario == MicropayScenario::SlowAnswerThenQueryTimeout)
+        .then_some(shared.slow_answer_delay);
+    (answer, delay)
 }

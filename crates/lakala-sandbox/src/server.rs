@@ -46,6 +46,8 @@ pub(crate) struct Shared {
     pub(crate) signer: PlatformSigner,
     pub(crate) notify_signer: PlatformSigner,
     pub(crate) pending_delay_secs: i64,
+    pub(crate) slow_answer_delay: Duration,
+    pub(crate) deal_refunds: crate::config::DealRefunds,
     pub(crate) notify: NotifyPolicy,
     pub(crate) base_url: String,
     max_body: usize,
@@ -151,6 +153,8 @@ impl Sandbox {
             ts: TsGenerator::with_clock(Arc::clone(&config.clock)),
             clock: config.clock,
             pending_delay_secs,
+            slow_answer_delay: config.slow_answer_delay,
+            deal_refunds: config.deal_refunds,
             notify: config.notify,
             base_url: format!("http://{addr}"),
             max_body: config.max_body_bytes,
@@ -228,6 +232,31 @@ impl RunningSandbox {
             .iter()
             .filter(|n| *n == out_trade_no)
             .count()
+    }
+
+    /// How many revokes of the order `origin_out_trade_no` executed (cancelled it, giving
+    /// back what was paid). Inconclusive and refused revokes, and repeats answered from
+    /// memory, do not count.
+    pub fn revokes_executed(&self, origin_out_trade_no: &str) -> usize {
+        let state = self.shared.state();
+        let count = state.ledger.revokes_executed.get(origin_out_trade_no);
+        count.copied().unwrap_or(0)
+    }
+
+    /// How many refunds of the order `origin_out_trade_no` were accepted (refunded at once,
+    /// or `DEAL` and on their way). Refused refunds and repeats answered from memory do not
+    /// count.
+    pub fn refunds_executed(&self, origin_out_trade_no: &str) -> usize {
+        let state = self.shared.state();
+        let count = state.ledger.refunds_executed.get(origin_out_trade_no);
+        count.copied().unwrap_or(0)
+    }
+
+    /// The amount (fen) of the refunds [`RunningSandbox::refunds_executed`] counts.
+    pub fn refunded_amount(&self, origin_out_trade_no: &str) -> u64 {
+        let state = self.shared.state();
+        let amount = state.ledger.refunded_amount.get(origin_out_trade_no);
+        amount.copied().unwrap_or(0)
     }
 
     /// How many micropay requests reached the sandbox in all.
@@ -356,7 +385,13 @@ pub(crate) enum Api {
     TradeQuery,
     Revoke,
     Refund,
+    RefundQuery,
+    Close,
 }
+
+/// Set on an answer the server must hold back this long before sending it.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct SlowAnswer(pub(crate) Duration);
 
 impl Api {
     fn from_path(path: &str) -> Option<Self> {
@@ -367,6 +402,8 @@ impl Api {
             "/api/v3/labs/query/tradequery" => Api::TradeQuery,
             "/api/v3/labs/relation/revoked" => Api::Revoke,
             "/api/v3/labs/relation/refund" => Api::Refund,
+            "/api/v3/labs/query/idmrefundquery" => Api::RefundQuery,
+            "/api/v3/labs/relation/close" => Api::Close,
             _ => return None,
         })
     }
@@ -608,6 +645,10 @@ async fn route(
         Api::GateAuth => gate::handle(&shared, &body),
         _ => open::handle(&shared, api, &parts.headers, &body),
     };
+    if let Some(SlowAnswer(delay)) = response.extensions().get::<SlowAnswer>().copied() {
+        tracing::debug!(%path, ?delay, "holding the answer back");
+        tokio::time::sleep(delay).await;
+    }
     tracing::debug!(%path, status = response.status().as_u16(), "answered");
     response
 }

@@ -59,6 +59,17 @@ pub(crate) enum Status {
     Closed,
 }
 
+/// What an order's scenario makes the platform do besides settling (see
+/// [`crate::behaviour::MicropayScenario`]).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) struct Quirks {
+    /// The first revoke answers an unlisted code without executing, and the payer's payment
+    /// lands at that moment (auth code `1006`).
+    pub(crate) inconclusive_first_revoke: bool,
+    /// The first trade query answers `000101` without `resp_data` (auth code `1007`).
+    pub(crate) timeout_first_query: bool,
+}
+
 /// An open-platform order: a micropay or a pre-order.
 #[derive(Debug, Clone)]
 pub(crate) struct Order {
@@ -69,14 +80,27 @@ pub(crate) struct Order {
     pub(crate) acc_trade_no: String,
     pub(crate) account_type: String,
     pub(crate) total: u64,
+    /// Refunded and done (SUCCESS refunds and revokes).
     pub(crate) refunded: u64,
+    /// Accepted refunds still in progress (DEAL): not refundable again.
+    pub(crate) refunding: u64,
     pub(crate) status: Status,
     /// Unix seconds of the last change of status (the `trade_time`).
     pub(crate) trade_time: i64,
     pub(crate) notify_url: Option<String>,
+    /// `MICROPAY` or `PREORDER` (the trade query's `trade_main_type`).
+    pub(crate) main_type: &'static str,
+    pub(crate) quirks: Quirks,
 }
 
 impl Order {
+    /// What is left to refund.
+    pub(crate) fn refundable(&self) -> u64 {
+        self.total
+            .saturating_sub(self.refunded)
+            .saturating_sub(self.refunding)
+    }
+
     pub(crate) fn log_no(&self) -> &str {
         &self.trade_no[self.trade_no.len().saturating_sub(14)..]
     }
@@ -114,6 +138,47 @@ pub(crate) struct Remembered {
     pub(crate) msg: &'static str,
 }
 
+/// Where an accepted refund stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum RefundProgress {
+    /// Refunded (SUCCESS).
+    Done,
+    /// In progress (DEAL); `queries_left` refund queries still answer DEAL (then SUCCESS),
+    /// `None`: forever.
+    Deal { queries_left: Option<u32> },
+}
+
+/// An accepted refund, by its own number.
+#[derive(Debug, Clone)]
+pub(crate) struct RefundRecord {
+    pub(crate) origin: OrderKey,
+    pub(crate) trade_no: String,
+    pub(crate) amount: u64,
+    pub(crate) progress: RefundProgress,
+    pub(crate) trade_time: i64,
+}
+
+impl RefundRecord {
+    pub(crate) fn trade_state(&self) -> (&'static str, &'static str) {
+        match self.progress {
+            RefundProgress::Done => ("SUCCESS", "退款成功"),
+            RefundProgress::Deal { .. } => ("DEAL", "退款处理中"),
+        }
+    }
+}
+
+/// What the tests can count: how often money moved per original order (by its
+/// `out_trade_no`).
+#[derive(Debug, Default)]
+pub(crate) struct Ledger {
+    /// Revokes that executed (cancelled the order), per original order.
+    pub(crate) revokes_executed: HashMap<String, usize>,
+    /// Refunds accepted (SUCCESS at once, or DEAL), per original order.
+    pub(crate) refunds_executed: HashMap<String, usize>,
+    /// The amount of those refunds, fen, per original order.
+    pub(crate) refunded_amount: HashMap<String, u64>,
+}
+
 #[derive(Debug, Default)]
 pub(crate) struct State {
     /// gate/auth orderNo → fingerprint of the request's content.
@@ -132,6 +197,9 @@ pub(crate) struct State {
     /// included, in arrival order.
     pub(crate) micropays: Vec<String>,
     pub(crate) refunds: HashMap<OrderKey, Remembered>,
+    /// Accepted refunds by their own number `(merchant_no, out_trade_no)`.
+    pub(crate) refund_records: HashMap<OrderKey, RefundRecord>,
+    pub(crate) ledger: Ledger,
     seq: u64,
 }
 

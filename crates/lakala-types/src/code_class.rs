@@ -18,12 +18,20 @@
 //! | `BBS11184` | any v3 | [`Refused`](CodeClass::Refused) (merchant disabled) | PROTOCOL.md section 3, Lakala's test environment |
 //! | `BBS16111` | any v3 | [`Refused`](CodeClass::Refused) (sub_mch_id / sub_appid mismatch) | PROTOCOL.md section 3, Lakala's test environment |
 //! | any other v3 code (wallet declines, duplicate order numbers, system busy...) | any v3 | [`Unknown`](CodeClass::Unknown) | no public list: settle by query |
+//! | `SBX00004` | trade query | [`Unknown`](CodeClass::Unknown), and the one code that says **the order does not exist** ([`V3Code::says_order_not_found`](crate::micropay::V3Code::says_order_not_found)) | `lakala-sandbox` (交易不存在). Lakala publishes no such code: its docs and SDKs (LklCBPay/javasdk, zkmio/lakala-sdk) list none, so against the real platform no query answer counts as "not found" |
 //! | `000000` | v2 pre-order | [`Success`](CodeClass::Success) | spec 001 |
 //! | any other v2 code | v2 pre-order | [`Unknown`](CodeClass::Unknown) | spec 001 lists no failure codes |
 //! | `0000` | gate/auth | [`Success`](CodeClass::Success) | spec 000, section 4.1.2 |
 //! | `9001`, `9003`, `9004`, `9005`, `9006` | gate/auth | [`Refused`](CodeClass::Refused) (a verdict on this order) | spec 000, section 4.1.2 |
 //! | `9002`, `9007`, `9999` | gate/auth | [`Unknown`](CodeClass::Unknown) (internal error, "try again later", system error, also `ts重复`) | spec 000, section 4.1.2 |
 //! | any other gate/auth code | gate/auth | [`Unknown`](CodeClass::Unknown) | not in the table |
+//!
+//! *Not found is not inconclusive.* A trade query answering anything but `BBS00000` with a
+//! `trade_state` has said nothing about the order (PROTOCOL.md section 4): `000101`, `BBS10000`,
+//! "system busy", a `BBS00000` without `trade_state`, a code nobody listed. Only the codes
+//! [`V3Code::says_order_not_found`](crate::micropay::V3Code::says_order_not_found) accepts say
+//! the order does not exist, and only they may let a client send a micropay again. When in
+//! doubt a code stays out of that list.
 //!
 //! A [`Refused`](CodeClass::Refused) code is a definite refusal only when the answer also
 //! names the order it refuses: a client must treat a refusal that names no order like an
@@ -37,6 +45,10 @@
 //! assert_eq!(V3Code::from("BBS16111").class(), CodeClass::Refused);
 //! // A code nobody listed is not a decline: query before saying anything.
 //! assert_eq!(V3Code::from("SBX20001").class(), CodeClass::Unknown);
+//! // A query that timed out has not said the order does not exist.
+//! assert!(!V3Code::from("000101").says_order_not_found());
+//! assert!(!V3Code::from("BBS10000").says_order_not_found());
+//! assert!(V3Code::from("SBX00004").says_order_not_found());
 //! ```
 
 /// What a code says happened to the request it answers.

@@ -101,6 +101,7 @@
 //! | v3 `acc_settel_amount` | this spelling | read both, write `acc_settle_amount` | the examples (and the platform) spell it so |
 //! | v3 `settle_channel_type`, `account_type` in answers | listed values | any String(16) accepted | new wallets appear before specs do |
 //! | v3 trade query, revoke, refund | no spec | PROTOCOL.md's fields, String(32) ids | see [`micropay`] |
+//! | v3 refund query, close | no spec | Lakala's public SDKs' fields, String(32) ids | `micropay/SOURCES.md` |
 //! | amounts | String(12) | ≤ 12 significant digits; leading zeros kept as sent | spec 001's examples zero-pad to 12 |
 
 #![forbid(unsafe_code)]

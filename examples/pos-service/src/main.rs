@@ -45,7 +45,7 @@ async fn pay(
         request = request.subject(subject);
     }
     let revoke = PendingPolicy::Revoke {
-        revoke_out_trade_no: format!("{}R", pay.out_trade_no),
+        revoke_out_trade_no: lakala_client::revoke_number(&pay.out_trade_no, "R"),
     };
     let options = MicropayOptions::new(revoke);
     let outcome = client.micropay(request.build()?, options).await?;

@@ -39,7 +39,7 @@ pub async fn run(cli: &Cli, args: &MicropayArgs) -> Result<Report, Failure> {
     let policy = match args.on_pending {
         OnPending::Wait => PendingPolicy::ReturnPending,
         OnPending::Revoke => PendingPolicy::Revoke {
-            revoke_out_trade_no: format!("{out_trade_no}R"),
+            revoke_out_trade_no: lakala_client::revoke_number(&out_trade_no, "R"),
         },
     };
     let mut options = MicropayOptions::new(policy);

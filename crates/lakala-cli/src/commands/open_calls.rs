@@ -5,13 +5,11 @@ use crate::exit::Exit;
 use crate::failure::Failure;
 use crate::report::Report;
 use crate::settings::Family;
-use lakala_client::Answer;
+use lakala_client::{RefundOutcome, RevokeOutcome};
 use lakala_types::micropay::{
     LocationInfo, RefundRequest, RevokeRequest, TradeQueryRequest, TradeState, TradeVerdict,
-    V3Response,
 };
 use lakala_types::Amount;
-use lakala_types::CodeClass;
 use serde_json::json;
 
 pub async fn query(cli: &Cli, args: &QueryArgs) -> Result<Report, Failure> {
@@ -83,14 +81,24 @@ pub async fn revoke(cli: &Cli, args: &RevokeArgs) -> Result<Report, Failure> {
         )
         .build()?;
     let connection = super::connect_journaled(cli, Family::OpenPlatform).await?;
-    let answer = connection.client.revoke(request).await?;
+    let outcome = connection.client.revoke(request).await?;
+    let said = match &outcome {
+        RevokeOutcome::InProgress { code, message, .. }
+        | RevokeOutcome::Declined { code, message } => format!("{} {message}", code.as_str()),
+        RevokeOutcome::Unknown { code, message, .. } => format!(
+            "{} {message}",
+            code.as_ref().map(|c| c.as_str()).unwrap_or_default()
+        ),
+        _ => String::new(),
+    };
     let done = format!(
         "revoked {} (revoke {out_trade_no})",
         args.origin_out_trade_no
     );
     Ok(settled(
-        &answer,
-        "revoked",
+        outcome.word(),
+        serde_json::to_value(&outcome).unwrap_or_default(),
+        said,
         done,
         "revoke",
         &args.origin_out_trade_no,
@@ -119,14 +127,36 @@ pub async fn refund(cli: &Cli, args: &RefundArgs) -> Result<Report, Failure> {
     }
     let request = builder.build()?;
     let connection = super::connect_journaled(cli, Family::OpenPlatform).await?;
-    let answer = connection.client.refund(request).await?;
+    let outcome = connection.client.refund(request).await?;
+    let said = match &outcome {
+        RefundOutcome::InProgress {
+            code,
+            message,
+            state,
+            ..
+        } => format!(
+            "{} {message}{}",
+            code.as_str(),
+            state
+                .as_ref()
+                .map(|s| format!(" (trade_state {})", s.as_str()))
+                .unwrap_or_default()
+        ),
+        RefundOutcome::Declined { code, message, .. } => format!("{} {message}", code.as_str()),
+        RefundOutcome::Unknown { code, message, .. } => format!(
+            "{} {message}",
+            code.as_ref().map(|c| c.as_str()).unwrap_or_default()
+        ),
+        _ => String::new(),
+    };
     let done = format!(
         "refunded {} fen of {} (refund {out_trade_no})",
         args.refund_amount, args.origin_out_trade_no
     );
     Ok(settled(
-        &answer,
-        "refunded",
+        outcome.word(),
+        serde_json::to_value(&outcome).unwrap_or_default(),
+        said,
         done,
         "refund",
         &args.origin_out_trade_no,
@@ -134,40 +164,40 @@ pub async fn refund(cli: &Cli, args: &RefundArgs) -> Result<Report, Failure> {
     ))
 }
 
-/// The report of a revoke or refund, by the class of its code: `success` when the
-/// platform accepted it; `pending` while in progress; `declined` only for a definite
-/// refusal naming this request; `unknown` (exit 4: query) for every other code.
-fn settled<T>(
-    answer: &Answer<V3Response<T>>,
-    success: &'static str,
+/// The report of a revoke or refund, by its typed outcome's word: `revoked` / `refunded`
+/// (exit 0), `in_progress` (exit 4: settle with a query, never by sending it again),
+/// `declined` (exit 3: a definite refusal naming this request, nothing moved), `unknown`
+/// (exit 4: query).
+fn settled(
+    word: &'static str,
+    outcome: serde_json::Value,
+    said: String,
     done: String,
     what: &str,
     origin: &str,
     out_trade_no: &str,
 ) -> Report {
-    let code = answer.value.code();
-    let class = code.map(|c| c.class()).unwrap_or(CodeClass::Unknown);
-    let said = format!(
-        "{} {}",
-        code.map(|c| c.as_str()).unwrap_or_default(),
-        answer.value.msg().unwrap_or_default()
-    );
-    let report = match class {
-        CodeClass::Success => Report::new(success, Exit::Success).line(done),
-        CodeClass::Pending => Report::new("pending", Exit::Pending)
+    let settle = if what == "refund" {
+        format!("lakala refund-query on {out_trade_no}")
+    } else {
+        format!("lakala query on {origin} (REFUND means revoked)")
+    };
+    let report = match word {
+        "revoked" | "refunded" => Report::new(word, Exit::Success).line(done),
+        "in_progress" => Report::new("in_progress", Exit::Pending)
             .line(format!("{what} of {origin} in progress: {said}"))
-            .line(format!("query it later with the same numbers ({what} {out_trade_no})")),
-        CodeClass::Refused if answer.value.resp_data().is_some() => {
-            Report::new("declined", Exit::Declined)
-                .line(format!("{what} of {origin} declined: {said}"))
-        }
+            .line(format!("settle it with {settle}; never send it again")),
+        "declined" => Report::new("declined", Exit::Declined)
+            .line(format!("{what} of {origin} declined: {said}")),
         _ => Report::new("unknown", Exit::Pending)
-            .line(format!("{what} of {origin} answered {said}: not conclusive"))
             .line(format!(
-                "check with lakala query on {origin}; retry only with the same {what} number {out_trade_no}"
+                "{what} of {origin} answered {said}: not conclusive"
+            ))
+            .line(format!(
+                "settle it with {settle}; never send it again under another number"
             )),
     };
     report
-        .response(answer.json().clone())
+        .response(outcome)
         .extra("out_trade_no", json!(out_trade_no))
 }

@@ -13,15 +13,22 @@ use std::time::Duration;
 
 pub async fn run(cli: &Cli, command: &PaymentsCommand) -> Result<Report, Failure> {
     match command {
-        PaymentsCommand::List { unresolved, open } => {
+        PaymentsCommand::List {
+            unresolved,
+            open,
+            conflicts,
+        } => {
             let journal = crate::journal::open(cli, None).await?;
-            let filter = if *unresolved {
+            let mut filter = if *unresolved {
                 ListFilter::unresolved()
             } else if *open {
                 ListFilter::open()
             } else {
                 ListFilter::all()
             };
+            if *conflicts {
+                filter = ListFilter::conflicts().with_statuses(filter.statuses);
+            }
             let records = all(&*journal, filter).await?;
             Ok(report(&records, "listed"))
         }
@@ -126,6 +133,7 @@ fn report(records: &[PaymentRecord], what: &'static str) -> Report {
                 "events": r.event_count, "trade_no": r.trade_no, "amount_fen": r.amount_fen,
                 "last_trade_state": r.last_trade_state, "reason": r.reason,
                 "created_at": r.created_at, "created_by": r.created_by,
+                "conflict": r.conflict,
             })
         })
         .collect();
@@ -134,12 +142,17 @@ fn report(records: &[PaymentRecord], what: &'static str) -> Report {
     } else {
         Exit::Success
     };
+    let conflicts = records.iter().filter(|r| r.conflict.is_some()).count();
+    let mut summary = format!("{} payments, {open} not final", records.len());
+    if conflicts > 0 {
+        summary += &format!(", {conflicts} contradicted by the platform (look at them)");
+    }
     let mut report = Report::new(what, exit)
         .extra("payments", Value::Array(items))
-        .line(format!("{} payments, {open} not final", records.len()));
+        .line(summary);
     for r in records {
         report = report.line(format!(
-            "{} {} {} {} ({} events){}",
+            "{} {} {} {} ({} events){}{}",
             r.key.merchant_no,
             r.key.out_trade_no,
             r.kind,
@@ -148,6 +161,10 @@ fn report(records: &[PaymentRecord], what: &'static str) -> Report {
             r.reason
                 .as_deref()
                 .map(|x| format!(": {x}"))
+                .unwrap_or_default(),
+            r.conflict
+                .as_deref()
+                .map(|x| format!(" [conflict: {x}]"))
                 .unwrap_or_default()
         ));
     }

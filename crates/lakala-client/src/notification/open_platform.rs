@@ -2,10 +2,12 @@
 //! `notify_url`).
 
 use super::{claim, Incoming, NotificationError, ReplayGuard, DEFAULT_PROCESSING_WINDOW_SECS};
+use crate::events::{EventHub, SettledEvent};
 use lakala_crypto::open_platform::{Freshness, NotificationVerifier};
 use lakala_crypto::{Clock, CryptoError};
 use lakala_journal::{
-    kinds, NewEvent, PaymentJournal, PaymentKey, PaymentKind, PaymentStatus, StateUpdate,
+    kinds, JournalError, NewEvent, PaymentJournal, PaymentKey, PaymentKind, PaymentStatus,
+    StateUpdate,
 };
 use lakala_types::micropay::{TradeState, TradeVerdict};
 use std::future::Future;
@@ -24,6 +26,8 @@ pub struct OpenPlatformNotificationHandler {
     clock: Arc<dyn crate::ClockDebug>,
     processing_secs: i64,
     payments: Option<(Arc<dyn PaymentJournal>, String)>,
+    /// Where contradictions and finished payments are announced.
+    events: EventHub,
 }
 
 /// Where the handler's verification keys come from.
@@ -75,6 +79,7 @@ impl OpenPlatformNotificationHandler {
             clock,
             processing_secs: DEFAULT_PROCESSING_WINDOW_SECS,
             payments: None,
+            events: EventHub::default(),
         }
     }
 
@@ -88,6 +93,12 @@ impl OpenPlatformNotificationHandler {
         instance: impl Into<String>,
     ) -> Self {
         self.payments = Some((journal, instance.into()));
+        self
+    }
+
+    /// Announces on `events` (the client's stream) what notifications finish or contradict.
+    pub(crate) fn with_events(mut self, events: EventHub) -> Self {
+        self.events = events;
         self
     }
 
@@ -107,6 +118,7 @@ impl OpenPlatformNotificationHandler {
             clock,
             processing_secs: DEFAULT_PROCESSING_WINDOW_SECS,
             payments: None,
+            events: EventHub::default(),
         }
     }
 
@@ -198,7 +210,7 @@ impl OpenPlatformNotificationHandler {
         )
         .await?;
         if let (Incoming::New(n), Some((journal, instance))) = (&incoming, &self.payments) {
-            apply_to_journal(&**journal, instance, &n.body, now).await;
+            apply_to_journal(&**journal, instance, &n.body, now, &self.events).await;
         }
         Ok(incoming)
     }
@@ -269,13 +281,18 @@ impl OpenPlatformNotificationHandler {
 }
 
 /// Records a verified notification about a journaled micropay, and finishes the payment
-/// when it names the same order and amount and a final state. Journal failures are logged:
-/// the notification itself is still handled, and resolvers settle the payment by query.
+/// when it names the same order and amount and a final state. The `trade_no` and amount it
+/// gives are offered to the journal, which never overwrites one it holds with another: a
+/// disagreement is kept as a fact, the payment is marked `conflict` for a person, and the
+/// contradiction is announced ([`SettledEvent::Conflict`]). Other journal failures are
+/// logged: the notification itself is still handled, and resolvers settle the payment by
+/// query.
 async fn apply_to_journal(
     journal: &dyn PaymentJournal,
     instance: &str,
     body: &serde_json::Value,
     now: i64,
+    events: &EventHub,
 ) {
     let text = |name: &str| body.get(name).and_then(serde_json::Value::as_str);
     let (Some(merchant_no), Some(out_trade_no)) = (text("merchant_no"), text("out_trade_no"))
@@ -311,8 +328,11 @@ async fn apply_to_journal(
         Some((status, word)) => StateUpdate::status(status).with_outcome(word),
         None => StateUpdate::none(),
     };
-    if let (Some(t), true) = (text("trade_no"), same_amount) {
+    if let Some(t) = text("trade_no") {
         update = update.with_trade_no(t);
+    }
+    if let Some(a) = amount {
+        update = update.with_amount_fen(a);
     }
     let event = NewEvent::new(
         now,
@@ -322,7 +342,33 @@ async fn apply_to_journal(
             "trade_no": text("trade_no"), "total_amount": text("total_amount"),
             "same_amount": same_amount}),
     );
-    if let Err(e) = journal.append(&key, &event, &update, None).await {
-        tracing::error!(payment = %key, error = %e, "a notification contradicts or could not be written to the journal");
+    match journal.append(&key, &event, &update, None).await {
+        Ok(after) => {
+            let newly_final = !record.status.is_final() && after.status.is_final();
+            if let (Some((status, word)), true) = (status, newly_final) {
+                events.send(SettledEvent::Final {
+                    key,
+                    kind: PaymentKind::Micropay,
+                    status,
+                    outcome: word.to_owned(),
+                    detail: "a notification".to_owned(),
+                });
+            }
+        }
+        Err(e @ (JournalError::FinalConflict { .. } | JournalError::FactConflict { .. })) => {
+            let field = match &e {
+                JournalError::FactConflict { field, .. } => field.to_string(),
+                _ => "status".to_owned(),
+            };
+            crate::metrics::conflict(&field);
+            events.send(SettledEvent::Conflict {
+                key,
+                field,
+                detail: format!("a notification: {e}"),
+            });
+        }
+        Err(e) => {
+            tracing::error!(payment = %key, error = %e, "a notification could not be written to the journal");
+        }
     }
 }

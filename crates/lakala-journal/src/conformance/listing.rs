@@ -1,10 +1,10 @@
 //! Listing payments.
 
-use super::fixtures::{event, micropay, T0};
+use super::fixtures::{event, fingerprint, micropay, T0};
 use super::{open, Harness};
 use crate::journal::PaymentJournal;
 use crate::list::ListFilter;
-use crate::payment::PaymentKey;
+use crate::payment::{Intent, PaymentKey};
 use crate::status::PaymentStatus;
 use crate::update::StateUpdate;
 
@@ -95,4 +95,134 @@ pub async fn list_filters_and_pages<H: Harness>(harness: &H) {
         .await
         .expect("list")
         .is_empty());
+}
+
+/// `with_origin` lists the revokes and refunds of one payment (combined with a merchant
+/// and with paging), nothing else.
+pub async fn list_by_origin<H: Harness>(harness: &H) {
+    let journal = open(harness).await;
+    let merchant = "822290059430001";
+    journal
+        .record_intent(&micropay("MP-O-1"))
+        .await
+        .expect("record");
+    let companions = [
+        Intent::revoke(
+            PaymentKey::new(merchant, "RV-O-1"),
+            "SBX00001",
+            "MP-O-1",
+            fingerprint("RV-O-1"),
+            "node-a",
+            T0,
+        ),
+        Intent::refund(
+            PaymentKey::new(merchant, "RF-O-1"),
+            "SBX00001",
+            "MP-O-1",
+            50,
+            fingerprint("RF-O-1"),
+            "node-a",
+            T0,
+        ),
+        Intent::refund(
+            PaymentKey::new(merchant, "RF-O-2"),
+            "SBX00001",
+            "MP-O-1",
+            51,
+            fingerprint("RF-O-2"),
+            "node-a",
+            T0,
+        ),
+        // Another payment's refund, and another merchant's with the same origin number.
+        Intent::refund(
+            PaymentKey::new(merchant, "RF-O-3"),
+            "SBX00001",
+            "MP-O-2",
+            5,
+            fingerprint("RF-O-3"),
+            "node-a",
+            T0,
+        ),
+        Intent::revoke(
+            PaymentKey::new("822290059430002", "RV-O-4"),
+            "SBX00001",
+            "MP-O-1",
+            fingerprint("RV-O-4"),
+            "node-a",
+            T0,
+        ),
+    ];
+    for intent in &companions {
+        journal.record_intent(intent).await.expect("record");
+    }
+    journal
+        .append(
+            &companions[1].key,
+            &event(T0 + 1, "answer"),
+            &StateUpdate::status(PaymentStatus::Succeeded),
+            None,
+        )
+        .await
+        .expect("refunded");
+
+    let of_mp1 = journal
+        .list(
+            &ListFilter::all()
+                .with_merchant(merchant)
+                .with_origin("MP-O-1"),
+        )
+        .await
+        .expect("list");
+    let names: Vec<&str> = of_mp1.iter().map(|r| r.key.out_trade_no.as_str()).collect();
+    assert_eq!(
+        names,
+        ["RF-O-1", "RF-O-2", "RV-O-1"],
+        "any status, key order"
+    );
+    let everywhere = journal
+        .list(&ListFilter::all().with_origin("MP-O-1"))
+        .await
+        .expect("list");
+    assert_eq!(everywhere.len(), 4, "without a merchant: every merchant's");
+    let open_ones = journal
+        .list(
+            &ListFilter::open()
+                .with_merchant(merchant)
+                .with_origin("MP-O-1"),
+        )
+        .await
+        .expect("list");
+    assert_eq!(open_ones.len(), 2, "with statuses");
+    let first_page = journal
+        .list(
+            &ListFilter::all()
+                .with_merchant(merchant)
+                .with_origin("MP-O-1")
+                .limit(1),
+        )
+        .await
+        .expect("list");
+    assert_eq!(first_page.len(), 1);
+    let next = journal
+        .list(
+            &ListFilter::all()
+                .with_merchant(merchant)
+                .with_origin("MP-O-1")
+                .after(first_page[0].key.clone()),
+        )
+        .await
+        .expect("list");
+    assert_eq!(next.len(), 2);
+    assert!(journal
+        .list(&ListFilter::all().with_origin("MP-NONE"))
+        .await
+        .expect("list")
+        .is_empty());
+    assert!(matches!(
+        journal.list(&ListFilter::all().with_origin("")).await,
+        Err(crate::error::JournalError::InvalidInput {
+            field: "origin_out_trade_no",
+            ..
+        })
+    ));
 }

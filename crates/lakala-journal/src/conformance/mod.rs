@@ -19,6 +19,7 @@
 //! are `#[tokio::test(flavor = "multi_thread")]`: the crate using it needs tokio with the
 //! `macros` and `rt-multi-thread` features among its dev-dependencies.
 
+mod conflicts;
 mod fixtures;
 mod intents;
 mod leases;
@@ -27,19 +28,23 @@ mod listing;
 mod retention;
 mod state;
 
+pub use conflicts::{
+    auth_digest_is_kept, contradicting_facts_are_conflicts, explicit_conflicts_mark_any_payment,
+    final_conflict_marks_the_payment,
+};
 pub use fixtures::{event, key, micropay, T0};
 pub use intents::{
     concurrent_intents_record_once, intent_is_written_ahead, invalid_input_writes_nothing,
 };
 pub use leases::{
     claim_order_and_limits, claims_are_exclusive, expired_leases_are_taken_over,
-    stale_lease_is_fenced_off,
+    release_frees_the_payment, skewed_clocks_and_leases, stale_lease_is_fenced_off,
 };
 pub use ledger::{
     ledger_abandon_and_processing_window, ledger_concurrent_claims_have_one_winner,
     ledger_first_in_progress_answered,
 };
-pub use listing::list_filters_and_pages;
+pub use listing::{list_by_origin, list_filters_and_pages};
 pub use retention::{data_survives_reopen, prune_keeps_open_payments};
 pub use state::{
     concurrent_appends_keep_the_sequence, events_are_ordered_and_counted,
@@ -87,10 +92,17 @@ macro_rules! conformance_tests {
             final_statuses_are_terminal,
             facts_are_appended_together,
             list_filters_and_pages,
+            list_by_origin,
+            auth_digest_is_kept,
+            final_conflict_marks_the_payment,
+            contradicting_facts_are_conflicts,
+            explicit_conflicts_mark_any_payment,
             stale_lease_is_fenced_off,
             claims_are_exclusive,
             expired_leases_are_taken_over,
             claim_order_and_limits,
+            release_frees_the_payment,
+            skewed_clocks_and_leases,
             ledger_first_in_progress_answered,
             ledger_abandon_and_processing_window,
             ledger_concurrent_claims_have_one_winner,

@@ -55,14 +55,8 @@ impl PaymentJournal for MemoryJournal {
                 return Err(JournalError::LeaseLost);
             }
         }
-        let mut record = stored.record.clone();
-        let outcome = update.apply(&mut record, event.at);
-        if outcome.is_err() {
-            // Refused status change: the event and its count only.
-            record = stored.record.clone();
-            record.event_count += 1;
-            record.updated_at = event.at;
-        }
+        let applied = update.apply(&stored.record, event.at);
+        let record = applied.record.clone();
         stored.events.push(Event {
             seq: record.event_count,
             at: event.at,
@@ -70,8 +64,8 @@ impl PaymentJournal for MemoryJournal {
             kind: event.kind.clone(),
             payload: event.payload.clone(),
         });
-        stored.record = record.clone();
-        outcome.map(|()| record)
+        stored.record = record;
+        applied.result()
     }
 
     async fn payment(&self, key: &PaymentKey) -> Result<Option<PaymentRecord>, JournalError> {
@@ -95,7 +89,7 @@ impl PaymentJournal for MemoryJournal {
             .lock()
             .payments
             .values()
-            .filter(|p| filter.admits(&p.record.key, p.record.status))
+            .filter(|p| filter.admits(&p.record))
             .take(validation::batch(filter.limit))
             .map(|p| p.record.clone())
             .collect())

@@ -4,16 +4,21 @@ use super::{row, sql, PostgresJournal};
 use crate::error::JournalError;
 use crate::event::{Event, NewEvent};
 use crate::journal::{check_append, PaymentJournal};
-use crate::lease::{Claim, Lease};
+use crate::lease;
+use crate::lease::{Claim, Lease, LeaseClock};
 use crate::list::ListFilter;
 use crate::payment::{Intent, PaymentKey, PaymentRecord, Recorded};
 use crate::status::PaymentStatus;
 use crate::update::StateUpdate;
 use crate::validation;
+use tokio_postgres::types::ToSql;
 
 fn words(statuses: &[PaymentStatus]) -> Vec<&'static str> {
     statuses.iter().map(|s| s.as_str()).collect()
 }
+
+/// An event checked by `check_append`: the event, its serialized payload, its update.
+type Fact<'a> = (&'a NewEvent, String, &'a StateUpdate);
 
 impl PostgresJournal {
     async fn load(&self, key: &PaymentKey) -> Result<Option<PaymentRecord>, JournalError> {
@@ -27,6 +32,112 @@ impl PostgresJournal {
             c.check(result)
         }?;
         found.map(|r| row::record(&r, 0)).transpose()
+    }
+
+    /// Appends `facts` in one transaction, applying each update with
+    /// `StateUpdate::apply` (the one definition every store shares) to the row read
+    /// `FOR UPDATE`, stopping after the first refused one (whose event is kept).
+    ///
+    /// Two round trips: `BEGIN` and the locking read pipelined, then the state, the
+    /// events and `COMMIT` pipelined. A failure in between closes the connection instead
+    /// of returning it (pool.rs), so the server rolls back and nothing is written.
+    async fn append_facts(
+        &self,
+        key: &PaymentKey,
+        facts: &[Fact<'_>],
+        fence: Option<&Lease>,
+    ) -> Result<PaymentRecord, JournalError> {
+        let mut c = self.pool.get().await?;
+        let read = c.statement(sql::PAYMENT_FOR_UPDATE.as_str()).await?;
+        let store = c.statement(sql::STORE).await?;
+        let insert = c.statement(sql::INSERT_EVENTS).await?;
+        c.transaction_started();
+        let (begun, found) = {
+            let client: &tokio_postgres::Client = c.client()?;
+            let params: [&(dyn ToSql + Sync); 2] = [&key.merchant_no, &key.out_trade_no];
+            tokio::join!(
+                client.batch_execute("BEGIN"),
+                client.query_opt(&read, &params)
+            )
+        };
+        c.check(begun)?;
+        let found = c.check(found)?;
+        let current = match found {
+            Some(row) => row::record(&row, 0)?,
+            None => return Err(roll_back(c, JournalError::NotFound { what: "payment" }).await),
+        };
+        if let Some(lease) = fence {
+            if !lease::holds(&current, lease) {
+                return Err(roll_back(c, JournalError::LeaseLost).await);
+            }
+        }
+        let mut record = current;
+        let mut refusal = None;
+        let (mut seqs, mut ats, mut instances, mut kinds, mut payloads) =
+            (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
+        for (event, payload, update) in facts {
+            let applied = update.apply(&record, event.at);
+            record = applied.record;
+            seqs.push(record.event_count);
+            ats.push(event.at);
+            instances.push(event.instance.as_str());
+            kinds.push(event.kind.as_str());
+            payloads.push(payload.as_str());
+            if applied.refusal.is_some() {
+                refusal = applied.refusal;
+                break;
+            }
+        }
+        let r = &record;
+        let status = r.status.as_str();
+        let (stored, inserted, committed) = {
+            let client: &tokio_postgres::Client = c.client()?;
+            let state: [&(dyn ToSql + Sync); 14] = [
+                &r.key.merchant_no,
+                &r.key.out_trade_no,
+                &status,
+                &r.trade_no,
+                &r.last_trade_state,
+                &r.outcome,
+                &r.reason,
+                &r.attempts,
+                &r.event_count,
+                &r.updated_at,
+                &r.next_check_at,
+                &r.finished_at,
+                &r.amount_fen,
+                &r.conflict,
+            ];
+            let events: [&(dyn ToSql + Sync); 7] = [
+                &key.merchant_no,
+                &key.out_trade_no,
+                &seqs,
+                &ats,
+                &instances,
+                &kinds,
+                &payloads,
+            ];
+            tokio::join!(
+                client.execute(&store, &state),
+                client.execute(&insert, &events),
+                client.batch_execute("COMMIT")
+            )
+        };
+        let stored = c.check(stored)?;
+        let inserted = c.check(inserted)?;
+        c.check(committed)?;
+        c.transaction_ended();
+        if stored != 1 || inserted != seqs.len() as u64 {
+            // COMMIT of a transaction whose statement failed rolls back; this is the
+            // other way it can go wrong: nothing matched.
+            return Err(JournalError::corrupt(
+                "the payment row changed under its lock",
+            ));
+        }
+        match refusal {
+            None => Ok(record),
+            Some(e) => Err(e),
+        }
     }
 
     /// `LeaseLost` if the payment exists (the fence failed), `NotFound` if not.
@@ -49,6 +160,19 @@ impl PostgresJournal {
             Err(e) => e,
         }
     }
+}
+
+/// Rolls the open transaction back and returns `error`; if the rollback fails, the
+/// connection is closed instead (which rolls back too).
+async fn roll_back(mut c: super::pool::Pooled<'_>, error: JournalError) -> JournalError {
+    let result = match c.client() {
+        Ok(client) => client.batch_execute("ROLLBACK").await,
+        Err(e) => return e,
+    };
+    if c.check(result).is_ok() {
+        c.transaction_ended();
+    }
+    error
 }
 
 #[async_trait::async_trait]
@@ -80,6 +204,7 @@ impl PaymentJournal for PostgresJournal {
                                 &intent.instance,
                                 &intent.next_check_at,
                                 &payload,
+                                &intent.auth_digest,
                             ],
                         )
                         .await;
@@ -107,66 +232,25 @@ impl PaymentJournal for PostgresJournal {
         fence: Option<&Lease>,
     ) -> Result<PaymentRecord, JournalError> {
         let payload = check_append(key, event, update, fence)?;
-        let attempted = update.status.map(PaymentStatus::as_str);
-        let sources = words(
-            &update
-                .status
-                .map(PaymentStatus::sources_of)
-                .unwrap_or_default(),
-        );
-        let finals = words(&PaymentStatus::FINAL);
-        let claimable = words(&PaymentStatus::CLAIMABLE);
-        let fence_owner = fence.map(|l| l.owner.as_str());
-        let fence_token = fence.map(|l| l.token);
-        let mut c = self.pool.get().await?;
-        let statement = c.statement(sql::APPEND.as_str()).await?;
-        let found = {
-            let result = c
-                .client()?
-                .query_opt(
-                    &statement,
-                    &[
-                        &key.merchant_no,
-                        &key.out_trade_no,
-                        &fence_owner,
-                        &fence_token,
-                        &attempted,
-                        &sources,
-                        &event.at,
-                        &event.instance,
-                        &event.kind,
-                        &payload,
-                        &finals,
-                        &update.trade_no,
-                        &update.last_trade_state,
-                        &update.outcome,
-                        &update.reason,
-                        &claimable,
-                        &update.next_check_at,
-                        &update.count_attempt,
-                    ],
-                )
-                .await;
-            c.check(result)
-        }?;
-        let Some(found) = found else {
-            return Err(JournalError::NotFound { what: "payment" });
-        };
-        let fence_ok: bool = row::value(&found, 1)?;
-        if !fence_ok {
-            return Err(JournalError::LeaseLost);
+        self.append_facts(key, &[(event, payload, update)], fence)
+            .await
+    }
+
+    async fn append_all(
+        &self,
+        key: &PaymentKey,
+        facts: &[(NewEvent, StateUpdate)],
+        fence: Option<&Lease>,
+    ) -> Result<PaymentRecord, JournalError> {
+        if facts.is_empty() {
+            return Err(JournalError::invalid("facts", "nothing to append"));
         }
-        let status_ok: bool = row::value(&found, 2)?;
-        if !status_ok {
-            let before: String = row::value(&found, 0)?;
-            let before: PaymentStatus = before.parse()?;
-            let attempted = update.status.unwrap_or(before);
-            before.check_transition(attempted)?;
-            return Err(JournalError::corrupt(
-                "the store and this build disagree on a status change",
-            ));
+        let mut checked = Vec::with_capacity(facts.len());
+        for (event, update) in facts {
+            let payload = check_append(key, event, update, fence)?;
+            checked.push((event, payload, update));
         }
-        row::record(&found, 3)
+        self.append_facts(key, &checked, fence).await
     }
 
     async fn payment(&self, key: &PaymentKey) -> Result<Option<PaymentRecord>, JournalError> {
@@ -208,12 +292,18 @@ impl PaymentJournal for PostgresJournal {
                         &after_merchant,
                         &after_out,
                         &limit,
+                        &filter.conflicts_only,
+                        &filter.origin_out_trade_no,
                     ],
                 )
                 .await;
             c.check(result)
         }?;
         rows.iter().map(|r| row::record(r, 0)).collect()
+    }
+
+    fn lease_clock(&self) -> LeaseClock {
+        LeaseClock::Store
     }
 
     async fn claim_due(
@@ -229,13 +319,15 @@ impl PaymentJournal for PostgresJournal {
         if limit == 0 {
             return Ok(Vec::new());
         }
+        // The lease's end in the caller's clock; the server keeps its own (sql.rs).
         let until = now.saturating_add(lease_secs);
+        let secs = until - now;
         let mut c = self.pool.get().await?;
         let statement = c.statement(sql::CLAIM_DUE.as_str()).await?;
         let rows = {
             let result = c
                 .client()?
-                .query(&statement, &[&owner, &now, &until, &limit])
+                .query(&statement, &[&owner, &now, &secs, &limit])
                 .await;
             c.check(result)
         }?;
@@ -265,7 +357,7 @@ impl PaymentJournal for PostgresJournal {
         lease.validate()?;
         let changed = {
             let mut c = self.pool.get().await?;
-            let statement = c.statement(sql::RENEW).await?;
+            let statement = c.statement(sql::RENEW.as_str()).await?;
             {
                 let result = c
                     .client()?

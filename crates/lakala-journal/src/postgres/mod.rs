@@ -145,3 +145,113 @@ fn check_schema_name(schema: &str) -> Result<(), JournalError> {
         ))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The test server (`LAKALA_TEST_POSTGRES_URL`, see scripts/test-postgres.sh); the
+    /// test fails without it.
+    fn test_url() -> String {
+        std::env::var("LAKALA_TEST_POSTGRES_URL")
+            .ok()
+            .filter(|u| !u.is_empty())
+            .expect(
+                "LAKALA_TEST_POSTGRES_URL is not set: start a server with \
+                 `eval \"$(scripts/test-postgres.sh start)\"`",
+            )
+    }
+
+    /// A connection string for the test server as `user`.
+    fn as_user(url: &str, user: &str) -> String {
+        let config = tokio_postgres::Config::from_str(url).expect("test URL");
+        let host = match config.get_hosts().first() {
+            Some(tokio_postgres::config::Host::Tcp(h)) => h.clone(),
+            other => panic!("the test server is reached over TCP, not {other:?}"),
+        };
+        let port = config.get_ports().first().copied().unwrap_or(5432);
+        let db = config.get_dbname().expect("a database in the test URL");
+        format!("host={host} port={port} dbname={db} user={user}")
+    }
+
+    async fn raw(url: &str) -> tokio_postgres::Client {
+        let (client, connection) = tokio_postgres::connect(url, tokio_postgres::NoTls)
+            .await
+            .expect("connect to the test server");
+        tokio::spawn(async move {
+            let _ = connection.await;
+        });
+        client
+    }
+
+    async fn show(client: &tokio_postgres::Client) -> String {
+        client
+            .query_one("SHOW synchronous_commit", &[])
+            .await
+            .expect("SHOW")
+            .get(0)
+    }
+
+    /// A role whose sessions default to `synchronous_commit = off` (as a server, a
+    /// database or a role may be configured): every connection of the journal's pool
+    /// still commits synchronously, so an acknowledged intent survives a server crash.
+    #[tokio::test(flavor = "multi_thread")]
+    async fn every_pooled_session_commits_synchronously() {
+        let url = test_url();
+        let admin = raw(&url).await;
+        let role = format!("lakala_async_{}", std::process::id());
+        let schema = format!("{role}_schema");
+        admin
+            .batch_execute(&format!(
+                "DROP SCHEMA IF EXISTS {schema} CASCADE; DROP ROLE IF EXISTS {role}; \
+                 CREATE ROLE {role} LOGIN; ALTER ROLE {role} SET synchronous_commit = off; \
+                 GRANT CREATE ON DATABASE {db} TO {role}",
+                db = tokio_postgres::Config::from_str(&url)
+                    .expect("URL")
+                    .get_dbname()
+                    .expect("database")
+            ))
+            .await
+            .expect("create the role");
+        let role_url = as_user(&url, &role);
+        // The setting is in force: a plain session of the role does not sync.
+        assert_eq!(show(&raw(&role_url).await).await, "off");
+
+        let journal = PostgresJournal::connect_with(
+            &role_url,
+            PostgresOptions::default()
+                .schema(schema.clone())
+                .max_connections(3),
+        )
+        .await
+        .expect("connect as the role");
+        // Three connections at once: each is a new session of the pool.
+        let mut loans = Vec::new();
+        for _ in 0..3 {
+            loans.push(journal.pool.get().await.expect("a pooled connection"));
+        }
+        for loan in &mut loans {
+            let client = loan.client().expect("client");
+            assert_eq!(show(client).await, "on", "the journal's session syncs");
+            let user: String = client
+                .query_one("SELECT current_user::text", &[])
+                .await
+                .expect("user")
+                .get(0);
+            assert_eq!(user, role, "the session is the role's");
+        }
+        drop(loans);
+        drop(journal);
+        admin
+            .batch_execute(&format!(
+                "DROP SCHEMA {schema} CASCADE; REVOKE CREATE ON DATABASE {db} FROM {role}; \
+                 DROP ROLE {role}",
+                db = tokio_postgres::Config::from_str(&url)
+                    .expect("URL")
+                    .get_dbname()
+                    .expect("database")
+            ))
+            .await
+            .expect("drop the role");
+    }
+}

@@ -4,9 +4,10 @@
 //! time, and migrations need a transaction of their own; a few connections let a
 //! notification handler's claim proceed while a resolver's statement is in flight, and a
 //! connection that broke is replaced on the next call instead of failing every caller.
-//! Every journal operation is a single statement (or a pipelined pair), so a connection
-//! is never handed back in the middle of a transaction, even if the caller's future is
-//! dropped half-way.
+//! Most journal operations are a single statement (or a pipelined pair); an append is a
+//! short explicit transaction, and a connection is never handed back in the middle of
+//! one: a loan that ends inside a transaction (an error, or the caller's future dropped
+//! half-way) closes the connection, so the server rolls the transaction back.
 
 use super::error::{map, map_connect};
 use crate::error::JournalError;
@@ -55,6 +56,7 @@ impl Pool {
                         pool: self,
                         connection: Some(c),
                         broken: false,
+                        in_transaction: false,
                         _permit: permit,
                     })
                 }
@@ -67,6 +69,7 @@ impl Pool {
             pool: self,
             connection: Some(connection),
             broken: false,
+            in_transaction: false,
             _permit: permit,
         })
     }
@@ -78,12 +81,13 @@ impl Pool {
         tokio::spawn(async move {
             let _ = connection.await;
         });
+        // Every session commits synchronously, whatever the server, database or role
+        // configures: an acknowledged intent must survive a crash of the server.
+        let mut setup = String::from("SET synchronous_commit TO on");
         if let Some(schema) = &self.schema {
-            client
-                .batch_execute(&format!("SET search_path TO \"{schema}\""))
-                .await
-                .map_err(map_connect)?;
+            setup += &format!("; SET search_path TO \"{schema}\"");
         }
+        client.batch_execute(&setup).await.map_err(map_connect)?;
         Ok(Connection {
             client,
             statements: HashMap::new(),
@@ -101,6 +105,8 @@ pub(crate) struct Pooled<'a> {
     connection: Option<Connection>,
     /// An error said the connection is gone (the client may not know yet).
     broken: bool,
+    /// An explicit transaction was begun and not yet ended.
+    in_transaction: bool,
     _permit: SemaphorePermit<'a>,
 }
 
@@ -110,6 +116,18 @@ impl Pooled<'_> {
         self.connection.as_mut().ok_or_else(|| JournalError::Io {
             reason: "the pooled connection was already returned".into(),
         })
+    }
+
+    /// Marks the start of an explicit transaction: until
+    /// [`transaction_ended`](Self::transaction_ended), dropping the loan closes the
+    /// connection instead of returning it.
+    pub(crate) fn transaction_started(&mut self) {
+        self.in_transaction = true;
+    }
+
+    /// Marks the transaction committed or rolled back: the connection may be reused.
+    pub(crate) fn transaction_ended(&mut self) {
+        self.in_transaction = false;
     }
 
     pub(crate) fn client(&mut self) -> Result<&mut Client, JournalError> {
@@ -157,7 +175,7 @@ impl Pooled<'_> {
 impl Drop for Pooled<'_> {
     fn drop(&mut self) {
         if let Some(connection) = self.connection.take() {
-            if !self.broken && !connection.client.is_closed() {
+            if !self.broken && !self.in_transaction && !connection.client.is_closed() {
                 self.pool
                     .idle
                     .lock()

@@ -42,6 +42,8 @@ pub(crate) fn record(row: &Row, at: usize) -> Result<PaymentRecord, JournalError
         lease_owner: get(row, at + 20)?,
         lease_until: get(row, at + 21)?,
         lease_token: get(row, at + 22)?,
+        auth_digest: get(row, at + 23)?,
+        conflict: get(row, at + 24)?,
     })
 }
 

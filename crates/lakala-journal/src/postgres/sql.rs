@@ -1,9 +1,50 @@
-//! The statements of the PostgreSQL store. Each is one statement, so each operation is
-//! one round trip once the statement is prepared on the connection, and each runs in
-//! its own implicit transaction.
+//! The statements of the PostgreSQL store. Most operations are one statement, so one
+//! round trip once the statement is prepared on the connection, each in its own implicit
+//! transaction; an append is a short explicit transaction of two pipelined round trips
+//! (see journal.rs).
+//!
+//! Lease times: `lease_until` is stored in the **server's** clock
+//! (`clock_timestamp()`), and `lease_skew` is the claimer's clock minus the server's,
+//! measured when the payment was claimed. Rows are read with `lease_until + lease_skew`,
+//! the lease end in the holder's clock, as `Lease::until` is.
 
-use crate::schema::{payment_columns_of, PAYMENT_COLUMNS as COLUMNS};
+use crate::schema::PAYMENT_COLUMNS;
 use std::sync::LazyLock;
+
+/// The server's clock in Unix seconds.
+const SERVER_NOW: &str = "floor(extract(epoch FROM clock_timestamp()))::int8";
+
+/// The payment columns as this store reads them (see the module docs), qualified by
+/// `alias` when it is not empty.
+fn columns_of(alias: &str) -> String {
+    let prefix = if alias.is_empty() {
+        String::new()
+    } else {
+        format!("{alias}.")
+    };
+    PAYMENT_COLUMNS
+        .split(',')
+        .map(|c| match c.trim() {
+            "lease_until" => format!(
+                "CASE WHEN {prefix}lease_until IS NULL THEN NULL ELSE {}::int8 END \
+                 AS lease_until",
+                clamped(&format!(
+                    "{prefix}lease_until::numeric + {prefix}lease_skew"
+                ))
+            ),
+            c => format!("{prefix}{c}"),
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// A numeric SQL expression clamped to the `int8` range (a lease end far in the future
+/// and a clock skew never overflow). Not for NULLs: `GREATEST` and `LEAST` skip them.
+fn clamped(numeric: &str) -> String {
+    format!("GREATEST(LEAST({numeric}, 9223372036854775807), -9223372036854775808)")
+}
+
+static COLUMNS: LazyLock<String> = LazyLock::new(|| columns_of(""));
 
 /// Inserts the payment and its `intent` event unless the key exists; returns how many
 /// payments were inserted (0 or 1).
@@ -11,9 +52,10 @@ pub(crate) const RECORD_INTENT: &str = "\
 WITH ins AS (
     INSERT INTO lakala_payments (merchant_no, out_trade_no, kind, term_no,
         origin_out_trade_no, amount_fen, masked_auth_code, fingerprint, status, attempts,
-        event_count, created_at, created_by, updated_at, next_check_at, lease_token)
+        event_count, created_at, created_by, updated_at, next_check_at, lease_token,
+        auth_digest)
     VALUES ($1::text, $2::text, $3::text, $4::text, $5::text, $6::int8, $7::text, $8::text,
-        'recorded', 0, 1, $9::int8, $10::text, $9::int8, $11::int8, 0)
+        'recorded', 0, 1, $9::int8, $10::text, $9::int8, $11::int8, 0, $13::text)
     ON CONFLICT (merchant_no, out_trade_no) DO NOTHING
     RETURNING merchant_no, out_trade_no
 ), ev AS (
@@ -25,7 +67,8 @@ SELECT count(*) FROM ins";
 /// One payment.
 pub(crate) static PAYMENT: LazyLock<String> = LazyLock::new(|| {
     format!(
-        "SELECT {COLUMNS} FROM lakala_payments WHERE merchant_no = $1::text AND out_trade_no = $2::text"
+        "SELECT {cols} FROM lakala_payments WHERE merchant_no = $1::text AND out_trade_no = $2::text",
+        cols = *COLUMNS
     )
 });
 
@@ -38,103 +81,92 @@ pub(crate) const EVENTS: &str = "\
 SELECT seq, at, instance, kind, payload FROM lakala_payment_events
 WHERE merchant_no = $1::text AND out_trade_no = $2::text ORDER BY seq";
 
-/// Appends an event and applies a state update, under the row lock, fenced.
-///
-/// `$5` is the attempted status (or NULL), `$6` the statuses it may be reached from
-/// (computed by `PaymentStatus::check_transition`, the one rule), `$11` the final
-/// statuses, `$16` the statuses that keep a `next_check_at`. Returns one row per existing
-/// payment: its status before, whether the fence held, whether the status change was
-/// allowed, and the payment afterwards (NULLs if the fence failed).
-pub(crate) static APPEND: LazyLock<String> = LazyLock::new(|| {
+/// The payment, locked until the end of the transaction (an append's first step).
+pub(crate) static PAYMENT_FOR_UPDATE: LazyLock<String> = LazyLock::new(|| {
     format!(
-        "\
-WITH cur AS (
-    SELECT * FROM lakala_payments
-    WHERE merchant_no = $1::text AND out_trade_no = $2::text
-    FOR UPDATE
-), v AS (
-    SELECT cur.merchant_no, cur.out_trade_no, cur.status AS old_status, cur.event_count,
-        ($3::text IS NULL OR (cur.lease_owner IS NOT DISTINCT FROM $3::text
-            AND cur.lease_token IS NOT DISTINCT FROM $4::int8)) AS fence_ok,
-        ($5::text IS NULL OR cur.status = ANY($6::text[])) AS status_ok,
-        COALESCE($5::text, cur.status) AS wanted
-    FROM cur
-), ev AS (
-    INSERT INTO lakala_payment_events (merchant_no, out_trade_no, seq, at, instance, kind, payload)
-    SELECT merchant_no, out_trade_no, event_count + 1, $7::int8, $8::text, $9::text, $10::text
-    FROM v WHERE fence_ok
-), upd AS (
-    UPDATE lakala_payments p SET
-        event_count = p.event_count + 1,
-        updated_at = $7::int8,
-        status = CASE WHEN v.status_ok THEN v.wanted ELSE p.status END,
-        finished_at = CASE
-            WHEN v.status_ok AND v.wanted = ANY($11::text[]) AND NOT (p.status = ANY($11::text[]))
-            THEN $7::int8 ELSE p.finished_at END,
-        trade_no = CASE WHEN v.status_ok THEN COALESCE($12::text, p.trade_no) ELSE p.trade_no END,
-        last_trade_state = CASE WHEN v.status_ok
-            THEN COALESCE($13::text, p.last_trade_state) ELSE p.last_trade_state END,
-        outcome = CASE WHEN v.status_ok THEN COALESCE($14::text, p.outcome) ELSE p.outcome END,
-        reason = CASE WHEN v.status_ok THEN COALESCE($15::text, p.reason) ELSE p.reason END,
-        next_check_at = CASE
-            WHEN NOT v.status_ok THEN p.next_check_at
-            WHEN NOT (v.wanted = ANY($16::text[])) THEN NULL
-            ELSE COALESCE($17::int8, p.next_check_at) END,
-        attempts = p.attempts + CASE WHEN v.status_ok AND $18::bool THEN 1 ELSE 0 END
-    FROM v
-    WHERE p.merchant_no = v.merchant_no AND p.out_trade_no = v.out_trade_no AND v.fence_ok
-    RETURNING {returning}
-)
-SELECT v.old_status, v.fence_ok, v.status_ok, {upd} FROM v LEFT JOIN upd ON TRUE",
-        returning = payment_columns_of("p"),
-        upd = payment_columns_of("upd"),
+        "SELECT {cols} FROM lakala_payments WHERE merchant_no = $1::text AND out_trade_no = $2::text \
+         FOR UPDATE",
+        cols = *COLUMNS
     )
 });
+
+/// Writes the state an append computed (`StateUpdate::apply`, the one definition): every
+/// field an event can change, none of the lease.
+pub(crate) const STORE: &str = "\
+UPDATE lakala_payments SET status = $3::text, trade_no = $4::text, last_trade_state = $5::text,
+    outcome = $6::text, reason = $7::text, attempts = $8::int8, event_count = $9::int8,
+    updated_at = $10::int8, next_check_at = $11::int8, finished_at = $12::int8,
+    amount_fen = $13::int8, conflict = $14::text
+WHERE merchant_no = $1::text AND out_trade_no = $2::text";
+
+/// Appends events (parallel arrays of `seq, at, instance, kind, payload`).
+pub(crate) const INSERT_EVENTS: &str = "\
+INSERT INTO lakala_payment_events (merchant_no, out_trade_no, seq, at, instance, kind, payload)
+SELECT $1::text, $2::text, e.seq, e.at, e.instance, e.kind, e.payload
+FROM unnest($3::int8[], $4::int8[], $5::text[], $6::text[], $7::text[])
+    AS e(seq, at, instance, kind, payload)";
 
 /// Payments by status set (empty: all), merchant and start key, in key order.
 pub(crate) static LIST: LazyLock<String> = LazyLock::new(|| {
     format!(
         "\
-SELECT {COLUMNS} FROM lakala_payments
+SELECT {cols} FROM lakala_payments
 WHERE (cardinality($1::text[]) = 0 OR status = ANY($1::text[]))
   AND ($2::text IS NULL OR merchant_no = $2::text)
   AND ($3::text IS NULL OR (merchant_no, out_trade_no) > ($3::text, $4::text))
+  AND (NOT $6::bool OR conflict IS NOT NULL)
+  AND ($7::text IS NULL OR origin_out_trade_no = $7::text)
 ORDER BY merchant_no, out_trade_no
-LIMIT $5::int8"
+LIMIT $5::int8",
+        cols = *COLUMNS
     )
 });
 
-/// Leases up to `$4` due payments to `$1` until `$3`; rows another transaction is
-/// claiming are skipped, not waited for.
+/// Leases up to `$4` due payments to `$1` for `$3` seconds (at most the distance from
+/// `$2` to `i64::MAX`, computed by the caller); rows another transaction is
+/// claiming are skipped, not waited for. Due-ness compares `next_check_at` with the
+/// caller's `$2`; the lease's end and whether an old lease expired use the server's
+/// clock, so instances whose clocks disagree never hold one payment at once.
 pub(crate) static CLAIM_DUE: LazyLock<String> = LazyLock::new(|| {
     format!(
         "\
-WITH due AS (
-    SELECT merchant_no, out_trade_no FROM lakala_payments
+WITH clock AS MATERIALIZED (
+    SELECT {SERVER_NOW} AS now
+), due AS (
+    SELECT merchant_no, out_trade_no FROM lakala_payments, clock
     WHERE status IN ('recorded', 'pending') AND next_check_at <= $2::int8
-      AND (lease_until IS NULL OR lease_until <= $2::int8)
+      AND (lease_until IS NULL OR lease_until <= clock.now)
     ORDER BY next_check_at, merchant_no, out_trade_no
     LIMIT $4::int8
-    FOR UPDATE SKIP LOCKED
+    FOR UPDATE OF lakala_payments SKIP LOCKED
 )
 UPDATE lakala_payments p
-SET lease_owner = $1::text, lease_token = p.lease_token + 1, lease_until = $3::int8
-FROM due
+SET lease_owner = $1::text, lease_token = p.lease_token + 1,
+    lease_until = clock.now + LEAST($3::int8, 9223372036854775807 - clock.now),
+    lease_skew = ({skew})::int8
+FROM due, clock
 WHERE p.merchant_no = due.merchant_no AND p.out_trade_no = due.out_trade_no
 RETURNING {returning}",
-        returning = payment_columns_of("p"),
+        returning = columns_of("p"),
+        skew = clamped("$2::int8::numeric - clock.now"),
     )
 });
 
-/// Extends a held lease.
-pub(crate) const RENEW: &str = "\
-UPDATE lakala_payments SET lease_until = $5::int8
+/// Extends a held lease to `$5` in the holder's clock, translated to the server's with
+/// the skew measured at the claim.
+pub(crate) static RENEW: LazyLock<String> = LazyLock::new(|| {
+    format!(
+        "\
+UPDATE lakala_payments SET lease_until = ({until})::int8
 WHERE merchant_no = $1::text AND out_trade_no = $2::text
-  AND lease_owner = $3::text AND lease_token = $4::int8";
+  AND lease_owner = $3::text AND lease_token = $4::int8",
+        until = clamped("$5::int8::numeric - lease_skew")
+    )
+});
 
 /// Gives a held lease up, setting the next check of a claimable payment.
 pub(crate) const RELEASE: &str = "\
-UPDATE lakala_payments SET lease_owner = NULL, lease_until = NULL,
+UPDATE lakala_payments SET lease_owner = NULL, lease_until = NULL, lease_skew = 0,
     next_check_at = CASE WHEN $5::int8 IS NOT NULL AND status IN ('recorded', 'pending')
         THEN $5::int8 ELSE next_check_at END
 WHERE merchant_no = $1::text AND out_trade_no = $2::text

@@ -123,7 +123,11 @@ impl PaymentJournal for SqliteJournal {
                     // Fixed words from the enum, never caller text.
                     sql += &format!(" AND status IN ({})", status_list(&filter.statuses));
                 }
+                if filter.conflicts_only {
+                    sql += " AND conflict IS NOT NULL";
+                }
                 sql += " AND (?1 IS NULL OR merchant_no = ?1)";
+                sql += " AND (?5 IS NULL OR origin_out_trade_no = ?5)";
                 sql += " AND (?2 IS NULL OR (merchant_no, out_trade_no) > (?2, ?3))";
                 sql += " ORDER BY merchant_no, out_trade_no LIMIT ?4";
                 let after = filter.after.as_ref();
@@ -135,6 +139,7 @@ impl PaymentJournal for SqliteJournal {
                         after.map(|k| &k.merchant_no),
                         after.map(|k| &k.out_trade_no),
                         validation::batch(filter.limit) as i64,
+                        filter.origin_out_trade_no,
                     ],
                 )
             })
@@ -257,14 +262,9 @@ fn append_in(
             return Err(JournalError::LeaseLost);
         }
     }
-    let mut next = current.clone();
-    let outcome = update.apply(&mut next, event.at);
-    if outcome.is_err() {
-        next = current;
-        next.event_count += 1;
-        next.updated_at = event.at;
-    }
-    row::store(tx, &next)?;
+    let applied = update.apply(&current, event.at);
+    let next = &applied.record;
+    row::store(tx, next)?;
     row::insert_event(
         tx,
         key,
@@ -274,5 +274,5 @@ fn append_in(
         &event.kind,
         payload,
     )?;
-    Ok(outcome.map(|()| next))
+    Ok(applied.result())
 }

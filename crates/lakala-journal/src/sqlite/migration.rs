@@ -66,6 +66,16 @@ CREATE TABLE lakala_notifications (
 );
 CREATE INDEX lakala_notifications_expiry ON lakala_notifications (expires_at);
 ",
+    // 2: the auth code's keyed hash, contradictions marked for a person, companions by
+    // their original payment.
+    r"
+ALTER TABLE lakala_payments ADD COLUMN auth_digest TEXT;
+ALTER TABLE lakala_payments ADD COLUMN conflict TEXT;
+CREATE INDEX lakala_payments_conflict ON lakala_payments (merchant_no, out_trade_no)
+    WHERE conflict IS NOT NULL;
+CREATE INDEX lakala_payments_origin ON lakala_payments (merchant_no, origin_out_trade_no)
+    WHERE origin_out_trade_no IS NOT NULL;
+",
 ];
 
 /// Brings the schema to [`SCHEMA_VERSION`]: nothing to do when it is current, the

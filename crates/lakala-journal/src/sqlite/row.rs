@@ -38,6 +38,8 @@ pub(crate) fn record(row: &Row<'_>) -> Result<PaymentRecord, JournalError> {
         lease_owner: row.get(20).journal()?,
         lease_until: row.get(21).journal()?,
         lease_token: row.get(22).journal()?,
+        auth_digest: row.get(23).journal()?,
+        conflict: row.get(24).journal()?,
     })
 }
 
@@ -64,7 +66,7 @@ pub(crate) fn insert(connection: &Connection, r: &PaymentRecord) -> Result<bool,
     let sql = format!(
         "INSERT INTO lakala_payments ({COLUMNS}) VALUES \
          (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, \
-          ?19, ?20, ?21, ?22, ?23) \
+          ?19, ?20, ?21, ?22, ?23, ?24, ?25) \
          ON CONFLICT (merchant_no, out_trade_no) DO NOTHING"
     );
     let changed = connection
@@ -94,6 +96,8 @@ pub(crate) fn insert(connection: &Connection, r: &PaymentRecord) -> Result<bool,
             r.lease_owner,
             r.lease_until,
             r.lease_token,
+            r.auth_digest,
+            r.conflict,
         ])
         .journal()?;
     Ok(changed == 1)
@@ -106,7 +110,8 @@ pub(crate) fn store(connection: &Connection, r: &PaymentRecord) -> Result<(), Jo
             "UPDATE lakala_payments SET status = ?3, trade_no = ?4, last_trade_state = ?5, \
              outcome = ?6, reason = ?7, attempts = ?8, event_count = ?9, updated_at = ?10, \
              next_check_at = ?11, finished_at = ?12, lease_owner = ?13, lease_until = ?14, \
-             lease_token = ?15 WHERE merchant_no = ?1 AND out_trade_no = ?2",
+             lease_token = ?15, amount_fen = ?16, conflict = ?17 \
+             WHERE merchant_no = ?1 AND out_trade_no = ?2",
         )
         .journal()?
         .execute(params![
@@ -125,6 +130,8 @@ pub(crate) fn store(connection: &Connection, r: &PaymentRecord) -> Result<(), Jo
             r.lease_owner,
             r.lease_until,
             r.lease_token,
+            r.amount_fen,
+            r.conflict,
         ])
         .journal()?;
     if changed != 1 {

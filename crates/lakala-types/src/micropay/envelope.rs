@@ -62,6 +62,16 @@ impl V3Code {
         }
     }
 
+    /// Whether a trade query answering this code says that **the order does not exist**
+    /// (and not merely that the query could not say): only `SBX00004`, the sandbox's
+    /// 交易不存在. Lakala documents no such code (see [`crate::code_class`]), so against the
+    /// real platform this is always `false` and a payment that may have been sent is settled
+    /// by query, never by sending it again. Every other code, a missing `trade_state`, a
+    /// transport failure is inconclusive.
+    pub fn says_order_not_found(&self) -> bool {
+        ORDER_NOT_FOUND.contains(&self.as_str())
+    }
+
     /// Whether the call succeeded (`DCP00000`, or `BBS00000` for queries, revokes and
     /// refunds).
     pub fn is_success(&self) -> bool {
@@ -74,6 +84,9 @@ impl V3Code {
         self.class() == CodeClass::Pending
     }
 }
+
+/// The trade-query codes that mean "no such order" (table in [`crate::code_class`]).
+const ORDER_NOT_FOUND: &[&str] = &["SBX00004"];
 
 fn none<T>() -> Option<T> {
     None

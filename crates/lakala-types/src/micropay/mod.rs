@@ -11,6 +11,9 @@
 //! * [`TradeQueryRequest`], [`RevokeRequest`], [`RefundRequest`] and their responses: **these
 //!   tables come from PROTOCOL.md and the public Lakala v3 API, not from a spec**; their
 //!   lengths follow micropay's (`String(32)` for numbers and ids).
+//! * [`RefundQueryRequest`] / [`RefundQueryResponse`] with [`RefundState`] (the refund
+//!   query), [`CloseRequest`] / [`CloseResponse`] (order close): **not in any spec either**;
+//!   learnt from Lakala's public SDKs, sources in `SOURCES.md` beside this module.
 //!
 //! The response table spells `acc_settel_amount`, the examples `acc_settle_amount`: both
 //! parse, `acc_settle_amount` is written. Unknown extra fields are kept (`extra()`) and
@@ -22,6 +25,7 @@ mod envelope;
 mod location;
 mod request;
 mod response;
+mod settle;
 mod wechat;
 
 pub use alipay::{
@@ -37,6 +41,10 @@ pub use envelope::{V3Code, V3Request, V3Response, V3_VERSION};
 pub use location::{LocationInfo, LocationInfoBuilder};
 pub use request::{AccBusiFields, MicropayRequest, MicropayRequestBuilder};
 pub use response::{AccRespFields, MicropayResponse, NeedQuery};
+pub use settle::{
+    CloseRequest, CloseRequestBuilder, CloseResponse, RefundQueryRequest,
+    RefundQueryRequestBuilder, RefundQueryResponse, RefundState, RefundVerdict,
+};
 pub use wechat::{
     WechatBusiFields, WechatBusiFieldsBuilder, WechatDetail, WechatDetailBuilder, WechatGoods,
     WechatGoodsBuilder, WechatRespFields,
