@@ -7,8 +7,8 @@
 //! - (b) At most one micropay arrived at the platform per order, at most one revoke
 //!   executed per payment, no more refunded than the tills asked for.
 //! - (c) Every payment the tills started (and every revoke and refund) ends final or open
-//!   for a person (`unresolved`), never forgotten.
-//! - (d) The journal agrees with the platform.
+//!   for a person (`unresolved`, or marked as a conflict), never forgotten.
+//! - (d) The journal agrees with the platform, or marks the payment as a conflict.
 //! - (e) The merchant's notification code ran at most once per payment event.
 
 use crate::platform::truth::{RefundState, Status, Truth};
@@ -104,6 +104,12 @@ impl Checker<'_> {
     }
 }
 
+/// Whether a record is still open and nobody was asked to look (`unresolved` and conflict
+/// marks are for a person).
+fn open(r: &PaymentRecord) -> bool {
+    matches!(r.status, PaymentStatus::Recorded | PaymentStatus::Pending) && r.conflict.is_none()
+}
+
 /// Whether the order ends with the payer charged.
 fn paid(status: Status) -> bool {
     status == Status::Success
@@ -134,8 +140,8 @@ pub fn check(
     // (a) what was reported or journaled about payments.
     for (order, reports) in &records.pays {
         let status = truth.orders.get(order).map(|o| o.status);
-        for (report, _) in reports {
-            match report {
+        for record in reports {
+            match record.report {
                 PayReport::Succeeded if !status.is_some_and(paid) => {
                     let s1 = revoked_after_paid(order).then_some(Scenario::RevokedAfterSucceeded);
                     c.fail(
@@ -145,21 +151,35 @@ pub fn check(
                         format!("reported succeeded, platform has {status:?}"),
                     );
                 }
-                PayReport::Failed | PayReport::Revoked | PayReport::NotSent
-                    if status.is_some_and(paid) =>
-                {
+                PayReport::Failed | PayReport::Revoked if status.is_some_and(paid) => {
                     c.fail(
                         'a',
                         None,
                         order,
-                        format!("reported {report:?}, platform has it paid"),
+                        format!("reported {:?}, platform has it paid", record.report),
                     );
                 }
+                // "Nothing sent" is true of this attempt, but a till told so pays again
+                // under a new number: the order is paid, the payer would pay twice.
+                PayReport::NotSent if status.is_some_and(paid) => c.fail(
+                    'a',
+                    None,
+                    order,
+                    format!(
+                        "the till was told \"{}\" while the platform has the order paid",
+                        record.said
+                    ),
+                ),
                 _ => {}
             }
         }
     }
-    for record in journal.iter().filter(|r| r.kind == PaymentKind::Micropay) {
+    // A record marked as a conflict is the SDK saying "a person must look" (a revoke sent
+    // while the payment was in progress that arrived after it landed): not silent.
+    for record in journal
+        .iter()
+        .filter(|r| r.kind == PaymentKind::Micropay && r.conflict.is_none())
+    {
         let order = record.key.out_trade_no.as_str();
         let status = truth.orders.get(order).map(|o| o.status);
         if record.status == PaymentStatus::Succeeded && !status.is_some_and(paid) {
@@ -168,7 +188,14 @@ pub fn check(
                 'a',
                 s1,
                 order,
-                format!("journaled succeeded, platform has {status:?}"),
+                format!(
+                    "journaled succeeded{}, platform has {status:?}",
+                    record
+                        .conflict
+                        .as_deref()
+                        .map(|c| format!(" (conflict: {c})"))
+                        .unwrap_or_default()
+                ),
             );
         }
         if matches!(
@@ -253,19 +280,25 @@ pub fn check(
     // (c) never forgotten.
     for order in records.started.iter().chain(truth.orders.keys()) {
         match by_key.get(order.as_str()) {
-            None => c.fail('c', None, order, "not in the journal".into()),
-            Some(r) if matches!(r.status, PaymentStatus::Recorded | PaymentStatus::Pending) => c
-                .fail(
-                    'c',
-                    None,
-                    order,
-                    format!("left {} after the drain", r.status),
-                ),
+            // A till that died before the intent was written sent nothing: nothing to keep.
+            None if !truth.orders.contains_key(order) => {}
+            None => c.fail(
+                'c',
+                None,
+                order,
+                "on the platform, not in the journal".into(),
+            ),
+            Some(r) if open(r) => c.fail(
+                'c',
+                None,
+                order,
+                format!("left {} after the drain", r.status),
+            ),
             Some(_) => {}
         }
     }
     for r in journal.iter().filter(|r| r.kind != PaymentKind::Micropay) {
-        if matches!(r.status, PaymentStatus::Recorded | PaymentStatus::Pending) {
+        if open(r) {
             c.fail(
                 'c',
                 None,
@@ -275,8 +308,9 @@ pub fn check(
         }
     }
 
-    // (d) the journal agrees with the platform.
-    for r in journal {
+    // (d) the journal agrees with the platform (or marks the payment as a conflict for a
+    // person).
+    for r in journal.iter().filter(|r| r.conflict.is_none()) {
         let no = r.key.out_trade_no.as_str();
         let disagree = match r.kind {
             PaymentKind::Micropay => {
@@ -370,6 +404,14 @@ mod tests {
     use super::*;
     use crate::platform::truth::{Order, Revoke};
 
+    fn told(report: PayReport) -> crate::world::PayRecord {
+        crate::world::PayRecord {
+            report,
+            at: 1,
+            said: String::new(),
+        }
+    }
+
     fn order(status: Status) -> Order {
         Order {
             merchant_no: "M".into(),
@@ -413,7 +455,7 @@ mod tests {
         let mut records = Records::default();
         records
             .pays
-            .insert("O1".into(), vec![(PayReport::Succeeded, 1)]);
+            .insert("O1".into(), vec![told(PayReport::Succeeded)]);
         let found = check(&truth, &[], &records, &Trace::new(false));
         assert!(found
             .iter()
@@ -428,7 +470,7 @@ mod tests {
         let mut records = Records::default();
         records
             .pays
-            .insert("O1".into(), vec![(PayReport::Succeeded, 1)]);
+            .insert("O1".into(), vec![told(PayReport::Succeeded)]);
         records.notified.insert(("O1".into(), "SUCCESS".into()), 1);
         let journal = lakala_journal::MemoryJournal::new();
         let runtime = tokio::runtime::Builder::new_current_thread()

@@ -10,9 +10,11 @@
 //!   ([`platform::truth`]) and answers signed with the platform's key: success, paying,
 //!   `000100`/`000101`, system busy, an unlisted code, a definite refusal naming the
 //!   order, `need_query`, a `trade_state` in progress, final, or missing; a repeated
-//!   `out_trade_no` gets a duplicate code and the first order stands. Its network refuses
-//!   connections, loses requests (never arrive) and answers (executed, the client times
-//!   out), and delays both. Payments land late or only in the drain phase; revokes answer
+//!   `out_trade_no` gets a duplicate code and the first order stands; it also answers the
+//!   refund query (`idmrefundquery`) and trade queries by a revoke's or refund's own
+//!   number. Its network refuses connections, loses requests (never arrive) and answers
+//!   (executed, the client times out), delays both, and delivers some requests after the
+//!   client gave up on them (within twice its timeout). Payments land late or only in the drain phase; revokes answer
 //!   inconclusively having executed or not, while the payment lands; refunds stay `DEAL`;
 //! - one or two **processes** ([`process::Process`]: a client and its tasks) on one shared
 //!   `MemoryJournal`, crashed at seed-chosen times (every task aborted, every gate of the
@@ -21,7 +23,8 @@
 //!   retrying an order interrupted by a crash (rarely with a new auth code), and refunding
 //!   some paid orders;
 //! - one or two **resolvers** (`Resolver::run_once`, after `take_back_earlier_runs`) with
-//!   leases short enough to expire mid-work;
+//!   leases short enough to expire mid-work, and in some runs a person's `resolve_now` on
+//!   everything at the end;
 //! - **notifications** of every landing, delivered to a live process's open-platform
 //!   handler (the journal as its ledger), redelivered (same bytes, or a fresh signature as
 //!   the real platform does) and reordered; the merchant's code counts its runs per
@@ -40,13 +43,16 @@
 //!   none reported failed ends paid (refunds: none reported done unless it was done);
 //! - (b) at most one micropay arrived per order, at most one executed revoke per payment,
 //!   no refund beyond what was asked;
-//! - (c) every payment the tills started ends final or open for a person, never
-//!   forgotten;
-//! - (d) the journal agrees with the platform;
+//! - (c) every payment the tills started ends final or open for a person (`unresolved`, or
+//!   marked as a conflict), never forgotten;
+//! - (d) the journal agrees with the platform (or marks the payment as a conflict);
 //! - (e) the merchant's notification code ran at most once per payment event.
 //!
 //! A violation names the invariant, the order and the trace tail, and which of issue 19's
 //! scenarios it is ([`invariants::Scenario`]).
+//!
+//! Everything that touches the client's API is in two files, [`till`] (pay, refund) and
+//! [`process`] (building a client, resolvers, the notification handler).
 //!
 //! # Running it
 //!

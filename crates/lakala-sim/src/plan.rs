@@ -156,6 +156,9 @@ pub struct Plan {
     pub active: Duration,
     /// The client's request timeout.
     pub request_timeout: Duration,
+    /// Whether a person runs `resolve_now` on everything at the end of the drain (what
+    /// `lakala payments resolve --all` does).
+    pub person_resolves: bool,
 }
 
 impl Plan {
@@ -229,6 +232,7 @@ impl Plan {
             faults: Faults::draw(&mut rng),
             active,
             request_timeout: Duration::from_secs(30),
+            person_resolves: rng.chance(0.5),
         }
     }
 

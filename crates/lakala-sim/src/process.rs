@@ -99,6 +99,7 @@ impl Process {
                 ResolverPolicy::ReturnPending
             },
             tick: plan.tick,
+            ..ResolverConfig::default()
         };
         self.client
             .resolver(config)
@@ -143,4 +144,16 @@ pub async fn take_back(resolver: &Resolver) -> Result<usize, String> {
         .take_back_earlier_runs()
         .await
         .map_err(|e| e.to_string())
+}
+
+/// What a person's `resolve_now` on every open payment did, for the trace.
+pub async fn resolve_all(resolver: &Resolver) -> Result<Vec<String>, String> {
+    let done = resolver
+        .resolve_now(None)
+        .await
+        .map_err(|e| e.to_string())?;
+    Ok(done
+        .iter()
+        .map(|r| format!("{} -> {} ({})", r.key.out_trade_no, r.status, r.detail))
+        .collect())
 }

@@ -6,7 +6,7 @@ use crate::plan::{OrderPlan, MERCHANT_NO};
 use crate::process::location;
 use lakala_client::{LakalaClient, MicropayOptions, PaymentOutcome, PendingPolicy};
 use lakala_types::micropay::{MicropayRequest, RefundRequest};
-use lakala_types::{Amount, CodeClass};
+use lakala_types::Amount;
 
 /// What the till was told about a payment.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -89,8 +89,7 @@ pub async fn pay(
     }
 }
 
-/// Refunds `amount` of `order` under `refund_no`, and reads the answer as the CLI does
-/// (by the class of its code).
+/// Refunds `amount` of `order` under `refund_no`: the client's typed outcome.
 pub async fn refund(
     client: &LakalaClient,
     order: &OrderPlan,
@@ -108,28 +107,14 @@ pub async fn refund(
         .build()
         .expect("a valid refund request");
     match client.refund(request).await {
-        Ok(answer) => {
-            let code = answer.value.code();
-            let class = code.map(|c| c.class()).unwrap_or(CodeClass::Unknown);
-            let report = match class {
-                CodeClass::Success => RefundReport::Done,
-                CodeClass::Pending => RefundReport::InProgress,
-                CodeClass::Refused if answer.value.resp_data().is_some() => RefundReport::Refused,
+        Ok(outcome) => {
+            let report = match outcome.word() {
+                "refunded" => RefundReport::Done,
+                "in_progress" => RefundReport::InProgress,
+                "declined" => RefundReport::Refused,
                 _ => RefundReport::Unknown,
             };
-            let state = answer
-                .value
-                .resp_data()
-                .and_then(|d| d.trade_state())
-                .map(|s| s.as_str().to_owned())
-                .unwrap_or_default();
-            (
-                report,
-                format!(
-                    "{} {state}",
-                    code.map(|c| c.as_str()).unwrap_or("(no code)")
-                ),
-            )
+            (report, outcome.word().to_owned())
         }
         Err(e) if e.may_have_been_executed() => (RefundReport::Unknown, format!("error: {e}")),
         Err(e) => (RefundReport::Refused, format!("not sent: {e}")),

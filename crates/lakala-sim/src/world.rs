@@ -5,7 +5,7 @@ use crate::clock::SimClock;
 use crate::invariants::{self, Violation};
 use crate::plan::{Plan, MERCHANT_NO};
 use crate::platform::Platform;
-use crate::process::{resolver_round, take_back, Process};
+use crate::process::{resolve_all, resolver_round, take_back, Process};
 use crate::rng::{SimRng, Stream};
 use crate::till::{self, PayReport, RefundReport};
 use crate::trace::Trace;
@@ -21,12 +21,23 @@ use tokio::task::JoinHandle;
 pub struct Records {
     /// Orders a till started paying.
     pub started: BTreeSet<String>,
-    /// Every report a till got about an order, with its time (Unix seconds).
-    pub pays: BTreeMap<String, Vec<(PayReport, i64)>>,
+    /// Every report a till got about an order.
+    pub pays: BTreeMap<String, Vec<PayRecord>>,
     /// Refunds asked for, by their own number.
     pub refunds: BTreeMap<String, RefundAsk>,
     /// How many times the merchant's notification code ran per (order, trade_state).
     pub notified: BTreeMap<(String, String), u32>,
+}
+
+/// What a till was told about a payment.
+#[derive(Debug, Clone)]
+pub struct PayRecord {
+    /// The report.
+    pub report: PayReport,
+    /// When (Unix seconds).
+    pub at: i64,
+    /// What the client said, in a few words.
+    pub said: String,
 }
 
 /// A refund a till asked for.
@@ -326,7 +337,11 @@ impl World {
                 .pays
                 .entry(order.out_trade_no.clone())
                 .or_default()
-                .push((report, self.clock.unix()));
+                .push(PayRecord {
+                    report,
+                    at: self.clock.unix(),
+                    said: line.chars().take(200).collect(),
+                });
             if report == PayReport::Succeeded {
                 for (n, amount) in order.refunds.iter().enumerate() {
                     tokio::time::sleep(rng.secs(1, 90)).await;
@@ -532,18 +547,10 @@ impl World {
         while !self.tills_done() && start.elapsed() < cap {
             tokio::time::sleep(Duration::from_secs(10)).await;
         }
-        loop {
-            let open = self.open_payments().await;
-            if open.is_empty() || start.elapsed() >= cap {
-                if !open.is_empty() {
-                    self.trace.log(format!(
-                        "drain: {} payments still open at the cap",
-                        open.len()
-                    ));
-                }
-                break;
-            }
-            tokio::time::sleep(Duration::from_secs(30)).await;
+        self.wait_until_closed(start, cap).await;
+        if self.plan.person_resolves {
+            self.person_resolves().await;
+            self.wait_until_closed(start, cap).await;
         }
         // A refund sent in the drain phase settles within a minute of it.
         while !self.platform.settled() && start.elapsed() < cap {
@@ -561,6 +568,44 @@ impl World {
         let journal = self.all_payments().await;
         let records = lock(&self.records).clone();
         invariants::check(&truth, &journal, &records, &self.trace)
+    }
+
+    /// Waits until no payment is `recorded` or `pending` (or the cap).
+    async fn wait_until_closed(&self, start: tokio::time::Instant, cap: Duration) {
+        loop {
+            let open = self.open_payments().await;
+            if open.is_empty() || start.elapsed() >= cap {
+                if !open.is_empty() {
+                    self.trace.log(format!(
+                        "drain: {} payments still open at the cap",
+                        open.len()
+                    ));
+                }
+                return;
+            }
+            tokio::time::sleep(Duration::from_secs(30)).await;
+        }
+    }
+
+    /// A person runs `resolve_now` on every open payment, `unresolved` ones included.
+    async fn person_resolves(&self) {
+        let Some(process) = self.alive().into_iter().next() else {
+            return;
+        };
+        let resolver = process.resolver(&self.plan.resolvers[0]);
+        self.trace.log(format!(
+            "a person resolves everything on {}",
+            process.instance
+        ));
+        match tokio::time::timeout(Duration::from_secs(3600), resolve_all(&resolver)).await {
+            Ok(Ok(lines)) => {
+                for line in lines {
+                    self.trace.log(format!("resolve now: {line}"));
+                }
+            }
+            Ok(Err(e)) => self.trace.log(format!("resolve now failed: {e}")),
+            Err(_) => self.trace.log("resolve now still running after an hour"),
+        }
     }
 
     fn crash_silently(&self, p: usize) {

@@ -35,6 +35,7 @@ struct State {
 
 /// The simulated platform. Share it as `Arc<Platform>`.
 pub struct Platform {
+    me: std::sync::Weak<Platform>,
     state: Mutex<State>,
     faults: Faults,
     signer: PlatformSigner,
@@ -75,7 +76,8 @@ impl Platform {
         timeout: Duration,
     ) -> Arc<Self> {
         let keys = Keys::get();
-        Arc::new(Self {
+        Arc::new_cyclic(|me| Self {
+            me: me.clone(),
             state: Mutex::new(State {
                 truth: Truth::default(),
                 rng: SimRng::new(seed, Stream::Platform),
@@ -168,7 +170,10 @@ impl Platform {
             return Network::LostRequest;
         }
         let slow = !draining && rng.chance(f.slow);
-        let (up, down) = if slow {
+        let (up, down) = if slow && rng.chance(0.2) {
+            // Arrives after the client gave up, still inside twice its timeout.
+            (rng.millis(30_000, 55_000), rng.millis(10, 300))
+        } else if slow {
             (rng.millis(10, 20_000), rng.millis(10, 25_000))
         } else {
             (rng.millis(5, 300), rng.millis(5, 300))
@@ -264,8 +269,9 @@ impl HttpTransport for Platform {
         let about = serde_json::from_slice::<serde_json::Value>(&request.body)
             .ok()
             .and_then(|v| {
-                v.get("req_data")?
-                    .get("out_trade_no")?
+                let data = v.get("req_data")?;
+                data.get("out_trade_no")
+                    .or_else(|| data.get("out_refund_order_no"))?
                     .as_str()
                     .map(str::to_owned)
             })
@@ -294,8 +300,18 @@ impl HttpTransport for Platform {
                 tokio::time::sleep(up.min(self.timeout)).await;
                 if up >= self.timeout {
                     self.trace.log(format!(
-                        "network: request to {path} too slow, client timed out"
+                        "network: request to {path} slow, client timed out; it arrives later"
                     ));
+                    if let Some(me) = self.me.upgrade() {
+                        let late = up - self.timeout;
+                        tokio::spawn(async move {
+                            tokio::time::sleep(late).await;
+                            let endpoint = path.split(' ').next().unwrap_or_default().to_owned();
+                            me.trace
+                                .log(format!("network: late request to {path} arrives"));
+                            me.arrive(&endpoint, &request);
+                        });
+                    }
                     return Err(self.timeout_error());
                 }
                 let response = self.arrive(path.split(' ').next().unwrap_or_default(), &request);
