@@ -12,7 +12,8 @@
 use lakala_crypto::open_platform::{LklapiHeaders, PlatformSigner, ResponseVerifier};
 use lakala_fuzz::{header_pairs, keys, split_once, APPID, NOW};
 use lakala_types::micropay::{
-    MicropayResponse, RefundResponse, RevokeResponse, TradeQueryResponse, V3Response,
+    CloseResponse, MicropayResponse, RefundQueryResponse, RefundResponse, RevokeResponse,
+    TradeQueryResponse, V3Response,
 };
 use lakala_types::preauth::{PreOrderResponse, V2Response};
 use libfuzzer_sys::fuzz_target;
@@ -25,6 +26,8 @@ fn parse_every_answer(body: &[u8]) {
     let _ = lakala_types::parse::<V3Response<TradeQueryResponse>>(text);
     let _ = lakala_types::parse::<V3Response<RevokeResponse>>(text);
     let _ = lakala_types::parse::<V3Response<RefundResponse>>(text);
+    let _ = lakala_types::parse::<V3Response<RefundQueryResponse>>(text);
+    let _ = lakala_types::parse::<V3Response<CloseResponse>>(text);
     let _ = lakala_types::parse::<V2Response<PreOrderResponse>>(text);
 }
 

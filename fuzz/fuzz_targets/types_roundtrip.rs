@@ -6,9 +6,10 @@
 #![no_main]
 
 use lakala_types::micropay::{
-    AccRespFields, AlipayBusiFields, LocationInfo, MicropayRequest, MicropayResponse,
-    RefundRequest, RefundResponse, RevokeRequest, RevokeResponse, TradeQueryRequest,
-    TradeQueryResponse, V3Request, V3Response, WechatBusiFields, WechatDetail,
+    AccRespFields, AlipayBusiFields, CloseRequest, CloseResponse, LocationInfo,
+    MicropayRequest, MicropayResponse, RefundQueryRequest, RefundQueryResponse, RefundRequest,
+    RefundResponse, RevokeRequest, RevokeResponse, TradeQueryRequest, TradeQueryResponse,
+    V3Request, V3Response, WechatBusiFields, WechatDetail,
 };
 use lakala_types::preauth::{PreOrderRequest, PreOrderResponse, V2Request, V2Response};
 use lakala_types::{crossborder, Amount, Validate, Yuan};
@@ -49,6 +50,10 @@ fuzz_target!(|data: &[u8]| {
     stable::<V3Response<RevokeResponse>>(text);
     stable::<V3Request<RefundRequest>>(text);
     stable::<V3Response<RefundResponse>>(text);
+    stable::<V3Request<RefundQueryRequest>>(text);
+    stable::<V3Response<RefundQueryResponse>>(text);
+    stable::<V3Request<CloseRequest>>(text);
+    stable::<V3Response<CloseResponse>>(text);
     stable::<LocationInfo>(text);
     stable::<AccRespFields>(text);
     stable::<AlipayBusiFields>(text);

@@ -90,6 +90,10 @@ pub enum Command {
     Revoke(RevokeArgs),
     /// Refund a payment.
     Refund(RefundArgs),
+    /// Where a refund stands, by the refund's own number (refund query).
+    RefundQuery(RefundQueryArgs),
+    /// Close an unpaid order so it can no longer be paid; confirmed by a trade query.
+    Close(CloseArgs),
     /// Verify a notification read from stdin.
     #[command(subcommand)]
     Notify(NotifyCommand),
@@ -135,6 +139,13 @@ pub struct SandboxArgs {
     /// Seconds a pending micropay (auth codes ending 1001 and 1002) takes to settle.
     #[arg(long, value_name = "SECS", default_value_t = 12)]
     pub pending_delay: u64,
+    /// Seconds the answer of a slow micropay (auth code ending 1007) is held back.
+    #[arg(long, value_name = "SECS", default_value_t = 40)]
+    pub slow_answer_delay: u64,
+    /// Refund queries a DEAL refund (amount ending in 77 fen) answers DEAL before SUCCESS;
+    /// without it, DEAL forever.
+    #[arg(long, value_name = "N")]
+    pub deal_refund_queries: Option<u32>,
     /// Talk to a running sandbox instead of starting one.
     #[command(subcommand)]
     pub action: Option<SandboxAction>,
@@ -345,6 +356,40 @@ pub struct RefundArgs {
     /// This refund's own number (generated when absent; retry only with the same one).
     #[arg(long)]
     pub out_trade_no: Option<String>,
+    #[command(flatten)]
+    pub location: Location,
+}
+
+/// `lakala refund-query`.
+#[derive(Debug, Args)]
+pub struct RefundQueryArgs {
+    /// Merchant number.
+    #[arg(long)]
+    pub merchant_no: String,
+    /// Terminal number.
+    #[arg(long)]
+    pub term_no: String,
+    /// The refund's own number (`out_refund_order_no`; for a refund sent with
+    /// `lakala refund`, its `--out-trade-no`).
+    #[arg(long)]
+    pub out_refund_order_no: String,
+}
+
+/// `lakala close`.
+#[derive(Debug, Args)]
+pub struct CloseArgs {
+    /// Merchant number.
+    #[arg(long)]
+    pub merchant_no: String,
+    /// Terminal number.
+    #[arg(long)]
+    pub term_no: String,
+    /// The order to close, by the merchant's number.
+    #[arg(long, required_unless_present = "origin_trade_no")]
+    pub origin_out_trade_no: Option<String>,
+    /// The order to close, by the platform's number.
+    #[arg(long)]
+    pub origin_trade_no: Option<String>,
     #[command(flatten)]
     pub location: Location,
 }

@@ -41,6 +41,8 @@ async fn main() -> ExitCode {
         Command::Query(a) => commands::open_calls::query(&cli, a).await,
         Command::Revoke(a) => commands::open_calls::revoke(&cli, a).await,
         Command::Refund(a) => commands::open_calls::refund(&cli, a).await,
+        Command::RefundQuery(a) => commands::settling::refund_query(&cli, a).await,
+        Command::Close(a) => commands::settling::close(&cli, a).await,
         Command::Notify(n) => commands::notify::run(&cli, n).await,
         Command::Payments(p) => commands::payments::run(&cli, p).await,
         Command::Validate { kind, list } => commands::validate::run(kind.as_deref(), *list),

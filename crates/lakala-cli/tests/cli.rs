@@ -503,6 +503,162 @@ async fn query_revoke_refund_against_a_configured_sandbox() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn refund_query_and_close_against_a_configured_sandbox() {
+    let dir = tempfile::tempdir().unwrap();
+    let (sandbox, config) = sandbox(dir.path()).await;
+    let cfg = ["--json", "--config", config.as_str()];
+    let ids = ["--merchant-no", MERCHANT_NO, "--term-no", TERM_NO];
+    let run = |args: &[&str]| lakala(&[&cfg[..], args, &ids[..]].concat(), b"");
+    let (code, json, stderr) = run(&[
+        "micropay",
+        "--auth-code",
+        auth_codes::SUCCEED,
+        "--amount",
+        "1000",
+        "--out-trade-no",
+        "CLIRQ1",
+    ]);
+    assert_eq!(code, 0, "{json} {stderr}");
+
+    // A refund the platform keeps DEAL: the refund query says in progress (4), never done.
+    let (_, json, _) = run(&[
+        "refund",
+        "--origin-out-trade-no",
+        "CLIRQ1",
+        "--refund-amount",
+        "77",
+        "--out-trade-no",
+        "CLIRQ1F1",
+    ]);
+    assert_eq!(
+        json["response"]["resp_data"]["trade_state"], "DEAL",
+        "{json}"
+    );
+    for _ in 0..2 {
+        let (code, json, _) = run(&["refund-query", "--out-refund-order-no", "CLIRQ1F1"]);
+        assert_eq!(
+            (code, json["outcome"].as_str()),
+            (4, Some("in_progress")),
+            "{json}"
+        );
+        assert_eq!(json["response"]["resp_data"]["trade_state"], "DEAL");
+        assert_eq!(json["out_refund_order_no"], "CLIRQ1F1");
+    }
+    // A refund done at once: refunded (0).
+    run(&[
+        "refund",
+        "--origin-out-trade-no",
+        "CLIRQ1",
+        "--refund-amount",
+        "100",
+        "--out-trade-no",
+        "CLIRQ1F2",
+    ]);
+    let (code, json, _) = run(&["refund-query", "--out-refund-order-no", "CLIRQ1F2"]);
+    assert_eq!(
+        (code, json["outcome"].as_str()),
+        (0, Some("refunded")),
+        "{json}"
+    );
+    // A refund nobody knows: not found is not "failed": unknown (4).
+    let (code, json, _) = run(&["refund-query", "--out-refund-order-no", "CLINOSUCH"]);
+    assert_eq!(
+        (code, json["outcome"].as_str()),
+        (4, Some("unknown")),
+        "{json}"
+    );
+    // Without --json, the line says where the refund is, not more.
+    let (code, _, _) = lakala(
+        &[
+            &["--config", config.as_str()][..],
+            &["refund-query", "--out-refund-order-no", "CLIRQ1F1"],
+            &ids[..],
+        ]
+        .concat(),
+        b"",
+    );
+    assert_eq!(code, 4);
+
+    // Close: an unpaid order is closed, confirmed by the trade query (0)...
+    run(&[
+        "micropay",
+        "--auth-code",
+        auth_codes::PENDING_UNTIL_REVOKED,
+        "--amount",
+        "5",
+        "--out-trade-no",
+        "CLICL1",
+        "--poll-schedule",
+        "1",
+    ]);
+    let (code, json, _) = run(&["close", "--origin-out-trade-no", "CLICL1"]);
+    assert_eq!(
+        (code, json["outcome"].as_str()),
+        (0, Some("closed")),
+        "{json}"
+    );
+    assert_eq!(
+        json["confirmation"]["resp_data"]["trade_state"], "CLOSE",
+        "{json}"
+    );
+    let (code, json, _) = run(&["query", "--out-trade-no", "CLICL1"]);
+    assert_eq!((code, json["outcome"].as_str()), (3, Some("trade_closed")));
+    // ... a paid one is refused with a code no public list names: unknown (4), not closed.
+    let (code, json, _) = run(&["close", "--origin-out-trade-no", "CLIRQ1"]);
+    assert_eq!(
+        (code, json["outcome"].as_str()),
+        (4, Some("unknown")),
+        "{json}"
+    );
+    assert_eq!(json["response"]["code"], "SBX00008");
+    let (code, json, _) = run(&["query", "--out-trade-no", "CLIRQ1"]);
+    assert_eq!(
+        (code, json["outcome"].as_str()),
+        (0, Some("trade_part_refund"))
+    );
+    sandbox.shutdown().await;
+}
+
+#[test]
+fn refund_query_and_close_on_the_embedded_sandbox() {
+    let ids = ["--merchant-no", MERCHANT_NO, "--term-no", TERM_NO];
+    // Each command gets a fresh embedded sandbox: nothing to find, nothing decided.
+    let (code, json, stderr) = lakala(
+        &[
+            &["--json", "refund-query", "--out-refund-order-no", "EMB1"][..],
+            &ids[..],
+        ]
+        .concat(),
+        b"",
+    );
+    assert_eq!(
+        (code, json["outcome"].as_str()),
+        (4, Some("unknown")),
+        "{json} {stderr}"
+    );
+    assert!(stderr.contains("embedded sandbox"), "{stderr}");
+    let (code, json, _) = lakala(
+        &[
+            &["--json", "close", "--origin-trade-no", "2024"][..],
+            &ids[..],
+        ]
+        .concat(),
+        b"",
+    );
+    assert_eq!(
+        (code, json["outcome"].as_str()),
+        (4, Some("unknown")),
+        "{json}"
+    );
+    assert_eq!(json["response"]["code"], "SBX00004");
+    // Usage: close needs an order, refund-query a refund number.
+    let (code, _, _) = lakala(&[&["close"][..], &ids[..]].concat(), b"");
+    assert_eq!(code, 2);
+    let (code, _, _) = lakala(&[&["refund-query"][..], &ids[..]].concat(), b"");
+    assert_eq!(code, 2);
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn transport_and_verification_failures_have_their_own_statuses() {
     let dir = tempfile::tempdir().unwrap();
     let (sandbox, config) = sandbox(dir.path()).await;

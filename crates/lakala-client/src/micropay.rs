@@ -310,8 +310,8 @@ enum Journaling {
     Existing(Recorder),
 }
 
-/// The journal event holding a revoke's or refund's request, so that a resolver can send it
-/// again with its own number.
+/// The journal event holding a revoke's or refund's request (kept as evidence of what was
+/// asked; it is never sent again).
 pub(crate) const REQUEST_EVENT: &str = "request";
 
 impl LakalaClient {

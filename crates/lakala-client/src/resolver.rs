@@ -12,7 +12,24 @@
 //!    leave it alone until asked ([`Resolver::resolve_now`]).
 //!
 //! With [`ResolverPolicy::Revoke`], a payment still not final when the spec's schedule is
-//! over is revoked instead, as [`crate::PendingPolicy::Revoke`] does in the live flow.
+//! over is revoked instead, as [`crate::PendingPolicy::Revoke`] does in the live flow, and
+//! under the same rule (the crate's "settled stays settled"): only when a fresh query found
+//! it still in progress, it was never reported succeeded and no revoke of it was journaled
+//! before.
+//!
+//! What a resolver never does: send a revoke or a refund again. A journaled revoke whose
+//! fate is unknown is settled by querying its payment (`REFUND`: it ran; paid or failed once
+//! the revoke cannot be in flight any more: it is closed as `moot`); a refund by the refund
+//! query. A micropay is never sent by a resolver: one journaled but never known to be sent,
+//! that the platform says does not exist past its in-flight window, ends failed, never
+//! sent, nothing charged ([`crate::FailureReason::NotSent`]).
+//!
+//! Leases that hold: a round claims only what it can finish inside its lease (three
+//! exchanges at the request timeout per payment, plus margin), renews the lease (fenced)
+//! before each payment and right before each send, and abandons a payment the moment a
+//! renewal or a fenced write fails, with nothing sent. What it finishes, closes, finds
+//! contradicted or gives up on is told to [`ResolverConfig::on_settled`] and to
+//! [`LakalaClient::settled_events`].
 //!
 //! Several resolvers (several instances on one PostgreSQL journal) share the work: each
 //! payment is worked under a lease ([`lakala_journal::PaymentJournal::claim_due`]) by

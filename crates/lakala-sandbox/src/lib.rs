@@ -137,7 +137,7 @@
 //! | `1004` | `BBS10000` 交易状态为支付中, no `resp_data` (the labs APIs' "paying") | `DEAL`, then `SUCCESS` after the pending delay |
 //! | `1005` | `DCP10000`, `need_query` `1` | `DEAL`, then `CLOSE` (交易已关闭) after the pending delay |
 //! | `1006` | `DCP10000`, `need_query` `1` | `DEAL` until the **first revoke**, which answers `SBX29001` (an unlisted "system busy", no `resp_data`) **without executing**, while the payer's payment lands: `SUCCESS` from then on (notified like a settled payment). A later revoke (any number, the same one included) executes: `REFUND`, money given back |
-//! | `1007` | `DCP00000`, but held back for [`SandboxConfig::slow_answer_delay`] (default 40 s, real time; longer than the client's 30 s timeout): charged at once | the first trade query answers `000101` 网络请求超时 with no `resp_data`; then `SUCCESS` |
+//! | `1007` | `DCP00000`, but held back for [`SandboxConfig::slow_answer_delay`] (default 40 s, real time, longer than the client's 30 s timeout; `lakala sandbox --slow-answer-delay SECS`): charged at once | the first trade query answers `000101` 网络请求超时 with no `resp_data`; then `SUCCESS` |
 //! | `2001` | `SBX20001` 余额不足, no `resp_data` (a code-only decline: names no order) | `FAIL` |
 //! | `2002` | `SBX20002` 付款码已失效, no `resp_data` | `FAIL` |
 //! | `2003` | `BBS16111` (a definite refusal) with `resp_data` naming the order | `FAIL` |
@@ -179,7 +179,7 @@
 //! | 81 Alipay H5 (ALIPAY only) | `formData` (an HTML form, ≤ 128 characters) |
 //!
 //! A repeated `merReqSno` gets `SBX00002`; a pre-order is queryable by trade query
-//! (`out_trade_no` = `merReqSno`) in state `CREATE`, and can be revoked (closed).
+//! (`out_trade_no` = `merReqSno`) in state `CREATE`, and can be revoked or closed.
 //!
 //! **trade query, revoke, refund, refund query, close** act on the same order book (per
 //! `merchant_no`; the origin by `out_trade_no`, `trade_no` or, for refunds, `log_no`):
@@ -199,7 +199,7 @@
 //!   ([`behaviour::refund_scenario`]): an amount whose last two digits are `77` fen (`77`,
 //!   `177`, ...) is answered `BBS00000` 退款受理成功 with `trade_state` **`DEAL`** and stays
 //!   `DEAL` on the refund query forever, or ([`SandboxConfig::deal_refunds`]
-//!   [`DealRefunds::SucceedAfterQueries`]`(n)`) for `n` refund queries and `SUCCESS` from the
+//!   [`DealRefunds::SucceedAfterQueries`]`(n)`) (`lakala sandbox --deal-refund-queries N`) for `n` refund queries and `SUCCESS` from the
 //!   next one; while `DEAL` it is not in the order's `refund_amount` but cannot be refunded
 //!   again. Every other amount: `trade_state` `SUCCESS` at once.
 //! * refund query `/api/v3/labs/query/idmrefundquery` (`merchant_no`, `term_no`,

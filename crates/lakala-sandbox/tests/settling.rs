@@ -303,7 +303,7 @@ async fn close_closes_an_unpaid_order_and_refuses_a_paid_one() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_pending_pre_order_style_close_by_platform_number_works() {
+async fn close_by_the_platform_number_closes_a_pending_micropay() {
     let env = start().await;
     let answer = env
         .micropay("S9", auth_codes::PENDING_UNTIL_REVOKED, 200)

@@ -9,6 +9,7 @@ pub mod open_calls;
 pub mod payments;
 pub mod preauth;
 pub mod sandbox;
+pub mod settling;
 pub mod validate;
 
 use crate::args::Cli;

@@ -37,6 +37,15 @@ async fn serve(args: &SandboxArgs) -> Result<Report, Failure> {
             "--pending-delay must be at most {MAX_PENDING_DELAY} seconds"
         )));
     }
+    if args.slow_answer_delay > MAX_PENDING_DELAY {
+        return Err(Failure::Usage(format!(
+            "--slow-answer-delay must be at most {MAX_PENDING_DELAY} seconds"
+        )));
+    }
+    let deal_refunds = match args.deal_refund_queries {
+        Some(n) => lakala_sandbox::DealRefunds::SucceedAfterQueries(n),
+        None => lakala_sandbox::DealRefunds::Forever,
+    };
     let keys_dir = args.keys_dir.as_deref();
     // Keys written by an earlier run are reused, so a configured client keeps working.
     let keys = match keys_dir {
@@ -49,7 +58,9 @@ async fn serve(args: &SandboxArgs) -> Result<Report, Failure> {
     let config = SandboxConfig::default()
         .listen(addr)
         .keys(keys)
-        .pending_delay(Duration::from_secs(args.pending_delay));
+        .pending_delay(Duration::from_secs(args.pending_delay))
+        .slow_answer_delay(Duration::from_secs(args.slow_answer_delay))
+        .deal_refunds(deal_refunds);
     let sandbox = Sandbox::start(config)
         .await
         .map_err(|e| Failure::Usage(format!("cannot start the sandbox: {e}")))?;
