@@ -530,8 +530,10 @@ async fn refund_query_and_close_against_a_configured_sandbox() {
         "--out-trade-no",
         "CLIRQ1F1",
     ]);
+    // The typed outcome: in progress, with the refund's verified answer as evidence.
+    assert_eq!(json["outcome"], "in_progress", "{json}");
     assert_eq!(
-        json["response"]["resp_data"]["trade_state"], "DEAL",
+        json["response"]["evidence"]["response"]["trade_state"], "DEAL",
         "{json}"
     );
     for _ in 0..2 {

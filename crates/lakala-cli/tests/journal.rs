@@ -490,8 +490,9 @@ async fn the_lease_of_a_killed_resolver_is_taken_over() {
     tokio::time::sleep(Duration::from_millis(1500)).await;
     let url = postgres_url();
     let hole = proxy(Proxy::Blackhole, env.sandbox.local_addr()).await;
-    // Resolver A claims everything, then hangs on its first query (the platform never
-    // answers), and is killed.
+    // Resolver A claims what fits in its 4 s lease with a 60 s request timeout (one
+    // payment: a round claims only what it can finish inside its lease), then hangs on its
+    // query (the platform never answers), and is killed.
     let a = env
         .command(&[
             "--base-url",
@@ -510,9 +511,9 @@ async fn the_lease_of_a_killed_resolver_is_taken_over() {
         .env("LAKALA_REQUEST_TIMEOUT_SECS", "60")
         .spawn()
         .unwrap();
-    let mut leased = 0;
+    let mut leased = Vec::new();
     for _ in 0..400 {
-        leased = 0;
+        leased.clear();
         for i in 0..20 {
             let key = PaymentKey::new(MERCHANT_NO, format!("LSE{i:04}"));
             if journal
@@ -523,15 +524,15 @@ async fn the_lease_of_a_killed_resolver_is_taken_over() {
                 .lease_owner
                 .is_some()
             {
-                leased += 1;
+                leased.push(key.out_trade_no);
             }
         }
-        if leased == 20 {
+        if !leased.is_empty() {
             break;
         }
         tokio::time::sleep(Duration::from_millis(25)).await;
     }
-    assert_eq!(leased, 20, "resolver A holds every payment");
+    assert_eq!(leased.len(), 1, "resolver A holds one payment: {leased:?}");
     sigkill(a);
     let args = [
         "--json",
@@ -543,18 +544,23 @@ async fn the_lease_of_a_killed_resolver_is_taken_over() {
         "resolve",
         "--all",
     ];
-    // While A's leases last, B cannot take them.
+    // While A's lease lasts, B cannot take A's payment; it finishes the others.
     let (code, json, _) = env.run(&args);
     assert_eq!(code, 0, "{json}");
-    assert!(json["payments"].as_array().unwrap().is_empty(), "{json}");
-    // Once they expire, B finishes them all.
+    let payments = json["payments"].as_array().unwrap();
+    assert_eq!(payments.len(), 19, "{json}");
+    assert!(
+        payments
+            .iter()
+            .all(|p| p["out_trade_no"] != leased[0].as_str() && p["outcome"] == "succeeded"),
+        "{json}"
+    );
+    // Once it expires, B finishes A's payment too.
     tokio::time::sleep(Duration::from_secs(4)).await;
     let (code, json, stderr) = env.run(&args);
     assert_eq!(code, 0, "{json} {stderr}");
     let payments = json["payments"].as_array().unwrap();
-    assert_eq!(payments.len(), 20, "{json}");
-    assert!(
-        payments.iter().all(|p| p["outcome"] == "succeeded"),
-        "{json}"
-    );
+    assert_eq!(payments.len(), 1, "{json}");
+    assert_eq!(payments[0]["out_trade_no"], leased[0].as_str(), "{json}");
+    assert_eq!(payments[0]["outcome"], "succeeded", "{json}");
 }

@@ -8,6 +8,12 @@
 //! lease is renewed right before the send ([`Permit::fenced`]), and a lease that cannot be
 //! renewed means nothing is sent. A revoke or refund is never sent again
 //! ([`companion_again`]): its fate is found by querying.
+//!
+//! A live flow holds no lease: resolvers keep away from its payment for its live-flow
+//! window ([`crate::timing::LiveFlowWindow`]), and a resumed flow re-reads the journal right
+//! before the gate and refuses a payment a resolver holds. The one race left open: a
+//! resolver claiming the payment between that read and the send; the resolver then finds
+//! it `pending` (the flow writes `sent` first) and only queries it.
 
 use crate::verdict::Verdict;
 use lakala_journal::{Lease, PaymentJournal, PaymentKind, PaymentRecord, PaymentStatus};

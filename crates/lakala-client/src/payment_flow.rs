@@ -249,15 +249,18 @@ impl Flow {
             match self.resume(&record, auth).await {
                 Resumed::Done(outcome) => return Ok(*outcome),
                 Resumed::SendAgain(permit) => {
+                    // Written before the send: from here on the payment may be on the
+                    // platform (`pending`), and resolvers keep away for the live window.
                     let written = self
                         .recorder
                         .note(
                             kinds::SENT,
                             json!({"again": true, "permit": permit.what()}),
-                            StateUpdate::none().with_next_check_at(self.recorder.quiet_until()),
+                            StateUpdate::status(PaymentStatus::Pending)
+                                .with_next_check_at(self.recorder.quiet_until()),
                         )
                         .await;
-                    if written != Written::Ok && written != Written::Failed {
+                    if written != Written::Ok {
                         let reason = "not sent again: the journal refused the send".to_owned();
                         return Ok(self.poll(reason, FirstQuery::AtOnce).await);
                     }
@@ -514,7 +517,9 @@ impl Flow {
                 Queried::Open(v) => v,
             },
         };
-        let permit = match money_gate::revoke_on_own(None, false, false, &fresh) {
+        let journaled = self.recorder.current().await;
+        let earlier = self.recorder.has_revoke().await;
+        let permit = match money_gate::revoke_on_own(journaled.as_ref(), false, earlier, &fresh) {
             Ok(permit) => permit,
             Err(blocked) => {
                 pending.revoke = Some(RevokeAttempt {
@@ -623,6 +628,9 @@ impl Flow {
                 .await;
             attempt += 1;
         };
+        // The journal as it is now, not as it was when the flow began.
+        let current = self.recorder.current().await;
+        let record = current.as_ref().unwrap_or(record);
         let now = self.client.now_unix();
         let leased = record.lease_until.is_some_and(|until| until > now);
         let permit = if leased {

@@ -13,8 +13,8 @@ use crate::events::{EventHub, SettledEvent};
 use crate::outcome::{FailureReason, PaymentOutcome};
 use crate::timing::{LiveFlowWindow, FIRST_TAIL_DELAY_SECS};
 use lakala_journal::{
-    kinds, Intent, JournalError, Lease, NewEvent, PaymentJournal, PaymentKey, PaymentRecord,
-    PaymentStatus, Recorded, StateUpdate,
+    kinds, Intent, JournalError, Lease, ListFilter, NewEvent, PaymentJournal, PaymentKey,
+    PaymentKind, PaymentRecord, PaymentStatus, Recorded, StateUpdate,
 };
 use lakala_types::micropay::MicropayRequest;
 use serde_json::{json, Value};
@@ -95,6 +95,29 @@ impl Recorder {
     /// The request is about to leave this process.
     pub(crate) fn mark_sent(&self) {
         self.sent.store(true, Ordering::SeqCst);
+    }
+
+    /// The payment as the journal has it now (`None` without a journal or when it cannot
+    /// be read: callers then rely on what they read before).
+    pub(crate) async fn current(&self) -> Option<PaymentRecord> {
+        let journal = self.journal.as_ref()?;
+        journal.payment(&self.key).await.ok().flatten()
+    }
+
+    /// Whether a revoke of this payment was journaled (any status). `true` when the journal
+    /// cannot say: the rule then sends nothing.
+    pub(crate) async fn has_revoke(&self) -> bool {
+        let Some(journal) = &self.journal else {
+            return false;
+        };
+        let filter = ListFilter::all()
+            .with_merchant(self.key.merchant_no.clone())
+            .with_origin(self.key.out_trade_no.clone())
+            .limit(100);
+        match journal.list(&filter).await {
+            Ok(found) => found.iter().any(|r| r.kind == PaymentKind::Revoke),
+            Err(_) => true,
+        }
     }
 
     /// The payment's key.
@@ -282,6 +305,20 @@ impl Recorder {
             update,
         )
         .await
+    }
+
+    /// A query that decides the outcome: held, to be written with the outcome in one
+    /// commit ([`hold`](Self::hold)).
+    pub(crate) fn hold_query(&self, attempt: usize, code: &str, state: Option<&str>) {
+        let mut update = StateUpdate::none().counting_attempt();
+        if let Some(s) = state {
+            update = update.with_last_trade_state(s);
+        }
+        self.hold(
+            kinds::QUERY,
+            json!({"attempt": attempt, "code": code, "trade_state": state}),
+            update,
+        );
     }
 
     /// The flow's outcome. A pending outcome is handed to resolvers from `next_check_at`.

@@ -231,15 +231,19 @@ impl Resolver {
     pub async fn run_once(&self) -> Result<Vec<Resolution>, ClientError> {
         let now = self.client.now_unix();
         let budget = ClaimBudget::new(self.client.inner.request_timeout);
-        let lease = budget.lease(self.config.lease);
-        let batch = budget.batch(lease, self.config.batch);
+        let batch = budget.batch(self.config.lease, self.config.batch);
         let claims = self
             .journal
-            .claim_due(&self.client.inner.instance, now, secs(lease), batch)
+            .claim_due(
+                &self.client.inner.instance,
+                now,
+                secs(self.config.lease),
+                batch,
+            )
             .await?;
         let mut done = Vec::with_capacity(claims.len());
         for claim in claims {
-            done.push(self.work(claim, budget).await);
+            done.push(self.work(claim).await);
         }
         Ok(done)
     }
@@ -362,7 +366,7 @@ impl Resolver {
                 }
             }
             let budget = ClaimBudget::new(self.client.inner.request_timeout);
-            let full = budget.batch(budget.lease(self.config.lease), self.config.batch);
+            let full = budget.batch(self.config.lease, self.config.batch);
             loop {
                 let again = match self.run_once().await {
                     Ok(done) => {
@@ -383,13 +387,13 @@ impl Resolver {
         })
     }
 
-    async fn work(&self, claim: Claim, budget: ClaimBudget) -> Resolution {
+    async fn work(&self, claim: Claim) -> Resolution {
         let Claim { lease, payment } = claim;
-        // Renewed (fenced) before the work: the payment's worst case from now on.
+        // Renewed (fenced) before the work: a lease taken over since the claim stops here.
         let now = self.client.now_unix();
         let lease = match self
             .journal
-            .renew(&lease, now.saturating_add(secs(budget.per_payment())))
+            .renew(&lease, now.saturating_add(secs(self.config.lease)))
             .await
         {
             Ok(lease) => lease,
@@ -403,7 +407,6 @@ impl Resolver {
             )
             .fenced(lease.clone()),
             lease,
-            budget,
         };
         let step = match payment.kind {
             PaymentKind::Micropay => self.work_micropay(&payment, &mut job).await,
@@ -499,17 +502,29 @@ impl Resolver {
         let window = InFlightWindow::new(self.client.inner.request_timeout);
         let verdict = finding.verdict;
         if verdict.is_final() {
+            // What the query said, written with the outcome in one commit.
+            let (code, state) = verdict.journal_words();
+            job.recorder.hold_query(attempt, code, state);
             let revokes = match self.revokes_of(&record.key).await {
                 Ok(r) => r,
                 Err(e) => {
                     return self.later(record, attempt, format!("cannot list its revokes: {e}"))
                 }
             };
-            let outcome = outcome_of(order, verdict, attempt, revokes.first());
+            // A revoke that was declined, never sent or closed as moot did not do it.
+            let ours = revokes.iter().find(|r| r.status != PaymentStatus::Failed);
+            let outcome = outcome_of(order, verdict, attempt, ours);
             return finished(record, &job.recorder, outcome).await;
         }
+        // Re-read: a till's retry may have sent it since the claim (it writes `pending`
+        // first).
+        let still_unsent = record.status == PaymentStatus::Recorded
+            && matches!(
+                job.recorder.current().await,
+                Some(r) if r.status == PaymentStatus::Recorded
+            );
         if matches!(verdict, Verdict::NotFound { .. })
-            && record.status == PaymentStatus::Recorded
+            && still_unsent
             && window.is_over(record.created_at, now)
         {
             // Journaled, never known to be sent, and unknown to the platform past its
@@ -589,7 +604,7 @@ impl Resolver {
         )?;
         let now = self.client.now_unix();
         let (permit, lease) = match permit
-            .fenced(&*self.journal, &job.lease, now, job.budget.per_payment())
+            .fenced(&*self.journal, &job.lease, now, self.config.lease)
             .await
         {
             Ok(fenced) => fenced,
@@ -811,7 +826,6 @@ impl Resolver {
 struct Job {
     lease: Lease,
     recorder: Recorder,
-    budget: ClaimBudget,
 }
 
 /// One payment's result inside a round.

@@ -80,6 +80,7 @@ impl ClaimBudget {
     }
 
     /// The time one payment may take.
+    #[cfg(test)]
     pub(crate) fn per_payment(&self) -> Duration {
         self.0
     }
@@ -91,12 +92,6 @@ impl ClaimBudget {
         usize::try_from(fits)
             .unwrap_or(usize::MAX)
             .clamp(1, max.max(1))
-    }
-
-    /// The lease a round asks for: `lease`, but never less than one payment's worst case
-    /// (a round always claims at least one).
-    pub(crate) fn lease(&self, lease: Duration) -> Duration {
-        lease.max(self.0)
     }
 }
 
@@ -112,10 +107,6 @@ mod tests {
         assert_eq!(budget.batch(Duration::from_secs(1000), 50), 10);
         assert_eq!(budget.batch(Duration::from_secs(100_000), 50), 50);
         assert_eq!(budget.batch(Duration::from_secs(5), 50), 1);
-        assert_eq!(
-            budget.lease(Duration::from_secs(5)),
-            Duration::from_secs(100)
-        );
     }
 
     #[test]

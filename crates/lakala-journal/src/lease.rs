@@ -18,7 +18,8 @@ pub struct Lease {
     pub owner: String,
     /// The fencing token of this claim.
     pub token: i64,
-    /// Until when it is held (Unix seconds, exclusive: at `until` it is free).
+    /// Until when it is held (Unix seconds in the claimer's clock, exclusive: at `until`
+    /// it is free; see [`LeaseClock`] for whose clock ends it).
     pub until: i64,
 }
 

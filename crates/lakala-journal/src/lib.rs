@@ -40,6 +40,16 @@
 //!   contradicting update is recorded as an event and refused with
 //!   [`JournalError::FinalConflict`]. Nothing goes back to `recorded` once it left it
 //!   ([`JournalError::StatusRegression`]).
+//! - **A journaled fact is never overwritten.** A `trade_no` or amount the platform
+//!   already gave is kept; a later update offering another is recorded as an event and
+//!   refused with [`JournalError::FactConflict`].
+//! - **Contradictions are marked for a person.** Every store sets
+//!   [`PaymentRecord::conflict`] on a `FinalConflict` or `FactConflict` (and when the
+//!   caller says so, [`StateUpdate::with_conflict`]); the SDK never clears it, and
+//!   [`ListFilter::conflicts`] lists those payments whatever their status.
+//! - **One definition of every state change.** Every store applies the same Rust
+//!   function (the status rule, the facts, the counters) to the payment it read under
+//!   its lock; no store re-implements it in SQL.
 //! - **Exclusive leases.** [`PaymentJournal::claim_due`] never gives the same payment to
 //!   two callers while a lease is valid, across connections and processes; an expired
 //!   lease is taken over; every write fenced by a lease that was taken over fails with
@@ -53,8 +63,10 @@
 //! missing facts again; choose `Synchronous::Full` to sync every commit); that the
 //! platform saw a request (that is what
 //! `pending` and the resolver are for); durability of [`MemoryJournal`]; clock agreement
-//! between instances (lease expiry compares the `now` each caller passes, so keep clocks
-//! in sync and leases much longer than the skew); that personal data stays out of
+//! between instances for anything but leases (due times compare the `now` each caller
+//! passes; lease ends follow [`PaymentJournal::lease_clock`]: the caller's `now` on
+//! memory and SQLite, one machine, and the server's clock on PostgreSQL, so instances
+//! with skewed clocks never hold one payment at once); that personal data stays out of
 //! payloads (the caller decides what goes in; the journal refuses only clear auth codes
 //! in the intent).
 //!
@@ -98,6 +110,7 @@
 //! | `origin_out_trade_no` | text, null | revoke/refund: the original payment |
 //! | `amount_fen` | bigint, null | |
 //! | `masked_auth_code` | text, null | masked by the caller |
+//! | `auth_digest` | text, null | the caller's keyed hash of the auth code (v2) |
 //! | `fingerprint` | text | the caller's digest of the request |
 //! | `status` | text | see above |
 //! | `trade_no`, `last_trade_state`, `outcome`, `reason` | text, null | what was learnt |
@@ -105,7 +118,9 @@
 //! | `created_at`, `created_by`, `updated_at` | bigint, text, bigint | |
 //! | `next_check_at` | bigint, null | when a resolver should look |
 //! | `finished_at` | bigint, null | when it became final (what `prune` compares) |
-//! | `lease_owner`, `lease_token`, `lease_until` | text null, bigint, bigint null | the lease |
+//! | `lease_owner`, `lease_token`, `lease_until` | text null, bigint, bigint null | the lease (PostgreSQL: `lease_until` in the server's clock) |
+//! | `lease_skew` | bigint | PostgreSQL only: the claimer's clock minus the server's, measured at the claim (v2) |
+//! | `conflict` | text, null | what the platform contradicted, for a person (v2) |
 //!
 //! `lakala_payment_events`: (`merchant_no`, `out_trade_no`, `seq`) primary key, `at`,
 //! `instance`, `kind`, `payload` (JSON text, exactly as serialized; PostgreSQL `jsonb`
@@ -165,8 +180,10 @@
 //! writes (plus one per query) when it stays pending. On SQLite each write runs in a
 //! `BEGIN IMMEDIATE` transaction, the writes queued at the same time share one (group
 //! commit), and with the default sync level only a commit holding an intent waits for
-//! the disk's flush; on PostgreSQL each write is one SQL statement, so one round trip
-//! once prepared, plus the server's commit flush. The
+//! the disk's flush; on PostgreSQL an intent is one SQL statement (one round trip once
+//! prepared) and an append (or an `append_all`) is a short transaction of two pipelined
+//! round trips (`BEGIN` with the locking read, then the state, the events and `COMMIT`),
+//! each plus the server's commit flush (every session sets `synchronous_commit = on`). The
 //! `journal-throughput` example measures both:
 //!
 //! ```sh

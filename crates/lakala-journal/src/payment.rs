@@ -315,7 +315,8 @@ pub struct PaymentRecord {
     pub finished_at: Option<i64>,
     /// Who holds the lease, if anyone (it may have expired).
     pub lease_owner: Option<String>,
-    /// Until when the lease is held (Unix seconds).
+    /// Until when the lease is held (Unix seconds, in the clock of the instance that
+    /// claimed it; see [`crate::LeaseClock`]).
     pub lease_until: Option<i64>,
     /// The fencing token of the latest lease: it grows with every claim.
     pub lease_token: i64,

@@ -6,7 +6,7 @@ use crate::behaviour::{codes, micropay_scenario, wallet_of, MicropayScenario};
 use crate::order_book;
 use crate::server::{error_response, json_response, Api, HttpResponse, Shared, SlowAnswer};
 use crate::state::{Order, OrderKey, Quirks, Settle, Status};
-use crate::v3_wire::{day, parse_checked, parse_v3, s, truncate, v3};
+use crate::v3_wire::{day, parse_checked, parse_v3, s, truncate, v3, wallet_user};
 use http::{header, HeaderMap, StatusCode};
 use lakala_crypto::format_china_time;
 use lakala_crypto::open_platform::{generate_nonce, Authorization};
@@ -303,12 +303,7 @@ fn payment_data(order: &Order, need_query: bool) -> Value {
         "acc_settle_amount": amount,
         "trade_time": format_china_time(order.trade_time),
     });
-    let fields = match order.account_type.as_str() {
-        "ALIPAY" => Some(json!({"user_id": "2088000000000001"})),
-        "WECHAT" => Some(json!({"openid": "oSBX00000000000000000000001"})),
-        _ => None,
-    };
-    if let Some(fields) = fields {
+    if let Some(fields) = wallet_user(&order.account_type) {
         data["acc_resp_fields"] = fields;
     }
     data

@@ -5,7 +5,7 @@ use crate::behaviour::{codes, refund_scenario, RefundScenario};
 use crate::config::DealRefunds;
 use crate::server::Shared;
 use crate::state::{Order, OrderKey, RefundProgress, RefundRecord, Remembered, State, Status};
-use crate::v3_wire::{day, parse_v3, s, v3};
+use crate::v3_wire::{day, parse_v3, s, v3, wallet_user};
 use lakala_crypto::format_china_time;
 use lakala_types::micropay::{
     CloseRequest, RefundQueryRequest, RefundRequest, RevokeRequest, TradeQueryRequest,
@@ -16,7 +16,7 @@ use serde_json::{json, Value};
 fn order_data(order: &Order) -> Value {
     let (trade_state, desc) = order.trade_state();
     let amount = order.total.to_string();
-    json!({
+    let mut data = json!({
         "merchant_no": order.merchant_no,
         "term_no": order.term_no,
         "out_trade_no": order.out_trade_no,
@@ -32,7 +32,12 @@ fn order_data(order: &Order) -> Value {
         "acc_settle_amount": amount,
         "trade_time": format_china_time(order.trade_time),
         "refund_amount": order.refunded.to_string(),
-    })
+    });
+    // The wallet's payer identifier, as in the micropay answer (personal data).
+    if let Some(fields) = wallet_user(&order.account_type) {
+        data["acc_resp_fields"] = fields;
+    }
+    data
 }
 
 pub(crate) fn trade_query(shared: &Shared, text: &str, now: i64) -> Value {

@@ -55,3 +55,13 @@ pub(crate) fn day(now: i64) -> String {
 pub(crate) fn s(v: Option<&str>) -> String {
     v.unwrap_or_default().to_owned()
 }
+
+/// `acc_resp_fields` of a wallet: the payer's identifier there (personal data, fixed in the
+/// sandbox), in micropay answers and trade queries.
+pub(crate) fn wallet_user(account_type: &str) -> Option<Value> {
+    match account_type {
+        "ALIPAY" => Some(json!({"user_id": "2088000000000001"})),
+        "WECHAT" => Some(json!({"openid": "oSBX00000000000000000000001"})),
+        _ => None,
+    }
+}

@@ -158,7 +158,11 @@ async fn pay_query_and_both_notification_families() {
             events.into_iter().map(|e| e.kind).collect::<Vec<_>>()
         }
     };
-    assert_eq!(kinds("E2E0001").await, ["intent", "answer", "outcome"]);
+    // The DCP00000 names no merchant_no: one query binds it, written with the outcome.
+    assert_eq!(
+        kinds("E2E0001").await,
+        ["intent", "answer", "query", "outcome"]
+    );
     let mut notified = false;
     for _ in 0..100 {
         if kinds("E2E0002").await.iter().any(|k| k == "notification") {

@@ -14,7 +14,8 @@ use std::sync::{Arc, Mutex, MutexGuard};
 /// connections to one database).
 ///
 /// It keeps every guarantee of the traits except durability: nothing survives the
-/// process.
+/// process. Lease ends compare the `now` the callers pass
+/// ([`crate::LeaseClock::Caller`]).
 ///
 /// ```
 /// use lakala_journal::{

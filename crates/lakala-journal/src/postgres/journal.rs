@@ -38,8 +38,8 @@ impl PostgresJournal {
     /// `StateUpdate::apply` (the one definition every store shares) to the row read
     /// `FOR UPDATE`, stopping after the first refused one (whose event is kept).
     ///
-    /// Two round trips: `BEGIN` and the locking read pipelined, then the state, the
-    /// events and `COMMIT` pipelined. A failure in between closes the connection instead
+    /// Two round trips: `BEGIN` and the locking read pipelined, then one statement
+    /// writing the state and the events, and `COMMIT`, pipelined. A failure in between closes the connection instead
     /// of returning it (pool.rs), so the server rolls back and nothing is written.
     async fn append_facts(
         &self,
@@ -49,8 +49,7 @@ impl PostgresJournal {
     ) -> Result<PaymentRecord, JournalError> {
         let mut c = self.pool.get().await?;
         let read = c.statement(sql::PAYMENT_FOR_UPDATE.as_str()).await?;
-        let store = c.statement(sql::STORE).await?;
-        let insert = c.statement(sql::INSERT_EVENTS).await?;
+        let write = c.statement(sql::WRITE_APPEND).await?;
         c.transaction_started();
         let (begun, found) = {
             let client: &tokio_postgres::Client = c.client()?;
@@ -90,9 +89,9 @@ impl PostgresJournal {
         }
         let r = &record;
         let status = r.status.as_str();
-        let (stored, inserted, committed) = {
+        let (written, committed) = {
             let client: &tokio_postgres::Client = c.client()?;
-            let state: [&(dyn ToSql + Sync); 14] = [
+            let params: [&(dyn ToSql + Sync); 19] = [
                 &r.key.merchant_no,
                 &r.key.out_trade_no,
                 &status,
@@ -107,10 +106,6 @@ impl PostgresJournal {
                 &r.finished_at,
                 &r.amount_fen,
                 &r.conflict,
-            ];
-            let events: [&(dyn ToSql + Sync); 7] = [
-                &key.merchant_no,
-                &key.out_trade_no,
                 &seqs,
                 &ats,
                 &instances,
@@ -118,20 +113,17 @@ impl PostgresJournal {
                 &payloads,
             ];
             tokio::join!(
-                client.execute(&store, &state),
-                client.execute(&insert, &events),
+                client.execute(&write, &params),
                 client.batch_execute("COMMIT")
             )
         };
-        let stored = c.check(stored)?;
-        let inserted = c.check(inserted)?;
+        let inserted = c.check(written)?;
         c.check(committed)?;
         c.transaction_ended();
-        if stored != 1 || inserted != seqs.len() as u64 {
-            // COMMIT of a transaction whose statement failed rolls back; this is the
-            // other way it can go wrong: nothing matched.
+        if inserted != seqs.len() as u64 {
+            // Cannot happen under the row lock; said rather than assumed.
             return Err(JournalError::corrupt(
-                "the payment row changed under its lock",
+                "the payment row vanished under its lock",
             ));
         }
         match refusal {

@@ -61,12 +61,26 @@ impl PostgresOptions {
 
 /// A journal in PostgreSQL, for several instances sharing one database.
 ///
-/// Every operation is a single SQL statement (one round trip once prepared): the intent
-/// and its first event are one `INSERT ... ON CONFLICT DO NOTHING` with a data-modifying
-/// `WITH`; an append locks the payment row (`FOR UPDATE`), checks the fence and the
-/// status rule, inserts the event and updates the state in one statement; claims use
-/// `UPDATE ... FROM (SELECT ... FOR UPDATE SKIP LOCKED)`, so concurrent resolvers on
-/// any number of instances each get different payments without waiting for each other.
+/// The intent and its first event are one `INSERT ... ON CONFLICT DO NOTHING` with a
+/// data-modifying `WITH` (one round trip once prepared). An append is a transaction of
+/// two pipelined round trips: `BEGIN` and the payment read `FOR UPDATE`; then, after the
+/// fence check and `StateUpdate`'s one definition of the change (the same Rust code
+/// every store runs), the new state, the events and `COMMIT`. Claims use
+/// `UPDATE ... FROM (SELECT ... FOR UPDATE SKIP LOCKED)`, so concurrent resolvers on any
+/// number of instances each get different payments without waiting for each other.
+///
+/// Leases end by the **server's** clock ([`crate::LeaseClock::Store`]): a claim stores
+/// the end as `clock_timestamp()` plus `lease_secs` and the claimer's offset from the
+/// server, and whether an earlier lease expired is decided by the server's clock too, so
+/// instances whose clocks disagree never hold one payment at once. `Lease::until` and
+/// `PaymentRecord::lease_until` are shown in the claimer's clock; `renew`'s `until` is
+/// read in it (translated with the offset measured at the claim, so a claimer whose
+/// clock is stepped while it holds a lease should renew for the length it wants from
+/// its new `now`). Whether a payment is due still compares `next_check_at` with the
+/// caller's `now`.
+///
+/// Every session sets `synchronous_commit = on`, whatever the server, database or role
+/// configures: an acknowledged intent survives a crash of the server.
 ///
 /// Connects without TLS (loopback, private networks). Needs a tokio runtime (the
 /// connections' tasks are spawned on it). Clones share the pool.

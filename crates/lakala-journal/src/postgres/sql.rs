@@ -1,7 +1,7 @@
 //! The statements of the PostgreSQL store. Most operations are one statement, so one
 //! round trip once the statement is prepared on the connection, each in its own implicit
 //! transaction; an append is a short explicit transaction of two pipelined round trips
-//! (see journal.rs).
+//! (`BEGIN` + [`PAYMENT_FOR_UPDATE`], then [`WRITE_APPEND`] + `COMMIT`; see journal.rs).
 //!
 //! Lease times: `lease_until` is stored in the **server's** clock
 //! (`clock_timestamp()`), and `lease_skew` is the claimer's clock minus the server's,
@@ -91,19 +91,22 @@ pub(crate) static PAYMENT_FOR_UPDATE: LazyLock<String> = LazyLock::new(|| {
 });
 
 /// Writes the state an append computed (`StateUpdate::apply`, the one definition): every
-/// field an event can change, none of the lease.
-pub(crate) const STORE: &str = "\
-UPDATE lakala_payments SET status = $3::text, trade_no = $4::text, last_trade_state = $5::text,
-    outcome = $6::text, reason = $7::text, attempts = $8::int8, event_count = $9::int8,
-    updated_at = $10::int8, next_check_at = $11::int8, finished_at = $12::int8,
-    amount_fen = $13::int8, conflict = $14::text
-WHERE merchant_no = $1::text AND out_trade_no = $2::text";
-
-/// Appends events (parallel arrays of `seq, at, instance, kind, payload`).
-pub(crate) const INSERT_EVENTS: &str = "\
+/// field an event can change, none of the lease; and appends the events (parallel
+/// arrays of `seq, at, instance, kind, payload`). One statement: returns how many events
+/// were inserted (none if the payment row was not there).
+pub(crate) const WRITE_APPEND: &str = "\
+WITH state AS (
+    UPDATE lakala_payments SET status = $3::text, trade_no = $4::text,
+        last_trade_state = $5::text, outcome = $6::text, reason = $7::text,
+        attempts = $8::int8, event_count = $9::int8, updated_at = $10::int8,
+        next_check_at = $11::int8, finished_at = $12::int8, amount_fen = $13::int8,
+        conflict = $14::text
+    WHERE merchant_no = $1::text AND out_trade_no = $2::text
+    RETURNING merchant_no, out_trade_no
+)
 INSERT INTO lakala_payment_events (merchant_no, out_trade_no, seq, at, instance, kind, payload)
-SELECT $1::text, $2::text, e.seq, e.at, e.instance, e.kind, e.payload
-FROM unnest($3::int8[], $4::int8[], $5::text[], $6::text[], $7::text[])
+SELECT state.merchant_no, state.out_trade_no, e.seq, e.at, e.instance, e.kind, e.payload
+FROM state, unnest($15::int8[], $16::int8[], $17::text[], $18::text[], $19::text[])
     AS e(seq, at, instance, kind, payload)";
 
 /// Payments by status set (empty: all), merchant and start key, in key order.

@@ -92,7 +92,9 @@ impl SqliteOptions {
 /// block; the async methods wait for that thread without blocking the runtime). Clones
 /// share the connection. Several handles, or several processes, may open the same file:
 /// writes take SQLite's write lock with `BEGIN IMMEDIATE` and wait up to
-/// [`SqliteOptions::busy_timeout`] for it, so leases stay exclusive across them.
+/// [`SqliteOptions::busy_timeout`] for it, so leases stay exclusive across them. Lease
+/// ends compare the `now` the callers pass ([`crate::LeaseClock::Caller`]): one machine,
+/// one clock.
 ///
 /// Group commit: the writes that queue up while a commit waits for the disk (many
 /// payments at once) are committed together in one transaction and one disk flush, each
