@@ -4,7 +4,7 @@
 
 use crate::plan::{OrderPlan, MERCHANT_NO};
 use crate::process::location;
-use lakala_client::{LakalaClient, MicropayOptions, PaymentOutcome, PendingPolicy};
+use lakala_client::{ClientError, LakalaClient, MicropayOptions, PaymentOutcome, PendingPolicy};
 use lakala_types::micropay::{MicropayRequest, RefundRequest};
 use lakala_types::Amount;
 
@@ -84,6 +84,16 @@ pub async fn pay(
                 _ => String::new(),
             };
             (report, format!("{}{why}", outcome.word()))
+        }
+        // Another barcode for an order already journaled: the till does what the error
+        // says for the earlier payment's status (`ClientError::OtherAuthCode`'s docs).
+        Err(e @ ClientError::OtherAuthCode { status, .. }) => {
+            let report = match status {
+                "failed" | "revoked" => PayReport::NotSent,
+                "succeeded" => PayReport::Succeeded,
+                _ => PayReport::Pending,
+            };
+            (report, format!("error: {e}"))
         }
         Err(e) => (PayReport::NotSent, format!("error: {e}")),
     }
