@@ -1,9 +1,9 @@
 //! Cross-border identity and bank-card verification (`POST /gate/auth`).
 
 use crate::answer::Answer;
+use crate::client::LakalaClient;
 use crate::environment::paths;
 use crate::error::ClientError;
-use crate::LakalaClient;
 use lakala_crypto::crossborder::ResponseEnvelope;
 use lakala_transport::HttpRequest;
 use lakala_types::crossborder::{AuthRequest, AuthResponse, RetCode};

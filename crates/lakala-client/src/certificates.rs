@@ -35,7 +35,7 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
-use crate::config_file::ConfigError;
+use crate::config_error::ConfigError;
 use crate::error::ClientError;
 use lakala_crypto::{Certificate, CryptoError, ValidityCheck};
 use std::path::PathBuf;

@@ -5,9 +5,9 @@
 
 use crate::answer::Answer;
 use crate::binding;
+use crate::client::LakalaClient;
 use crate::environment::paths;
 use crate::error::ClientError;
-use crate::LakalaClient;
 use lakala_crypto::format_china_time;
 use lakala_types::micropay::{
     CloseRequest, CloseResponse, RefundQueryRequest, RefundQueryResponse, V3Request, V3Response,

@@ -1,9 +1,9 @@
 //! Client configuration: where the platform is, the merchant's credentials, timeouts.
 
 use crate::certificates::{CertificateFiles, CertificateSet};
+use crate::environment::Environment;
 use crate::poll::PollSchedule;
 use crate::service_config::{JournalSettings, ResolverSettings};
-use crate::Environment;
 use lakala_crypto::open_platform::Freshness;
 use lakala_crypto::{Certificate, PrivateKey, PublicKey};
 use std::time::Duration;

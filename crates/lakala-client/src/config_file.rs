@@ -78,49 +78,14 @@
 
 use crate::certificates::{CertificateFiles, CertificateSet};
 use crate::config::{Config, CrossBorderCredentials, MerchantProfile, OpenPlatformCredentials};
+pub use crate::config_error::ConfigError;
+use crate::environment::Environment;
 use crate::poll::PollSchedule;
 use crate::service_config::{parse_switch, RawJournal, RawResolver};
-use crate::Environment;
 use lakala_crypto::{Certificate, CryptoError, PrivateKey, PublicKey, ValidityCheck};
 use serde::Deserialize;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
-
-/// Why a configuration could not be loaded.
-#[derive(Debug, thiserror::Error)]
-#[non_exhaustive]
-pub enum ConfigError {
-    /// A file could not be read.
-    #[error("cannot read {path}: {reason}")]
-    Io {
-        /// The path.
-        path: PathBuf,
-        /// The OS error.
-        reason: String,
-    },
-    /// The TOML is malformed.
-    #[error("malformed config file: {0}")]
-    Toml(String),
-    /// A key or certificate file holds no usable key.
-    #[error("{path}: {source}")]
-    Key {
-        /// The path.
-        path: PathBuf,
-        /// Why the key was refused.
-        source: CryptoError,
-    },
-    /// A setting is present for an API family but another it needs is missing.
-    #[error("missing setting {0}")]
-    Missing(&'static str),
-    /// A setting has an unusable value.
-    #[error("invalid setting {name}: {reason}")]
-    Invalid {
-        /// The setting.
-        name: &'static str,
-        /// Why.
-        reason: String,
-    },
-}
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]

@@ -170,6 +170,7 @@ mod companion_calls;
 mod companion_class;
 pub mod companion_outcome;
 mod config;
+mod config_error;
 pub mod config_file;
 mod environment;
 mod error;
@@ -203,7 +204,7 @@ pub use companion_outcome::{CloseOutcome, RefundEvidence, RefundOutcome, RevokeO
 pub use config::{
     Config, CrossBorderCredentials, MerchantProfile, OpenPlatformCredentials, Timeouts,
 };
-pub use config_file::ConfigError;
+pub use config_error::ConfigError;
 pub use environment::{paths, Environment};
 pub use error::ClientError;
 pub use events::{SettledEvent, SettledObserver};

@@ -1,9 +1,9 @@
 //! Scan-code pre-authorization pre-order (open platform v2).
 
 use crate::answer::Answer;
+use crate::client::LakalaClient;
 use crate::environment::paths;
 use crate::error::ClientError;
-use crate::LakalaClient;
 use lakala_types::preauth::{
     PaymentData, PreOrderRequest, PreOrderResponse, TermExtInfo, V2Request, V2Response, V2RetCode,
 };

@@ -2,7 +2,7 @@
 //! (`[journal]`), how the resolver works (`[resolver]`), and the application's own keys
 //! (`[service]`). Read by [`crate::LakalaClient::from_config`].
 
-use crate::config_file::ConfigError;
+use crate::config_error::ConfigError;
 use crate::resolver::{LongTail, ResolverConfig, ResolverPolicy};
 use serde::Deserialize;
 use std::time::Duration;
