@@ -322,6 +322,11 @@ impl ReplayGuard for BrokenStore {
             reason: "connection refused".into(),
         })
     }
+    async fn answer_of(&self, _: &str, _: i64) -> Result<Option<Vec<u8>>, ReplayStoreError> {
+        Err(ReplayStoreError::Unavailable {
+            reason: "connection refused".into(),
+        })
+    }
     async fn abandon(&self, _: &str) -> Result<(), ReplayStoreError> {
         Err(ReplayStoreError::Unavailable {
             reason: "connection refused".into(),

@@ -104,6 +104,15 @@ impl ReplayGuard for InMemoryReplayGuard {
         Ok(())
     }
 
+    async fn answer_of(&self, key: &str, now: i64) -> Result<Option<Vec<u8>>, ReplayStoreError> {
+        Ok(match self.lock().get(key) {
+            Some(Entry::Answered { answer, expires_at }) if *expires_at >= now => {
+                Some(answer.clone())
+            }
+            _ => None,
+        })
+    }
+
     async fn abandon(&self, key: &str) -> Result<(), ReplayStoreError> {
         let mut seen = self.lock();
         if matches!(seen.get(key), Some(Entry::Processing { .. })) {
