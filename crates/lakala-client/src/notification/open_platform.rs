@@ -245,11 +245,6 @@ impl OpenPlatformNotificationHandler {
         authorization: &str,
         body: &[u8],
     ) -> Result<Incoming<PaymentNotificationEvent>, NotificationError> {
-        if self.merchants.is_empty() {
-            return Err(NotificationError::NotConfigured(
-                "merchant numbers (OpenPlatformNotificationHandler::for_merchants)",
-            ));
-        }
         let now = self.clock.unix_seconds();
         let verified = self.verify(authorization, body, now);
         let stale = match &verified {
@@ -264,6 +259,11 @@ impl OpenPlatformNotificationHandler {
         let body: serde_json::Value =
             serde_json::from_slice(body).map_err(|e| NotificationError::malformed(&e))?;
         let event = OpenEvent::of(&body)?;
+        if self.merchants.is_empty() {
+            return Err(NotificationError::NotConfigured(
+                "merchant numbers (OpenPlatformNotificationHandler::for_merchants)",
+            ));
+        }
         if !self.merchants.iter().any(|m| *m == event.merchant_no) {
             return Err(NotificationError::NotForUs {
                 field: "merchant_no",
