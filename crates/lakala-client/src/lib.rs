@@ -116,6 +116,7 @@ pub mod metrics;
 mod micropay;
 pub mod notification;
 pub mod outcome;
+pub mod payer;
 mod payment_flow;
 mod poll;
 mod preauth;

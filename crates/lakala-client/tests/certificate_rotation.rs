@@ -79,7 +79,10 @@ fn setup() -> Setup {
             platform_cert: old.clone(),
             notify_cert: Some(old.clone()),
         })
-        .with_merchant(lakala_client::MerchantProfile::new("822290070111135", "29034705"));
+        .with_merchant(lakala_client::MerchantProfile::new(
+            "822290070111135",
+            "29034705",
+        ));
     let client = LakalaClient::builder(config)
         .transport(platform.clone())
         .clock(Arc::new(ManualClock::at_unix(NOW)))

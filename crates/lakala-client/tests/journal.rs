@@ -627,7 +627,10 @@ async fn a_notification_finishes_a_pending_payment_and_is_known_to_every_instanc
     };
     let answer_a = handler_a.answer(&n).await.unwrap();
     assert!(n.changed, "the notification settled the payment");
-    assert_eq!(n.payment.as_ref().map(|p| p.status), Some(PaymentStatus::Succeeded));
+    assert_eq!(
+        n.payment.as_ref().map(|p| p.status),
+        Some(PaymentStatus::Succeeded)
+    );
     let record = journal.payment(&key("J7")).await.unwrap().unwrap();
     assert_eq!(record.status, PaymentStatus::Succeeded);
     assert_eq!(record.outcome.as_deref(), Some("succeeded"));

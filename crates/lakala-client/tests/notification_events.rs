@@ -73,7 +73,11 @@ async fn a_re_signed_redelivery_is_the_same_event_and_a_new_state_is_a_new_one()
         .await
         .unwrap();
     assert_eq!(again, OpenPlatformNotificationHandler::success_answer());
-    assert_eq!(runs.load(Ordering::SeqCst), 1, "a redelivery did not run the code");
+    assert_eq!(
+        runs.load(Ordering::SeqCst),
+        1,
+        "a redelivery did not run the code"
+    );
     // DEAL then SUCCESS: two events, the code runs for each.
     handler
         .process(&signed(&success, NOW + 5, "n3"), &success, process)
@@ -94,7 +98,10 @@ async fn a_stale_redelivery_of_an_answered_event_gets_the_recorded_answer() {
     let handler = open_handler(clock.clone());
     let b = body(MERCHANT, "O2", "SUCCESS");
     let auth = signed(&b, NOW, "n1");
-    handler.process(&auth, &b, |_| async { Ok::<(), String>(()) }).await.unwrap();
+    handler
+        .process(&auth, &b, |_| async { Ok::<(), String>(()) })
+        .await
+        .unwrap();
     // An hour later the very same delivery (its signature far older than 300 s) comes back.
     clock.advance(Duration::from_secs(3600));
     let answer = handler
@@ -105,10 +112,15 @@ async fn a_stale_redelivery_of_an_answered_event_gets_the_recorded_answer() {
     // A stale notification of an event never answered stays refused.
     let unknown = body(MERCHANT, "O3", "SUCCESS");
     let err = handler
-        .process(&signed(&unknown, NOW, "n2"), &unknown, |_| async { Ok::<(), String>(()) })
+        .process(&signed(&unknown, NOW, "n2"), &unknown, |_| async {
+            Ok::<(), String>(())
+        })
         .await
         .unwrap_err();
-    assert!(matches!(err, NotificationError::Stale { timestamp: NOW, .. }), "{err}");
+    assert!(
+        matches!(err, NotificationError::Stale { timestamp: NOW, .. }),
+        "{err}"
+    );
     // A forged stale one is refused as forged, not looked up.
     let forged = signed(&body(MERCHANT, "O2", "FAIL"), NOW, "n3");
     assert!(matches!(
@@ -156,7 +168,10 @@ async fn payer_ids_never_appear_in_debug() {
     for id in ["2088102146225135", "oUpF8uMuAJO_M2pxb1Q9zNjWeS6o"] {
         assert!(!printed.contains(id), "{id} in {printed}");
     }
-    assert!(printed.contains("O5"), "the order is still shown: {printed}");
+    assert!(
+        printed.contains("O5"),
+        "the order is still shown: {printed}"
+    );
 }
 
 struct CrossBorder {
@@ -175,7 +190,11 @@ fn crossborder(ledger: Arc<MemoryJournal>) -> CrossBorder {
     CrossBorder {
         platform: Platform::new(platform_key.clone(), merchant_key.public_key()),
         handler: CrossBorderNotificationHandler::new(
-            Merchant::new("DOPCHN000455", merchant_key.clone(), platform_key.public_key()),
+            Merchant::new(
+                "DOPCHN000455",
+                merchant_key.clone(),
+                platform_key.public_key(),
+            ),
             ledger,
             clock.clone(),
         ),
@@ -206,7 +225,12 @@ async fn a_forged_enc_key_is_refused_and_cannot_take_the_genuine_notifications_p
     let ts = f.ts.next();
     let (genuine, sec_key) = f
         .platform
-        .seal_notification("DOPCHN000455", &ts, "B0005", r#"{"orderNo":"AUTH-1","retCode":"0000"}"#)
+        .seal_notification(
+            "DOPCHN000455",
+            &ts,
+            "B0005",
+            r#"{"orderNo":"AUTH-1","retCode":"0000"}"#,
+        )
         .unwrap();
     // The attacker holds only public keys: it searches for a one-time key under which the
     // genuine encData still opens (valid padding, decodable text), then encrypts `ts` + that
@@ -222,7 +246,10 @@ async fn a_forged_enc_key_is_refused_and_cannot_take_the_genuine_notifications_p
             break candidate;
         }
     };
-    eprintln!("forged encKey found after {tries} tries in {:?}", started.elapsed());
+    eprintln!(
+        "forged encKey found after {tries} tries in {:?}",
+        started.elapsed()
+    );
     let attacker = Merchant::new("x", f.merchant_key.clone(), f.merchant_key.public_key());
     let wrapped = attacker
         .seal_request_with_key(&ts, "{}", forged_key, &mut rng)
@@ -291,14 +318,25 @@ async fn a_crossborder_redelivery_sealed_afresh_gets_the_recorded_answer_sealed_
     assert_eq!(runs.load(Ordering::SeqCst), 1);
     let envelope: lakala_crypto::crossborder::NotificationAnswerEnvelope =
         serde_json::from_slice(&answer).unwrap();
-    assert_eq!(envelope.ts, again.ts, "the answer copies this delivery's ts");
-    let opened = f.platform.open_notification_answer(&envelope, &again_key).unwrap();
+    assert_eq!(
+        envelope.ts, again.ts,
+        "the answer copies this delivery's ts"
+    );
+    let opened = f
+        .platform
+        .open_notification_answer(&envelope, &again_key)
+        .unwrap();
     assert_eq!(opened.ret_code, "0000");
     assert_eq!(opened.biz.unwrap().as_str(), r#"{"n":1}"#);
     // Another order is a new event; stale and unknown, it is refused.
     let (other, _) = f
         .platform
-        .seal_notification("DOPCHN000455", "20231114221320000001", "B0005", r#"{"orderNo":"AUTH-3"}"#)
+        .seal_notification(
+            "DOPCHN000455",
+            "20231114221320000001",
+            "B0005",
+            r#"{"orderNo":"AUTH-3"}"#,
+        )
         .unwrap();
     assert!(matches!(
         f.handler.handle(&serde_json::to_vec(&other).unwrap()).await,

@@ -139,13 +139,22 @@ async fn the_real_lakala_notification_is_accepted_with_the_real_certificate() {
         panic!("a first delivery is new")
     };
     assert_eq!(n.notification.body["payStatus"], "S");
-    assert_eq!(n.notification.body["merchantOrderNo"], "CH2021090613190866292");
+    assert_eq!(
+        n.notification.body["merchantOrderNo"],
+        "CH2021090613190866292"
+    );
     assert_eq!(n.notification.timestamp, 1_630_905_585);
-    assert_eq!(n.idempotency_key(), "open:822126090640003:CH2021090613190866292:S");
+    assert_eq!(
+        n.idempotency_key(),
+        "open:822126090640003:CH2021090613190866292:S"
+    );
     // The payer's wallet ids are in the body, never in Debug.
     assert_eq!(n.notification.body["payerId1"], "2088702852632582");
     let printed = format!("{n:?}");
-    assert!(!printed.contains("2088702852632582") && !printed.contains("rob***"), "{printed}");
+    assert!(
+        !printed.contains("2088702852632582") && !printed.contains("rob***"),
+        "{printed}"
+    );
     assert_eq!(
         OpenPlatformNotificationHandler::success_answer(),
         r#"{"code":"SUCCESS","message":"执行成功"}"#.as_bytes()

@@ -97,9 +97,7 @@ pub(crate) fn decide(entry: Option<&LedgerEntry>, now: i64) -> Decision {
 
 /// The answer an entry holds at `now`, if it is answered and not expired.
 pub(crate) fn answer_at(entry: Option<LedgerEntry>, now: i64) -> Option<Vec<u8>> {
-    entry
-        .filter(|e| e.expires_at >= now)
-        .and_then(|e| e.answer)
+    entry.filter(|e| e.expires_at >= now).and_then(|e| e.answer)
 }
 
 /// Checks a claim's arguments.

@@ -171,20 +171,22 @@ pub async fn run(cli: &Cli, command: &NotifyCommand) -> Result<Report, Failure> 
                 Ok(Incoming::New(event)) => {
                     let n = event.notification;
                     Ok(Report::new("accepted", Exit::Success)
-                    .response(n.body.clone())
-                    .extra(
-                        "answer",
-                        serde_json::from_slice(&OpenPlatformNotificationHandler::success_answer())
+                        .response(n.body.clone())
+                        .extra(
+                            "answer",
+                            serde_json::from_slice(
+                                &OpenPlatformNotificationHandler::success_answer(),
+                            )
                             .unwrap_or(Value::Null),
-                    )
-                    .line(format!(
-                        "verified notification (timestamp {}, nonce {})",
-                        n.timestamp, n.nonce
-                    ))
-                    .line(format!(
-                        "body: {}",
-                        crate::personal::shown(&n.body, cli.reveal_personal_data)
-                    )))
+                        )
+                        .line(format!(
+                            "verified notification (timestamp {}, nonce {})",
+                            n.timestamp, n.nonce
+                        ))
+                        .line(format!(
+                            "body: {}",
+                            crate::personal::shown(&n.body, cli.reveal_personal_data)
+                        )))
                 }
                 Err(e) => Ok(refused(e)),
             }

@@ -238,7 +238,10 @@ impl CrossBorderNotificationHandler {
         if (now - at).abs() > max {
             return match self.replay.answer_of(&key, now).await? {
                 Some(recorded) => {
-                    tracing::info!(key, "stale redelivery of an answered event: the same answer again");
+                    tracing::info!(
+                        key,
+                        "stale redelivery of an answered event: the same answer again"
+                    );
                     Ok(Incoming::Repeat(self.reseal(&notification, &recorded)?))
                 }
                 None => Err(NotificationError::Stale { timestamp: at, now }),
@@ -257,7 +260,10 @@ impl CrossBorderNotificationHandler {
         {
             Delivery::First => Ok(Incoming::New(notification)),
             Delivery::Answered(recorded) => {
-                tracing::info!(key, "notification delivered again: the same answer is sent again");
+                tracing::info!(
+                    key,
+                    "notification delivered again: the same answer is sent again"
+                );
                 Ok(Incoming::Repeat(self.reseal(&notification, &recorded)?))
             }
             Delivery::InProgress { .. } => Err(NotificationError::InProgress { key }),
@@ -272,7 +278,12 @@ impl CrossBorderNotificationHandler {
     ) -> Result<Vec<u8>, NotificationError> {
         let answer: CrossBorderAnswer =
             serde_json::from_slice(recorded).map_err(|e| NotificationError::malformed(&e))?;
-        self.seal(notification, &answer.ret_code, &answer.ret_msg, &answer.json)
+        self.seal(
+            notification,
+            &answer.ret_code,
+            &answer.ret_msg,
+            &answer.json,
+        )
     }
 
     fn seal(

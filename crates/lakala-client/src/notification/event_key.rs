@@ -50,10 +50,7 @@ impl OpenEvent {
         if !body.is_object() {
             return Err(NotificationError::content("the body is not a JSON object"));
         }
-        let merchant_no = part(
-            "merchant_no",
-            text(body, &["merchant_no", "merchantNo"]),
-        )?;
+        let merchant_no = part("merchant_no", text(body, &["merchant_no", "merchantNo"]))?;
         let out_trade_no = part(
             "out_trade_no",
             text(body, &["out_trade_no", "merchantOrderNo"]),
@@ -82,7 +79,9 @@ pub(crate) fn crossborder_key(req_type: &str, content: &str) -> Result<String, N
     let value: serde_json::Value = serde_json::from_str(content)
         .map_err(|_| NotificationError::content("the content is not JSON"))?;
     if !value.is_object() {
-        return Err(NotificationError::content("the content is not a JSON object"));
+        return Err(NotificationError::content(
+            "the content is not a JSON object",
+        ));
     }
     let req_type = part("reqType", Some(req_type))?;
     let order_no = part("orderNo", text(&value, &["orderNo"]))?;
@@ -96,9 +95,14 @@ mod tests {
 
     #[test]
     fn open_keys_name_merchant_order_and_state() {
-        let e = OpenEvent::of(&json!({"merchant_no": "M1", "out_trade_no": "T1", "trade_state": "SUCCESS"})).unwrap();
+        let e = OpenEvent::of(
+            &json!({"merchant_no": "M1", "out_trade_no": "T1", "trade_state": "SUCCESS"}),
+        )
+        .unwrap();
         assert_eq!(e.key(), "open:M1:T1:SUCCESS");
-        let cashier = OpenEvent::of(&json!({"merchantNo": "M1", "merchantOrderNo": "T1", "payStatus": "S"})).unwrap();
+        let cashier =
+            OpenEvent::of(&json!({"merchantNo": "M1", "merchantOrderNo": "T1", "payStatus": "S"}))
+                .unwrap();
         assert_eq!(cashier.key(), "open:M1:T1:S");
         for bad in [
             json!({"merchant_no": "M1", "out_trade_no": "T:1", "trade_state": "SUCCESS"}),
@@ -106,7 +110,10 @@ mod tests {
             json!({"merchant_no": "M1", "out_trade_no": "x".repeat(65), "trade_state": "S"}),
             json!([1]),
         ] {
-            assert!(matches!(OpenEvent::of(&bad), Err(NotificationError::Content { .. })));
+            assert!(matches!(
+                OpenEvent::of(&bad),
+                Err(NotificationError::Content { .. })
+            ));
         }
     }
 

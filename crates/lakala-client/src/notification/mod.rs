@@ -27,7 +27,6 @@
 mod crossborder;
 mod event_key;
 mod open_platform;
-pub mod payer;
 mod payment_event;
 mod replay;
 

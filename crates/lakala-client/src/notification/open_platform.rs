@@ -53,7 +53,7 @@ enum NotifyKeys {
 /// Serializes as `{"body": <the notification's JSON>, "timestamp", "nonce", "replay_key"}`
 /// (`replay_key` is the idempotency key). That exposes the body, payer fields included:
 /// serialize it for processing, never into a log. `Debug` masks the payer fields (see
-/// [`super::payer`]). It does not deserialize: a notification only ever comes out of
+/// [`crate::payer`]). It does not deserialize: a notification only ever comes out of
 /// verification.
 #[derive(Clone, serde::Serialize)]
 pub struct OpenPlatformNotification {
@@ -73,7 +73,7 @@ pub struct OpenPlatformNotification {
 impl std::fmt::Debug for OpenPlatformNotification {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("OpenPlatformNotification")
-            .field("body", &super::payer::masked(&self.body))
+            .field("body", &crate::payer::masked(&self.body))
             .field("timestamp", &self.timestamp)
             .field("nonce", &self.nonce)
             .field("key", &self.key)
@@ -278,7 +278,10 @@ impl OpenPlatformNotificationHandler {
             let (timestamp, now) = stale.unwrap_or((0, now));
             return match self.replay.answer_of(&key, now).await? {
                 Some(bytes) => {
-                    tracing::info!(key, "stale redelivery of an answered event: the same answer again");
+                    tracing::info!(
+                        key,
+                        "stale redelivery of an answered event: the same answer again"
+                    );
                     Ok(Incoming::Repeat(bytes))
                 }
                 None => Err(NotificationError::Stale { timestamp, now }),

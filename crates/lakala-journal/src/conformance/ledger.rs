@@ -53,7 +53,11 @@ pub async fn ledger_abandon_and_processing_window<H: Harness>(harness: &H) {
     let b = open(harness).await;
     let key = "open:1700000000:nonce-2";
     assert_eq!(a.claim(key, T0, 30, T0 + 600).await, Ok(Delivery::First));
-    assert_eq!(a.answer_of(key, T0).await, Ok(None), "claimed, not answered");
+    assert_eq!(
+        a.answer_of(key, T0).await,
+        Ok(None),
+        "claimed, not answered"
+    );
     a.abandon(key).await.expect("abandon");
     assert_eq!(
         b.claim(key, T0 + 1, 30, T0 + 600).await,
