@@ -407,10 +407,10 @@ async fn notifications_verified_by_the_client() {
                 authorization,
                 body,
                 |n| async move {
-                    if n.body["trade_state"] == "SUCCESS" {
+                    if n.trade_state.as_str() == "SUCCESS" {
                         Ok(())
                     } else {
-                        Err(format!("unexpected {}", n.body))
+                        Err(format!("unexpected {:?}", n.notification))
                     }
                 },
             ))
