@@ -343,3 +343,58 @@ async fn a_crossborder_redelivery_sealed_afresh_gets_the_recorded_answer_sealed_
         Err(NotificationError::Stale { .. })
     ));
 }
+
+#[derive(Clone, Default)]
+struct Buffer(Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl std::io::Write for Buffer {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+#[tokio::test]
+async fn payer_ids_never_appear_in_the_handlers_logs() {
+    let buffer = Buffer::default();
+    let writer = buffer.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::TRACE)
+        .with_writer(move || writer.clone())
+        .with_ansi(false)
+        .finish();
+    let _guard = tracing::subscriber::set_default(subscriber);
+
+    let clock = Arc::new(ManualClock::at_unix(NOW));
+    let handler = open_handler(clock.clone());
+    let b = body(MERCHANT, "O6", "SUCCESS");
+    let auth = signed(&b, NOW, "n1");
+    // New, repeated, stale-and-answered, another merchant's, not understood.
+    handler
+        .process(&auth, &b, |_| async { Ok::<(), String>(()) })
+        .await
+        .unwrap();
+    handler
+        .process(&signed(&b, NOW, "n2"), &b, |_| async {
+            Ok::<(), String>(())
+        })
+        .await
+        .unwrap();
+    clock.advance(Duration::from_secs(7200));
+    handler
+        .process(&auth, &b, |_| async { Ok::<(), String>(()) })
+        .await
+        .unwrap();
+    let other = body("822290070111136", "O6", "SUCCESS");
+    let _ = handler
+        .handle(&signed(&other, NOW + 7200, "n3"), &other)
+        .await;
+    let logs = String::from_utf8(buffer.0.lock().unwrap().clone()).unwrap();
+    assert!(logs.contains("O6"), "the handler logs the event: {logs}");
+    for id in ["2088102146225135", "oUpF8uMuAJO_M2pxb1Q9zNjWeS6o"] {
+        assert!(!logs.contains(id), "{id} in the logs: {logs}");
+    }
+}
