@@ -264,7 +264,7 @@ impl OpenPlatformNotificationHandler {
                 "merchant numbers (OpenPlatformNotificationHandler::for_merchants)",
             ));
         }
-        if !self.merchants.iter().any(|m| *m == event.merchant_no) {
+        if !self.merchants.contains(&event.merchant_no) {
             return Err(NotificationError::NotForUs {
                 field: "merchant_no",
                 expected: self.merchants.join(","),
