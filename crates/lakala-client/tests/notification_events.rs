@@ -398,3 +398,45 @@ async fn payer_ids_never_appear_in_the_handlers_logs() {
         assert!(!logs.contains(id), "{id} in the logs: {logs}");
     }
 }
+
+#[test]
+fn not_for_us_is_counted() {
+    use metrics_util::debugging::{DebugValue, DebuggingRecorder};
+    let recorder = DebuggingRecorder::new();
+    let snapshotter = recorder.snapshotter();
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    metrics::with_local_recorder(&recorder, || {
+        rt.block_on(async {
+            let handler = open_handler(Arc::new(ManualClock::at_unix(NOW)));
+            let other = body("822290070111136", "O7", "SUCCESS");
+            for nonce in ["n1", "n2"] {
+                assert!(handler
+                    .handle(&signed(&other, NOW, nonce), &other)
+                    .await
+                    .is_err());
+            }
+        })
+    });
+    let counted = snapshotter
+        .snapshot()
+        .into_vec()
+        .into_iter()
+        .find_map(|(key, _, _, value)| {
+            let key = key.key();
+            let labelled = key
+                .labels()
+                .any(|l| l.key() == "result" && l.value() == "not_for_us");
+            match value {
+                DebugValue::Counter(n)
+                    if key.name() == lakala_client::metrics::NOTIFICATIONS && labelled =>
+                {
+                    Some(n)
+                }
+                _ => None,
+            }
+        });
+    assert_eq!(counted, Some(2));
+}
