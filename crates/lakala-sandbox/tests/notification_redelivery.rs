@@ -309,3 +309,80 @@ async fn deal_then_success_are_two_events_and_repeats_run_nothing() {
     assert_eq!(*states.lock().unwrap(), ["DEAL", "SUCCESS", "CLOSED"]);
     env.sandbox.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_crossborder_event_sealed_again_runs_the_code_once_and_each_answer_opens() {
+    let (env, _dir, config) = setup().await;
+    let c = client(&env, &config, None, "one");
+    let handler = c
+        .crossborder_notification_handler(Arc::new(lakala_journal::MemoryJournal::new()))
+        .unwrap();
+    let runs = Arc::new(AtomicUsize::new(0));
+    let counted = runs.clone();
+    let (url, seen) = listener(move |_, _, body| {
+        let handler = handler.clone();
+        let runs = counted.clone();
+        let answer = tokio::task::block_in_place(|| {
+            tokio::runtime::Handle::current().block_on(handler.process(body, |n| async move {
+                assert_eq!(n.idempotency_key(), "crossborder:B0005:CB-1");
+                runs.fetch_add(1, Ordering::SeqCst);
+                Ok::<_, String>(lakala_client::notification::CrossBorderAnswer::success(
+                    r#"{"received":true}"#,
+                ))
+            }))
+        });
+        match answer {
+            Ok(bytes) => (200, bytes),
+            Err(e) => (400, e.to_string().into_bytes()),
+        }
+    })
+    .await;
+    for _ in 0..3 {
+        // Each delivery is sealed afresh (new ts, new one-time key); the sandbox checks that
+        // the answer copies this delivery's ts and opens under this delivery's key.
+        let answer = env
+            .sandbox
+            .send_crossborder_notification(&url, r#"{"orderNo":"CB-1","retCode":"0000"}"#)
+            .await
+            .unwrap();
+        assert_eq!(answer.ret_code, "0000");
+        assert_eq!(answer.biz.as_deref(), Some(r#"{"received":true}"#));
+    }
+    assert_eq!(seen.lock().unwrap().len(), 3);
+    assert_eq!(runs.load(Ordering::SeqCst), 1);
+    env.sandbox.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_crossborder_answer_as_lakalas_java_sdk_writes_it_is_accepted() {
+    let env = start().await;
+    let merchant_key = env.keys.crossborder_merchant_key().clone();
+    // PayResultWebHook's answer: ver 1.0.0, no retMsg (empty in the MAC string), no encData.
+    let (url, _) = listener(move |_, _, body| {
+        let n: serde_json::Value = serde_json::from_slice(body).unwrap();
+        let (ts, req_type) = (n["ts"].as_str().unwrap(), n["reqType"].as_str().unwrap());
+        let mac = lakala_crypto::crossborder::MacInput::NotificationAnswer {
+            ret_code: "0000",
+            ret_msg: "",
+            ts,
+            req_type,
+        }
+        .sign(&merchant_key)
+        .unwrap();
+        let answer = json!({"retCode": "0000", "merId": n["merId"], "ts": ts,
+            "reqType": req_type, "ver": "1.0.0", "mac": mac});
+        (200, answer.to_string().into_bytes())
+    })
+    .await;
+    let answer = env
+        .sandbox
+        .send_crossborder_notification(&url, r#"{"orderNo":"CB-2"}"#)
+        .await
+        .unwrap();
+    assert_eq!(
+        (answer.ret_code.as_str(), answer.ret_msg.as_str()),
+        ("0000", "")
+    );
+    assert_eq!(answer.biz, None);
+    env.sandbox.shutdown().await;
+}
