@@ -246,14 +246,10 @@ impl OpenPlatformNotificationHandler {
         body: &[u8],
     ) -> Result<Incoming<PaymentNotificationEvent>, NotificationError> {
         let now = self.clock.unix_seconds();
-        let verified = self.verify(authorization, body, now);
-        let stale = match &verified {
-            Err(CryptoError::StaleTimestamp { timestamp, now, .. }) => Some((*timestamp, *now)),
-            _ => None,
-        };
-        let auth = match verified {
-            Ok(a) => Some(a),
-            Err(CryptoError::StaleTimestamp { .. }) => None,
+        // The signature is checked before the timestamp: a stale one is genuine.
+        let auth = match self.verify(authorization, body, now) {
+            Ok(a) => Ok(a),
+            Err(CryptoError::StaleTimestamp { timestamp, now, .. }) => Err((timestamp, now)),
             Err(e) => return Err(NotificationError::Verification(e)),
         };
         let body: serde_json::Value =
@@ -272,20 +268,22 @@ impl OpenPlatformNotificationHandler {
             });
         }
         let key = event.key();
-        let Some(auth) = auth else {
+        let auth = match auth {
+            Ok(auth) => auth,
             // Signed by Lakala, but too old to be processed now: answered before, it gets
             // the same answer (so that Lakala stops); unknown, it stays refused.
-            let (timestamp, now) = stale.unwrap_or((0, now));
-            return match self.replay.answer_of(&key, now).await? {
-                Some(bytes) => {
-                    tracing::info!(
-                        key,
-                        "stale redelivery of an answered event: the same answer again"
-                    );
-                    Ok(Incoming::Repeat(bytes))
+            Err((timestamp, now)) => {
+                return match self.replay.answer_of(&key, now).await? {
+                    Some(bytes) => {
+                        tracing::info!(
+                            key,
+                            "stale redelivery of an answered event: the same answer again"
+                        );
+                        Ok(Incoming::Repeat(bytes))
+                    }
+                    None => Err(NotificationError::Stale { timestamp, now }),
                 }
-                None => Err(NotificationError::Stale { timestamp, now }),
-            };
+            }
         };
         let timestamp = auth
             .timestamp_secs()
