@@ -1014,11 +1014,14 @@ fn serve_once(
     (url, handle)
 }
 
+/// The `Authorization` header and body of each request received.
+type Received = Vec<(String, Vec<u8>)>;
+
 /// As [`serve_once`], for `times` requests, each answered by `answer`.
 fn serve_times(
     times: usize,
     answer: impl Fn(&str, &[u8]) -> (u16, Vec<u8>) + Send + 'static,
-) -> (String, std::thread::JoinHandle<Vec<(String, Vec<u8>)>>) {
+) -> (String, std::thread::JoinHandle<Received>) {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let url = format!("http://{}/lakala/notify", listener.local_addr().unwrap());
     let handle = std::thread::spawn(move || {
