@@ -20,7 +20,21 @@
 //!   window): send it, do not process twice;
 //! - a redelivery while another worker is processing, or a failure of the guard's store, is
 //!   a [`NotificationError`] whose [`is_retryable`](NotificationError::is_retryable) is
-//!   true: answer with a failure the platform retries on (HTTP 503), never accept silently.
+//!   true: answer with a failure the platform retries on (HTTP 503), never accept silently;
+//! - a notification for another merchant is [`NotificationError::NotForUs`], whose
+//!   [`stops_platform`](NotificationError::stops_platform) is true: answer an open-platform
+//!   one with [`OpenPlatformNotificationHandler::not_for_us_answer`] (HTTP 200,
+//!   `"code":"SUCCESS"`, nothing processed), the one answer after which Lakala stops.
+//!
+//! # What "once" means
+//!
+//! The merchant's code runs for an event until it returns `Ok` once; after that, no
+//! delivery of the event, to any instance sharing the ledger, runs it again (until the
+//! answer is forgotten, 24 hours by default). It can still run more than once for one
+//! event when it failed, when its process died before the answer was recorded, or when it
+//! outlived its processing window (60 s by default) while another instance took the event:
+//! key the merchant's own writes on the event's idempotency key and make them safe to
+//! repeat.
 //!
 //! The handlers' `process` method does all of this around the merchant's own async code.
 
