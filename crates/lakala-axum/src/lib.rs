@@ -21,12 +21,29 @@
 //! | processed (or a repeat of one processed) | 200 | `{"code":"SUCCESS","message":"执行成功"}` | the merchant's sealed, MAC-signed answer |
 //! | processing failed, another worker holds it, the replay store failed | 503 | `{"code":"FAIL",...}` | `{"retCode":"9999","retMsg":...}` |
 //! | signature or MAC wrong, missing `Authorization` | 401 | `{"code":"FAIL",...}` | `{"retCode":"9999",...}` |
-//! | malformed, stale, for another merchant | 400 | `{"code":"FAIL",...}` | `{"retCode":"9999",...}` |
+//! | body too large (over [`MAX_BODY_BYTES`]) | 413 | `{"code":"FAIL",...}` | `{"retCode":"9999",...}` |
+//! | body unreadable (connection cut, malformed chunk), malformed, stale, for another merchant | 400 | `{"code":"FAIL",...}` | `{"retCode":"9999",...}` |
 //! | the handler lacks a key | 500 | `{"code":"FAIL",...}` | `{"retCode":"9999",...}` |
 //!
 //! The platform delivers again after a 503 (or any failure answer); a refusal is never
 //! processed. Failure messages are fixed phrases, never the error's details (they go to
 //! the log, which never holds personal data).
+//!
+//! # The till's side
+//!
+//! - [`CallError`]: every `ClientError` as the HTTP status that tells a till what to do
+//!   (409 a reused order number, 422 invalid input, 502/504 the payment may exist, 503
+//!   only when trying again may work; the table is on the type).
+//! - [`payment_status`]: a `GET` route answering a payment's status from the journal in
+//!   the SDK's till form (`lakala_client::till::TillStatus`), never the platform's raw
+//!   answer.
+//! - [`BearerToken`]: the till's and the operator's routes behind a shared secret.
+//!
+//! **Which routes face the internet.** Only the notification routes: Lakala must reach
+//! them, and they verify every request themselves. The till's routes (payments, order
+//! status) and the operator's (certificate reload, console actions) must never be open
+//! there: serve them on an internal listener, or behind [`BearerToken::protect`] (or mutual
+//! TLS) when they share the public listener. `examples/pos-service` does the latter.
 //!
 //! # Example
 //!
@@ -85,8 +102,18 @@ use std::fmt::Display;
 use std::future::Future;
 use std::task::{Context, Poll};
 
+mod bearer;
+mod call_error;
+mod payment_status;
+
+pub use bearer::{BearerToken, TokenError, MIN_TOKEN_LEN};
+pub use call_error::{status_of_call, CallError};
+pub use payment_status::payment_status;
+
 /// The largest notification body accepted (64 KiB; the platform's are a few hundred
-/// bytes). Larger ones are refused with 413 before anything is read past the limit.
+/// bytes). Larger ones are refused with 413 before anything is read past the limit; a body
+/// that cannot be read for another reason (a connection cut mid-body, a malformed chunk)
+/// gets 400.
 pub const MAX_BODY_BYTES: usize = 64 * 1024;
 
 /// The HTTP status a [`NotificationError`] is answered with (see the [crate docs](crate)).
@@ -112,7 +139,7 @@ fn phrase(status: StatusCode) -> &'static str {
     }
 }
 
-fn json_response(status: StatusCode, body: Vec<u8>) -> Response {
+pub(crate) fn json_response(status: StatusCode, body: Vec<u8>) -> Response {
     (status, [(header::CONTENT_TYPE, "application/json")], body).into_response()
 }
 
@@ -159,26 +186,60 @@ fn missing_authorization() -> Response {
     ))
 }
 
-/// The headers and the raw body; `None` past [`MAX_BODY_BYTES`] (or a body that could not
-/// be read).
-async fn read_body(request: Request) -> Option<(HeaderMap, Bytes)> {
+/// Why a notification body could not be read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum BodyError {
+    /// Past [`MAX_BODY_BYTES`]: 413.
+    TooLarge,
+    /// The connection failed or the body was malformed in transit: 400.
+    Unreadable,
+}
+
+impl BodyError {
+    fn status(self) -> StatusCode {
+        match self {
+            BodyError::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            BodyError::Unreadable => StatusCode::BAD_REQUEST,
+        }
+    }
+
+    fn open_platform(self) -> Response {
+        tracing::warn!(family = "open_platform", error = ?self, "notification body not read");
+        let status = self.status();
+        json_response(
+            status,
+            OpenPlatformNotificationHandler::failure_answer(phrase(status)),
+        )
+    }
+
+    fn crossborder(self) -> Response {
+        tracing::warn!(family = "crossborder", error = ?self, "notification body not read");
+        let status = self.status();
+        let body = format!(r#"{{"retCode":"9999","retMsg":"{}"}}"#, phrase(status));
+        json_response(status, body.into_bytes())
+    }
+}
+
+/// The headers and the raw body, read up to [`MAX_BODY_BYTES`].
+async fn read_body(request: Request) -> Result<(HeaderMap, Bytes), BodyError> {
     let (parts, body) = request.into_parts();
-    let bytes = axum::body::to_bytes(body, MAX_BODY_BYTES).await.ok()?;
-    Some((parts.headers, bytes))
+    match axum::body::to_bytes(body, MAX_BODY_BYTES).await {
+        Ok(bytes) => Ok((parts.headers, bytes)),
+        Err(e) if is_length_limit(&e) => Err(BodyError::TooLarge),
+        Err(_) => Err(BodyError::Unreadable),
+    }
 }
 
-fn too_large_open() -> Response {
-    json_response(
-        StatusCode::PAYLOAD_TOO_LARGE,
-        OpenPlatformNotificationHandler::failure_answer(phrase(StatusCode::PAYLOAD_TOO_LARGE)),
-    )
-}
-
-fn too_large_crossborder() -> Response {
-    json_response(
-        StatusCode::PAYLOAD_TOO_LARGE,
-        br#"{"retCode":"9999","retMsg":"body too large"}"#.to_vec(),
-    )
+/// Whether reading stopped at the length limit (anywhere in the error's chain).
+fn is_length_limit(error: &axum::Error) -> bool {
+    let mut current: Option<&(dyn std::error::Error + 'static)> = Some(error);
+    while let Some(e) = current {
+        if e.is::<http_body_util::LengthLimitError>() {
+            return true;
+        }
+        current = e.source();
+    }
+    false
 }
 
 /// A `POST` route for open-platform notifications (for example a micropay's
@@ -200,8 +261,9 @@ where
         let handler = handler.clone();
         let process = process.clone();
         async move {
-            let Some((headers, body)) = read_body(request).await else {
-                return too_large_open();
+            let (headers, body) = match read_body(request).await {
+                Ok(read) => read,
+                Err(e) => return e.open_platform(),
             };
             let Some(authorization) = authorization(&headers) else {
                 return missing_authorization();
@@ -233,8 +295,9 @@ where
         let handler = handler.clone();
         let process = process.clone();
         async move {
-            let Some((_, body)) = read_body(request).await else {
-                return too_large_crossborder();
+            let (_, body) = match read_body(request).await {
+                Ok(read) => read,
+                Err(e) => return e.crossborder(),
             };
             match handler.process(&body, process).await {
                 Ok(bytes) => json_response(StatusCode::OK, bytes),
@@ -374,7 +437,7 @@ where
 
     async fn from_request(request: Request, state: &S) -> Result<Self, Response> {
         let handler = OpenPlatformNotificationHandler::from_ref(state);
-        let (headers, body) = read_body(request).await.ok_or_else(too_large_open)?;
+        let (headers, body) = read_body(request).await.map_err(BodyError::open_platform)?;
         let authorization = authorization(&headers).ok_or_else(missing_authorization)?;
         match handler.handle(authorization, &body).await {
             Ok(Incoming::New(notification)) => Ok(Self {
@@ -433,7 +496,7 @@ where
 
     async fn from_request(request: Request, state: &S) -> Result<Self, Response> {
         let handler = CrossBorderNotificationHandler::from_ref(state);
-        let (_, body) = read_body(request).await.ok_or_else(too_large_crossborder)?;
+        let (_, body) = read_body(request).await.map_err(BodyError::crossborder)?;
         match handler.handle(&body).await {
             Ok(Incoming::New(notification)) => Ok(Self {
                 notification,
@@ -442,77 +505,5 @@ where
             Ok(Incoming::Repeat(bytes)) => Err(json_response(StatusCode::OK, bytes)),
             Err(e) => Err(crossborder_error_response(&e)),
         }
-    }
-}
-
-/// A failed call to the platform as an HTTP answer for your own endpoints (a till asking
-/// to pay, say): `{"error": <the error's message>}` with a status that tells the caller
-/// what to do. Messages of [`lakala_client::ClientError`] never hold personal data.
-///
-/// | error | HTTP |
-/// |---|---|
-/// | invalid request, invalid amount | 400 |
-/// | not configured; a configuration that fails to load (certificates to reload, say) | 500 |
-/// | nothing was sent (connection failed) | 503: try again |
-/// | anything after sending (verification, foreign or malformed answer, timeout) | 502: the request MAY have been executed; query it |
-#[derive(Debug)]
-pub struct CallError {
-    /// The status.
-    pub status: StatusCode,
-    /// The message.
-    pub message: String,
-}
-
-impl From<lakala_client::ClientError> for CallError {
-    fn from(error: lakala_client::ClientError) -> Self {
-        use lakala_client::ClientError as E;
-        let status = match &error {
-            E::InvalidRequest(_) => StatusCode::BAD_REQUEST,
-            E::NotConfigured(_) | E::TransportSetup(_) | E::Seal(_) => {
-                StatusCode::INTERNAL_SERVER_ERROR
-            }
-            e if !e.may_have_been_executed() => StatusCode::SERVICE_UNAVAILABLE,
-            _ => StatusCode::BAD_GATEWAY,
-        };
-        tracing::warn!(%error, status = status.as_u16(), "call failed");
-        Self {
-            status,
-            message: error.to_string(),
-        }
-    }
-}
-
-impl From<lakala_client::ConfigError> for CallError {
-    fn from(error: lakala_client::ConfigError) -> Self {
-        tracing::error!(%error, "configuration failed");
-        Self {
-            status: StatusCode::INTERNAL_SERVER_ERROR,
-            message: error.to_string(),
-        }
-    }
-}
-
-impl From<lakala_types::ValidationErrors> for CallError {
-    fn from(error: lakala_types::ValidationErrors) -> Self {
-        Self {
-            status: StatusCode::BAD_REQUEST,
-            message: error.to_string(),
-        }
-    }
-}
-
-impl From<lakala_types::money::AmountError> for CallError {
-    fn from(error: lakala_types::money::AmountError) -> Self {
-        Self {
-            status: StatusCode::BAD_REQUEST,
-            message: error.to_string(),
-        }
-    }
-}
-
-impl IntoResponse for CallError {
-    fn into_response(self) -> Response {
-        let body = serde_json::json!({ "error": self.message }).to_string();
-        json_response(self.status, body.into_bytes())
     }
 }

@@ -100,6 +100,12 @@ pub enum Command {
     /// The payments in the journal: list them, or resolve the open ones by query.
     #[command(subcommand)]
     Payments(PaymentsCommand),
+    /// Check a configuration: keys, certificates (validity, serials), the merchant profile,
+    /// the journal (open and unresolved payments) and its resolver, the platform's
+    /// reachability. One line per finding; exit status 0 only when nothing failed (2 for a
+    /// configuration problem, 6 for an unreachable platform or journal, 1 for a broken
+    /// journal).
+    Doctor,
     /// Check JSON read from stdin against the spec's rules for KIND.
     Validate {
         /// The kind of message (see --list).

@@ -1341,3 +1341,138 @@ fn sandbox_notify_sends_both_families_from_a_standing_sandbox() {
         "{json} {stderr}"
     );
 }
+
+/// `lakala doctor --json`, with `config` (or the embedded sandbox), in `dir` for a
+/// journal: its exit status and findings as `(level, check, detail)`.
+fn doctor(config: Option<&Path>, extra: &[&str]) -> (i32, Vec<(String, String, String)>, String) {
+    let mut args = vec!["--json".to_owned()];
+    if let Some(config) = config {
+        args.push("--config".into());
+        args.push(config.display().to_string());
+    }
+    args.extend(extra.iter().map(|s| s.to_string()));
+    args.push("doctor".into());
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let (code, json, stderr) = lakala(&args, b"");
+    let findings = json["findings"]
+        .as_array()
+        .unwrap_or_else(|| panic!("{json} {stderr}"))
+        .iter()
+        .map(|f| {
+            let s = |k: &str| f[k].as_str().unwrap().to_owned();
+            (s("level"), s("check"), s("detail"))
+        })
+        .collect();
+    (
+        code,
+        findings,
+        json["outcome"].as_str().unwrap_or_default().to_owned(),
+    )
+}
+
+fn failed(findings: &[(String, String, String)]) -> Vec<&(String, String, String)> {
+    findings.iter().filter(|f| f.0 == "fail").collect()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn doctor_finds_a_healthy_setup_healthy_and_says_what_is_wrong_in_one_line_each() {
+    // The embedded sandbox: every check passes.
+    let (code, findings, outcome) = doctor(None, &[]);
+    assert_eq!((code, outcome.as_str()), (0, "healthy"), "{findings:?}");
+    for check in ["config", "open platform", "journal", "resolver"] {
+        assert!(
+            findings.iter().any(|f| f.0 == "ok" && f.1 == check),
+            "{check}: {findings:?}"
+        );
+    }
+    assert!(
+        findings
+            .iter()
+            .any(|f| f.1.starts_with("platform certificate ")),
+        "{findings:?}"
+    );
+
+    let dir = tempfile::tempdir().unwrap();
+    let (sandbox, config) = sandbox(dir.path()).await;
+    let config = PathBuf::from(config);
+    let text = std::fs::read_to_string(&config).unwrap();
+    let journal = format!("sqlite:{}", dir.path().join("doctor.sqlite").display());
+
+    // A real configuration with a journal and a merchant profile.
+    let good = dir.path().join("good.toml");
+    std::fs::write(
+        &good,
+        format!("{text}\n[merchant]\nmerchant_no = \"{MERCHANT_NO}\"\nterm_no = \"{TERM_NO}\"\nrequest_ip = \"127.0.0.1\"\n\n[journal]\nurl = \"{journal}\"\n"),
+    )
+    .unwrap();
+    let (code, findings, _) = doctor(Some(&good), &[]);
+    assert_eq!(code, 0, "{findings:?}");
+    assert!(
+        findings
+            .iter()
+            .any(|f| f.1 == "journal" && f.2.contains("0 payments open")),
+        "{findings:?}"
+    );
+
+    // A missing key file: one line saying which, exit 2.
+    let broken = dir.path().join("broken.toml");
+    std::fs::write(
+        &broken,
+        text.replace(files::OPEN_MERCHANT_KEY, "no-such-key.pem"),
+    )
+    .unwrap();
+    let (code, findings, outcome) = doctor(Some(&broken), &[]);
+    assert_eq!((code, outcome.as_str()), (2, "unhealthy"), "{findings:?}");
+    let fails = failed(&findings);
+    assert_eq!(fails.len(), 1, "{findings:?}");
+    assert!(fails[0].2.contains("no-such-key.pem"), "{fails:?}");
+
+    // A merchant profile without request_ip: every micropay would be refused.
+    let no_ip = dir.path().join("no-ip.toml");
+    std::fs::write(
+        &no_ip,
+        format!("{text}\n[merchant]\nmerchant_no = \"{MERCHANT_NO}\"\nterm_no = \"{TERM_NO}\"\n"),
+    )
+    .unwrap();
+    let (code, findings, _) = doctor(Some(&no_ip), &[]);
+    assert_eq!(code, 2, "{findings:?}");
+    assert!(
+        failed(&findings).iter().any(|f| f.2.contains("request_ip")),
+        "{findings:?}"
+    );
+
+    // A resolver turned off next to a journal: a warning, not a failure.
+    let off = dir.path().join("off.toml");
+    std::fs::write(
+        &off,
+        format!("{text}\n[journal]\nurl = \"{journal}\"\n\n[resolver]\nenabled = false\n"),
+    )
+    .unwrap();
+    let (code, findings, _) = doctor(Some(&off), &[]);
+    assert_eq!(code, 0, "{findings:?}");
+    assert!(
+        findings.iter().any(|f| f.0 == "warn" && f.1 == "resolver"),
+        "{findings:?}"
+    );
+
+    // An unknown key outside [service] is refused; inside it, it is the application's.
+    let unknown = dir.path().join("unknown.toml");
+    std::fs::write(
+        &unknown,
+        format!("{text}\n[service]\nanything = 1\n[journal]\nurl = \"{journal}\"\nbogus = 1\n"),
+    )
+    .unwrap();
+    let (code, findings, _) = doctor(Some(&unknown), &[]);
+    assert_eq!(code, 2, "{findings:?}");
+    assert!(failed(&findings)[0].2.contains("bogus"), "{findings:?}");
+
+    // The platform unreachable: exit 6, the platform's line says so.
+    sandbox.shutdown().await;
+    let (code, findings, _) = doctor(Some(&good), &[]);
+    assert_eq!(code, 6, "{findings:?}");
+    let fails = failed(&findings);
+    assert!(
+        !fails.is_empty() && fails.iter().all(|f| f.1.starts_with("reachability")),
+        "{findings:?}"
+    );
+}

@@ -50,6 +50,7 @@ pub(crate) struct Inner {
     pub(crate) certificates: Certificates,
     pub(crate) certificate_files: Option<crate::certificates::CertificateFiles>,
     pub(crate) merchant: Option<MerchantProfile>,
+    pub(crate) resolver_watch: crate::resolver_watch::ResolverWatch,
 }
 
 #[derive(Debug)]
@@ -80,6 +81,7 @@ pub struct LakalaClientBuilder {
     journal: Option<Arc<dyn PaymentJournal>>,
     instance: Option<String>,
     certificates: Option<Certificates>,
+    resolved_elsewhere: bool,
 }
 
 impl LakalaClient {
@@ -93,6 +95,7 @@ impl LakalaClient {
             journal: None,
             instance: None,
             certificates: None,
+            resolved_elsewhere: false,
         }
     }
 
@@ -190,6 +193,15 @@ impl LakalaClientBuilder {
         self
     }
 
+    /// Says that another process resolves this client's journaled payments (a
+    /// `lakala payments resolve` run, another instance): no warning that this client has no
+    /// resolver. Without it, the first journaled payment of a client from which no
+    /// resolver was made logs a warning.
+    pub fn resolved_elsewhere(mut self) -> Self {
+        self.resolved_elsewhere = true;
+        self
+    }
+
     /// Verifies with `certificates` (a handle possibly shared with other clients) instead
     /// of a set made from the configuration's certificates.
     pub fn certificates(mut self, certificates: Certificates) -> Self {
@@ -262,6 +274,7 @@ impl LakalaClientBuilder {
                 certificates,
                 certificate_files: config.certificate_files,
                 merchant: config.merchant,
+                resolver_watch: crate::resolver_watch::ResolverWatch::new(self.resolved_elsewhere),
             }),
         })
     }

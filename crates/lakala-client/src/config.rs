@@ -2,6 +2,7 @@
 
 use crate::certificates::{CertificateFiles, CertificateSet};
 use crate::poll::PollSchedule;
+use crate::service_config::{JournalSettings, ResolverSettings};
 use crate::Environment;
 use lakala_crypto::open_platform::Freshness;
 use lakala_crypto::{Certificate, PrivateKey, PublicKey};
@@ -180,8 +181,17 @@ pub struct Config {
     /// name) and no two running instances the same one: then
     /// [`crate::LakalaClient::resume_pending`] takes back at once the payments its previous
     /// run left open, instead of waiting out their live-flow window. `None` (the default):
-    /// host, process id and a random suffix, new on every start.
+    /// host, process id and a random suffix, new on every start; except under
+    /// [`crate::LakalaClient::from_config`] with a journal, which derives a stable one from
+    /// the host and the journal (see there).
     pub instance: Option<String>,
+    /// The payment journal (`[journal]`), for [`crate::LakalaClient::from_config`].
+    pub journal: Option<JournalSettings>,
+    /// The resolver (`[resolver]`), for [`crate::LakalaClient::from_config`].
+    pub resolver: ResolverSettings,
+    /// The application's own settings (`[service]`): the SDK never reads them, and never
+    /// refuses a key there. Read them with [`Config::service`].
+    pub service: toml::Table,
 }
 
 impl Config {
@@ -201,7 +211,35 @@ impl Config {
             extra_certificates: CertificateSet::new(),
             certificate_files: None,
             instance: None,
+            journal: None,
+            resolver: ResolverSettings::default(),
+            service: toml::Table::new(),
         }
+    }
+
+    /// The `[service]` table as the application's own type (serde): keys the type does
+    /// not name are for the application to refuse (`#[serde(deny_unknown_fields)]`) or
+    /// ignore; an absent table reads as an empty one.
+    ///
+    /// ```
+    /// # let dir = tempfile::tempdir()?;
+    /// # let path = dir.path().join("lakala.toml");
+    /// std::fs::write(&path, "[service]\nlisten = \"127.0.0.1:8080\"\npatience_ms = 8000\n")?;
+    /// #[derive(serde::Deserialize)]
+    /// struct Settings { listen: String, patience_ms: u64 }
+    /// let config = lakala_client::Config::from_file_and_env(Some(&path), |_| None)?;
+    /// let settings: Settings = config.service()?;
+    /// assert_eq!((settings.listen.as_str(), settings.patience_ms), ("127.0.0.1:8080", 8000));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn service<T: serde::de::DeserializeOwned>(&self) -> Result<T, crate::ConfigError> {
+        self.service
+            .clone()
+            .try_into()
+            .map_err(|e: toml::de::Error| crate::ConfigError::Invalid {
+                name: "service",
+                reason: e.message().to_owned(),
+            })
     }
 
     /// Sets the merchant profile.

@@ -5,7 +5,13 @@
 //! | `LAKALA_CONFIG` | — | path of the TOML file (optional) |
 //! | `LAKALA_ENVIRONMENT` | `environment` | `test` or `production` |
 //! | `LAKALA_BASE_URL` | `base_url` | any base URL (a sandbox); overrides `environment` |
-//! | `LAKALA_INSTANCE` | `instance` | this process's name in the payment journal, stable across its restarts ([`Config::instance`]) |
+//! | `LAKALA_INSTANCE` | `instance` or `journal.instance` | this process's name in the payment journal, stable across its restarts ([`Config::instance`]; by default derived from the host and the journal, [`crate::LakalaClient::from_config`]) |
+//! | `LAKALA_JOURNAL` | `journal.url` | the payment journal: `sqlite:PATH`, `postgres://...`, `memory:` |
+//! | `LAKALA_JOURNAL_SCHEMA` | `journal.schema` | its PostgreSQL schema |
+//! | `LAKALA_RESOLVER` | `resolver.enabled` | `on` (the default with a journal) or `off` |
+//! | — | `resolver.tail_delays_secs`, `resolver.horizon_secs`, `resolver.lease_secs` | the resolver's long tail, horizon and lease ([`crate::resolver::ResolverConfig`]) |
+//! | `LAKALA_RESOLVER_ON_PENDING` | `resolver.on_pending` | `return_pending` (default) or `revoke` (with `resolver.revoke_suffix`, default `R`) |
+//! | — | `[service]` | the application's own keys, never refused ([`Config::service`]) |
 //! | `LAKALA_MER_ID` | `crossborder.mer_id` | cross-border merchant id |
 //! | `LAKALA_TS_PARTITION` | `crossborder.ts_partition` | `SLOT/SLOTS`, this process's `ts` slot (for example `2/10`) |
 //! | `LAKALA_CROSSBORDER_MERCHANT_KEY` | `crossborder.merchant_key` | path of the merchant private key |
@@ -57,11 +63,23 @@
 //!
 //! [poll]
 //! delays_secs = [5, 5, 5, 5, 10, 10, 20]
+//!
+//! [journal]
+//! url = "sqlite:/var/lib/pos/journal.sqlite"
+//!
+//! [resolver]
+//! on_pending = "return_pending"
+//!
+//! [service]          # the application's own: the SDK keeps it for Config::service
+//! listen = "0.0.0.0:8080"
 //! ```
+//!
+//! Unknown keys anywhere but `[service]` are refused ([`ConfigError::Toml`]).
 
 use crate::certificates::{CertificateFiles, CertificateSet};
 use crate::config::{Config, CrossBorderCredentials, MerchantProfile, OpenPlatformCredentials};
 use crate::poll::PollSchedule;
+use crate::service_config::{parse_switch, RawJournal, RawResolver};
 use crate::Environment;
 use lakala_crypto::{Certificate, CryptoError, PrivateKey, PublicKey, ValidityCheck};
 use serde::Deserialize;
@@ -120,6 +138,13 @@ struct RawFile {
     merchant: RawMerchant,
     #[serde(default)]
     poll: RawPoll,
+    #[serde(default)]
+    journal: RawJournal,
+    #[serde(default)]
+    resolver: RawResolver,
+    /// The application's own table: never refused.
+    #[serde(default)]
+    service: toml::Table,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -225,7 +250,17 @@ impl Config {
             |name: &str| var(name).map(|v| std::env::split_paths(&v).collect::<Vec<PathBuf>>());
         override_with(&mut raw.environment, var("LAKALA_ENVIRONMENT"));
         override_with(&mut raw.base_url, var("LAKALA_BASE_URL"));
+        override_with(&mut raw.instance, raw.journal.instance.take());
         override_with(&mut raw.instance, var("LAKALA_INSTANCE"));
+        override_with(&mut raw.journal.url, var("LAKALA_JOURNAL"));
+        override_with(&mut raw.journal.schema, var("LAKALA_JOURNAL_SCHEMA"));
+        if let Some(text) = var("LAKALA_RESOLVER") {
+            raw.resolver.enabled = Some(parse_switch("LAKALA_RESOLVER", &text)?);
+        }
+        override_with(
+            &mut raw.resolver.on_pending,
+            var("LAKALA_RESOLVER_ON_PENDING"),
+        );
         override_with(&mut raw.crossborder.mer_id, var("LAKALA_MER_ID"));
         override_with(
             &mut raw.crossborder.ts_partition,
@@ -444,6 +479,10 @@ fn build(raw: RawFile) -> Result<Config, ConfigError> {
         }
         config.poll_schedule = PollSchedule::from_secs(&delays);
     }
+    config.journal = raw.journal.build()?;
+    let location = config.merchant.as_ref().and_then(|m| m.location.as_ref());
+    config.resolver = raw.resolver.build(location)?;
+    config.service = raw.service;
     Ok(config)
 }
 

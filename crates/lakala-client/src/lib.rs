@@ -25,6 +25,13 @@
 //! - [`notification`] handles the platform's notifications without any web framework,
 //!   idempotently: a redelivery of an answered notification gets the same answer again,
 //!   one whose processing failed is processed again.
+//! - [`LakalaClient::from_config`] starts a whole service from `lakala.toml` and `LAKALA_*`
+//!   ([`config_file`]): the client, its journal (`[journal]`), a stable instance name held
+//!   for the process's life, and the resolver (`[resolver]`); the application's own keys
+//!   live in `[service]` ([`Config::service`]). A journaled client without a resolver warns.
+//! - [`till::TillStatus`] is what a till is told: `paid`, `failed`, `pending` or `unknown`,
+//!   the same small JSON from an outcome or a journal record, nothing personal;
+//!   [`MicropayHandle::outcome_within`] answers within the till's patience.
 //! - Calls are instrumented with `tracing` spans carrying order numbers and outcomes, never
 //!   personal data or secrets.
 //!
@@ -116,13 +123,18 @@ pub mod metrics;
 mod micropay;
 pub mod notification;
 pub mod outcome;
+mod patience;
 pub mod payer;
 mod payment_flow;
 mod poll;
 mod preauth;
 mod recorder;
 pub mod resolver;
+mod resolver_watch;
 mod runtime;
+pub mod service;
+mod service_config;
+pub mod till;
 
 pub use answer::Answer;
 pub use auth::AuthOutcome;
@@ -143,5 +155,7 @@ pub use payment_flow::{MicropayHandle, MicropayOptions};
 pub use poll::{PendingPolicy, PollEvent, PollObserver, PollSchedule};
 pub use preauth::PreOrderOutcome;
 pub use runtime::{Sleeper, TokioSleeper};
+pub use service::{LakalaService, StartError};
+pub use service_config::{JournalSettings, ResolverSettings};
 
 pub use lakala_transport::{HttpTransport, TransportError};

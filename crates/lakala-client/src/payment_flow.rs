@@ -80,6 +80,16 @@ impl MicropayHandle {
         &self.order
     }
 
+    /// The order and the channel its outcome arrives on ([`crate::patience`]).
+    pub(crate) fn into_parts(
+        self,
+    ) -> (
+        OrderRef,
+        oneshot::Receiver<Result<PaymentOutcome, ClientError>>,
+    ) {
+        (self.order, self.outcome)
+    }
+
     /// Waits for the outcome. [`ClientError::FlowAborted`] when the flow's task ended without
     /// one (it panicked or the runtime shut down): query the order.
     pub async fn outcome(self) -> Result<PaymentOutcome, ClientError> {
@@ -144,6 +154,10 @@ impl LakalaClient {
     ) -> Result<MicropayHandle, ClientError> {
         request.validate()?;
         self.open_side()?;
+        let inner = &self.inner;
+        inner
+            .resolver_watch
+            .check(inner.journal.is_some(), &inner.instance);
         let runtime = tokio::runtime::Handle::try_current().map_err(|_| {
             ClientError::NotConfigured(
                 "a tokio runtime (micropay runs its flow on a task of its own)",

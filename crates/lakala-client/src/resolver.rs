@@ -166,6 +166,7 @@ impl LakalaClient {
             .ok_or(ClientError::NotConfigured(
                 "a journal (LakalaClientBuilder::journal)",
             ))?;
+        self.inner.resolver_watch.resolver_made();
         Ok(Resolver {
             client: self.clone(),
             journal,

@@ -178,13 +178,16 @@
 
 mod error;
 mod event;
+mod instance;
 mod journal;
 mod lease;
 mod ledger;
 mod list;
 mod memory;
 mod open;
+mod open_schema;
 mod payment;
+mod redaction;
 #[cfg(any(feature = "sqlite", feature = "postgres"))]
 mod schema;
 mod status;
@@ -202,13 +205,15 @@ pub mod conformance;
 
 pub use error::JournalError;
 pub use event::{kinds, Event, NewEvent};
+pub use instance::{claim_instance, InstanceClaim};
 pub use journal::PaymentJournal;
 pub use lease::{Claim, Lease};
 pub use ledger::{Delivery, NotificationLedger};
 pub use list::ListFilter;
 pub use memory::MemoryJournal;
-pub use open::{redacted, Journal};
+pub use open::Journal;
 pub use payment::{Intent, PaymentKey, PaymentRecord, Recorded};
+pub use redaction::redacted;
 pub use status::{PaymentKind, PaymentStatus};
 pub use update::StateUpdate;
 

@@ -109,40 +109,9 @@ impl<S: PaymentJournal + NotificationLedger + 'static> From<S> for Journal {
     }
 }
 
-/// `url` fit for a log line: the password of `scheme://user:password@host` replaced by
-/// `***`; anything else unchanged.
-pub fn redacted(url: &str) -> String {
-    match (url.find("://"), url.rfind('@')) {
-        (Some(scheme), Some(at)) if at > scheme => {
-            let credentials = &url[scheme + 3..at];
-            match credentials.split_once(':') {
-                Some((user, _)) => format!("{}{user}:***{}", &url[..scheme + 3], &url[at..]),
-                None => url.to_owned(),
-            }
-        }
-        _ => url.to_owned(),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn passwords_are_not_shown() {
-        assert_eq!(
-            redacted("postgres://lakala:s3cr@t@db.internal:5432/pay"),
-            "postgres://lakala:***@db.internal:5432/pay"
-        );
-        assert_eq!(
-            redacted("postgres://lakala@db/pay"),
-            "postgres://lakala@db/pay"
-        );
-        assert_eq!(
-            redacted("sqlite:/var/lib/pos/j.sqlite"),
-            "sqlite:/var/lib/pos/j.sqlite"
-        );
-    }
 
     #[tokio::test]
     async fn a_failed_connection_does_not_show_the_password() {

@@ -2,6 +2,7 @@
 
 pub mod auth;
 pub mod demo;
+pub mod doctor;
 pub mod keygen;
 pub mod micropay;
 pub mod notify;
@@ -53,7 +54,8 @@ async fn connect_with(cli: &Cli, family: Family, journaled: bool) -> Result<Conn
     let mut builder = LakalaClient::builder(config);
     if journaled {
         let journal = crate::journal::open(cli, embedded.as_ref()).await?;
-        builder = builder.journal(journal);
+        // Pending payments are resolved by `lakala payments resolve`, not by this run.
+        builder = builder.journal(journal).resolved_elsewhere();
     }
     let client = builder.build()?;
     Ok(Connection {

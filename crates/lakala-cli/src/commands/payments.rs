@@ -7,7 +7,8 @@ use crate::failure::Failure;
 use crate::report::Report;
 use crate::settings::Family;
 use lakala_client::resolver::ResolverConfig;
-use lakala_journal::{ListFilter, PaymentJournal, PaymentKey, PaymentRecord, PaymentStatus};
+use lakala_client::till::TillStatus;
+use lakala_journal::{ListFilter, PaymentJournal, PaymentKey, PaymentRecord};
 use serde_json::{json, Value};
 use std::time::Duration;
 
@@ -105,16 +106,6 @@ async fn find(
     }
 }
 
-/// The outcome word of a record, as `micropay --json` says it.
-fn word(record: &PaymentRecord) -> &'static str {
-    match record.status {
-        PaymentStatus::Succeeded => "succeeded",
-        PaymentStatus::Failed => "failed",
-        PaymentStatus::Revoked => "revoked",
-        _ => "pending",
-    }
-}
-
 fn report(records: &[PaymentRecord], what: &'static str) -> Report {
     let open = records.iter().filter(|r| !r.status.is_final()).count();
     let items: Vec<Value> = records
@@ -122,7 +113,10 @@ fn report(records: &[PaymentRecord], what: &'static str) -> Report {
         .map(|r| {
             json!({
                 "merchant_no": r.key.merchant_no, "out_trade_no": r.key.out_trade_no,
-                "kind": r.kind.as_str(), "outcome": word(r), "status": r.status.as_str(),
+                // `outcome` as `micropay --json` says it (the final status's own word);
+                // `till` the stable form a till is given (paid, failed, pending, unknown).
+                "kind": r.kind.as_str(), "outcome": if r.status.is_final() { r.status.as_str() } else { "pending" },
+                "status": r.status.as_str(), "till": TillStatus::from(r),
                 "events": r.event_count, "trade_no": r.trade_no, "amount_fen": r.amount_fen,
                 "last_trade_state": r.last_trade_state, "reason": r.reason,
                 "created_at": r.created_at, "created_by": r.created_by,
@@ -139,11 +133,12 @@ fn report(records: &[PaymentRecord], what: &'static str) -> Report {
         .line(format!("{} payments, {open} not final", records.len()));
     for r in records {
         report = report.line(format!(
-            "{} {} {} {} ({} events){}",
+            "{} {} {} {} [{}] ({} events){}",
             r.key.merchant_no,
             r.key.out_trade_no,
             r.kind,
             r.status,
+            TillStatus::from(r).status.as_str(),
             r.event_count,
             r.reason
                 .as_deref()

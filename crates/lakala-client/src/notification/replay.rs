@@ -3,9 +3,6 @@
 //! gets the same answer again, and a notification whose processing failed is processed
 //! again when it comes back.
 
-use std::collections::HashMap;
-use std::sync::Mutex;
-
 /// What a [`ReplayGuard`] knows of a notification it is asked to claim (the journal's
 /// [`lakala_journal::Delivery`]).
 pub use lakala_journal::Delivery;
@@ -27,39 +24,25 @@ pub use lakala_journal::JournalError as ReplayStoreError;
 /// [`Delivery::First`] while the first holder's processing window lasts.
 pub use lakala_journal::NotificationLedger as ReplayGuard;
 
-#[derive(Debug, Clone)]
-enum Entry {
-    Processing { until: i64, expires_at: i64 },
-    Answered { answer: Vec<u8>, expires_at: i64 },
-}
-
-impl Entry {
-    fn expires_at(&self) -> i64 {
-        match self {
-            Entry::Processing { expires_at, .. } | Entry::Answered { expires_at, .. } => {
-                *expires_at
-            }
-        }
-    }
-}
-
-/// An in-process [`ReplayGuard`]. Expired keys are dropped as new ones arrive, so memory
-/// stays proportional to the notifications of one freshness window.
+/// An in-process [`ReplayGuard`]: the memory journal's notification ledger
+/// ([`lakala_journal::MemoryJournal`]) under the name the notification handlers' docs use,
+/// so that memory, SQLite and PostgreSQL replay memories follow one set of rules
+/// ([`lakala_journal::NotificationLedger`]): `answered` on a key that is not claimed is
+/// [`ReplayStoreError::NotFound`], `abandon` never forgets an answer, expired keys are
+/// dropped as new ones arrive (memory stays proportional to the notifications of one
+/// freshness window).
+///
+/// A service that journals its payments in memory already has one: pass its
+/// [`lakala_journal::Journal::notifications`].
 #[derive(Debug, Default)]
 pub struct InMemoryReplayGuard {
-    seen: Mutex<HashMap<String, Entry>>,
+    ledger: lakala_journal::MemoryJournal,
 }
 
 impl InMemoryReplayGuard {
     /// An empty guard.
     pub fn new() -> Self {
         Self::default()
-    }
-
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, Entry>> {
-        // A poisoned lock only means another thread panicked mid-update; every update is a
-        // single insert or remove, so the map is consistent.
-        self.seen.lock().unwrap_or_else(|p| p.into_inner())
     }
 }
 
@@ -72,53 +55,21 @@ impl ReplayGuard for InMemoryReplayGuard {
         processing_secs: i64,
         expires_at: i64,
     ) -> Result<Delivery, ReplayStoreError> {
-        let mut seen = self.lock();
-        seen.retain(|_, entry| entry.expires_at() >= now);
-        match seen.get(key) {
-            Some(Entry::Answered { answer, .. }) => return Ok(Delivery::Answered(answer.clone())),
-            Some(Entry::Processing { until, .. }) if *until > now => {
-                return Ok(Delivery::InProgress { until: *until })
-            }
-            _ => {}
-        }
-        seen.insert(
-            key.to_owned(),
-            Entry::Processing {
-                until: now.saturating_add(processing_secs),
-                expires_at,
-            },
-        );
-        Ok(Delivery::First)
+        self.ledger
+            .claim(key, now, processing_secs, expires_at)
+            .await
     }
 
     async fn answered(&self, key: &str, answer: &[u8], now: i64) -> Result<(), ReplayStoreError> {
-        let mut seen = self.lock();
-        let expires_at = seen.get(key).map_or(now, Entry::expires_at);
-        seen.insert(
-            key.to_owned(),
-            Entry::Answered {
-                answer: answer.to_vec(),
-                expires_at,
-            },
-        );
-        Ok(())
+        self.ledger.answered(key, answer, now).await
     }
 
     async fn answer_of(&self, key: &str, now: i64) -> Result<Option<Vec<u8>>, ReplayStoreError> {
-        Ok(match self.lock().get(key) {
-            Some(Entry::Answered { answer, expires_at }) if *expires_at >= now => {
-                Some(answer.clone())
-            }
-            _ => None,
-        })
+        self.ledger.answer_of(key, now).await
     }
 
     async fn abandon(&self, key: &str) -> Result<(), ReplayStoreError> {
-        let mut seen = self.lock();
-        if matches!(seen.get(key), Some(Entry::Processing { .. })) {
-            seen.remove(key);
-        }
-        Ok(())
+        self.ledger.abandon(key).await
     }
 }
 
@@ -163,5 +114,17 @@ mod tests {
         g.claim("k", 100, 30, 200).await.unwrap();
         g.answered("k", b"ok", 101).await.unwrap();
         assert_eq!(g.claim("k", 201, 30, 900).await.unwrap(), Delivery::First);
+    }
+
+    #[tokio::test]
+    async fn answering_a_key_never_claimed_fails_as_in_every_journal() {
+        let g = InMemoryReplayGuard::new();
+        let e = g.answered("never-claimed", b"ok", 100).await.unwrap_err();
+        assert!(matches!(e, ReplayStoreError::NotFound { .. }), "{e}");
+        // Nothing was inserted: the key is still new.
+        assert_eq!(
+            g.claim("never-claimed", 101, 30, 700).await.unwrap(),
+            Delivery::First
+        );
     }
 }
