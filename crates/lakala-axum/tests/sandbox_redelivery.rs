@@ -5,7 +5,7 @@
 use axum::Router;
 use lakala_axum::NotificationRoutes;
 use lakala_client::notification::OpenPlatformNotificationHandler;
-use lakala_client::{Config, LakalaClient};
+use lakala_client::{Config, LakalaClient, MerchantProfile};
 use lakala_journal::SqliteJournal;
 use lakala_sandbox::{behaviour, NotifyPolicy, Sandbox, SandboxConfig};
 use lakala_transport::{HttpRequest, HttpTransport, HyperTransport};
@@ -43,11 +43,16 @@ async fn the_route_runs_the_code_once_per_event_across_instances_and_redeliverie
     .await
     .unwrap();
     let dir = tempfile::tempdir().unwrap();
+    // The sandbox's merchant: its notifications are the ones this service takes as its own.
     let config = Config::from_file_and_env(
         Some(&sandbox.write_client_config(dir.path()).unwrap()),
         |_| None,
     )
-    .unwrap();
+    .unwrap()
+    .with_merchant(MerchantProfile::new(
+        behaviour::MERCHANT_NO,
+        behaviour::TERM_NO,
+    ));
     // Two instances of the service on one SQLite file.
     let path = dir.path().join("journal.sqlite");
     let runs = Arc::new(AtomicUsize::new(0));

@@ -339,10 +339,6 @@ impl SandboxKeys {
     /// merchant_key = "open-merchant.key.pem"
     /// platform_cert = "open-platform.cert.pem"
     /// notify_cert = "open-notify.cert.pem"
-    ///
-    /// [merchant]
-    /// merchant_no = "822290059430001"
-    /// term_no = "SBX00001"
     /// ```
     ///
     /// No platform private key is written here.
@@ -364,12 +360,7 @@ impl SandboxKeys {
              serial_no = {serial}\n\
              merchant_key = {op_key}\n\
              platform_cert = {op_cert}\n\
-             notify_cert = {op_notify}\n\
-             \n\
-             # The sandbox's merchant: its notifications are the ones a client takes as its own.\n\
-             [merchant]\n\
-             merchant_no = {merchant_no}\n\
-             term_no = {term_no}\n",
+             notify_cert = {op_notify}\n",
             base_url = q(base_url),
             mer_id = q(&self.mer_id),
             cb_key = q(files::CROSSBORDER_MERCHANT_KEY),
@@ -379,8 +370,6 @@ impl SandboxKeys {
             op_key = q(files::OPEN_MERCHANT_KEY),
             op_cert = q(files::OPEN_PLATFORM_CERT),
             op_notify = q(files::OPEN_NOTIFY_CERT),
-            merchant_no = q(crate::behaviour::MERCHANT_NO),
-            term_no = q(crate::behaviour::TERM_NO),
         );
         let path = dir.join(files::CLIENT_CONFIG);
         write_file(&path, text.as_bytes(), false)?;

@@ -6,7 +6,9 @@
 mod support;
 
 use lakala_client::notification::{OpenPlatformNotificationHandler, ReplayGuard};
-use lakala_client::{Config, LakalaClient, MicropayOptions, PendingPolicy, Sleeper};
+use lakala_client::{
+    Config, LakalaClient, MerchantProfile, MicropayOptions, PendingPolicy, Sleeper,
+};
 use lakala_crypto::ManualClock;
 use lakala_journal::{
     PaymentJournal, PaymentKey, PaymentStatus, PostgresJournal, PostgresOptions, SqliteJournal,
@@ -158,7 +160,10 @@ async fn setup() -> (Env, tempfile::TempDir, Config) {
     let env = start().await;
     let dir = tempfile::tempdir().unwrap();
     let path = env.sandbox.write_client_config(dir.path()).unwrap();
-    let config = Config::from_file_and_env(Some(&path), |_| None).unwrap();
+    // The sandbox's merchant: its notifications are the ones this service takes as its own.
+    let config = Config::from_file_and_env(Some(&path), |_| None)
+        .unwrap()
+        .with_merchant(MerchantProfile::new(MERCHANT_NO, TERM_NO));
     (env, dir, config)
 }
 
