@@ -4,7 +4,10 @@
 //!
 //! - **routes** ([`open_platform`], [`crossborder`], or both under [`NotificationRoutes`]):
 //!   the whole exchange, with the merchant's own code as an async closure that receives
-//!   the verified, opened notification;
+//!   the verified event (open platform: a
+//!   [`PaymentNotificationEvent`](lakala_client::notification::PaymentNotificationEvent),
+//!   written to the journal first, with its idempotency key) or the opened notification
+//!   (cross-border);
 //! - **extractors** ([`OpenPlatformNotice`], [`CrossBorderNotice`]) for handlers of your
 //!   own: they yield a verified, new notification, and answer a forged, stale or repeated
 //!   one themselves;
@@ -18,15 +21,18 @@
 //!
 //! | case | HTTP | open-platform body | cross-border body |
 //! |---|---|---|---|
-//! | processed (or a repeat of one processed) | 200 | `{"code":"SUCCESS","message":"执行成功"}` | the merchant's sealed, MAC-signed answer |
+//! | processed (or a redelivery of an event processed, however signed, even past the freshness window) | 200 | `{"code":"SUCCESS","message":"执行成功"}` | the merchant's recorded answer, sealed for this delivery |
+//! | for another merchant (`merchant_no` not configured) | 200 | `{"code":"SUCCESS","message":"not for this merchant; ignored"}` (Lakala stops; nothing processed) | — (`merId` edited: 400 below) |
 //! | processing failed, another worker holds it, the replay store failed | 503 | `{"code":"FAIL",...}` | `{"retCode":"9999","retMsg":...}` |
 //! | signature or MAC wrong, missing `Authorization` | 401 | `{"code":"FAIL",...}` | `{"retCode":"9999",...}` |
 //! | body too large (over [`MAX_BODY_BYTES`]) | 413 | `{"code":"FAIL",...}` | `{"retCode":"9999",...}` |
-//! | body unreadable (connection cut, malformed chunk), malformed, stale, for another merchant | 400 | `{"code":"FAIL",...}` | `{"retCode":"9999",...}` |
+//! | body unreadable (connection cut, malformed chunk), malformed, content not understood (no `merchant_no`/`out_trade_no`/`trade_state`; cross-border content that does not open to JSON with an `orderNo`, as under a forged `encKey`), stale and never answered, `merId` or `ver` not ours | 400 | `{"code":"FAIL",...}` | `{"retCode":"9999",...}` |
 //! | the handler lacks a key | 500 | `{"code":"FAIL",...}` | `{"retCode":"9999",...}` |
 //!
 //! The platform delivers again after a 503 (or any failure answer); a refusal is never
-//! processed. Failure messages are fixed phrases, never the error's details (they go to
+//! processed. "Once" is per event (see `lakala_client::notification`): the merchant's
+//! code runs until it returns `Ok` once, and may run again only if it failed or its
+//! process died before the answer was recorded: key its writes on the idempotency key. Failure messages are fixed phrases, never the error's details (they go to
 //! the log, which never holds personal data).
 //!
 //! # The till's side
@@ -62,17 +68,20 @@
 //!     Freshness::default(),
 //!     Arc::new(InMemoryReplayGuard::new()),
 //!     Arc::new(SystemClock),
-//! );
+//! )
+//! .for_merchants(["822290070111135"]);
 //! let mut app = NotificationRoutes::new()
-//!     .open_platform("/lakala/notify", handler, |n| async move {
-//!         // Record the payment: n.body is the verified notification.
-//!         assert_eq!(n.body["trade_state"], "SUCCESS");
+//!     .open_platform("/lakala/notify", handler, |event| async move {
+//!         // Once per (merchant_no, out_trade_no, trade_state): key your own writes on
+//!         // event.idempotency_key(), so that running twice (after a crash) is harmless.
+//!         assert_eq!(event.trade_state.as_str(), "SUCCESS");
+//!         assert_eq!(event.idempotency_key(), "open:822290070111135:T1:SUCCESS");
 //!         Ok::<(), std::convert::Infallible>(())
 //!     })
 //!     .into_router();
 //!
 //! // The platform's side, signing a notification.
-//! let body = br#"{"out_trade_no":"T1","trade_state":"SUCCESS"}"#;
+//! let body = br#"{"merchant_no":"822290070111135","out_trade_no":"T1","trade_state":"SUCCESS"}"#;
 //! let auth = PlatformSigner::new("01", notify_key).sign_notification(body, SystemClock.unix_seconds(), "n1")?;
 //! let request = http::Request::post("/lakala/notify")
 //!     .header("Authorization", auth.to_string())
@@ -94,7 +103,7 @@ use axum::Router;
 use http::{header, HeaderMap, StatusCode};
 use lakala_client::notification::{
     CrossBorderAnswer, CrossBorderNotification, CrossBorderNotificationHandler, Incoming,
-    NotificationError, OpenPlatformNotification, OpenPlatformNotificationHandler,
+    NotificationError, OpenPlatformNotificationHandler, PaymentNotificationEvent,
 };
 use lakala_crypto::CryptoError;
 use std::convert::Infallible;
@@ -151,9 +160,18 @@ fn log(family: &'static str, error: &NotificationError) {
     }
 }
 
-/// The open-platform answer for `error`: its status and a `{"code":"FAIL",...}` body.
+/// The open-platform answer for `error`: its status and a `{"code":"FAIL",...}` body, or,
+/// for a notification that is not for this merchant, HTTP 200
+/// [`OpenPlatformNotificationHandler::not_for_us_answer`] (the one answer after which
+/// Lakala stops redelivering; nothing was processed).
 pub fn open_platform_error_response(error: &NotificationError) -> Response {
     log("open_platform", error);
+    if error.stops_platform() {
+        return json_response(
+            StatusCode::OK,
+            OpenPlatformNotificationHandler::not_for_us_answer(),
+        );
+    }
     let status = status_of(error);
     json_response(
         status,
@@ -244,7 +262,8 @@ fn is_length_limit(error: &axum::Error) -> bool {
 
 /// A `POST` route for open-platform notifications (for example a micropay's
 /// `notify_url`): verifies the `Authorization` header over the raw body, runs `process` on
-/// a new notification and answers `SUCCESS` when it returns `Ok`; a repeat gets the answer
+/// a new payment event (after the journal learnt it) and answers `SUCCESS` when it returns
+/// `Ok`; a redelivery of the event, however signed, gets the answer
 /// sent before without running `process`; when `process` fails the platform is asked to
 /// deliver again (503). See the [crate docs](crate) for every answer.
 pub fn open_platform<S, F, Fut, E>(
@@ -253,7 +272,7 @@ pub fn open_platform<S, F, Fut, E>(
 ) -> MethodRouter<S>
 where
     S: Clone + Send + Sync + 'static,
-    F: Fn(OpenPlatformNotification) -> Fut + Clone + Send + Sync + 'static,
+    F: Fn(PaymentNotificationEvent) -> Fut + Clone + Send + Sync + 'static,
     Fut: Future<Output = Result<(), E>> + Send + 'static,
     E: Display + Send + 'static,
 {
@@ -329,7 +348,7 @@ impl NotificationRoutes {
         process: F,
     ) -> Self
     where
-        F: Fn(OpenPlatformNotification) -> Fut + Clone + Send + Sync + 'static,
+        F: Fn(PaymentNotificationEvent) -> Fut + Clone + Send + Sync + 'static,
         Fut: Future<Output = Result<(), E>> + Send + 'static,
         E: Display + Send + 'static,
     {
@@ -394,8 +413,8 @@ where
     }
 }
 
-/// An extractor yielding a verified, new open-platform notification, for handlers of your
-/// own. The state must provide the handler (`OpenPlatformNotificationHandler: FromRef<S>`).
+/// An extractor yielding a verified, new open-platform payment event (already written to
+/// the journal, if the handler has one), for handlers of your own. The state must provide the handler (`OpenPlatformNotificationHandler: FromRef<S>`).
 ///
 /// A repeat is answered by the extractor itself with the bytes answered before (the
 /// handler does not run); a refused notification gets its status (see the [crate
@@ -404,15 +423,16 @@ where
 /// until the processing window ends.
 #[derive(Debug)]
 pub struct OpenPlatformNotice {
-    /// The verified notification.
-    pub notification: OpenPlatformNotification,
+    /// The verified event: the notification, the journaled payment, its new state, whether
+    /// it changed anything, and its idempotency key.
+    pub event: PaymentNotificationEvent,
     handler: OpenPlatformNotificationHandler,
 }
 
 impl OpenPlatformNotice {
     /// Records it as processed and answers `SUCCESS` (a redelivery gets the same answer).
     pub async fn success(self) -> Response {
-        match self.handler.answer(&self.notification).await {
+        match self.handler.answer(&self.event).await {
             Ok(bytes) => json_response(StatusCode::OK, bytes),
             Err(e) => open_platform_error_response(&e),
         }
@@ -421,7 +441,7 @@ impl OpenPlatformNotice {
     /// Gives it up (its redelivery is processed again) and answers 503 `FAIL`; `why` goes
     /// to the log.
     pub async fn fail(self, why: impl Display) -> Response {
-        if let Err(e) = self.handler.abandon(&self.notification).await {
+        if let Err(e) = self.handler.abandon(&self.event).await {
             return open_platform_error_response(&e);
         }
         open_platform_error_response(&NotificationError::Processing(why.to_string()))
@@ -440,10 +460,7 @@ where
         let (headers, body) = read_body(request).await.map_err(BodyError::open_platform)?;
         let authorization = authorization(&headers).ok_or_else(missing_authorization)?;
         match handler.handle(authorization, &body).await {
-            Ok(Incoming::New(notification)) => Ok(Self {
-                notification,
-                handler,
-            }),
+            Ok(Incoming::New(event)) => Ok(Self { event, handler }),
             Ok(Incoming::Repeat(bytes)) => Err(json_response(StatusCode::OK, bytes)),
             Err(e) => Err(open_platform_error_response(&e)),
         }

@@ -55,7 +55,8 @@ fn handlers() -> (
         Freshness::default(),
         Arc::new(MemoryJournal::new()),
         Arc::new(SystemClock),
-    );
+    )
+    .for_merchants(["822290070111135"]);
     let crossborder = CrossBorderNotificationHandler::new(
         Merchant::new("DOPCHN000455", key.clone(), key.public_key()),
         Arc::new(MemoryJournal::new()),

@@ -45,6 +45,7 @@ fn open_handler() -> OpenPlatformNotificationHandler {
         Arc::new(InMemoryReplayGuard::new()),
         Arc::new(SystemClock),
     )
+    .for_merchants(["822290070111135"])
 }
 
 fn crossborder_handler() -> CrossBorderNotificationHandler {
@@ -95,7 +96,7 @@ async fn open_platform_route_answers_as_the_platform_expects() {
             async move {
                 // The first delivery of "fail-once" fails; everything else succeeds.
                 let n_call = seen.fetch_add(1, Ordering::SeqCst);
-                if n.body["out_trade_no"] == "fail-once" && n_call == 1 {
+                if n.notification.out_trade_no() == "fail-once" && n_call == 1 {
                     return Err("database down");
                 }
                 Ok(())
@@ -103,7 +104,7 @@ async fn open_platform_route_answers_as_the_platform_expects() {
         })
         .into_router();
     let url = format!("{}/notify", serve(router).await);
-    let body = br#"{"out_trade_no":"T1","trade_state":"SUCCESS"}"#;
+    let body = br#"{"merchant_no":"822290070111135","out_trade_no":"T1","trade_state":"SUCCESS"}"#;
     let auth = signed(body, "n1");
 
     let first = post_open(&url, body, Some(auth.clone())).await;
@@ -116,6 +117,15 @@ async fn open_platform_route_answers_as_the_platform_expects() {
     let again = post_open(&url, body, Some(auth)).await;
     assert_eq!((again.status, again.body), (200, first.body));
     assert_eq!(calls.load(Ordering::SeqCst), 1);
+
+    // Another merchant's notification: 200 and SUCCESS so that Lakala stops, not
+    // processed (the call count below stays put).
+    let other = br#"{"merchant_no":"822290070111136","out_trade_no":"T1","trade_state":"SUCCESS"}"#;
+    let not_ours = post_open(&url, other, Some(signed(other, "n-other"))).await;
+    assert_eq!(
+        (not_ours.status, not_ours.body),
+        (200, OpenPlatformNotificationHandler::not_for_us_answer())
+    );
 
     // Forged, unsigned, malformed authorization: 401, never processed.
     let forged = post_open(&url, br#"{"out_trade_no":"T2"}"#, Some(signed(body, "n2"))).await;
@@ -131,7 +141,8 @@ async fn open_platform_route_answers_as_the_platform_expects() {
     assert_eq!(calls.load(Ordering::SeqCst), 1);
 
     // Processing fails: 503, and the redelivery is processed again.
-    let failing = br#"{"out_trade_no":"fail-once"}"#;
+    let failing =
+        br#"{"merchant_no":"822290070111135","out_trade_no":"fail-once","trade_state":"SUCCESS"}"#;
     let auth = signed(failing, "n3");
     assert_eq!(
         post_open(&url, failing, Some(auth.clone())).await.status,
@@ -205,7 +216,7 @@ impl FromRef<State> for CrossBorderNotificationHandler {
 }
 
 async fn own_open(notice: OpenPlatformNotice) -> Response {
-    if notice.notification.body["out_trade_no"] == "refuse" {
+    if notice.event.notification.out_trade_no() == "refuse" {
         return notice.fail("not now").await;
     }
     notice.success().await
@@ -227,7 +238,7 @@ async fn extractors_in_handlers_of_ones_own() {
         .with_state(state);
     let base = serve(router).await;
     let url = format!("{base}/notify");
-    let body = br#"{"out_trade_no":"T1"}"#;
+    let body = br#"{"merchant_no":"822290070111135","out_trade_no":"T1","trade_state":"SUCCESS"}"#;
     let auth = signed(body, "e1");
     assert_eq!(post_open(&url, body, Some(auth.clone())).await.status, 200);
     // The repeat is answered by the extractor with the same bytes.
@@ -236,7 +247,8 @@ async fn extractors_in_handlers_of_ones_own() {
         again.body,
         OpenPlatformNotificationHandler::success_answer()
     );
-    let refuse = br#"{"out_trade_no":"refuse"}"#;
+    let refuse =
+        br#"{"merchant_no":"822290070111135","out_trade_no":"refuse","trade_state":"SUCCESS"}"#;
     assert_eq!(
         post_open(&url, refuse, Some(signed(refuse, "e2")))
             .await
@@ -251,7 +263,12 @@ async fn extractors_in_handlers_of_ones_own() {
     let k = keys();
     let platform = Platform::new(k.platform.clone(), k.merchant.public_key());
     let (envelope, _) = platform
-        .seal_notification(MER_ID, &TsGenerator::new().next(), "B0005", "{}")
+        .seal_notification(
+            MER_ID,
+            &TsGenerator::new().next(),
+            "B0005",
+            r#"{"orderNo":"2"}"#,
+        )
         .unwrap();
     let response = post_open(
         &format!("{base}/crossborder"),
@@ -283,7 +300,7 @@ async fn tower_service_under_plain_hyper() {
             });
         }
     });
-    let body = br#"{"out_trade_no":"H1"}"#;
+    let body = br#"{"merchant_no":"822290070111135","out_trade_no":"H1","trade_state":"SUCCESS"}"#;
     let ok = post_open(&url, body, Some(signed(body, "h1"))).await;
     assert_eq!(ok.status, 200);
     assert_eq!(post_open(&url, body, None).await.status, 401);

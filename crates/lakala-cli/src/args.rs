@@ -196,6 +196,14 @@ pub enum SandboxNotify {
         /// The order's out_trade_no.
         #[arg(long, requires = "merchant_no")]
         out_trade_no: Option<String>,
+        /// Send it this many times (1 to 20), each a new request freshly signed, as
+        /// Lakala's redeliveries are.
+        #[arg(long, default_value_t = 1)]
+        repeat: u32,
+        /// Send it as this other merchant's notification (merchant_no replaced): your
+        /// endpoint should take it as not for it.
+        #[arg(long)]
+        as_merchant_no: Option<String>,
     },
 }
 

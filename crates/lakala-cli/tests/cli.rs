@@ -1009,42 +1009,68 @@ fn sandbox_subcommand_serves_a_configured_client() {
 fn serve_once(
     answer: impl FnOnce(&str, &[u8]) -> (u16, Vec<u8>) + Send + 'static,
 ) -> (String, std::thread::JoinHandle<(String, Vec<u8>)>) {
-    use std::io::{BufRead, Read};
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let url = format!("http://{}/lakala/notify", listener.local_addr().unwrap());
     let handle = std::thread::spawn(move || {
         let (stream, _) = listener.accept().unwrap();
-        let mut reader = std::io::BufReader::new(stream);
-        let (mut length, mut authorization) = (0usize, String::new());
-        loop {
-            let mut line = String::new();
-            reader.read_line(&mut line).unwrap();
-            let line = line.trim_end();
-            if line.is_empty() {
-                break;
-            }
-            if let Some((name, value)) = line.split_once(':') {
-                match name.to_ascii_lowercase().as_str() {
-                    "content-length" => length = value.trim().parse().unwrap(),
-                    "authorization" => authorization = value.trim().to_owned(),
-                    _ => {}
-                }
-            }
-        }
-        let mut body = vec![0; length];
-        reader.read_exact(&mut body).unwrap();
-        let (status, reply) = answer(&authorization, &body);
-        let mut stream = reader.into_inner();
-        write!(
-            stream,
-            "HTTP/1.1 {status} X\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
-            reply.len()
-        )
-        .unwrap();
-        stream.write_all(&reply).unwrap();
-        (authorization, body)
+        exchange(stream, answer)
     });
     (url, handle)
+}
+
+/// The `Authorization` header and body of each request received.
+type Received = Vec<(String, Vec<u8>)>;
+
+/// As [`serve_once`], for `times` requests, each answered by `answer`.
+fn serve_times(
+    times: usize,
+    answer: impl Fn(&str, &[u8]) -> (u16, Vec<u8>) + Send + 'static,
+) -> (String, std::thread::JoinHandle<Received>) {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}/lakala/notify", listener.local_addr().unwrap());
+    let handle = std::thread::spawn(move || {
+        (0..times)
+            .map(|_| exchange(listener.accept().unwrap().0, &answer))
+            .collect()
+    });
+    (url, handle)
+}
+
+/// Reads one request from `stream`, answers it, and returns its `Authorization` and body.
+fn exchange(
+    stream: std::net::TcpStream,
+    answer: impl FnOnce(&str, &[u8]) -> (u16, Vec<u8>),
+) -> (String, Vec<u8>) {
+    use std::io::{BufRead, Read};
+    let mut reader = std::io::BufReader::new(stream);
+    let (mut length, mut authorization) = (0usize, String::new());
+    loop {
+        let mut line = String::new();
+        reader.read_line(&mut line).unwrap();
+        let line = line.trim_end();
+        if line.is_empty() {
+            break;
+        }
+        if let Some((name, value)) = line.split_once(':') {
+            match name.to_ascii_lowercase().as_str() {
+                "content-length" => length = value.trim().parse().unwrap(),
+                "authorization" => authorization = value.trim().to_owned(),
+                _ => {}
+            }
+        }
+    }
+    let mut body = vec![0; length];
+    reader.read_exact(&mut body).unwrap();
+    let (status, reply) = answer(&authorization, &body);
+    let mut stream = reader.into_inner();
+    write!(
+        stream,
+        "HTTP/1.1 {status} X\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+        reply.len()
+    )
+    .unwrap();
+    stream.write_all(&reply).unwrap();
+    (authorization, body)
 }
 
 #[test]
@@ -1201,6 +1227,32 @@ fn sandbox_notify_sends_both_families_from_a_standing_sandbox() {
         received.join().unwrap().1,
         br#"{"out_trade_no":"T1","trade_state":"SUCCESS"}"#
     );
+
+    // Redelivered on request: --repeat 2 sends the same body twice, each signed afresh.
+    let (url, received) = serve_times(2, |_, _| {
+        (200, br#"{"code":"SUCCESS","message":"ok"}"#.to_vec())
+    });
+    let (code, json, stderr) = lakala(
+        &[
+            "--json",
+            "--config",
+            config,
+            "sandbox",
+            "notify",
+            "open-platform",
+            "--url",
+            &url,
+            "--body",
+            r#"{"out_trade_no":"T2","trade_state":"SUCCESS"}"#,
+            "--repeat",
+            "2",
+        ],
+        b"",
+    );
+    assert_eq!(code, 0, "{json} {stderr}");
+    let received = received.join().unwrap();
+    assert_eq!(received[0].1, received[1].1, "the same body");
+    assert_ne!(received[0].0, received[1].0, "signed afresh");
 
     // An endpoint that refuses: exit 5; nobody listening: exit 6; no sandbox named: exit 2.
     let (url, received) = serve_once(|_, _| (200, br#"{"code":"FAIL","message":"no"}"#.to_vec()));

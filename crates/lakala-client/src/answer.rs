@@ -12,7 +12,9 @@ use std::fmt;
 /// The verified JSON is kept for display and audit; it may hold personal data, so `Debug`
 /// does not print it.
 ///
-/// Serializes as `{"response": <the verified JSON>, "violations": ["field: rule", ...]}`
+/// Serializes as `{"response": <the verified JSON>, "violations": ["field: rule", ...]}`,
+/// the payer's wallet ids left out of `response` unless the serialization is wrapped in
+/// [`crate::payer::WithPayerIds`]
 /// (see [the stable JSON form](crate::outcome#the-stable-json-form)). It does not deserialize: an
 /// answer only ever comes from a verified exchange.
 #[derive(Clone)]
@@ -61,8 +63,33 @@ impl<T> Serialize for Answer<T> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let violations: Vec<String> = self.violations.iter().map(ToString::to_string).collect();
         let mut s = serializer.serialize_struct("Answer", 2)?;
-        s.serialize_field("response", &self.json)?;
+        if crate::payer::payer_ids_asked() {
+            s.serialize_field("response", &self.json)?;
+        } else {
+            s.serialize_field("response", &crate::payer::without_payer_fields(&self.json))?;
+        }
         s.serialize_field("violations", &violations)?;
         s.end()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::payer::WithPayerIds;
+
+    #[test]
+    fn the_serialized_answer_leaves_wallet_ids_out_unless_asked() {
+        let answer = Answer::new(
+            (),
+            vec![],
+            serde_json::json!({"resp_data": {"out_trade_no": "T1",
+                "acc_resp_fields": {"user_id": "2088102146225135", "buyer_logon_id": "a***@b.com"}}}),
+        );
+        let default = serde_json::to_string(&answer).unwrap();
+        assert!(!default.contains("2088102146225135") && !default.contains("a***@b.com"));
+        assert!(default.contains("T1"), "{default}");
+        let asked = serde_json::to_string(&WithPayerIds(&answer)).unwrap();
+        assert!(asked.contains("2088102146225135"), "{asked}");
     }
 }

@@ -440,7 +440,9 @@ impl LakalaClient {
     }
 
     /// A handler for open-platform notifications, verifying with this client's
-    /// [`Certificates`] (so a certificate rotation reaches it), clock and freshness window.
+    /// [`Certificates`] (so a certificate rotation reaches it), clock and freshness window,
+    /// for the merchant profile's `merchant_no` (without a merchant profile it refuses every
+    /// notification as not configured), writing to this client's journal, if any, first.
     pub fn open_platform_notification_handler(
         &self,
         replay: Arc<dyn crate::notification::ReplayGuard>,
@@ -456,7 +458,8 @@ impl LakalaClient {
             self.inner.freshness,
             replay,
             self.inner.clock.clone(),
-        );
+        )
+        .for_merchants(self.inner.merchant.iter().map(|m| m.merchant_no.clone()));
         let handler = handler.with_events(self.inner.events.clone());
         Ok(match &self.inner.journal {
             Some(journal) => handler.with_payments(journal.clone(), self.inner.instance.clone()),

@@ -181,6 +181,7 @@ mod money_gate;
 pub mod notification;
 pub mod outcome;
 mod patience;
+pub mod payer;
 mod payment_flow;
 mod poll;
 mod preauth;

@@ -11,7 +11,7 @@
 //! | [`POLL_DURATION`] `lakala_poll_duration_seconds` | histogram | — | wall time a pending micropay spent being queried (and revoked) |
 //! | [`PAYMENTS_PENDING`] `lakala_payments_pending` | gauge | — | micropay flows running now (paid or not yet known) |
 //! | [`PAYMENTS`] `lakala_payments_total` | counter | `outcome` | micropay flows finished |
-//! | [`NOTIFICATIONS`] `lakala_notifications_total` | counter | `family`, `result` | notifications received |
+//! | [`NOTIFICATIONS`] `lakala_notifications_total` | counter | `family`, `result` (`new`, `repeat`, `retry`, `refused`, `not_for_us`) | notifications received |
 //! | [`CONFLICTS`] `lakala_conflicts_total` | counter | `field` | the platform contradicted the journal; the payment is marked `conflict` for a person |
 //!
 //! Label values come from short fixed lists, never from the messages:
@@ -47,7 +47,8 @@ pub const POLL_DURATION: &str = "lakala_poll_duration_seconds";
 pub const PAYMENTS_PENDING: &str = "lakala_payments_pending";
 /// Counter of finished micropay flows, by `outcome`.
 pub const PAYMENTS: &str = "lakala_payments_total";
-/// Counter of received notifications, by `family` and `result`.
+/// Counter of received notifications, by `family` and `result` (`new`, `repeat`, `retry`,
+/// `refused`, `not_for_us`).
 pub const NOTIFICATIONS: &str = "lakala_notifications_total";
 /// Counter of contradictions between the platform and the journal (a final status, a
 /// `trade_no` or an amount the platform gave differently before), by `field`: each marks
@@ -155,6 +156,8 @@ pub(crate) fn notification(family: &'static str, repeat: bool) {
 pub(crate) fn notification_failed(family: &'static str, error: &NotificationError) {
     let result = if error.is_retryable() {
         "retry"
+    } else if error.stops_platform() {
+        "not_for_us"
     } else {
         "refused"
     };
@@ -163,6 +166,7 @@ pub(crate) fn notification_failed(family: &'static str, error: &NotificationErro
         NotificationError::Verification(e) => verification_failed("notification", crypto_reason(e)),
         NotificationError::Stale { .. } => verification_failed("notification", "stale"),
         NotificationError::Malformed { .. } => verification_failed("notification", "malformed"),
+        NotificationError::Content { .. } => verification_failed("notification", "content"),
         _ => {}
     }
 }

@@ -38,9 +38,11 @@
 //! and resolve it later). [`PaymentOutcome`] and [`Confirmation`] deliberately do not: a
 //! `Succeeded` must only ever come from a verified answer, never from JSON someone sent.
 //!
-//! The JSON holds the verified answers in full, as the platform sent them (the payer's
-//! wallet account may be among their fields): treat it like the answers themselves, not
-//! like a log line.
+//! The JSON holds the verified answers as the platform sent them, except the payer's wallet
+//! ids (`user_id`, `openid`, `sub_openid`, ...: [`crate::payer::is_payer_field`]), which
+//! are left out unless asked for explicitly by serializing through
+//! [`crate::payer::WithPayerIds`]. Treat it like the answers themselves, not like a log
+//! line.
 
 use crate::answer::Answer;
 use lakala_types::micropay::{

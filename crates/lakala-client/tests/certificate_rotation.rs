@@ -78,7 +78,11 @@ fn setup() -> Setup {
             merchant_key: merchant,
             platform_cert: old.clone(),
             notify_cert: Some(old.clone()),
-        });
+        })
+        .with_merchant(lakala_client::MerchantProfile::new(
+            "822290070111135",
+            "29034705",
+        ));
     let client = LakalaClient::builder(config)
         .transport(platform.clone())
         .clock(Arc::new(ManualClock::at_unix(NOW)))
@@ -248,7 +252,15 @@ async fn notifications_try_each_valid_certificate_and_follow_the_swap() {
         .client
         .open_platform_notification_handler(Arc::new(InMemoryReplayGuard::new()))
         .unwrap();
-    let body = br#"{"out_trade_no":"T1","trade_state":"SUCCESS"}"#;
+    // Two events (two states of one order): each is new once.
+    let deal = br#"{"merchant_no":"822290070111135","out_trade_no":"T1","trade_state":"DEAL"}"#;
+    let body = br#"{"merchant_no":"822290070111135","out_trade_no":"T1","trade_state":"SUCCESS"}"#;
+    let signed = |key: &PrivateKey, nonce: &str, body: &[u8]| {
+        PlatformSigner::new("ff", key.clone())
+            .sign_notification(body, NOW, nonce)
+            .unwrap()
+            .to_string()
+    };
     let signed_by = |key: &PrivateKey, nonce: &str| {
         PlatformSigner::new("ff", key.clone())
             .sign_notification(body, NOW, nonce)
@@ -276,7 +288,7 @@ async fn notifications_try_each_valid_certificate_and_follow_the_swap() {
         panic!("new")
     };
     let Incoming::New(_) = handler
-        .handle(&signed_by(&s.old_key, "n3"), body)
+        .handle(&signed(&s.old_key, "n3", deal), deal)
         .await
         .unwrap()
     else {

@@ -593,7 +593,10 @@ fn notification(order: &str, state: &str, amount: &str, at: i64, nonce: &str) ->
 
 #[tokio::test]
 async fn a_notification_finishes_a_pending_payment_and_is_known_to_every_instance() {
-    let h = harness();
+    // Notifications are taken for the configured merchant only.
+    let h = support::harness_with(|c| {
+        c.with_merchant(lakala_client::MerchantProfile::new(MERCHANT, "29034705"))
+    });
     let dir = tempfile::tempdir().unwrap();
     let journal = Arc::new(
         SqliteJournal::open(dir.path().join("journal.sqlite"))
@@ -616,7 +619,7 @@ async fn a_notification_finishes_a_pending_payment_and_is_known_to_every_instanc
 
     // Another amount: recorded, not applied.
     let now = lakala_crypto::Clock::unix_seconds(&*h.clock);
-    let (auth, body) = notification("J7", "SUCCESS", "1", now, "nonce-other-amount");
+    let (auth, body) = notification("J7", "FAIL", "1", now, "nonce-other-amount");
     let handler_a = a
         .open_platform_notification_handler(journal.clone())
         .unwrap();
@@ -635,9 +638,17 @@ async fn a_notification_finishes_a_pending_payment_and_is_known_to_every_instanc
         panic!()
     };
     let answer_a = handler_a.answer(&n).await.unwrap();
+    assert!(n.changed, "the notification settled the payment");
+    assert_eq!(
+        n.payment.as_ref().map(|p| p.status),
+        Some(PaymentStatus::Succeeded)
+    );
     let record = journal.payment(&key("J7")).await.unwrap().unwrap();
     assert_eq!(record.status, PaymentStatus::Succeeded);
     assert_eq!(record.outcome.as_deref(), Some("succeeded"));
+    // The journal shows the notified state, not the last queried DEAL.
+    assert_eq!(record.last_trade_state.as_deref(), Some("SUCCESS"));
+    assert_eq!(record.reason.as_deref(), Some("notification: SUCCESS"));
 
     // Delivered again, to the other instance (another process on the same file): known,
     // answered with the same bytes, not processed again.

@@ -57,8 +57,9 @@ async fn crossborder_notification_accepted_once_then_replay_and_stale_refused() 
         n.content().as_str(),
         r#"{"orderNo":"ORDER1","retCode":"0000"}"#
     );
+    assert_eq!(n.idempotency_key(), "crossborder:B0005:ORDER1");
     assert!(
-        !format!("{n:?}").contains("ORDER1"),
+        !format!("{n:?}").contains("retCode"),
         "content is not printed"
     );
 
@@ -85,7 +86,7 @@ async fn crossborder_notification_accepted_once_then_replay_and_stale_refused() 
 
     // A fresh notification delivered too late.
     let (late, _) = platform
-        .seal_notification("DOPCHN000455", &ts.next(), "B0005", "{}")
+        .seal_notification("DOPCHN000455", &ts.next(), "B0005", r#"{"orderNo":"LATE"}"#)
         .unwrap();
     clock.advance(Duration::from_secs(601));
     assert!(matches!(
@@ -126,6 +127,7 @@ fn open_handler(cert: &str, clock: Arc<ManualClock>) -> OpenPlatformNotification
         Arc::new(InMemoryReplayGuard::new()),
         clock,
     )
+    .for_merchants(["822126090640003"])
 }
 
 #[tokio::test]
@@ -136,9 +138,23 @@ async fn the_real_lakala_notification_is_accepted_with_the_real_certificate() {
     let Incoming::New(n) = handler.handle(&auth, &body).await.unwrap() else {
         panic!("a first delivery is new")
     };
-    assert_eq!(n.body["payStatus"], "S");
-    assert_eq!(n.body["merchantOrderNo"], "CH2021090613190866292");
-    assert_eq!(n.timestamp, 1_630_905_585);
+    assert_eq!(n.notification.body["payStatus"], "S");
+    assert_eq!(
+        n.notification.body["merchantOrderNo"],
+        "CH2021090613190866292"
+    );
+    assert_eq!(n.notification.timestamp, 1_630_905_585);
+    assert_eq!(
+        n.idempotency_key(),
+        "open:822126090640003:CH2021090613190866292:S"
+    );
+    // The payer's wallet ids are in the body, never in Debug.
+    assert_eq!(n.notification.body["payerId1"], "2088702852632582");
+    let printed = format!("{n:?}");
+    assert!(
+        !printed.contains("2088702852632582") && !printed.contains("rob***"),
+        "{printed}"
+    );
     assert_eq!(
         OpenPlatformNotificationHandler::success_answer(),
         r#"{"code":"SUCCESS","message":"执行成功"}"#.as_bytes()
@@ -322,6 +338,11 @@ impl ReplayGuard for BrokenStore {
             reason: "connection refused".into(),
         })
     }
+    async fn answer_of(&self, _: &str, _: i64) -> Result<Option<Vec<u8>>, ReplayStoreError> {
+        Err(ReplayStoreError::Unavailable {
+            reason: "connection refused".into(),
+        })
+    }
     async fn abandon(&self, _: &str) -> Result<(), ReplayStoreError> {
         Err(ReplayStoreError::Unavailable {
             reason: "connection refused".into(),
@@ -334,7 +355,7 @@ async fn a_failing_replay_store_is_a_retryable_refusal_never_a_silent_accept() {
     let f = crossborder_fixture(Arc::new(BrokenStore));
     let (envelope, _) = f
         .platform
-        .seal_notification("DOPCHN000455", &f.ts.next(), "B0005", "{}")
+        .seal_notification("DOPCHN000455", &f.ts.next(), "B0005", r#"{"orderNo":"9"}"#)
         .unwrap();
     let err = f
         .handler
@@ -359,7 +380,8 @@ async fn a_failing_replay_store_is_a_retryable_refusal_never_a_silent_accept() {
         Freshness::default(),
         Arc::new(BrokenStore),
         Arc::new(ManualClock::at_unix(1_630_905_585)),
-    );
+    )
+    .for_merchants(["822126090640003"]);
     let err = handler.handle(&auth, &body).await.unwrap_err();
     assert!(matches!(err, NotificationError::Store(_)) && err.is_retryable());
 }
@@ -378,7 +400,7 @@ async fn open_platform_processing_failure_then_redelivery() {
     assert!(err.is_retryable());
     let answer = handler
         .process(&auth, &body, |n| async move {
-            assert_eq!(n.body["payStatus"], "S");
+            assert_eq!(n.notification.body["payStatus"], "S");
             Ok::<(), &str>(())
         })
         .await

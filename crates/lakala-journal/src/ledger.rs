@@ -24,8 +24,10 @@ pub enum Delivery {
 /// the answer sent, so a redelivery to any instance gets the same answer and is not
 /// processed twice.
 ///
-/// Keys are the caller's (for example `open:<timestamp>:<nonce>`), at most 256 bytes
-/// without control characters. Entries past their `expires_at` are forgotten (dropped
+/// Keys are the caller's, at most 256 bytes without control characters. The notification
+/// handlers key an entry on the business event a notification announces (for example
+/// `open:<merchant_no>:<out_trade_no>:<trade_state>`), not on its signature, so that a
+/// redelivery signed afresh is recognised. Entries past their `expires_at` are forgotten (dropped
 /// lazily as new notifications arrive).
 ///
 /// Known limit: a worker that outlives its processing window may finish after another
@@ -47,6 +49,11 @@ pub trait NotificationLedger: Send + Sync + std::fmt::Debug {
     /// gets the same bytes. [`JournalError::NotFound`] if the key is not claimed (or was
     /// already forgotten).
     async fn answered(&self, key: &str, answer: &[u8], now: i64) -> Result<(), JournalError>;
+
+    /// The answer recorded for `key` at `now`, without claiming anything: `None` when the
+    /// key is unknown, expired, or not answered yet. For a redelivery too old to be
+    /// processed: if its event was answered, it gets the same answer again.
+    async fn answer_of(&self, key: &str, now: i64) -> Result<Option<Vec<u8>>, JournalError>;
 
     /// Processing failed: forgets the claim so the next delivery is processed again. An
     /// answered key stays answered; an unknown key is not an error.
@@ -86,6 +93,11 @@ pub(crate) fn decide(entry: Option<&LedgerEntry>, now: i64) -> Decision {
         }),
         Some(_) => Decision::Take,
     }
+}
+
+/// The answer an entry holds at `now`, if it is answered and not expired.
+pub(crate) fn answer_at(entry: Option<LedgerEntry>, now: i64) -> Option<Vec<u8>> {
+    entry.filter(|e| e.expires_at >= now).and_then(|e| e.answer)
 }
 
 /// Checks a claim's arguments.

@@ -30,16 +30,25 @@ pub enum DealRefunds {
     SucceedAfterQueries(u32),
 }
 
-/// Retries of open-platform notifications (micropay `notify_url`).
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// Lakala's published redelivery schedule, in seconds: the waits after the first, second,
+/// ... failed delivery (1 s, 5 s, 5 s, 10 s, 3 min, 10 min, 20 min, 30 min, 1 h, 2 h).
+pub const LAKALA_SCHEDULE_SECS: [u64; 10] = [1, 5, 5, 10, 180, 600, 1200, 1800, 3600, 7200];
+
+/// Redeliveries of open-platform notifications (micropay `notify_url`), as Lakala makes
+/// them: each attempt is a new request, freshly signed, until the merchant answers HTTP 200
+/// with `{"code":"SUCCESS",...}`.
+#[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct NotifyPolicy {
-    /// Attempts in all, the first included (default 5). At least one is made.
+    /// Attempts in all, the first included (default 11: the first and the ten of the
+    /// schedule). At least one is made.
     pub max_attempts: u32,
-    /// Wait before the second attempt (default 1 s); it doubles after each failure ...
-    pub first_backoff: Duration,
-    /// ... up to this (default 30 s).
-    pub max_backoff: Duration,
+    /// The wait after each failed attempt, the last repeated if there are more attempts
+    /// (default [`LAKALA_SCHEDULE_SECS`]).
+    pub schedule: Vec<Duration>,
+    /// Every wait is multiplied by this (default 1.0): compresses the schedule for tests
+    /// (0.001 makes Lakala's 4 hours about 15 s).
+    pub time_factor: f64,
     /// Deadline of one attempt: connect, send, read the answer (default 5 s).
     pub attempt_timeout: Duration,
 }
@@ -47,30 +56,66 @@ pub struct NotifyPolicy {
 impl Default for NotifyPolicy {
     fn default() -> Self {
         Self {
-            max_attempts: 5,
-            first_backoff: Duration::from_secs(1),
-            max_backoff: Duration::from_secs(30),
+            max_attempts: 1 + LAKALA_SCHEDULE_SECS.len() as u32,
+            schedule: LAKALA_SCHEDULE_SECS
+                .iter()
+                .map(|s| Duration::from_secs(*s))
+                .collect(),
+            time_factor: 1.0,
             attempt_timeout: Duration::from_secs(5),
         }
     }
 }
 
 impl NotifyPolicy {
-    /// A policy of `max_attempts` attempts, the first retry after `first_backoff`.
+    /// Lakala's schedule compressed so that the first retry comes after `first_backoff`
+    /// (Lakala's 1 s), with `max_attempts` attempts.
     pub fn new(max_attempts: u32, first_backoff: Duration) -> Self {
         Self {
             max_attempts,
-            first_backoff,
+            time_factor: first_backoff.as_secs_f64(),
+            ..Self::default()
+        }
+    }
+
+    /// Lakala's schedule, every wait multiplied by `factor`.
+    pub fn compressed(factor: f64) -> Self {
+        Self {
+            time_factor: factor,
             ..Self::default()
         }
     }
 
     /// The wait after failed attempt number `attempt` (1-based).
     pub(crate) fn backoff(&self, attempt: u32) -> Duration {
-        let factor = 1u32 << attempt.saturating_sub(1).min(16);
-        self.first_backoff
-            .saturating_mul(factor)
-            .min(self.max_backoff)
+        let index = usize::try_from(attempt.saturating_sub(1)).unwrap_or(usize::MAX);
+        let wait = self
+            .schedule
+            .get(index)
+            .or(self.schedule.last())
+            .copied()
+            .unwrap_or_default();
+        let factor = if self.time_factor.is_finite() && self.time_factor >= 0.0 {
+            self.time_factor
+        } else {
+            1.0
+        };
+        Duration::try_from_secs_f64(wait.as_secs_f64() * factor).unwrap_or(Duration::MAX)
+    }
+}
+
+#[cfg(test)]
+mod schedule_tests {
+    use super::*;
+
+    #[test]
+    fn lakala_schedule_and_its_compression() {
+        let p = NotifyPolicy::default();
+        let waits: Vec<u64> = (1..=11).map(|a| p.backoff(a).as_secs()).collect();
+        assert_eq!(waits, [1, 5, 5, 10, 180, 600, 1200, 1800, 3600, 7200, 7200]);
+        let fast = NotifyPolicy::new(4, Duration::from_millis(10));
+        assert_eq!(fast.backoff(1), Duration::from_millis(10));
+        assert_eq!(fast.backoff(5), Duration::from_millis(1800));
     }
 }
 

@@ -8,7 +8,7 @@
 //! | path | body | does |
 //! |---|---|---|
 //! | [`CROSSBORDER_PATH`] | `{"url", "req_type"?, "biz"?}` | seals a cross-border notification (`reqType` default `B0005`) of `biz` (a JSON object or the exact JSON text; default `{"orderNo":"SBXN<ts>","retCode":"0000","retMsg":"认证成功"}`) with the sandbox's platform keys, POSTs it to `url`, then verifies and opens the merchant's answer (MAC, `ts` and `reqType` copied, `encData` under the same one-time key) |
-//! | [`OPEN_PLATFORM_PATH`] | `{"url", "body"?, "merchant_no"?, "out_trade_no"?}` | signs `body` (a JSON object, or the exact text) with the notification key, as the platform does, or with neither given the result notification of the order `merchant_no` + `out_trade_no` in its current state; POSTs it once to `url`; the merchant must answer HTTP 200 `{"code":"SUCCESS",...}` |
+//! | [`OPEN_PLATFORM_PATH`] | `{"url", "body"?, "merchant_no"?, "out_trade_no"?, "repeat"?, "as_merchant_no"?}` | signs `body` (a JSON object, or the exact text) with the notification key, as the platform does, or with neither given the result notification of the order `merchant_no` + `out_trade_no` in its current state; POSTs it to `url` `repeat` times (default 1, at most 20), each a new request freshly signed (new timestamp and nonce), as Lakala's redeliveries are; every answer must be HTTP 200 `{"code":"SUCCESS",...}`. `as_merchant_no` rewrites the order's notification as another merchant's (`merchant_no` replaced) to test that an endpoint refuses what is not for it |
 //!
 //! `url` must be a loopback `http://` URL, as for every notification the sandbox sends.
 //! Answers: HTTP 200 `{"code":"SBX00000","msg",...}` with what was sent and what came back;
@@ -68,7 +68,14 @@ struct OpenPlatformOrder {
     merchant_no: Option<String>,
     #[serde(default)]
     out_trade_no: Option<String>,
+    #[serde(default)]
+    repeat: Option<u32>,
+    #[serde(default)]
+    as_merchant_no: Option<String>,
 }
+
+/// The most deliveries one control request makes.
+const MAX_REPEAT: u32 = 20;
 
 fn answer(status: StatusCode, code: &str, msg: &str, extra: Value) -> HttpResponse {
     let mut body = json!({"code": code, "msg": msg});
@@ -171,7 +178,11 @@ async fn open_platform(shared: &Shared, body: &[u8]) -> HttpResponse {
         Ok(order) => order,
         Err(e) => return bad(&format!("not an open-platform notification order: {e}")),
     };
-    let text = match (order.body, order.merchant_no, order.out_trade_no) {
+    let repeat = order.repeat.unwrap_or(1);
+    if !(1..=MAX_REPEAT).contains(&repeat) {
+        return bad("repeat must be 1 to 20");
+    }
+    let mut text = match (order.body, order.merchant_no, order.out_trade_no) {
         (Some(body), None, None) => text_of(body),
         (None, Some(merchant_no), Some(out_trade_no)) => {
             let state = shared.state();
@@ -182,17 +193,35 @@ async fn open_platform(shared: &Shared, body: &[u8]) -> HttpResponse {
         }
         _ => return bad("give either body, or merchant_no and out_trade_no"),
     };
-    match notify::send_open_platform_once(shared, &order.url, &text).await {
-        Ok(a) => answer(
-            StatusCode::OK,
-            codes::DELIVERED,
-            "notification delivered; the merchant answered SUCCESS",
-            json!({
-                "body": a.body,
+    if let Some(other) = order.as_merchant_no {
+        match serde_json::from_str::<Value>(&text) {
+            Ok(Value::Object(mut body)) => {
+                body.insert("merchant_no".into(), Value::String(other));
+                text = Value::Object(body).to_string();
+            }
+            _ => return bad("as_merchant_no needs a JSON object body"),
+        }
+    }
+    let mut deliveries = Vec::new();
+    for _ in 0..repeat {
+        match notify::send_open_platform_once(shared, &order.url, &text).await {
+            Ok(a) => deliveries.push(json!({
                 "authorization": a.authorization,
                 "answer": a.answer,
-            }),
-        ),
-        Err(e) => failed(e),
+            })),
+            Err(e) => return failed(e),
+        }
     }
+    let last = deliveries.last().cloned().unwrap_or(Value::Null);
+    answer(
+        StatusCode::OK,
+        codes::DELIVERED,
+        "notification delivered; the merchant answered SUCCESS",
+        json!({
+            "body": text,
+            "authorization": last["authorization"],
+            "answer": last["answer"],
+            "deliveries": deliveries,
+        }),
+    )
 }

@@ -157,8 +157,11 @@
 //! `trade_state`, `total_amount`, `trade_time`, ...) with
 //! `Authorization: LKLAPI-SHA256withRSA timestamp="..",nonce_str="..",signature=".."` made
 //! with the notification key over `timestamp\nnonce_str\nbody\n`, freshly signed for each
-//! attempt. It retries ([`NotifyPolicy`]: 5 attempts, backoff 1 s doubling to 30 s, in real
-//! time) until the merchant answers HTTP 200 with `{"code":"SUCCESS",...}`. A `notify_url`
+//! attempt. It redelivers on Lakala's published schedule ([`NotifyPolicy`],
+//! [`LAKALA_SCHEDULE_SECS`]: 1 s, 5 s, 5 s, 10 s, 3 min, 10 min, 20 min, 30 min, 1 h, 2 h,
+//! in real time; [`NotifyPolicy::time_factor`] compresses it for tests) until the merchant
+//! answers HTTP 200 with `{"code":"SUCCESS",...}`: an answer lost or refused means the same
+//! notification again, signed afresh, as Lakala does. A `notify_url`
 //! that is not a loopback `http://` URL is accepted in the request but never contacted
 //! ([`DeliveryStatus::Refused`]). [`RunningSandbox::notification_deliveries`] shows them
 //! all. Cross-border notifications, and open-platform ones with any body, are sent on
@@ -241,7 +244,12 @@
 //! | `POST` | JSON body | does |
 //! |---|---|---|
 //! | `/sandbox/notify/crossborder` | `{"url", "req_type"?, "biz"?}` | seals `biz` (an object, or the exact JSON text as a string; default `{"orderNo":"SBXN<ts>","retCode":"0000","retMsg":"认证成功"}`) as a `req_type` (default `B0005`) notification, sends it to `url`, verifies and opens the answer |
-//! | `/sandbox/notify/open-platform` | `{"url", "body"}` or `{"url", "merchant_no", "out_trade_no"}` | signs `body` (an object, or the exact text), or the result notification of that order in its current state, sends it once to `url`, expects `{"code":"SUCCESS",...}` |
+//! | `/sandbox/notify/open-platform` | `{"url", "body"}` or `{"url", "merchant_no", "out_trade_no"}`, and `"repeat"?`, `"as_merchant_no"?` | signs `body` (an object, or the exact text), or the result notification of that order in its current state, sends it to `url` `repeat` times (default 1), each freshly signed, expects `{"code":"SUCCESS",...}` each time; `as_merchant_no` sends it as another merchant's |
+//!
+//! Cross-border answers are read as Lakala reads them: `retCode`, `ts`, `reqType` and `mac`
+//! (over `retCode + retMsg + ts + reqType`) are required; `retMsg` may be absent (it then
+//! counts as empty, as in the answers of Lakala's Java SDK, which also sends `ver` `1.0.0`);
+//! `encData`, `merId` and `ver` may be absent and are not checked.
 //!
 //! The answer: HTTP 200 `{"code":"SBX00000", "msg", ...}` with what was sent and what your
 //! endpoint answered (cross-border: `ts`, `req_type`, `biz`, `answer` {`ret_code`, `ret_msg`,
@@ -306,6 +314,7 @@ mod v3_wire;
 
 pub use config::{
     DealRefunds, NotifyPolicy, SandboxConfig, DEFAULT_PENDING_DELAY, DEFAULT_SLOW_ANSWER_DELAY,
+    LAKALA_SCHEDULE_SECS,
 };
 pub use error::{Result, SandboxError};
 pub use keys::{files, IssuedKey, SandboxKeys, DEFAULT_APPID, DEFAULT_MER_ID};

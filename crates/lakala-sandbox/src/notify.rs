@@ -347,6 +347,44 @@ fn preview(text: &str) -> String {
     text.chars().take(200).collect()
 }
 
+/// The merchant's answer to a cross-border notification, read as Lakala reads it.
+///
+/// Required: `retCode`, `ts` and `reqType` (both copied from the notification, checked by
+/// the caller) and `mac`, the merchant's MAC over `retCode + retMsg + ts + reqType`.
+/// Optional: `retMsg` (absent counts as empty in the MAC string, as Lakala's own Java SDK
+/// `PayResultWebHook` sends it: no `retMsg`, `ver` `1.0.0`), `encData` (absent or empty:
+/// no answer content), `merId` and `ver` (any value; not covered by the MAC).
+fn merchant_answer(bytes: &[u8]) -> Result<NotificationAnswerEnvelope> {
+    #[derive(serde::Deserialize)]
+    #[serde(rename_all = "camelCase")]
+    struct Lenient {
+        ret_code: String,
+        #[serde(default)]
+        ret_msg: Option<String>,
+        #[serde(default)]
+        mer_id: Option<String>,
+        ts: String,
+        req_type: String,
+        #[serde(default)]
+        ver: Option<String>,
+        #[serde(default)]
+        enc_data: Option<String>,
+        mac: String,
+    }
+    let a: Lenient = serde_json::from_slice(bytes)
+        .map_err(|e| SandboxError::Answer(format!("not the answer envelope: {e}")))?;
+    Ok(NotificationAnswerEnvelope {
+        ret_code: a.ret_code,
+        ret_msg: a.ret_msg.unwrap_or_default(),
+        mer_id: a.mer_id.unwrap_or_default(),
+        ts: a.ts,
+        req_type: a.req_type,
+        ver: a.ver.unwrap_or_default(),
+        enc_data: a.enc_data.unwrap_or_default(),
+        mac: a.mac,
+    })
+}
+
 /// Seals and sends a cross-border notification, then verifies and opens the answer.
 pub(crate) async fn send_crossborder(
     shared: &Shared,
@@ -370,8 +408,7 @@ pub(crate) async fn send_crossborder(
             String::from_utf8_lossy(&answer[..answer.len().min(200)])
         )));
     }
-    let answer: NotificationAnswerEnvelope = serde_json::from_slice(&answer)
-        .map_err(|e| SandboxError::Answer(format!("not the answer envelope: {e}")))?;
+    let answer = merchant_answer(&answer)?;
     let opened = shared
         .crossborder
         .open_notification_answer(&answer, &sec_key)

@@ -410,8 +410,12 @@ async fn query_revoke_refund() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn notifications_verified_by_the_client() {
     let s = setup().await;
-    let handler = s
-        .client
+    // Notifications are taken for the configured merchant only: the sandbox's.
+    let path = s.env.sandbox.write_client_config(s._dir.path()).unwrap();
+    let config = Config::from_file_and_env(Some(&path), |_| None)
+        .unwrap()
+        .with_merchant(lakala_client::MerchantProfile::new(MERCHANT_NO, TERM_NO));
+    let handler = client(&s.env, config)
         .open_platform_notification_handler(Arc::new(InMemoryReplayGuard::new()))
         .unwrap();
     let (url, seen) = listener(move |_, authorization, body| {
@@ -421,10 +425,10 @@ async fn notifications_verified_by_the_client() {
                 authorization,
                 body,
                 |n| async move {
-                    if n.body["trade_state"] == "SUCCESS" {
+                    if n.trade_state.as_str() == "SUCCESS" {
                         Ok(())
                     } else {
-                        Err(format!("unexpected {}", n.body))
+                        Err(format!("unexpected {:?}", n.notification))
                     }
                 },
             ))

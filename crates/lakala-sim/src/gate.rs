@@ -153,6 +153,10 @@ impl PaymentJournal for GatedJournal {
         r
     }
 
+    fn lease_clock(&self) -> lakala_journal::LeaseClock {
+        self.inner.lease_clock()
+    }
+
     async fn claim_due(
         &self,
         owner: &str,
@@ -209,6 +213,13 @@ impl NotificationLedger for GatedJournal {
     async fn answered(&self, key: &str, answer: &[u8], now: i64) -> Result<(), JournalError> {
         self.life.pass().await;
         let r = self.inner.answered(key, answer, now).await;
+        self.life.pass().await;
+        r
+    }
+
+    async fn answer_of(&self, key: &str, now: i64) -> Result<Option<Vec<u8>>, JournalError> {
+        self.life.pass().await;
+        let r = self.inner.answer_of(key, now).await;
         self.life.pass().await;
         r
     }

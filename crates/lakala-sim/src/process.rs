@@ -75,7 +75,8 @@ impl Process {
             .expect("the simulated client builds");
         let notifications = client
             .open_platform_notification_handler(journal)
-            .expect("the client has a notification certificate");
+            .expect("the client has a notification certificate")
+            .for_merchants([crate::plan::MERCHANT_NO]);
         Self {
             instance,
             client,
@@ -120,7 +121,7 @@ impl Process {
     {
         self.notifications
             .process(authorization, body, |n| {
-                on_new(&n.body);
+                on_new(&n.notification.body);
                 async { Ok::<(), String>(()) }
             })
             .await

@@ -74,14 +74,30 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let open_platform = client.open_platform_notification_handler(service.replay())?;
     let crossborder = client.crossborder_notification_handler(service.replay())?;
     let notifications = NotificationRoutes::new()
-        .open_platform("/lakala/notify", open_platform, |n| async move {
-            // Verified, new, and already in the journal: update your order table here.
-            let (no, state) = (&n.body["out_trade_no"], &n.body["trade_state"]);
-            tracing::info!(out_trade_no = %no, state = %state, "payment notified");
+        .open_platform("/lakala/notify", open_platform, |event| async move {
+            // Verified, for this merchant, new, and already in the journal (event.payment
+            // is the journaled payment after it). This runs once per (merchant_no,
+            // out_trade_no, trade_state) across redeliveries and instances, unless it fails
+            // or the process dies before answering: then it runs again. So write to your
+            // own tables as an upsert keyed on event.idempotency_key() (or only when
+            // event.changed), never as an increment.
+            let n = &event.notification;
+            tracing::info!(
+                out_trade_no = n.out_trade_no(),
+                state = event.trade_state.as_str(),
+                changed = event.changed,
+                key = event.idempotency_key(),
+                "payment notified"
+            );
             Ok::<_, &str>(())
         })
         .crossborder("/lakala/crossborder", crossborder, |n| async move {
-            tracing::info!(req_type = n.req_type(), "cross-border notification");
+            // Once per (reqType, orderNo); the same rule as above.
+            tracing::info!(
+                req_type = n.req_type(),
+                key = n.idempotency_key(),
+                "cross-border notification"
+            );
             Ok::<_, &str>(CrossBorderAnswer::success("{}"))
         });
 

@@ -160,7 +160,10 @@ pub fn report(outcome: &PaymentOutcome) -> Report {
             response,
             ..
         } => Report::new("revoked", Exit::Declined)
-            .response(serde_json::to_value(response).unwrap_or(Value::Null))
+            .response(
+                serde_json::to_value(lakala_client::payer::WithPayerIds(response))
+                    .unwrap_or(Value::Null),
+            )
             .line(format!(
                 "revoked: {} (revoke {revoke_out_trade_no}); the payer is not charged",
                 order.out_trade_no
@@ -171,7 +174,11 @@ pub fn report(outcome: &PaymentOutcome) -> Report {
     // service serializing the outcome agree field for field; `response` stays the
     // verified answer in wire names, as for every command.
     let mut report = report.extra("order", order_json);
-    if let Ok(Value::Object(form)) = serde_json::to_value(outcome) {
+    // The CLI masks personal data itself (unless --reveal-personal-data): it takes the
+    // payer's ids to mask or show them.
+    if let Ok(Value::Object(form)) =
+        serde_json::to_value(lakala_client::payer::WithPayerIds(outcome))
+    {
         for (key, value) in form {
             if key != "outcome" && key != "response" {
                 report = report.extra(&key, value);

@@ -117,6 +117,28 @@ pub async fn run(cli: &Cli, command: &NotifyCommand) -> Result<Report, Failure> 
         }
         NotifyCommand::OpenPlatform { authorization, now } => {
             let config = settings::load(cli, Family::OpenPlatform, None);
+            // The configured merchant's notifications only; with none configured, the
+            // notification's own merchant_no is taken (and said so).
+            let configured = config
+                .as_ref()
+                .ok()
+                .and_then(|c| c.merchant.as_ref())
+                .map(|m| m.merchant_no.clone());
+            let merchant_no = match configured {
+                Some(m) => m,
+                None => {
+                    let named = serde_json::from_slice::<Value>(&body)
+                        .ok()
+                        .and_then(|v| {
+                            ["merchant_no", "merchantNo"]
+                                .iter()
+                                .find_map(|n| v.get(*n).and_then(Value::as_str).map(str::to_owned))
+                        })
+                        .unwrap_or_default();
+                    eprintln!("lakala: no merchant configured: merchant_no taken from the notification, not checked");
+                    named
+                }
+            };
             let notify_key = match (&cli.notify_cert, config) {
                 (Some(path), _) => {
                     let pem = std::fs::read(path)?;
@@ -140,26 +162,32 @@ pub async fn run(cli: &Cli, command: &NotifyCommand) -> Result<Report, Failure> 
                 lakala_crypto::open_platform::Freshness::default(),
                 Arc::new(InMemoryReplayGuard::new()),
                 clock,
-            );
+            )
+            .for_merchants([merchant_no]);
             match handler.handle(authorization, &body).await {
                 Ok(Incoming::Repeat(_)) => Err(Failure::Internal(
                     "a fresh replay memory reported a repeat".into(),
                 )),
-                Ok(Incoming::New(n)) => Ok(Report::new("accepted", Exit::Success)
-                    .response(n.body.clone())
-                    .extra(
-                        "answer",
-                        serde_json::from_slice(&OpenPlatformNotificationHandler::success_answer())
+                Ok(Incoming::New(event)) => {
+                    let n = event.notification;
+                    Ok(Report::new("accepted", Exit::Success)
+                        .response(n.body.clone())
+                        .extra(
+                            "answer",
+                            serde_json::from_slice(
+                                &OpenPlatformNotificationHandler::success_answer(),
+                            )
                             .unwrap_or(Value::Null),
-                    )
-                    .line(format!(
-                        "verified notification (timestamp {}, nonce {})",
-                        n.timestamp, n.nonce
-                    ))
-                    .line(format!(
-                        "body: {}",
-                        crate::personal::shown(&n.body, cli.reveal_personal_data)
-                    ))),
+                        )
+                        .line(format!(
+                            "verified notification (timestamp {}, nonce {})",
+                            n.timestamp, n.nonce
+                        ))
+                        .line(format!(
+                            "body: {}",
+                            crate::personal::shown(&n.body, cli.reveal_personal_data)
+                        )))
+                }
                 Err(e) => Ok(refused(e)),
             }
         }

@@ -138,8 +138,13 @@ async fn notify(cli: &Cli, what: &SandboxNotify) -> Result<Report, Failure> {
             body,
             merchant_no,
             out_trade_no,
+            repeat,
+            as_merchant_no,
         } => {
-            let mut order = json!({"url": url});
+            let mut order = json!({"url": url, "repeat": repeat});
+            if let Some(other) = as_merchant_no {
+                order["as_merchant_no"] = json!(other);
+            }
             if let Some(body) = body {
                 json_arg("--body", body)?;
                 order["body"] = json!(body);

@@ -1,10 +1,13 @@
 //! Cross-border notifications (for example `reqType` `B0005`) and the merchant's signed
 //! answer.
 
-use super::{claim, Incoming, NotificationError, ReplayGuard, DEFAULT_PROCESSING_WINDOW_SECS};
+use super::event_key::crossborder_key;
+use super::{
+    Delivery, Incoming, NotificationError, ReplayGuard, DEFAULT_PROCESSING_WINDOW_SECS,
+    DEFAULT_RETENTION_SECS,
+};
 use lakala_crypto::crossborder::{Merchant, NotificationEnvelope, OpenedNotification};
 use lakala_crypto::{parse_ts, Clock, Plaintext};
-use sha2::{Digest, Sha256};
 use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
@@ -14,9 +17,19 @@ const VER: &str = "3.0.0";
 
 /// Verifies, checks and opens cross-border notifications, and seals the answers.
 ///
-/// The replay key is made of the fields the MAC covers only (`ts`, `reqType` and a digest
-/// of `encData`): editing `merId` does not make a notification new. `merId` and `ver`, which
-/// the MAC does not cover, must equal this handler's.
+/// A notification counts as verified only when its MAC verifies *and* its content opens to
+/// the JSON the spec describes (an object with a string `orderNo`): the MAC does not cover
+/// `encKey`, so a forged `encKey` whose key decrypts `encData` with valid padding opens to
+/// garbage, and is refused ([`NotificationError::Content`]) before it can claim anything.
+///
+/// The idempotency key is what the opened content identifies: `crossborder:<reqType>:<orderNo>`
+/// (never the envelope's `merId`, `ts` or `encKey`). The first delivery of an event runs the
+/// merchant's code; a later one, however sealed and to whichever instance shares the
+/// ledger, gets the answer recorded then, sealed again for this delivery (its `ts`, under
+/// its key), also when it is older than the freshness window. The ledger keeps that answer
+/// as `{"ret_code","ret_msg","json"}` in clear: keep personal data out of answers.
+/// `merId` and `ver`, which the MAC does not cover, must equal this handler's
+/// ([`NotificationError::NotForUs`]).
 ///
 /// ```
 /// # use lakala_client::notification::{CrossBorderNotificationHandler, InMemoryReplayGuard, Incoming};
@@ -51,6 +64,7 @@ pub struct CrossBorderNotificationHandler {
     clock: Arc<dyn crate::ClockDebug>,
     max_age: Duration,
     processing_secs: i64,
+    retention_secs: i64,
 }
 
 /// A verified, fresh, first-seen cross-border notification.
@@ -86,8 +100,12 @@ impl CrossBorderNotification {
         &self.opened.biz
     }
 
-    /// The replay key: `crossborder:` + `ts` + `reqType` + the first 32 hex characters of
-    /// SHA-256(`encData`). Signed fields only; no personal data.
+    /// The idempotency key: `crossborder:<reqType>:<orderNo>`, from the opened content.
+    pub fn idempotency_key(&self) -> &str {
+        &self.key
+    }
+
+    /// The same as [`Self::idempotency_key`] (the ledger's key).
     pub fn replay_key(&self) -> &str {
         &self.key
     }
@@ -146,7 +164,14 @@ impl CrossBorderNotificationHandler {
             clock,
             max_age: Duration::from_secs(600),
             processing_secs: DEFAULT_PROCESSING_WINDOW_SECS,
+            retention_secs: DEFAULT_RETENTION_SECS,
         }
+    }
+
+    /// Changes how long an event's answer is remembered (default 24 hours).
+    pub fn with_retention(mut self, retention: Duration) -> Self {
+        self.retention_secs = i64::try_from(retention.as_secs()).unwrap_or(i64::MAX);
+        self
     }
 
     /// Changes how old (or how far in the future) a notification's `ts` may be.
@@ -162,8 +187,9 @@ impl CrossBorderNotificationHandler {
     }
 
     /// Verifies the MAC (before decrypting anything), opens the notification, checks that
-    /// its `ts` is fresh and that it is addressed to this merchant and version, and claims
-    /// its replay key.
+    /// its content is understood, that it is addressed to this merchant and version and
+    /// that its `ts` is fresh (a stale redelivery of an answered event gets its answer),
+    /// and claims its idempotency key.
     pub async fn handle(
         &self,
         body: &[u8],
@@ -188,12 +214,8 @@ impl CrossBorderNotificationHandler {
             .merchant
             .open_notification(&envelope)
             .map_err(NotificationError::Verification)?;
-        let at = parse_ts(&opened.ts).map_err(NotificationError::Verification)?;
-        let now = self.clock.unix_seconds();
-        let max = i64::try_from(self.max_age.as_secs()).unwrap_or(i64::MAX);
-        if (now - at).abs() > max {
-            return Err(NotificationError::Stale { timestamp: at, now });
-        }
+        // Opened means understood: under a forged encKey the content is garbage.
+        let key = crossborder_key(&opened.req_type, opened.biz.as_str())?;
         for (field, expected, found) in [
             ("merId", self.merchant.mer_id(), envelope.mer_id.as_str()),
             ("ver", VER, envelope.ver.as_str()),
@@ -206,33 +228,65 @@ impl CrossBorderNotificationHandler {
                 });
             }
         }
-        let digest = hex::encode(Sha256::digest(envelope.enc_data.as_bytes()));
-        let key = format!(
-            "crossborder:{}:{}:{}",
-            opened.ts,
-            opened.req_type,
-            &digest[..32]
-        );
-        tracing::info!(req_type = %opened.req_type, ts = %opened.ts, "cross-border notification verified");
-        let expires_at = at.saturating_add(max);
+        let at = parse_ts(&opened.ts).map_err(NotificationError::Verification)?;
+        let now = self.clock.unix_seconds();
+        let max = i64::try_from(self.max_age.as_secs()).unwrap_or(i64::MAX);
         let notification = CrossBorderNotification {
             opened,
             key: key.clone(),
         };
-        claim(
-            &*self.replay,
-            &key,
-            now,
-            self.processing_secs,
-            expires_at,
-            notification,
-        )
-        .await
+        if (now - at).abs() > max {
+            return match self.replay.answer_of(&key, now).await? {
+                Some(recorded) => {
+                    tracing::info!(
+                        key,
+                        "stale redelivery of an answered event: the same answer again"
+                    );
+                    Ok(Incoming::Repeat(self.reseal(&notification, &recorded)?))
+                }
+                None => Err(NotificationError::Stale { timestamp: at, now }),
+            };
+        }
+        tracing::info!(req_type = %notification.opened.req_type, ts = %notification.opened.ts, "cross-border notification verified");
+        match self
+            .replay
+            .claim(
+                &key,
+                now,
+                self.processing_secs,
+                now.saturating_add(self.retention_secs),
+            )
+            .await?
+        {
+            Delivery::First => Ok(Incoming::New(notification)),
+            Delivery::Answered(recorded) => {
+                tracing::info!(
+                    key,
+                    "notification delivered again: the same answer is sent again"
+                );
+                Ok(Incoming::Repeat(self.reseal(&notification, &recorded)?))
+            }
+            Delivery::InProgress { .. } => Err(NotificationError::InProgress { key }),
+        }
     }
 
-    /// Seals the answer (`answer_json` under the notification's key, MAC by the merchant
-    /// key) and remembers it, so that a redelivery gets these same bytes.
-    pub async fn answer(
+    /// Seals the recorded answer again for this delivery.
+    fn reseal(
+        &self,
+        notification: &CrossBorderNotification,
+        recorded: &[u8],
+    ) -> Result<Vec<u8>, NotificationError> {
+        let answer: CrossBorderAnswer =
+            serde_json::from_slice(recorded).map_err(|e| NotificationError::malformed(&e))?;
+        self.seal(
+            notification,
+            &answer.ret_code,
+            &answer.ret_msg,
+            &answer.json,
+        )
+    }
+
+    fn seal(
         &self,
         notification: &CrossBorderNotification,
         ret_code: &str,
@@ -243,9 +297,28 @@ impl CrossBorderNotificationHandler {
             .merchant
             .seal_notification_answer(&notification.opened, ret_code, ret_msg, answer_json)
             .map_err(NotificationError::Verification)?;
-        let bytes = serde_json::to_vec(&envelope).map_err(|e| NotificationError::malformed(&e))?;
+        serde_json::to_vec(&envelope).map_err(|e| NotificationError::malformed(&e))
+    }
+
+    /// Seals the answer (`answer_json` under the notification's key, MAC by the merchant
+    /// key) and records it, so that a redelivery of the event gets the same answer (sealed
+    /// for that delivery).
+    pub async fn answer(
+        &self,
+        notification: &CrossBorderNotification,
+        ret_code: &str,
+        ret_msg: &str,
+        answer_json: &str,
+    ) -> Result<Vec<u8>, NotificationError> {
+        let bytes = self.seal(notification, ret_code, ret_msg, answer_json)?;
+        let recorded = serde_json::to_vec(&CrossBorderAnswer {
+            ret_code: ret_code.to_owned(),
+            ret_msg: ret_msg.to_owned(),
+            json: answer_json.to_owned(),
+        })
+        .map_err(|e| NotificationError::malformed(&e))?;
         self.replay
-            .answered(&notification.key, &bytes, self.clock.unix_seconds())
+            .answered(&notification.key, &recorded, self.clock.unix_seconds())
             .await?;
         Ok(bytes)
     }

@@ -1,23 +1,33 @@
 //! Open-platform asynchronous notifications (for example a micropay result at
 //! `notify_url`).
 
-use super::{claim, Incoming, NotificationError, ReplayGuard, DEFAULT_PROCESSING_WINDOW_SECS};
-use crate::events::{EventHub, SettledEvent};
+use super::event_key::OpenEvent;
+use super::payment_event::{journal_first, PaymentNotificationEvent};
+use super::{
+    claim, Incoming, NotificationError, ReplayGuard, DEFAULT_PROCESSING_WINDOW_SECS,
+    DEFAULT_RETENTION_SECS,
+};
+use crate::events::EventHub;
 use lakala_crypto::open_platform::{Freshness, NotificationVerifier};
 use lakala_crypto::{Clock, CryptoError};
-use lakala_journal::{
-    kinds, JournalError, NewEvent, PaymentJournal, PaymentKey, PaymentKind, PaymentStatus,
-    StateUpdate,
-};
-use lakala_types::micropay::{TradeState, TradeVerdict};
+use lakala_journal::PaymentJournal;
 use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
 /// Verifies open-platform notifications and produces the answers.
 ///
-/// The replay key is the signed `timestamp` and `nonce_str`. A redelivery of a notification
-/// already answered gets the same answer again ([`Incoming::Repeat`]).
+/// A notification is one event per (`merchant_no`, `out_trade_no`, `trade_state`): its
+/// idempotency key ([`OpenPlatformNotification::idempotency_key`]). The first delivery of
+/// an event runs the merchant's code; every later delivery of it, however signed and to
+/// whichever instance shares the [`ReplayGuard`], gets the recorded answer
+/// ([`Incoming::Repeat`]), even when its signature is older than the freshness window
+/// (an unknown stale notification stays refused as [`NotificationError::Stale`]). A new
+/// state of the same order (`DEAL`, then `SUCCESS`) is a new event.
+///
+/// `merchant_no` must be one of the handler's merchants ([`Self::for_merchants`]; the
+/// client's handler takes its merchant profile's): another merchant's notification is
+/// [`NotificationError::NotForUs`], answered with [`Self::not_for_us_answer`].
 #[derive(Debug, Clone)]
 pub struct OpenPlatformNotificationHandler {
     keys: NotifyKeys,
@@ -25,6 +35,8 @@ pub struct OpenPlatformNotificationHandler {
     replay: Arc<dyn ReplayGuard>,
     clock: Arc<dyn crate::ClockDebug>,
     processing_secs: i64,
+    retention_secs: i64,
+    merchants: Vec<String>,
     payments: Option<(Arc<dyn PaymentJournal>, String)>,
     /// Where contradictions and finished payments are announced.
     events: EventHub,
@@ -41,11 +53,15 @@ enum NotifyKeys {
 
 /// A verified, fresh, first-seen notification.
 ///
-/// Serializes as `{"body": <the notification's JSON>, "timestamp", "nonce", "replay_key"}`.
-/// It does not deserialize: a notification only ever comes out of verification.
-#[derive(Debug, Clone, serde::Serialize)]
+/// Serializes as `{"body": <the notification's JSON>, "timestamp", "nonce", "replay_key"}`
+/// (`replay_key` is the idempotency key). That exposes the body, payer fields included:
+/// serialize it for processing, never into a log. `Debug` masks the payer fields (see
+/// [`crate::payer`]). It does not deserialize: a notification only ever comes out of
+/// verification.
+#[derive(Clone, serde::Serialize)]
 pub struct OpenPlatformNotification {
-    /// The body, parsed (kept whole: the platform's fields vary by product).
+    /// The body, parsed (kept whole: the platform's fields vary by product). Holds the
+    /// payer's wallet ids: never log it whole.
     pub body: serde_json::Value,
     /// The signed timestamp (Unix seconds).
     pub timestamp: i64,
@@ -53,12 +69,46 @@ pub struct OpenPlatformNotification {
     pub nonce: String,
     #[serde(rename = "replay_key")]
     key: String,
+    #[serde(skip)]
+    event: OpenEvent,
+}
+
+impl std::fmt::Debug for OpenPlatformNotification {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("OpenPlatformNotification")
+            .field("body", &crate::payer::masked(&self.body))
+            .field("timestamp", &self.timestamp)
+            .field("nonce", &self.nonce)
+            .field("key", &self.key)
+            .finish()
+    }
 }
 
 impl OpenPlatformNotification {
-    /// The replay key: `open:` + timestamp + nonce (signed fields only).
+    /// The idempotency key: `open:<merchant_no>:<out_trade_no>:<trade_state>`, the same
+    /// for every delivery of the event however it is signed.
+    pub fn idempotency_key(&self) -> &str {
+        &self.key
+    }
+
+    /// The same as [`Self::idempotency_key`] (the ledger's key).
     pub fn replay_key(&self) -> &str {
         &self.key
+    }
+
+    /// `merchant_no` (`merchantNo` in the cashier's notifications): one of the handler's.
+    pub fn merchant_no(&self) -> &str {
+        &self.event.merchant_no
+    }
+
+    /// `out_trade_no` (`merchantOrderNo` in the cashier's notifications).
+    pub fn out_trade_no(&self) -> &str {
+        &self.event.out_trade_no
+    }
+
+    /// `trade_state` (`payStatus` in the cashier's notifications).
+    pub fn trade_state(&self) -> &str {
+        &self.event.trade_state
     }
 }
 
@@ -78,15 +128,37 @@ impl OpenPlatformNotificationHandler {
             replay,
             clock,
             processing_secs: DEFAULT_PROCESSING_WINDOW_SECS,
+            retention_secs: DEFAULT_RETENTION_SECS,
+            merchants: Vec::new(),
             payments: None,
             events: EventHub::default(),
         }
     }
 
-    /// Finishes journaled payments from the notifications: a new notification about a
-    /// journaled micropay (same `merchant_no`, `out_trade_no` and `total_amount`) with a
-    /// final `trade_state` is recorded as the payment's outcome. One with another amount is
-    /// recorded as a fact only, and logged.
+    /// The merchant numbers this handler accepts notifications for (every other
+    /// `merchant_no` is [`NotificationError::NotForUs`]). A handler without any refuses
+    /// every notification with [`NotificationError::NotConfigured`].
+    pub fn for_merchants<I, S>(mut self, merchants: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        self.merchants = merchants.into_iter().map(Into::into).collect();
+        self
+    }
+
+    /// Changes how long an event's answer is remembered (default 24 hours, longer than
+    /// Lakala's redelivery schedule of about 4 hours).
+    pub fn with_retention(mut self, retention: Duration) -> Self {
+        self.retention_secs = i64::try_from(retention.as_secs()).unwrap_or(i64::MAX);
+        self
+    }
+
+    /// Finishes journaled payments from the notifications, before the merchant's code
+    /// runs: a new notification about a journaled micropay (same `merchant_no`,
+    /// `out_trade_no` and `total_amount`) is written to the journal (its `trade_state` as
+    /// `last_trade_state`, and, when final, the payment's status, outcome and reason). One
+    /// with another amount is recorded as a fact only, and logged.
     pub fn with_payments(
         mut self,
         journal: Arc<dyn PaymentJournal>,
@@ -117,6 +189,8 @@ impl OpenPlatformNotificationHandler {
             replay,
             clock,
             processing_secs: DEFAULT_PROCESSING_WINDOW_SECS,
+            retention_secs: DEFAULT_RETENTION_SECS,
+            merchants: Vec::new(),
             payments: None,
             events: EventHub::default(),
         }
@@ -157,13 +231,15 @@ impl OpenPlatformNotificationHandler {
         self
     }
 
-    /// Verifies the `Authorization` header over `body`, checks freshness, parses the body
-    /// and claims its replay key.
+    /// Verifies the `Authorization` header over `body`, parses the body, checks that it is
+    /// for one of this handler's merchants, checks freshness (a stale redelivery of an
+    /// answered event gets its recorded answer), claims the event's idempotency key and
+    /// writes a new event to the journal.
     pub async fn handle(
         &self,
         authorization: &str,
         body: &[u8],
-    ) -> Result<Incoming<OpenPlatformNotification>, NotificationError> {
+    ) -> Result<Incoming<PaymentNotificationEvent>, NotificationError> {
         let result = self.verify_and_claim(authorization, body).await;
         match &result {
             Ok(incoming) => crate::metrics::notification(
@@ -179,68 +255,111 @@ impl OpenPlatformNotificationHandler {
         &self,
         authorization: &str,
         body: &[u8],
-    ) -> Result<Incoming<OpenPlatformNotification>, NotificationError> {
+    ) -> Result<Incoming<PaymentNotificationEvent>, NotificationError> {
         let now = self.clock.unix_seconds();
+        // The signature is checked before the timestamp: a stale one is genuine.
         let auth = match self.verify(authorization, body, now) {
-            Ok(a) => a,
-            Err(CryptoError::StaleTimestamp { timestamp, now, .. }) => {
-                return Err(NotificationError::Stale { timestamp, now })
-            }
+            Ok(a) => Ok(a),
+            Err(CryptoError::StaleTimestamp { timestamp, now, .. }) => Err((timestamp, now)),
             Err(e) => return Err(NotificationError::Verification(e)),
+        };
+        let body: serde_json::Value =
+            serde_json::from_slice(body).map_err(|e| NotificationError::malformed(&e))?;
+        let event = OpenEvent::of(&body)?;
+        if self.merchants.is_empty() {
+            return Err(NotificationError::NotConfigured(
+                "merchant numbers (OpenPlatformNotificationHandler::for_merchants)",
+            ));
+        }
+        if !self.merchants.contains(&event.merchant_no) {
+            return Err(NotificationError::NotForUs {
+                field: "merchant_no",
+                expected: self.merchants.join(","),
+                found: event.merchant_no,
+            });
+        }
+        let key = event.key();
+        let auth = match auth {
+            Ok(auth) => auth,
+            // Signed by Lakala, but too old to be processed now: answered before, it gets
+            // the same answer (so that Lakala stops); unknown, it stays refused.
+            Err((timestamp, now)) => {
+                return match self.replay.answer_of(&key, now).await? {
+                    Some(bytes) => {
+                        tracing::info!(
+                            key,
+                            "stale redelivery of an answered event: the same answer again"
+                        );
+                        Ok(Incoming::Repeat(bytes))
+                    }
+                    None => Err(NotificationError::Stale { timestamp, now }),
+                }
+            }
         };
         let timestamp = auth
             .timestamp_secs()
             .map_err(NotificationError::Verification)?;
-        let body = serde_json::from_slice(body).map_err(|e| NotificationError::malformed(&e))?;
-        let key = format!("open:{}:{}", auth.timestamp, auth.nonce_str);
-        let window = i64::try_from(self.freshness.max_skew.as_secs()).unwrap_or(i64::MAX);
         let notification = OpenPlatformNotification {
             body,
             timestamp,
             nonce: auth.nonce_str,
             key: key.clone(),
+            event,
         };
         let incoming = claim(
             &*self.replay,
             &key,
             now,
             self.processing_secs,
-            timestamp.saturating_add(window),
+            now.saturating_add(self.retention_secs),
             notification,
         )
         .await?;
-        if let (Incoming::New(n), Some((journal, instance))) = (&incoming, &self.payments) {
-            apply_to_journal(&**journal, instance, &n.body, now, &self.events).await;
+        let notification = match incoming {
+            Incoming::Repeat(bytes) => return Ok(Incoming::Repeat(bytes)),
+            Incoming::New(n) => n,
+        };
+        let journal = self
+            .payments
+            .as_ref()
+            .map(|(j, instance)| (&**j, instance.as_str()));
+        match journal_first(journal, notification, now, &self.events).await {
+            Ok(event) => Ok(Incoming::New(event)),
+            Err(e) => {
+                // The journal could not learn it: nobody processes it now, the platform's
+                // redelivery tries again.
+                if let Err(abandon) = self.replay.abandon(&key).await {
+                    tracing::warn!(key, error = %abandon, "cannot give a notification up");
+                }
+                Err(e)
+            }
         }
-        Ok(incoming)
     }
 
     /// Records that the notification was processed and returns the success answer
     /// ([`Self::success_answer`]), which a redelivery gets again.
     pub async fn answer(
         &self,
-        notification: &OpenPlatformNotification,
+        event: &PaymentNotificationEvent,
     ) -> Result<Vec<u8>, NotificationError> {
         let bytes = Self::success_answer();
         self.replay
-            .answered(&notification.key, &bytes, self.clock.unix_seconds())
+            .answered(event.idempotency_key(), &bytes, self.clock.unix_seconds())
             .await?;
         Ok(bytes)
     }
 
     /// Gives the notification up after its processing failed: the platform's redelivery is
     /// processed again.
-    pub async fn abandon(
-        &self,
-        notification: &OpenPlatformNotification,
-    ) -> Result<(), NotificationError> {
-        self.replay.abandon(&notification.key).await?;
+    pub async fn abandon(&self, event: &PaymentNotificationEvent) -> Result<(), NotificationError> {
+        self.replay.abandon(event.idempotency_key()).await?;
         Ok(())
     }
 
     /// The whole exchange around the merchant's own code: handles the notification, runs
-    /// `process` on a new one and answers `SUCCESS` (remembered); answers a redelivery with
-    /// the bytes answered before. When `process` fails the notification is abandoned and
+    /// `process` on a new event (after the journal learnt it) and answers `SUCCESS`
+    /// (remembered); answers a redelivery of the event with the bytes answered before,
+    /// without running `process`. When `process` fails the notification is abandoned and
     /// the error is [`NotificationError::Processing`] (retryable: answer with
     /// [`Self::failure_answer`] or HTTP 503).
     pub async fn process<F, Fut, E>(
@@ -250,18 +369,18 @@ impl OpenPlatformNotificationHandler {
         process: F,
     ) -> Result<Vec<u8>, NotificationError>
     where
-        F: FnOnce(OpenPlatformNotification) -> Fut,
+        F: FnOnce(PaymentNotificationEvent) -> Fut,
         Fut: Future<Output = Result<(), E>>,
         E: std::fmt::Display,
     {
-        let notification = match self.handle(authorization, body).await? {
+        let event = match self.handle(authorization, body).await? {
             Incoming::Repeat(bytes) => return Ok(bytes),
-            Incoming::New(notification) => notification,
+            Incoming::New(event) => event,
         };
-        match process(notification.clone()).await {
-            Ok(()) => self.answer(&notification).await,
+        match process(event.clone()).await {
+            Ok(()) => self.answer(&event).await,
             Err(e) => {
-                self.abandon(&notification).await?;
+                self.abandon(&event).await?;
                 Err(NotificationError::Processing(e.to_string()))
             }
         }
@@ -272,103 +391,20 @@ impl OpenPlatformNotificationHandler {
         r#"{"code":"SUCCESS","message":"执行成功"}"#.as_bytes().to_vec()
     }
 
+    /// `{"code":"SUCCESS","message":"not for this merchant; ignored"}`, with HTTP 200: the
+    /// answer to [`NotificationError::NotForUs`]. Lakala redelivers every notification
+    /// until it reads `"code":"SUCCESS"`, so this is the only answer that stops it; nothing
+    /// was processed, and the message says so.
+    pub fn not_for_us_answer() -> Vec<u8> {
+        r#"{"code":"SUCCESS","message":"not for this merchant; ignored"}"#
+            .as_bytes()
+            .to_vec()
+    }
+
     /// `{"code":"FAIL","message":…}`: asks the platform to send the notification again.
     pub fn failure_answer(message: &str) -> Vec<u8> {
         serde_json::json!({"code": "FAIL", "message": message})
             .to_string()
             .into_bytes()
-    }
-}
-
-/// Records a verified notification about a journaled micropay, and finishes the payment
-/// when it names the same order and amount and a final state. The `trade_no` and amount it
-/// gives are offered to the journal, which never overwrites one it holds with another: a
-/// disagreement is kept as a fact, the payment is marked `conflict` for a person, and the
-/// contradiction is announced ([`SettledEvent::Conflict`]). Other journal failures are
-/// logged: the notification itself is still handled, and resolvers settle the payment by
-/// query.
-async fn apply_to_journal(
-    journal: &dyn PaymentJournal,
-    instance: &str,
-    body: &serde_json::Value,
-    now: i64,
-    events: &EventHub,
-) {
-    let text = |name: &str| body.get(name).and_then(serde_json::Value::as_str);
-    let (Some(merchant_no), Some(out_trade_no)) = (text("merchant_no"), text("out_trade_no"))
-    else {
-        return;
-    };
-    let key = PaymentKey::new(merchant_no, out_trade_no);
-    let record = match journal.payment(&key).await {
-        Ok(Some(r)) if r.kind == PaymentKind::Micropay => r,
-        Ok(_) => return,
-        Err(e) => {
-            tracing::warn!(payment = %key, error = %e, "cannot read the journal for a notification");
-            return;
-        }
-    };
-    let amount = text("total_amount").and_then(|a| a.trim_start_matches('0').parse::<i64>().ok());
-    let same_amount = match (record.amount_fen, amount) {
-        (Some(journaled), Some(notified)) => journaled == notified,
-        _ => false,
-    };
-    let state = text("trade_state").map(TradeState::from);
-    let status = match (same_amount, state.as_ref().map(TradeState::verdict)) {
-        (true, Some(TradeVerdict::Paid)) => Some((PaymentStatus::Succeeded, "succeeded")),
-        (true, Some(TradeVerdict::Failed | TradeVerdict::Closed)) => {
-            Some((PaymentStatus::Failed, "failed"))
-        }
-        _ => None,
-    };
-    if !same_amount {
-        tracing::warn!(payment = %key, "a notification names another amount than the journaled payment: recorded, not applied");
-    }
-    let mut update = match status {
-        Some((status, word)) => StateUpdate::status(status).with_outcome(word),
-        None => StateUpdate::none(),
-    };
-    if let Some(t) = text("trade_no") {
-        update = update.with_trade_no(t);
-    }
-    if let Some(a) = amount {
-        update = update.with_amount_fen(a);
-    }
-    let event = NewEvent::new(
-        now,
-        instance,
-        kinds::NOTIFICATION,
-        serde_json::json!({"trade_state": state.as_ref().map(TradeState::as_str),
-            "trade_no": text("trade_no"), "total_amount": text("total_amount"),
-            "same_amount": same_amount}),
-    );
-    match journal.append(&key, &event, &update, None).await {
-        Ok(after) => {
-            let newly_final = !record.status.is_final() && after.status.is_final();
-            if let (Some((status, word)), true) = (status, newly_final) {
-                events.send(SettledEvent::Final {
-                    key,
-                    kind: PaymentKind::Micropay,
-                    status,
-                    outcome: word.to_owned(),
-                    detail: "a notification".to_owned(),
-                });
-            }
-        }
-        Err(e @ (JournalError::FinalConflict { .. } | JournalError::FactConflict { .. })) => {
-            let field = match &e {
-                JournalError::FactConflict { field, .. } => field.to_string(),
-                _ => "status".to_owned(),
-            };
-            crate::metrics::conflict(&field);
-            events.send(SettledEvent::Conflict {
-                key,
-                field,
-                detail: format!("a notification: {e}"),
-            });
-        }
-        Err(e) => {
-            tracing::error!(payment = %key, error = %e, "a notification could not be written to the journal");
-        }
     }
 }

@@ -64,6 +64,10 @@ impl ReplayGuard for InMemoryReplayGuard {
         self.ledger.answered(key, answer, now).await
     }
 
+    async fn answer_of(&self, key: &str, now: i64) -> Result<Option<Vec<u8>>, ReplayStoreError> {
+        self.ledger.answer_of(key, now).await
+    }
+
     async fn abandon(&self, key: &str) -> Result<(), ReplayStoreError> {
         self.ledger.abandon(key).await
     }

@@ -24,7 +24,7 @@ pub fn shared(rel: &str) -> Vec<u8> {
     std::fs::read(&p).unwrap_or_else(|e| panic!("{}: {e}", p.display()))
 }
 
-fn key(seed: u64) -> PrivateKey {
+pub fn key(seed: u64) -> PrivateKey {
     static KEYS: OnceLock<Mutex<Vec<(u64, PrivateKey)>>> = OnceLock::new();
     let keys = KEYS.get_or_init(Default::default);
     let mut keys = keys.lock().unwrap();

@@ -22,6 +22,11 @@ pub async fn ledger_first_in_progress_answered<H: Harness>(harness: &H) {
         b.claim(key, T0 + 7, 30, T0 + 600).await,
         Ok(Delivery::Answered(answer.clone()))
     );
+    // Looked up without claiming: nothing before the answer, the bytes after, nothing
+    // once expired.
+    assert_eq!(b.answer_of("open:unknown", T0 + 7).await, Ok(None));
+    assert_eq!(b.answer_of(key, T0 + 7).await, Ok(Some(answer.clone())));
+    assert_eq!(b.answer_of(key, T0 + 601).await, Ok(None));
     // Long after the processing window, still answered (until it expires).
     assert_eq!(
         a.claim(key, T0 + 500, 30, T0 + 600).await,
@@ -48,6 +53,11 @@ pub async fn ledger_abandon_and_processing_window<H: Harness>(harness: &H) {
     let b = open(harness).await;
     let key = "open:1700000000:nonce-2";
     assert_eq!(a.claim(key, T0, 30, T0 + 600).await, Ok(Delivery::First));
+    assert_eq!(
+        a.answer_of(key, T0).await,
+        Ok(None),
+        "claimed, not answered"
+    );
     a.abandon(key).await.expect("abandon");
     assert_eq!(
         b.claim(key, T0 + 1, 30, T0 + 600).await,

@@ -47,6 +47,15 @@ impl NotificationLedger for MemoryJournal {
         Ok(())
     }
 
+    async fn answer_of(&self, key: &str, now: i64) -> Result<Option<Vec<u8>>, JournalError> {
+        validation::notification_key(key)?;
+        let state = self.lock();
+        Ok(ledger::answer_at(
+            state.notifications.get(key).cloned(),
+            now,
+        ))
+    }
+
     async fn abandon(&self, key: &str) -> Result<(), JournalError> {
         validation::notification_key(key)?;
         let mut state = self.lock();

@@ -81,6 +81,26 @@ impl NotificationLedger for PostgresJournal {
         Ok(())
     }
 
+    async fn answer_of(&self, key: &str, now: i64) -> Result<Option<Vec<u8>>, JournalError> {
+        validation::notification_key(key)?;
+        let mut c = self.pool.get().await?;
+        let statement = c.statement(sql::LEDGER_ENTRY).await?;
+        let found = {
+            let result = c.client()?.query_opt(&statement, &[&key]).await;
+            c.check(result)?
+        };
+        let entry = found
+            .map(|r| {
+                Ok::<_, JournalError>(LedgerEntry {
+                    answer: row::value(&r, 0)?,
+                    processing_until: row::value(&r, 1)?,
+                    expires_at: row::value(&r, 2)?,
+                })
+            })
+            .transpose()?;
+        Ok(ledger::answer_at(entry, now))
+    }
+
     async fn abandon(&self, key: &str) -> Result<(), JournalError> {
         validation::notification_key(key)?;
         let mut c = self.pool.get().await?;

@@ -92,6 +92,31 @@ impl NotificationLedger for SqliteJournal {
             .await
     }
 
+    async fn answer_of(&self, key: &str, now: i64) -> Result<Option<Vec<u8>>, JournalError> {
+        validation::notification_key(key)?;
+        let key = key.to_owned();
+        self.worker
+            .write(false, move |tx| {
+                let entry = tx
+                    .prepare_cached(
+                        "SELECT answer, processing_until, expires_at \
+                             FROM lakala_notifications WHERE key = ?1",
+                    )
+                    .journal()?
+                    .query_row(params![key], |r| {
+                        Ok(LedgerEntry {
+                            answer: r.get(0)?,
+                            processing_until: r.get(1)?,
+                            expires_at: r.get(2)?,
+                        })
+                    })
+                    .optional()
+                    .journal()?;
+                Ok(ledger::answer_at(entry, now))
+            })
+            .await
+    }
+
     async fn abandon(&self, key: &str) -> Result<(), JournalError> {
         validation::notification_key(key)?;
         let key = key.to_owned();
