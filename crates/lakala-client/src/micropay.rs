@@ -27,7 +27,7 @@ use sha2::{Digest, Sha256};
 impl LakalaClient {
     /// Sends one v3 request (`req_time` from the client's clock) and returns the verified
     /// answer.
-    async fn v3_call<Req, Resp>(
+    pub(crate) async fn v3_call<Req, Resp>(
         &self,
         path: &str,
         req_data: Req,
@@ -378,7 +378,11 @@ impl LakalaClient {
     }
 }
 
-fn log_code<T>(span: &tracing::Span, result: &Result<Answer<V3Response<T>>, ClientError>) {
+/// Logs an answer's code, or the error, in `span`.
+pub(crate) fn log_code<T>(
+    span: &tracing::Span,
+    result: &Result<Answer<V3Response<T>>, ClientError>,
+) {
     match result {
         Ok(a) => tracing::info!(
             parent: span,
