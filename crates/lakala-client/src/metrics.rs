@@ -32,7 +32,6 @@
 //! personal data: cardinality stays fixed and the metrics are safe to ship anywhere.
 
 use crate::error::ClientError;
-use crate::notification::NotificationError;
 use lakala_crypto::CryptoError;
 use lakala_types::CodeClass;
 use std::time::Instant;
@@ -112,7 +111,8 @@ pub(crate) fn call_failed(api: &'static str, error: &ClientError) {
     }
 }
 
-fn crypto_reason(e: &CryptoError) -> &'static str {
+/// The `reason` label of a cryptographic refusal.
+pub(crate) fn crypto_reason(e: &CryptoError) -> &'static str {
     match e {
         CryptoError::SignatureMismatch { .. } | CryptoError::MacMismatch { .. } => "signature",
         CryptoError::StaleTimestamp { .. } => "stale",
@@ -152,22 +152,16 @@ pub(crate) fn notification(family: &'static str, repeat: bool) {
     metrics::counter!(NOTIFICATIONS, "family" => family, "result" => result).increment(1);
 }
 
-/// Records a notification of `family` that ended in `error`.
-pub(crate) fn notification_failed(family: &'static str, error: &NotificationError) {
-    let result = if error.is_retryable() {
-        "retry"
-    } else if error.stops_platform() {
-        "not_for_us"
-    } else {
-        "refused"
-    };
+/// A notification refused or not processed: `result` is `retry`, `not_for_us` or
+/// `refused`, and `verification` names why verification refused it, if it did.
+pub(crate) fn notification_failed(
+    family: &'static str,
+    result: &'static str,
+    verification: Option<&'static str>,
+) {
     metrics::counter!(NOTIFICATIONS, "family" => family, "result" => result).increment(1);
-    match error {
-        NotificationError::Verification(e) => verification_failed("notification", crypto_reason(e)),
-        NotificationError::Stale { .. } => verification_failed("notification", "stale"),
-        NotificationError::Malformed { .. } => verification_failed("notification", "malformed"),
-        NotificationError::Content { .. } => verification_failed("notification", "content"),
-        _ => {}
+    if let Some(reason) = verification {
+        verification_failed("notification", reason);
     }
 }
 

@@ -203,7 +203,8 @@ fn a_contradiction_is_counted() {
                 .to_string();
             let handler = client
                 .open_platform_notification_handler(Arc::new(InMemoryReplayGuard::new()))
-                .unwrap();
+                .unwrap()
+                .for_merchants(["822290070111135"]);
             if let Incoming::New(n) = handler.handle(&auth, &body).await.unwrap() {
                 handler.answer(&n).await.unwrap();
             }

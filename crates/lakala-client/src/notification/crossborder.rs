@@ -199,7 +199,7 @@ impl CrossBorderNotificationHandler {
             Ok(incoming) => {
                 crate::metrics::notification("crossborder", matches!(incoming, Incoming::Repeat(_)))
             }
-            Err(e) => crate::metrics::notification_failed("crossborder", e),
+            Err(e) => super::count_failed("crossborder", e),
         }
         result
     }

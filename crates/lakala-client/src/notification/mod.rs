@@ -201,3 +201,22 @@ pub(crate) async fn claim<N>(
         }),
     }
 }
+
+/// Counts a notification that was refused or not processed ([`crate::metrics`]).
+pub(crate) fn count_failed(family: &'static str, error: &NotificationError) {
+    let result = if error.is_retryable() {
+        "retry"
+    } else if error.stops_platform() {
+        "not_for_us"
+    } else {
+        "refused"
+    };
+    let verification = match error {
+        NotificationError::Verification(e) => Some(crate::metrics::crypto_reason(e)),
+        NotificationError::Stale { .. } => Some("stale"),
+        NotificationError::Malformed { .. } => Some("malformed"),
+        NotificationError::Content { .. } => Some("content"),
+        _ => None,
+    };
+    crate::metrics::notification_failed(family, result, verification);
+}

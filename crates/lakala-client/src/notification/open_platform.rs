@@ -246,7 +246,7 @@ impl OpenPlatformNotificationHandler {
                 "open_platform",
                 matches!(incoming, Incoming::Repeat(_)),
             ),
-            Err(e) => crate::metrics::notification_failed("open_platform", e),
+            Err(e) => super::count_failed("open_platform", e),
         }
         result
     }
