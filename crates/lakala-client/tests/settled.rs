@@ -685,7 +685,8 @@ async fn a_notification_with_another_trade_no_never_overwrites_the_journaled_one
         .open_platform_notification_handler(Arc::new(
             lakala_client::notification::InMemoryReplayGuard::new(),
         ))
-        .unwrap();
+        .unwrap()
+        .for_merchants([MERCHANT]);
     if let lakala_client::notification::Incoming::New(n) =
         handler.handle(&auth, &body).await.unwrap()
     {
