@@ -41,6 +41,19 @@ pub(crate) fn wal_path(path: &Path) -> PathBuf {
     name.into()
 }
 
+/// Why a journal whose main file says "in use" with no `-wal` beside it is refused.
+const MISSING_WAL: &str = "the journal's -wal file is missing: its main file says it was in \
+     use (not closed cleanly) and may hold only part of it, the rest being in PATH-wal. Put \
+     the -wal file back beside it, or restore from a backup (`lakala payments backup`); a copy \
+     made with cp while the journal was in use is not a backup";
+
+/// Whether `error` is [`refuse_lost_journal`]'s refusal of a missing `-wal`: the one a
+/// handle opening the file at the same moment as another can see too (the other marked it
+/// "in use" between this one's look for the `-wal` and its read), so worth one more look.
+pub(crate) fn is_missing_wal(error: &JournalError) -> bool {
+    matches!(error, JournalError::Corrupt { reason } if reason == MISSING_WAL)
+}
+
 /// Refuses a file that holds no journal (empty, or the header of a journal whose writes
 /// were all in a lost `-wal`) or whose main file says it may be in use while no `-wal`
 /// was beside it (`wal_present`, looked at before SQLite opened the file, since opening
@@ -51,12 +64,7 @@ pub(crate) fn refuse_lost_journal(
 ) -> Result<(), JournalError> {
     let id = migration::application_id(connection)?;
     if id == OPEN && !wal_present {
-        return Err(JournalError::corrupt(
-            "the journal's -wal file is missing: its main file says it was in use (not closed \
-             cleanly) and may hold only part of it, the rest being in PATH-wal. Put the -wal \
-             file back beside it, or restore from a backup (`lakala payments backup`); a copy \
-             made with cp while the journal was in use is not a backup",
-        ));
+        return Err(JournalError::corrupt(MISSING_WAL));
     }
     if id == 0 && migration::check(connection)? == 0 && is_empty(connection)? {
         return Err(JournalError::corrupt(

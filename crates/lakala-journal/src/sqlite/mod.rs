@@ -216,6 +216,24 @@ fn connect(path: &Path, options: &SqliteOptions) -> Result<Connection, JournalEr
     if !options.read_only {
         create::create_if_missing(path, options.create_if_missing)?;
     }
+    // A handle opening the journal while another opens it too can find the main file
+    // marked "in use" by the other and no `-wal` yet where it looked a moment before. Its
+    // own attempt left nothing behind (SQLite removes the `-wal` when the last connection
+    // closes), so it looks again: a live journal then has its `-wal`, a lost one still has
+    // none and is refused.
+    let mut attempt = 0;
+    loop {
+        match connect_once(path, options) {
+            Err(e) if marker::is_missing_wal(&e) && attempt < 3 => {
+                attempt += 1;
+                std::thread::sleep(std::time::Duration::from_millis(20 * attempt));
+            }
+            result => return result,
+        }
+    }
+}
+
+fn connect_once(path: &Path, options: &SqliteOptions) -> Result<Connection, JournalError> {
     // Before SQLite opens the file (opening makes a -wal).
     let wal_present = marker::wal_path(path).exists();
     let flags = if options.read_only {
