@@ -105,6 +105,23 @@ impl Binding {
         }
     }
 
+    /// An order named by the merchant's number or, when the request gives none, by the
+    /// platform's: the named one is required, the other checked when both sides carry it.
+    fn by_either(
+        self,
+        merchants: (&'static str, Option<&str>, Option<&str>),
+        platforms: (&'static str, Option<&str>, Option<&str>),
+    ) -> Self {
+        let (m_field, m_expected, m_found) = merchants;
+        let (p_field, p_expected, p_found) = platforms;
+        if m_expected.is_some_and(|n| !n.is_empty()) {
+            self.required(m_field, m_expected, m_found)
+                .if_present(p_field, p_expected, p_found)
+        } else {
+            self.required(p_field, p_expected, p_found)
+        }
+    }
+
     fn finish(self) -> Result<(), ClientError> {
         self.result
     }
@@ -160,28 +177,19 @@ pub(crate) fn trade_query(
     answer: &V3Response<TradeQueryResponse>,
 ) -> Result<(), ClientError> {
     let data = answer.resp_data();
-    let by_out_trade_no = request.out_trade_no().is_some_and(|n| !n.is_empty());
-    let binding = Binding::new(claims(answer));
-    let binding = if by_out_trade_no {
-        binding
-            .required(
+    Binding::new(claims(answer))
+        .by_either(
+            (
                 "out_trade_no",
                 request.out_trade_no(),
                 data.and_then(|d| d.out_trade_no()),
-            )
-            .if_present(
+            ),
+            (
                 "trade_no",
                 request.trade_no(),
                 data.and_then(|d| d.trade_no()),
-            )
-    } else {
-        binding.required(
-            "trade_no",
-            request.trade_no(),
-            data.and_then(|d| d.trade_no()),
+            ),
         )
-    };
-    binding
         .if_present(
             "merchant_no",
             request.merchant_no(),
@@ -286,28 +294,19 @@ pub(crate) fn close(
     answer: &V3Response<CloseResponse>,
 ) -> Result<(), ClientError> {
     let data = answer.resp_data();
-    let by_out_trade_no = request.origin_out_trade_no().is_some_and(|n| !n.is_empty());
-    let binding = Binding::new(claims(answer));
-    let binding = if by_out_trade_no {
-        binding
-            .required(
+    Binding::new(claims(answer))
+        .by_either(
+            (
                 "origin_out_trade_no",
                 request.origin_out_trade_no(),
                 data.and_then(|d| d.origin_out_trade_no()),
-            )
-            .if_present(
+            ),
+            (
                 "origin_trade_no",
                 request.origin_trade_no(),
                 data.and_then(|d| d.origin_trade_no()),
-            )
-    } else {
-        binding.required(
-            "origin_trade_no",
-            request.origin_trade_no(),
-            data.and_then(|d| d.origin_trade_no()),
+            ),
         )
-    };
-    binding
         .if_present(
             "merchant_no",
             request.merchant_no(),
