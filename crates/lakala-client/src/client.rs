@@ -41,6 +41,7 @@ pub(crate) struct Inner {
     pub(crate) crossborder: Option<CrossBorderSide>,
     pub(crate) open: Option<OpenSide>,
     pub(crate) poll_schedule: PollSchedule,
+    pub(crate) micropay_route: crate::micropay_route::MicropayRoute,
     pub(crate) notification_max_age: Duration,
     pub(crate) freshness: lakala_crypto::open_platform::Freshness,
     pub(crate) request_timeout: Duration,
@@ -140,6 +141,11 @@ impl LakalaClient {
     /// The merchant profile of the configuration, if it has one.
     pub fn merchant(&self) -> Option<&MerchantProfile> {
         self.inner.merchant.as_ref()
+    }
+
+    /// The route micropay is sent to ([`crate::Config::micropay_route`]).
+    pub fn micropay_route(&self) -> crate::micropay_route::MicropayRoute {
+        self.inner.micropay_route
     }
 
     /// The poll schedule micropay uses.
@@ -284,6 +290,7 @@ impl LakalaClientBuilder {
                 crossborder,
                 open,
                 poll_schedule: config.poll_schedule,
+                micropay_route: config.micropay_route,
                 notification_max_age: config.notification_max_age,
                 freshness,
                 request_timeout: config.timeouts.request,

@@ -2,6 +2,7 @@
 
 use crate::certificates::{CertificateFiles, CertificateSet};
 use crate::environment::Environment;
+use crate::micropay_route::MicropayRoute;
 use crate::poll::PollSchedule;
 use crate::service_config::{JournalSettings, ResolverSettings};
 use lakala_crypto::open_platform::Freshness;
@@ -154,6 +155,8 @@ pub struct Config {
     pub timeouts: Timeouts,
     /// When micropay queries a pending payment.
     pub poll_schedule: PollSchedule,
+    /// Which route micropay is sent to (default [`MicropayRoute::Dcp`]).
+    pub micropay_route: MicropayRoute,
     /// Allowed clock skew on signed open-platform timestamps.
     pub freshness: Freshness,
     /// How old a cross-border notification's `ts` may be.
@@ -203,6 +206,7 @@ impl Config {
             open_platform: None,
             timeouts: Timeouts::default(),
             poll_schedule: PollSchedule::spec(),
+            micropay_route: MicropayRoute::default(),
             freshness: Freshness::default(),
             notification_max_age: Duration::from_secs(600),
             ts_partition: None,
@@ -251,6 +255,12 @@ impl Config {
     /// Sets the poll schedule of micropay.
     pub fn with_poll_schedule(mut self, schedule: PollSchedule) -> Self {
         self.poll_schedule = schedule;
+        self
+    }
+
+    /// Sends micropay on `route`.
+    pub fn with_micropay_route(mut self, route: MicropayRoute) -> Self {
+        self.micropay_route = route;
         self
     }
 

@@ -21,6 +21,7 @@
 //! | `LAKALA_OPEN_MERCHANT_KEY` | `open_platform.merchant_key` | path of the merchant private key |
 //! | `LAKALA_PLATFORM_CERT` | `open_platform.platform_cert` | path of the platform certificate, or several (a list in the file, `:`-separated in the variable) |
 //! | `LAKALA_NOTIFY_CERT` | `open_platform.notify_cert` | path of the notification certificate, or several |
+//! | `LAKALA_MICROPAY_ROUTE` | `open_platform.micropay_route` | `dcp` (default) or `labs`: where micropay is sent ([`crate::MicropayRoute`]) |
 //! | `LAKALA_CONNECT_TIMEOUT_SECS` | `timeouts.connect_secs` | connect timeout |
 //! | `LAKALA_REQUEST_TIMEOUT_SECS` | `timeouts.request_secs` | whole-request timeout |
 //! | `LAKALA_MERCHANT_NO` | `merchant.merchant_no` | `merchant_no` of the [`MerchantProfile`] |
@@ -54,6 +55,7 @@
 //! merchant_key = "keys/op-merchant.pem"
 //! platform_cert = "keys/lkl-apigw.pem"
 //! notify_cert = "keys/lkl-notify.pem"   # or a list: ["keys/lkl-notify.pem", "keys/next.pem"]
+//! micropay_route = "labs"               # default "dcp"
 //!
 //! [merchant]
 //! merchant_no = "822290070111135"
@@ -80,6 +82,7 @@ use crate::certificates::{CertificateFiles, CertificateSet};
 use crate::config::{Config, CrossBorderCredentials, MerchantProfile, OpenPlatformCredentials};
 pub use crate::config_error::ConfigError;
 use crate::environment::Environment;
+use crate::micropay_route::UnknownRoute;
 use crate::poll::PollSchedule;
 use crate::service_config::{parse_switch, RawJournal, RawResolver};
 use lakala_crypto::{Certificate, CryptoError, PrivateKey, PublicKey, ValidityCheck};
@@ -163,6 +166,7 @@ struct RawOpen {
     platform_cert: Option<Vec<PathBuf>>,
     #[serde(default, deserialize_with = "one_or_many")]
     notify_cert: Option<Vec<PathBuf>>,
+    micropay_route: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -252,6 +256,10 @@ impl Config {
         override_with(
             &mut raw.open_platform.notify_cert,
             paths_var("LAKALA_NOTIFY_CERT"),
+        );
+        override_with(
+            &mut raw.open_platform.micropay_route,
+            var("LAKALA_MICROPAY_ROUTE"),
         );
         let m = &mut raw.merchant;
         override_with(&mut m.merchant_no, var("LAKALA_MERCHANT_NO"));
@@ -399,6 +407,12 @@ fn build(raw: RawFile) -> Result<Config, ConfigError> {
     }
 
     let op = raw.open_platform;
+    if let Some(word) = &op.micropay_route {
+        config.micropay_route = word.parse().map_err(|e: UnknownRoute| ConfigError::Invalid {
+            name: "open_platform.micropay_route",
+            reason: e.to_string(),
+        })?;
+    }
     if op.appid.is_some() || op.merchant_key.is_some() || op.platform_cert.is_some() {
         let key_path = op
             .merchant_key

@@ -15,6 +15,8 @@
 //!   `BBS10000`, `need_query`, any code that is not conclusive
 //!   ([`lakala_types::code_class`]), a timeout or a lost connection, on the spec's schedule,
 //!   then it applies the caller's [`PendingPolicy`].
+//! - Micropay goes to the `dcp` route or the `labs` one ([`MicropayRoute`], a setting of
+//!   the configuration); the same rules, binding, journal and resolver serve both.
 //! - The micropay flow runs on its own tokio task ([`LakalaClient::start_micropay`]): a
 //!   caller that drops the future does not stop it, and its outcome still reaches the
 //!   [`PollObserver`] ([`PollEvent::Finished`]) and the log. Its limits: the task lives as
@@ -177,6 +179,7 @@ mod error;
 pub mod events;
 pub mod metrics;
 mod micropay;
+pub mod micropay_route;
 mod money_gate;
 pub mod notification;
 pub mod outcome;
@@ -209,6 +212,7 @@ pub use config_error::ConfigError;
 pub use environment::{paths, Environment};
 pub use error::ClientError;
 pub use events::{SettledEvent, SettledObserver};
+pub use micropay_route::MicropayRoute;
 pub use outcome::{
     Confirmation, FailureReason, OrderRef, PaymentOutcome, PendingPayment, PlatformAnswer,
     RevokeAttempt,

@@ -48,8 +48,9 @@ impl LakalaClient {
         Ok(answer)
     }
 
-    /// One micropay exchange, without the pending-state handling. Most callers want
-    /// [`LakalaClient::micropay`], which never leaves a payment unknown.
+    /// One micropay exchange, without the pending-state handling, on the configured route
+    /// ([`crate::Config::micropay_route`]). Most callers want [`LakalaClient::micropay`],
+    /// which never leaves a payment unknown.
     ///
     /// The answer is bound to the request (see [`crate::binding`]): an answer about
     /// another order is [`ClientError::ForeignAnswer`].
@@ -57,7 +58,8 @@ impl LakalaClient {
         &self,
         request: MicropayRequest,
     ) -> Result<Answer<V3Response<MicropayResponse>>, ClientError> {
-        let answer = self.v3_call(paths::MICROPAY, request.clone()).await?;
+        let path = self.inner.micropay_route.path();
+        let answer = self.v3_call(path, request.clone()).await?;
         binding::micropay(&request, &answer.value)?;
         Ok(answer)
     }
