@@ -9,6 +9,8 @@
 //! - [`open_platform`]: the open platform (v2 pre-authorization, v3 micropay),
 //!   SHA256withRSA in an `Authorization: LKLAPI-SHA256withRSA ...` header or `Lklapi-*`
 //!   response headers.
+//! - SM4 (`SM4/ECB/PKCS5Padding`, base64) whole-message encryption of the open platform's
+//!   `*_encry` routes: [`Sm4Key`], errors [`Sm4Error`].
 //!
 //! Keys ([`PrivateKey`], [`PublicKey`], [`Certificate`]) are parsed once and shared; private
 //! key material and one-time keys are zeroized on drop and never printed by `Debug`.
@@ -131,8 +133,10 @@ mod keys;
 pub mod open_platform;
 mod plaintext;
 mod sec_key;
+mod sm4;
 mod ts;
 
+pub use self::sm4::{Sm4Error, Sm4Key, SM4_KEY_LEN};
 pub use backend::Backend;
 pub use certificate::{Certificate, ValidityCheck};
 pub use clock::{Clock, ManualClock, SystemClock};
