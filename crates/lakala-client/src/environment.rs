@@ -59,4 +59,19 @@ pub mod paths {
     pub const REFUND_QUERY: &str = "/api/v3/labs/query/idmrefundquery";
     /// v3 order close (聚合扫码-关单): closes an unpaid order. Not in the specs.
     pub const CLOSE: &str = "/api/v3/labs/relation/close";
+
+    /// The labs micropay's encrypted variant (全报文加密, [`crate::sealing`]).
+    pub const LABS_MICROPAY_ENCRY: &str = "/api/v3/labs/trans/micropay_encry";
+    /// The pre-order's encrypted variant (全报文加密, [`crate::sealing`]).
+    pub const PREORDER_ENCRY: &str = "/api/v3/labs/trans/preorder_encry";
+
+    /// The encrypted variant of a call, if it has one (the labs micropay and the
+    /// pre-order).
+    pub fn encrypted(path: &str) -> Option<&'static str> {
+        match path {
+            LABS_MICROPAY => Some(LABS_MICROPAY_ENCRY),
+            PREORDER => Some(PREORDER_ENCRY),
+            _ => None,
+        }
+    }
 }

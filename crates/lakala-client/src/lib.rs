@@ -193,6 +193,7 @@ pub mod resolver;
 mod resolver_watch;
 mod revoke_number;
 mod runtime;
+pub mod sealing;
 pub mod service;
 mod service_config;
 mod settle;
@@ -222,6 +223,7 @@ pub use poll::{PendingPolicy, PollEvent, PollObserver, PollSchedule};
 pub use preauth::PreOrderOutcome;
 pub use revoke_number::revoke_number;
 pub use runtime::{Sleeper, TokioSleeper};
+pub use sealing::Encryption;
 pub use service::{LakalaService, StartError};
 pub use service_config::{JournalSettings, ResolverSettings};
 

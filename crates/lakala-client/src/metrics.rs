@@ -22,7 +22,7 @@
 //! - `outcome` of a call: the class of the code answered (`success`, `pending`, `refused`,
 //!   `unknown`, see [`lakala_types::CodeClass`]), or the error that ended it
 //!   (`transport`, `verification`, `unknown_certificate`, `foreign_answer`, `malformed`,
-//!   `unsigned`, `invalid_request`, `not_configured`, `error`);
+//!   `unsigned`, `unsealing`, `invalid_request`, `not_configured`, `error`);
 //! - `source`: `answer`, `notification`; `reason`: `signature`, `stale`,
 //!   `unknown_certificate`, `certificate_validity`, `malformed`, `other`;
 //! - `outcome` of a payment: [`crate::PaymentOutcome::word`] or `not_sent`;
@@ -93,6 +93,7 @@ pub(crate) fn error_word(e: &ClientError) -> &'static str {
         ClientError::UnknownCertificate { .. } => "unknown_certificate",
         ClientError::ForeignAnswer { .. } => "foreign_answer",
         ClientError::MalformedAnswer { .. } => "malformed",
+        ClientError::Unsealing(_) => "unsealing",
         ClientError::UnsignedAnswer { .. } => "unsigned",
         ClientError::InvalidRequest(_) => "invalid_request",
         ClientError::NotConfigured(_) => "not_configured",

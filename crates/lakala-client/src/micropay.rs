@@ -29,17 +29,41 @@ impl LakalaClient {
     /// answer.
     pub(crate) async fn v3_call<Req, Resp>(
         &self,
-        path: &str,
+        path: &'static str,
         req_data: Req,
     ) -> Result<Answer<V3Response<Resp>>, ClientError>
     where
         Req: Serialize + Validate,
         Resp: DeserializeOwned + Validate,
     {
+        self.v3_call_as(path, req_data, false).await
+    }
+
+    /// As [`LakalaClient::v3_call`], on the call's encrypted variant when the request
+    /// carries the buyer's identity or the configuration asks for it ([`crate::sealing`]).
+    pub(crate) async fn v3_call_as<Req, Resp>(
+        &self,
+        path: &'static str,
+        req_data: Req,
+        carries_identity: bool,
+    ) -> Result<Answer<V3Response<Resp>>, ClientError>
+    where
+        Req: Serialize + Validate,
+        Resp: DeserializeOwned + Validate,
+    {
+        let inner = &self.inner;
+        let wire = crate::sealing::wire(
+            path,
+            carries_identity,
+            inner.encryption,
+            inner.sm4_key.as_ref(),
+        )?;
         let req_time = DateTime14::parse(&format_china_time(self.now_unix()))
             .map_err(|_| ClientError::NotConfigured("a clock within years 0..9999"))?;
         let envelope = V3Request::new(req_time, req_data)?;
-        let answer: Answer<V3Response<Resp>> = self.open_call(path, &envelope).await?;
+        let answer: Answer<V3Response<Resp>> = self
+            .open_call_sealed(wire.path, &envelope, wire.key)
+            .await?;
         let class = answer.value.code().map(|c| c.class());
         crate::metrics::call(
             crate::metrics::api_of(path),

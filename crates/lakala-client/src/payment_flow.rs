@@ -156,6 +156,14 @@ impl LakalaClient {
         request.validate()?;
         self.open_side()?;
         let inner = &self.inner;
+        // A route the configuration cannot send on (encryption without a key) is refused
+        // before anything is journaled.
+        crate::sealing::wire(
+            inner.micropay_route.path(),
+            false,
+            inner.encryption,
+            inner.sm4_key.as_ref(),
+        )?;
         inner
             .resolver_watch
             .check(inner.journal.is_some(), &inner.instance);
