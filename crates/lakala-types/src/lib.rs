@@ -6,6 +6,7 @@
 //! | [`crossborder`] | cross-border gateway `/gate/auth` 3.0.0 (spec `000_*`) | camelCase |
 //! | [`preauth`] | open platform v2 preAuth pre-order (spec `001_*`) | camelCase |
 //! | [`micropay`] | open platform v3 micropay (spec `003_*`) and its companion calls | snake_case |
+//! | [`labs`] | open platform v3 labs pre-order, labs micropay, idmrefund, `*_encry` routes (no spec: `labs/SOURCES.md`) | snake_case |
 //!
 //! Shared pieces: [`Amount`] / [`Yuan`] (integer fen, never floats), the timestamps in
 //! [`timestamp`], [`JsonString`] for "a String holding JSON", [`Personal`] for data masked in
@@ -102,6 +103,7 @@
 //! | v3 `settle_channel_type`, `account_type` in answers | listed values | any String(16) accepted | new wallets appear before specs do |
 //! | v3 trade query, revoke, refund | no spec | PROTOCOL.md's fields, String(32) ids | see [`micropay`] |
 //! | v3 refund query, close | no spec | Lakala's public SDKs' fields, String(32) ids | `micropay/SOURCES.md` |
+//! | v3 labs pre-order, labs micropay, idmrefund | no spec | Lakala's public SDK's fields | `labs/SOURCES.md` |
 //! | amounts | String(12) | ≤ 12 significant digits; leading zeros kept as sent | spec 001's examples zero-pad to 12 |
 
 #![forbid(unsafe_code)]
@@ -114,6 +116,7 @@ pub mod code_class;
 pub mod crossborder;
 mod error;
 pub mod json_string;
+pub mod labs;
 pub mod mask;
 pub mod micropay;
 pub mod money;
