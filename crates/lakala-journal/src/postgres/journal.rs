@@ -7,6 +7,7 @@ use crate::journal::{check_append, PaymentJournal};
 use crate::lease;
 use crate::lease::{Claim, Lease, LeaseClock};
 use crate::list::ListFilter;
+use crate::list_query;
 use crate::payment::{Intent, PaymentKey, PaymentRecord, Recorded};
 use crate::status::PaymentStatus;
 use crate::update::StateUpdate;
@@ -268,11 +269,16 @@ impl PaymentJournal for PostgresJournal {
         filter.validate()?;
         let statuses = words(&filter.statuses);
         let after = filter.after.as_ref();
-        let after_merchant = after.map(|k| k.merchant_no.as_str());
-        let after_out = after.map(|k| k.out_trade_no.as_str());
+        let after_merchant = after.map(|c| c.key().merchant_no.as_str());
+        let after_out = after.map(|c| c.key().out_trade_no.as_str());
+        let after_time = after.and_then(|c| c.time());
+        let (from, before) = list_query::bounds(filter);
         let limit = validation::batch(filter.limit) as i64;
+        let sql = sql::list(filter.order(), after.is_some());
         let mut c = self.pool.get().await?;
-        let statement = c.statement(sql::LIST.as_str()).await?;
+        let statement = c.statement(sql).await?;
+        // Every statement of the family takes the same ten parameters; those a statement
+        // does not name are sent and ignored.
         let rows = {
             let result = c
                 .client()?
@@ -286,6 +292,9 @@ impl PaymentJournal for PostgresJournal {
                         &limit,
                         &filter.conflicts_only,
                         &filter.origin_out_trade_no,
+                        &from,
+                        &before,
+                        &after_time,
                     ],
                 )
                 .await;

@@ -10,11 +10,13 @@ use crate::event::{kinds, Event, NewEvent};
 use crate::journal::{check_append, PaymentJournal};
 use crate::lease::{self, Claim, Lease};
 use crate::list::ListFilter;
+use crate::list_query;
 use crate::payment::{Intent, PaymentKey, PaymentRecord, Recorded};
 use crate::status::PaymentStatus;
 use crate::update::StateUpdate;
 use crate::validation;
 use rusqlite::params;
+use rusqlite::types::Value;
 
 fn status_list(statuses: &[PaymentStatus]) -> String {
     statuses
@@ -127,21 +129,26 @@ impl PaymentJournal for SqliteJournal {
                     sql += " AND conflict IS NOT NULL";
                 }
                 sql += " AND (?1 IS NULL OR merchant_no = ?1)";
-                sql += " AND (?5 IS NULL OR origin_out_trade_no = ?5)";
-                sql += " AND (?2 IS NULL OR (merchant_no, out_trade_no) > (?2, ?3))";
-                sql += " ORDER BY merchant_no, out_trade_no LIMIT ?4";
+                sql += " AND (?7 IS NULL OR origin_out_trade_no = ?7)";
+                sql += &list_query::order_clause(filter.order(), filter.after.is_some(), |n| {
+                    format!("?{n}")
+                });
+                sql += " LIMIT ?5";
                 let after = filter.after.as_ref();
-                row::records(
-                    connection,
-                    &sql,
-                    params![
-                        filter.merchant_no,
-                        after.map(|k| &k.merchant_no),
-                        after.map(|k| &k.out_trade_no),
-                        validation::batch(filter.limit) as i64,
-                        filter.origin_out_trade_no,
-                    ],
-                )
+                let (from, before) = list_query::bounds(&filter);
+                let values: [Value; 10] = [
+                    filter.merchant_no.clone().into(),
+                    Value::Null,
+                    after.map(|c| c.key().merchant_no.clone()).into(),
+                    after.map(|c| c.key().out_trade_no.clone()).into(),
+                    (validation::batch(filter.limit) as i64).into(),
+                    Value::Null,
+                    filter.origin_out_trade_no.clone().into(),
+                    from.into(),
+                    before.into(),
+                    after.and_then(|c| c.time()).into(),
+                ];
+                row::records_bound(connection, &sql, &values)
             })
             .await
     }
