@@ -305,6 +305,8 @@ pub mod control;
 mod error;
 mod gate;
 mod keys;
+mod labs_preorder;
+mod micropay;
 mod notify;
 mod open;
 mod order_book;
@@ -313,8 +315,8 @@ mod state;
 mod v3_wire;
 
 pub use config::{
-    DealRefunds, NotifyPolicy, SandboxConfig, DEFAULT_PENDING_DELAY, DEFAULT_SLOW_ANSWER_DELAY,
-    LAKALA_SCHEDULE_SECS,
+    DealRefunds, NotifyPolicy, SandboxConfig, DEFAULT_PENDING_DELAY, DEFAULT_PREORDER_EXPIRY,
+    DEFAULT_SLOW_ANSWER_DELAY, LAKALA_SCHEDULE_SECS,
 };
 pub use error::{Result, SandboxError};
 pub use keys::{files, IssuedKey, SandboxKeys, DEFAULT_APPID, DEFAULT_MER_ID};

@@ -135,7 +135,7 @@ pub(crate) fn revoke(shared: &Shared, text: &str, now: i64) -> Value {
         );
     }
     let returned = match order.status {
-        Status::Created | Status::Paying { .. } => 0,
+        Status::Created { .. } | Status::Paying { .. } => 0,
         Status::Success => order.total.saturating_sub(order.refunded),
         Status::Failed { .. } => {
             return v3(now, codes::CANNOT_REVOKE, "原交易已失败,无需撤销", None)
@@ -199,12 +199,127 @@ fn refund_data(state: &State, own: &OrderKey, record: &RefundRecord) -> Value {
     })
 }
 
+/// A refund, read from either refund call.
+struct RefundOrder {
+    merchant_no: String,
+    /// The refund's own number: a refund's `out_trade_no`, an idmrefund's
+    /// `out_refund_order_no`.
+    own_number: String,
+    amount: u64,
+    origin_out_trade_no: Option<String>,
+    /// `origin_trade_no`, else `origin_log_no`.
+    origin_number: Option<String>,
+}
+
+/// `/api/v3/labs/relation/refund`: a refund of the origin order by its numbers; the
+/// refund's own number is its `out_trade_no`.
 pub(crate) fn refund(shared: &Shared, text: &str, now: i64) -> Value {
     let request: RefundRequest = match parse_v3(text) {
         Ok(r) => r,
         Err(msg) => return v3(now, codes::INVALID_REQUEST, &msg, None),
     };
-    let amount = request.refund_amount().map(|a| a.fen()).unwrap_or(0);
+    let origin_number = request.origin_trade_no().or(request.origin_log_no());
+    execute_refund(
+        shared,
+        RefundOrder {
+            merchant_no: s(request.merchant_no()),
+            own_number: s(request.out_trade_no()),
+            amount: request.refund_amount().map(|a| a.fen()).unwrap_or(0),
+            origin_out_trade_no: request.origin_out_trade_no().map(str::to_owned),
+            origin_number: origin_number.map(str::to_owned),
+        },
+        now,
+    )
+}
+
+/// `/api/v3/labs/relation/idmrefund` (商户订单退款): a refund whose own number is the
+/// merchant's `out_refund_order_no`; the origin by `origin_trade_no`, `origin_log_no` or
+/// `origin_out_trade_no` (in that order of precedence, as Lakala's SDK documents). A
+/// refused refund may be sent again with the same `out_refund_order_no`.
+pub(crate) fn idm_refund(shared: &Shared, text: &str, now: i64) -> Value {
+    let order = match idm_refund_order(text) {
+        Ok(order) => order,
+        Err(msg) => return v3(now, codes::INVALID_REQUEST, &msg, None),
+    };
+    execute_refund(shared, order, now)
+}
+
+/// Reads an idmrefund request: `merchant_no`, `term_no`, `out_refund_order_no`,
+/// `refund_amount` (M), one of the origin numbers, `location_info.request_ip` (M).
+fn idm_refund_order(text: &str) -> Result<RefundOrder, String> {
+    let envelope: Value = serde_json::from_str(text)
+        .map_err(|e| format!("报文格式错误 (line {}, column {})", e.line(), e.column()))?;
+    let data = envelope
+        .get("req_data")
+        .and_then(Value::as_object)
+        .ok_or_else(|| "参数错误: req_data: required".to_owned())?;
+    let mut broken = Vec::new();
+    let mut field = |name: &str, max: usize, required: bool| -> Option<String> {
+        match data
+            .get(name)
+            .and_then(Value::as_str)
+            .filter(|v| !v.is_empty())
+        {
+            None if required => {
+                broken.push(format!("{name}: required"));
+                None
+            }
+            Some(v) if v.chars().count() > max => {
+                broken.push(format!("{name}: at most {max} characters"));
+                None
+            }
+            v => v.map(str::to_owned),
+        }
+    };
+    let merchant_no = field("merchant_no", 32, true);
+    field("term_no", 32, true);
+    let own_number = field("out_refund_order_no", 32, true);
+    let amount = field("refund_amount", 12, true);
+    field("refund_reason", 64, false);
+    let origin_out = field("origin_out_trade_no", 32, false);
+    let origin_trade = field("origin_trade_no", 32, false);
+    let origin_log = field("origin_log_no", 14, false);
+    if origin_out.is_none() && origin_trade.is_none() && origin_log.is_none() {
+        broken.push(
+            "origin_out_trade_no: one of origin_out_trade_no, origin_trade_no, origin_log_no is required"
+                .to_owned(),
+        );
+    }
+    let ip = data
+        .get("location_info")
+        .and_then(|l| l.get("request_ip"))
+        .and_then(Value::as_str);
+    if ip.is_none_or(str::is_empty) {
+        broken.push("location_info.request_ip: required".to_owned());
+    }
+    let amount = amount.and_then(|a| match a.parse::<u64>() {
+        Ok(n) if a.bytes().all(|b| b.is_ascii_digit()) => Some(n),
+        _ => {
+            broken.push("refund_amount: fen, digits".to_owned());
+            None
+        }
+    });
+    if !broken.is_empty() {
+        return Err(format!("参数错误: {}", broken.join("; ")));
+    }
+    let origin_number = origin_trade.or(origin_log);
+    Ok(RefundOrder {
+        merchant_no: merchant_no.unwrap_or_default(),
+        own_number: own_number.unwrap_or_default(),
+        amount: amount.unwrap_or_default(),
+        // The platform's numbers take precedence over the merchant's.
+        origin_out_trade_no: if origin_number.is_some() {
+            None
+        } else {
+            origin_out
+        },
+        origin_number,
+    })
+}
+
+/// Refunds `order` against the order book (the rules in the crate docs).
+fn execute_refund(shared: &Shared, order: RefundOrder, now: i64) -> Value {
+    let amount = order.amount;
     if amount == 0 {
         return v3(
             now,
@@ -213,11 +328,14 @@ pub(crate) fn refund(shared: &Shared, text: &str, now: i64) -> Value {
             None,
         );
     }
-    let merchant_no = s(request.merchant_no());
-    let own: OrderKey = (merchant_no.clone(), s(request.out_trade_no()));
+    let merchant_no = order.merchant_no;
+    let own: OrderKey = (merchant_no.clone(), order.own_number);
     let mut state = shared.state();
-    let by_number = request.origin_trade_no().or(request.origin_log_no());
-    let Some(key) = state.find(&merchant_no, request.origin_out_trade_no(), by_number) else {
+    let Some(key) = state.find(
+        &merchant_no,
+        order.origin_out_trade_no.as_deref(),
+        order.origin_number.as_deref(),
+    ) else {
         return v3(now, codes::ORDER_NOT_FOUND, "原交易不存在", None);
     };
     let fingerprint = format!("refund:{}:{amount}", key.1);
@@ -255,13 +373,15 @@ pub(crate) fn refund(shared: &Shared, text: &str, now: i64) -> Value {
             order.refunded += amount;
             RefundProgress::Done
         }
-        RefundScenario::Deal => {
+        scenario @ (RefundScenario::Deal | RefundScenario::DealThenDone) => {
             order.refunding += amount;
             RefundProgress::Deal {
                 queries_left: match shared.deal_refunds {
                     DealRefunds::Forever => None,
                     DealRefunds::SucceedAfterQueries(n) => Some(n),
                 },
+                until: (scenario == RefundScenario::DealThenDone)
+                    .then(|| now.saturating_add(shared.pending_delay_secs)),
             }
         }
     };
@@ -308,6 +428,7 @@ pub(crate) fn refund_query(shared: &Shared, text: &str, now: i64) -> Value {
     let mut settled = None;
     if let RefundProgress::Deal {
         queries_left: Some(left),
+        ..
     } = &mut record.progress
     {
         if *left == 0 {
@@ -351,7 +472,7 @@ pub(crate) fn close(shared: &Shared, text: &str, now: i64) -> Value {
         return v3(now, codes::ORDER_NOT_FOUND, "原交易不存在", None);
     };
     match order.status {
-        Status::Created | Status::Paying { .. } => {
+        Status::Created { .. } | Status::Paying { .. } => {
             order.status = Status::Closed;
             order.trade_time = now;
         }
