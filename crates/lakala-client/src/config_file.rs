@@ -439,10 +439,12 @@ fn build(raw: RawFile) -> Result<Config, ConfigError> {
         }
     }
     if let Some(word) = &op.micropay_route {
-        config.micropay_route = word.parse().map_err(|e: UnknownRoute| ConfigError::Invalid {
-            name: "open_platform.micropay_route",
-            reason: e.to_string(),
-        })?;
+        config.micropay_route = word
+            .parse()
+            .map_err(|e: UnknownRoute| ConfigError::Invalid {
+                name: "open_platform.micropay_route",
+                reason: e.to_string(),
+            })?;
     }
     if op.appid.is_some() || op.merchant_key.is_some() || op.platform_cert.is_some() {
         let key_path = op

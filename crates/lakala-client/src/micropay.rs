@@ -287,7 +287,7 @@ impl LakalaClient {
 }
 
 /// Journals a companion's answer: final with `status`, or pending.
-async fn record_answer<T>(
+pub(crate) async fn record_answer<T>(
     recorder: &Recorder,
     result: &Result<Answer<V3Response<T>>, ClientError>,
     status: Option<PaymentStatus>,
@@ -327,7 +327,7 @@ pub(crate) enum Companion<T> {
 }
 
 /// What [`LakalaClient::journal_companion`] did.
-enum Journaling {
+pub(crate) enum Journaling {
     /// No journal.
     Off,
     /// The intent is written.
@@ -344,7 +344,7 @@ impl LakalaClient {
     /// Writes a revoke's or refund's intent (and its request) before it is sent. `None`
     /// without a journal.
     #[allow(clippy::too_many_arguments)]
-    async fn journal_companion(
+    pub(crate) async fn journal_companion(
         &self,
         kind: PaymentKind,
         merchant_no: Option<&str>,

@@ -54,7 +54,11 @@ pub struct UnknownRoute(pub String);
 
 impl fmt::Display for UnknownRoute {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "unknown micropay route {:?} (expected dcp or labs)", self.0)
+        write!(
+            f,
+            "unknown micropay route {:?} (expected dcp or labs)",
+            self.0
+        )
     }
 }
 

@@ -164,6 +164,11 @@ impl LakalaClient {
             inner.encryption,
             inner.sm4_key.as_ref(),
         )?;
+        // The labs route's own table is stricter (subject ≤ 42 characters): refused before
+        // anything is journaled or sent.
+        if inner.micropay_route == crate::micropay_route::MicropayRoute::Labs {
+            lakala_types::labs::LabsMicropayRequest::from_micropay(request.clone())?;
+        }
         inner
             .resolver_watch
             .check(inner.journal.is_some(), &inner.instance);

@@ -16,16 +16,16 @@
 use crate::answer::Answer;
 use crate::binding;
 use crate::client::LakalaClient;
+use crate::companion_outcome::SettleBy;
 use crate::error::ClientError;
 use crate::micropay::log_code;
 use crate::outcome::OrderRef;
-use crate::poll::{PollEvent, PollObserver};
+use crate::poll::PollEvent;
 use crate::preorder_flow::{PreorderFlow, Start};
 use crate::preorder_options::{PreorderOptions, DEFAULT_VALIDITY, PREORDER_EVENT};
 use crate::preorder_outcome::{PendingPreorder, PreorderOutcome};
 use crate::recorder::{Begin, Recorder};
-use crate::companion_outcome::SettleBy;
-use lakala_journal::{kinds, Intent, PaymentKind, PaymentStatus, StateUpdate};
+use lakala_journal::{kinds, Intent, PaymentStatus, StateUpdate};
 use lakala_types::labs::{PaymentRequestForCustomer, PreorderRequest, PreorderResponse};
 use lakala_types::micropay::V3Response;
 use lakala_types::{CodeClass, Validate};
@@ -164,9 +164,9 @@ impl LakalaClient {
             inner.encryption,
             inner.sm4_key.as_ref(),
         )?;
-        let kind = request
-            .kind()
-            .ok_or(ClientError::NotConfigured("a pre-order scenario (account_type × trans_type)"))?;
+        let kind = request.kind().ok_or(ClientError::NotConfigured(
+            "a pre-order scenario (account_type × trans_type)",
+        ))?;
         inner
             .resolver_watch
             .check(inner.journal.is_some(), &inner.instance);
@@ -365,7 +365,11 @@ async fn answered(
     match class {
         CodeClass::Success if names_order => {
             recorder
-                .note(kinds::ANSWER, fact, flow.pending_update(trade_no.as_deref()))
+                .note(
+                    kinds::ANSWER,
+                    fact,
+                    flow.pending_update(trade_no.as_deref()),
+                )
                 .await;
             let (payment_request, why_none) = match data.map(|d| d.payment_request(kind)) {
                 Some(Ok(p)) => (Some(p), None),
@@ -391,7 +395,11 @@ async fn answered(
         }
         _ => {
             recorder
-                .note(kinds::ANSWER, fact, flow.pending_update(trade_no.as_deref()))
+                .note(
+                    kinds::ANSWER,
+                    fact,
+                    flow.pending_update(trade_no.as_deref()),
+                )
                 .await;
             Answered::Unknown(format!(
                 "the pre-order answered {code_text} {message}: not conclusive, followed by query"

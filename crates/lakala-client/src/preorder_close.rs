@@ -66,7 +66,11 @@ pub(crate) async fn close_then_query(
             match client.close(request).await {
                 Ok(answer) => {
                     let outcome = CloseOutcome::from_answer(&answer.value);
-                    let code = answer.value.code().map(|c| c.as_str()).unwrap_or("(no code)");
+                    let code = answer
+                        .value
+                        .code()
+                        .map(|c| c.as_str())
+                        .unwrap_or("(no code)");
                     CloseAttempt {
                         result: format!("close answered {code}: {}", outcome.word()),
                         // Only a refusal naming the order says it did not run.

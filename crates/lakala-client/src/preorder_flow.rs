@@ -225,7 +225,10 @@ impl PreorderFlow {
                 .await
                 {
                     CloseSettled::Ended(outcome) => return self.finish(*outcome).await,
-                    CloseSettled::Open { attempt: tried, verdict } => {
+                    CloseSettled::Open {
+                        attempt: tried,
+                        verdict,
+                    } => {
                         last_close = Some(tried);
                         verdict
                     }
@@ -233,7 +236,9 @@ impl PreorderFlow {
                 }
             } else {
                 let finding = settle::query(&self.client, &self.order, self.amount).await;
-                if finding.verdict.is_final() || matches!(finding.verdict, Verdict::InProgress { .. }) {
+                if finding.verdict.is_final()
+                    || matches!(finding.verdict, Verdict::InProgress { .. })
+                {
                     self.learn_trade_no(finding.trade_no.as_deref());
                 }
                 let (code, state) = finding.verdict.journal_words();

@@ -5,8 +5,7 @@
 mod support;
 
 use lakala_client::{
-    ClientError, Config, ConfigError, MicropayOptions, MicropayRoute, PaymentOutcome,
-    PendingPolicy,
+    ClientError, Config, ConfigError, MicropayOptions, MicropayRoute, PaymentOutcome, PendingPolicy,
 };
 use lakala_journal::{MemoryJournal, PaymentJournal, PaymentKey, PaymentStatus};
 use lakala_types::micropay::{LocationInfo, MicropayRequest};
@@ -72,7 +71,10 @@ async fn a_labs_client_pays_on_the_labs_path_and_never_on_the_dcp_one() {
     );
     assert_eq!(h.platform.seen(LABS).len(), 1);
     assert!(h.platform.seen(DCP).is_empty());
-    assert_eq!(h.platform.seen(LABS)[0].json["req_data"]["out_trade_no"], "L1");
+    assert_eq!(
+        h.platform.seen(LABS)[0].json["req_data"]["out_trade_no"],
+        "L1"
+    );
 }
 
 #[tokio::test]
@@ -99,7 +101,8 @@ async fn a_labs_pending_answer_is_polled_like_a_dcp_one() {
 #[tokio::test]
 async fn a_labs_answer_about_another_order_is_not_believed_but_queried() {
     let h = harness_with(labs);
-    h.platform.push(LABS, Reply::Json(answer("BBS00000", "OTHER")));
+    h.platform
+        .push(LABS, Reply::Json(answer("BBS00000", "OTHER")));
     h.platform.push(QUERY, Reply::Json(state("FAIL", "L3")));
     let outcome = h
         .client
@@ -109,9 +112,13 @@ async fn a_labs_answer_about_another_order_is_not_believed_but_queried() {
         )
         .await
         .unwrap();
-    assert!(matches!(outcome, PaymentOutcome::Failed { .. }), "{outcome:?}");
+    assert!(
+        matches!(outcome, PaymentOutcome::Failed { .. }),
+        "{outcome:?}"
+    );
     // And micropay_once says why.
-    h.platform.push(LABS, Reply::Json(answer("BBS00000", "OTHER")));
+    h.platform
+        .push(LABS, Reply::Json(answer("BBS00000", "OTHER")));
     let err = h.client.micropay_once(request("L4")).await.unwrap_err();
     assert!(matches!(err, ClientError::ForeignAnswer { .. }), "{err}");
 }
@@ -190,7 +197,13 @@ fn the_route_comes_from_the_file_or_lakala_micropay_route_and_defaults_to_dcp() 
     let bad = config_file(dir.path(), Some("LABS "));
     let err = Config::from_file_and_env(Some(&bad), none).unwrap_err();
     assert!(
-        matches!(err, ConfigError::Invalid { name: "open_platform.micropay_route", .. }),
+        matches!(
+            err,
+            ConfigError::Invalid {
+                name: "open_platform.micropay_route",
+                ..
+            }
+        ),
         "{err}"
     );
 }

@@ -4,8 +4,8 @@
 mod support;
 
 use lakala_client::{
-    ClientError, Config, ConfigError, Encryption, MicropayOptions, MicropayRoute,
-    PaymentOutcome, PendingPolicy,
+    ClientError, Config, ConfigError, Encryption, MicropayOptions, MicropayRoute, PaymentOutcome,
+    PendingPolicy,
 };
 use lakala_crypto::Sm4Key;
 use lakala_types::micropay::{LocationInfo, MicropayRequest};
@@ -56,7 +56,8 @@ fn sealed_labs(config: Config) -> Config {
 async fn a_sealed_micropay_goes_on_the_encry_route_and_its_sealed_answer_is_opened() {
     let h = harness_with(sealed_labs);
     *h.platform.sm4.lock().unwrap() = Some(key());
-    h.platform.push(SEALED, Reply::Json(answer("BBS00000", "E1")));
+    h.platform
+        .push(SEALED, Reply::Json(answer("BBS00000", "E1")));
     let outcome = h
         .client
         .micropay(
@@ -91,9 +92,11 @@ async fn an_answer_sealed_with_another_key_is_not_read_and_the_order_is_queried(
         .push(SEALED, Reply::SealedWithOtherKey(answer("BBS00000", "E3")));
     h.platform.push(
         QUERY,
-        Reply::Json(json!({"code": "BBS00000", "msg": "ok", "resp_time": "20240929033128",
+        Reply::Json(
+            json!({"code": "BBS00000", "msg": "ok", "resp_time": "20240929033128",
             "resp_data": {"merchant_no": "822290070111135", "out_trade_no": "E3",
-            "trade_no": "2024092933210000270002", "trade_state": "FAIL", "total_amount": "101"}})),
+            "trade_no": "2024092933210000270002", "trade_state": "FAIL", "total_amount": "101"}}),
+        ),
     );
     let outcome = h
         .client
@@ -103,7 +106,10 @@ async fn an_answer_sealed_with_another_key_is_not_read_and_the_order_is_queried(
         )
         .await
         .unwrap();
-    assert!(matches!(outcome, PaymentOutcome::Failed { .. }), "{outcome:?}");
+    assert!(
+        matches!(outcome, PaymentOutcome::Failed { .. }),
+        "{outcome:?}"
+    );
     assert_eq!(h.platform.seen(QUERY).len(), 1);
 }
 
@@ -151,7 +157,10 @@ fn the_sm4_key_comes_from_a_file_and_never_shows() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("sm4.key"), format!("{KEY_B64}\n")).unwrap();
     let none = |_: &str| None;
-    let file = config_file(dir.path(), "sm4_key = \"sm4.key\"\nencryption = \"always\"\n");
+    let file = config_file(
+        dir.path(),
+        "sm4_key = \"sm4.key\"\nencryption = \"always\"\n",
+    );
     let config = Config::from_file_and_env(Some(&file), none).unwrap();
     assert_eq!(config.encryption, Encryption::Always);
     assert_eq!(
@@ -169,12 +178,21 @@ fn the_sm4_key_comes_from_a_file_and_never_shows() {
     // Always without a key, a key that is not 16 bytes, an unknown word: named.
     let file = config_file(dir.path(), "encryption = \"always\"\n");
     let err = Config::from_file_and_env(Some(&file), none).unwrap_err();
-    assert!(matches!(err, ConfigError::Missing("open_platform.sm4_key")), "{err}");
+    assert!(
+        matches!(err, ConfigError::Missing("open_platform.sm4_key")),
+        "{err}"
+    );
     std::fs::write(dir.path().join("short.key"), "c2hvcnQ=").unwrap();
     let file = config_file(dir.path(), "sm4_key = \"short.key\"\n");
     let err = Config::from_file_and_env(Some(&file), none).unwrap_err();
     assert!(
-        matches!(err, ConfigError::Invalid { name: "open_platform.sm4_key", .. }),
+        matches!(
+            err,
+            ConfigError::Invalid {
+                name: "open_platform.sm4_key",
+                ..
+            }
+        ),
         "{err}"
     );
     assert!(!err.to_string().contains("c2hvcnQ"), "{err}");

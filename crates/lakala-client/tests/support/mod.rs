@@ -164,9 +164,13 @@ impl FakePlatform {
         let sm4 = self.sm4.lock().unwrap().clone();
         let sealed = path.ends_with("_encry");
         let json = if sealed {
-            let key = sm4.clone().expect("an *_encry path needs the harness's SM4 key");
+            let key = sm4
+                .clone()
+                .expect("an *_encry path needs the harness's SM4 key");
             let text = std::str::from_utf8(&request.body).unwrap();
-            let opened = key.open(text).expect("the body opens with the merchant's key");
+            let opened = key
+                .open(text)
+                .expect("the body opens with the merchant's key");
             serde_json::from_str(opened.as_str()).unwrap()
         } else {
             serde_json::from_slice(&request.body).unwrap()
@@ -240,7 +244,9 @@ impl FakePlatform {
                 e.ret_code = "0000".into();
                 serde_json::to_vec(&e).unwrap()
             }
-            Reply::Unsigned(v) | Reply::OtherAppid(v) | Reply::SealedWithOtherKey(v) => v.to_string().into_bytes(),
+            Reply::Unsigned(v) | Reply::OtherAppid(v) | Reply::SealedWithOtherKey(v) => {
+                v.to_string().into_bytes()
+            }
             Reply::FailAfter(e) | Reply::FailBefore(e) => return Err(e),
             Reply::Status(s) => {
                 return Ok(HttpResponse {
