@@ -22,6 +22,13 @@
 //!   [`PollObserver`] ([`PollEvent::Finished`]) and the log. Its limits: the task lives as
 //!   long as the runtime and the process; a process that dies mid-flow loses it unless the
 //!   payment is journaled.
+//! - [`LakalaClient::preorder`] (labs 聚合主扫) journals a pre-order, sends it, hands back
+//!   what the customer pays with (a QR code, WeChat pay-sign fields...) and follows the
+//!   order on its own task until paid, closed or failed ([`PreorderOutcome`]; "Closed
+//!   means never paid" below). [`LakalaClient::idm_refund`] refunds by the merchant's order,
+//!   journaled and settled by the refund query like [`LakalaClient::refund`].
+//! - The `*_encry` routes ([`sealing`]): a request carrying the buyer's identity is only
+//!   sent sealed with the merchant's SM4 key; any other may be ([`Encryption::Always`]).
 //! - Business refusals are typed outcomes ([`AuthOutcome`], [`PreOrderOutcome`],
 //!   [`PaymentOutcome`]); [`ClientError`] is for exchanges that produced no trusted answer.
 //! - [`notification`] handles the platform's notifications without any web framework,
@@ -84,6 +91,21 @@
 //! - (c) every payment ends final, or open for a person (`unresolved`, `conflict`), never
 //!   forgotten;
 //! - (d) the journal agrees with the platform (and where they disagree, says so).
+//!
+//! # Closed means never paid
+//!
+//! **The rule of pre-orders** ([`LakalaClient::preorder`], where the customer pays on
+//! their phone and may never do so): a pre-order is reported [`PreorderOutcome::Closed`]
+//! only when a trade query about this very order found it `CLOSE`, and
+//! [`PreorderOutcome::Paid`] only when one found it paid (naming the merchant). Never from
+//! a close's own answer: a close the SDK sends (asked by the merchant, past the order's
+//! expiry plus a margin and still unpaid, or because the customer has nothing to pay with)
+//! is always followed by a query, and a close whose answer is lost, inconclusive or a
+//! refusal is settled by that query: if the customer paid first, the truth is "paid",
+//! reported as such, never "closed". One function decides it
+//! ([`preorder_outcome`]'s `settled_by_query`), for the live flow and the resolver alike.
+//! A close moves no money, so it may be sent again while the order is still open; the
+//! pre-order itself, like a micropay, is journaled before it is sent and never sent again.
 //!
 //! A payment that provably never reached the platform is not left pending for hours: it is
 //! sent when the till retries it (after waiting out the in-flight window), or the resolver

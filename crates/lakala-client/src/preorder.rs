@@ -2,16 +2,16 @@
 //! (or WeChat / Alipay / UnionPay payment fields) the customer pays with on their phone,
 //! then follows the order until it is paid, closed or failed ([`PreorderOutcome`]).
 //!
-//! [`LakalaClient::preorder`] journals the intent (a [`PaymentKind::Preorder`]) before
+//! [`LakalaClient::preorder`] journals the intent (a [`lakala_journal::PaymentKind::Preorder`]) before
 //! anything is sent, sends the pre-order (on `preorder_encry` when the request carries the
 //! buyer's identity, [`crate::sealing`]), binds the answer to the order
 //! ([`crate::binding`]) and returns a [`PreorderHandle`] with the payment request for the
-//! customer; the order is then followed on its own task ([`crate::preorder_flow`]): trade
+//! customer; the order is then followed on its own task: trade
 //! queries on the client's poll schedule (its last delay repeating), until the order is
 //! final, the merchant asks to close it ([`PreorderHandle::close`]), or it is past its
 //! expiry plus a margin and still unpaid, when the SDK closes it and confirms by query. An
 //! order closed by the SDK is never reported paid, and one the customer paid first is
-//! never reported closed ([`crate::preorder_outcome::settled_by_query`]).
+//! never reported closed (the crate docs, "Closed means never paid").
 
 use crate::answer::Answer;
 use crate::binding;
@@ -149,7 +149,8 @@ impl LakalaClient {
     /// identity without an SM4 key, the journal refused the intent or holds the number
     /// for another request, no tokio runtime). An order number journaled before for the
     /// same request is not sent again: it is followed by query (without a payment
-    /// request, it is closed at once).
+    /// request: the first attempt's may still be in the customer's hands) and closed at
+    /// its deadline.
     pub async fn preorder(
         &self,
         request: PreorderRequest,
@@ -218,11 +219,13 @@ impl LakalaClient {
         .with_next_check_at(flow.quiet_until(now));
         let (start, payment_request, why_none) = match recorder.begin_intent(intent).await? {
             Begin::Resume(record) => {
-                // Not sent again: its answer (and so what the customer pays with) is gone;
-                // the order is followed by query and closed, unless it is final already.
+                // Not sent again: its answer (what the customer pays with) is not kept; the
+                // order is followed by query and closed at its deadline.
                 flow.resumed(&record);
                 (
-                    Start::Resumed,
+                    Start::Resumed {
+                        unsent: record.status == PaymentStatus::Recorded,
+                    },
                     None,
                     Some(format!(
                         "already journaled (status {}): not sent again, followed by query",

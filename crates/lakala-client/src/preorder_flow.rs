@@ -37,9 +37,10 @@ pub(crate) enum Start {
     /// The pre-order's outcome is not known: it may exist, and the customer has nothing
     /// to pay with.
     Unknown,
-    /// The same request was journaled before: followed by query, without a payment
-    /// request.
-    Resumed,
+    /// The same request was journaled before (a till's retry, after a crash): followed
+    /// by query as a created order (the customer may hold its QR code from the first
+    /// attempt), closed at its deadline. `unsent`: the journal never saw it sent.
+    Resumed { unsent: bool },
     /// Already decided by the pre-order's answer.
     Ended(Box<PreorderOutcome>),
 }
@@ -108,14 +109,13 @@ impl PreorderFlow {
         self.can_pay = can;
     }
 
-    /// A journaled pre-order followed again: its own creation time.
+    /// A journaled pre-order followed again: its own creation time, and the same request's
+    /// validity counted from it.
     pub(crate) fn resumed(&mut self, record: &PaymentRecord) {
+        let validity = self.expires_at.saturating_sub(self.created_at);
         self.created_at = record.created_at;
-        self.expires_at = self.expires_at.min(
-            record
-                .created_at
-                .saturating_add(secs(crate::preorder_options::DEFAULT_VALIDITY)),
-        );
+        self.expires_at = record.created_at.saturating_add(validity);
+        self.can_pay = true;
         self.learn_trade_no(record.trade_no.as_deref());
     }
 
@@ -171,7 +171,8 @@ impl PreorderFlow {
         let begun_unknown = match start {
             Start::Ended(outcome) => return self.finish(*outcome).await,
             Start::Created => false,
-            Start::Unknown | Start::Resumed => {
+            Start::Resumed { unsent } => unsent,
+            Start::Unknown => {
                 self.can_pay = false;
                 true
             }

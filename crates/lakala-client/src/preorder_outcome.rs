@@ -1,5 +1,5 @@
 //! How a pre-order ended ([`PreorderOutcome`]), and the one rule that decides it from the
-//! platform ([`settled_by_query`]): a pre-order is reported paid only when a trade query
+//! platform (`settled_by_query`): a pre-order is reported paid only when a trade query
 //! about this very order found it paid, and closed only when one found it `CLOSE`. Never
 //! from a close's own answer: an order we asked to close may have been paid first, and
 //! then the truth is "paid" (crate docs, "Closed means never paid").

@@ -8,7 +8,7 @@
 //! is not sent at all), or when [`Encryption::Always`] asks for it. The request is signed
 //! as sealed and the answer's signature verified over the body as received, then the
 //! answer is opened and checked (binding, outcome rules) exactly as a plain one
-//! ([`lakala_crypto::sm4`] describes the wire). Calls without an encrypted variant (the
+//! ([`lakala_crypto::Sm4Key`] describes the wire). Calls without an encrypted variant (the
 //! dcp micropay, queries, refunds, close) are always sent plain.
 
 use crate::environment::paths;
