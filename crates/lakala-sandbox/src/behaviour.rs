@@ -311,7 +311,8 @@ pub mod codes {
     /// unchanged (the real platform answers a repeated number with a duplicate-order code
     /// that says nothing of the first order's outcome).
     pub const DUPLICATE_ORDER: &str = "SBX00002";
-    /// Pre-order: the spec does not support this `transType` / `accountType`.
+    /// v2 pre-order: the spec does not support this `transType` / `accountType` (a labs
+    /// pre-order's unserved combination is a rule violation, [`INVALID_REQUEST`]).
     pub const UNSUPPORTED_COMBINATION: &str = "SBX00003";
     /// Trade query, revoke, refund, refund query, close: no such order (or refund) for this
     /// merchant.
@@ -324,9 +325,10 @@ pub mod codes {
     pub const CANNOT_REFUND: &str = "SBX00007";
     /// Close: the order is paid (revoke or refund it instead), failed or revoked.
     pub const CANNOT_CLOSE: &str = "SBX00008";
-    /// Labs pre-order: the `acc_busi_fields` this `account_type` × `trans_type` needs are
-    /// missing (WeChat JSAPI and mini-program need `sub_appid` and `user_id`).
-    pub const MISSING_BUSI_FIELDS: &str = "SBX00009";
+    /// An `*_encry` route's body is not the base64 of SM4/ECB/PKCS5Padding ciphertext under
+    /// the sandbox's SM4 key (another key, a plain JSON body, a tampered body). Nothing was
+    /// done; the answer is sealed like every answer there.
+    pub const CANNOT_DECRYPT: &str = "SBX00010";
     /// An unlisted "system busy" code that says nothing about whether the request ran (the
     /// first revoke of [`super::MicropayScenario::PendingRevokeInconclusive`]; it did not).
     pub const INCONCLUSIVE: &str = "SBX29001";

@@ -18,9 +18,9 @@ pub const DEFAULT_PENDING_DELAY: Duration = Duration::from_secs(12);
 pub const DEFAULT_SLOW_ANSWER_DELAY: Duration = Duration::from_secs(40);
 
 /// How long an unpaid labs pre-order stays payable when its request gives no
-/// `acc_busi_fields.timeout_express`, by default (the sandbox's choice; the platform's
-/// default depends on the wallet).
-pub const DEFAULT_PREORDER_EXPIRY: Duration = Duration::from_secs(15 * 60);
+/// `acc_busi_fields.timeout_express`, by default: 5 minutes, the default Lakala's
+/// open-platform SDK documents for `timeout_express`.
+pub const DEFAULT_PREORDER_EXPIRY: Duration = Duration::from_secs(5 * 60);
 
 /// How long a refund answered `DEAL` (amounts ending in `77` fen) stays `DEAL` on the refund
 /// query.

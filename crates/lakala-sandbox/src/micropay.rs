@@ -8,6 +8,7 @@ use crate::server::Shared;
 use crate::state::{Order, OrderKey, Quirks, Settle, Status};
 use crate::v3_wire::{day, parse_v3, s, v3, wallet_user};
 use lakala_crypto::format_china_time;
+use lakala_types::labs::LabsMicropayRequest;
 use lakala_types::micropay::MicropayRequest;
 use lakala_types::Personal;
 use serde_json::{json, Value};
@@ -71,7 +72,12 @@ pub(crate) fn micropay(
     text: &str,
     now: i64,
 ) -> (Value, Option<Duration>) {
-    let request: MicropayRequest = match parse_v3(text) {
+    // The labs route takes the labs-only fields too, and its own rules (a shorter subject).
+    let parsed = match route {
+        MicropayRoute::Dcp => parse_v3::<MicropayRequest>(text),
+        MicropayRoute::Labs => parse_v3::<LabsMicropayRequest>(text).map(|r| r.into_parts().0),
+    };
+    let request = match parsed {
         Ok(r) => r,
         Err(msg) => return (v3(now, codes::INVALID_REQUEST, &msg, None), None),
     };

@@ -4,7 +4,7 @@
 
 use crate::behaviour::codes;
 use crate::micropay::{micropay, MicropayRoute};
-use crate::server::{error_response, json_response, Api, HttpResponse, Shared, SlowAnswer};
+use crate::server::{error_response, json_response, Api, HttpResponse, Shared, SlowAnswer, Wire};
 use crate::state::{Order, OrderKey, Quirks, Settle, Status};
 use crate::v3_wire::{day, parse_checked, s, truncate, v3};
 use crate::{labs_preorder, order_book};
@@ -18,9 +18,15 @@ use serde_json::{json, Map, Value};
 use std::sync::Arc;
 
 /// Handles one open-platform request.
+///
+/// On the `*_encry` routes ([`Wire::Sm4`]) the signature is checked over the body as sent
+/// (the base64 text), then the body is opened with the SM4 key; every authenticated answer
+/// there, refusals included, is sealed with the same key and signed as sealed. A body that
+/// does not open is refused with [`codes::CANNOT_DECRYPT`], sealed too.
 pub(crate) fn handle(
     shared: &Arc<Shared>,
     api: Api,
+    wire: Wire,
     headers: &HeaderMap,
     body: &[u8],
 ) -> HttpResponse {
@@ -47,13 +53,18 @@ pub(crate) fn handle(
     if auth.appid.as_deref() != Some(shared.keys.appid()) {
         return refuse(codes::AUTH_UNKNOWN_APPID, "appid不存在");
     }
+    // The serial as Lakala registered it: the hex of the certificate's DER serial with its
+    // leading `00`, in either case; no other form (stripped, decimal) is the same serial.
     let serial = shared.keys.serial_no();
-    if !auth
-        .serial_no
-        .as_deref()
-        .is_some_and(|s| s.eq_ignore_ascii_case(&serial))
-    {
-        return refuse(codes::AUTH_UNKNOWN_SERIAL, "serial_no与商户证书不符");
+    let given = auth.serial_no.as_deref().unwrap_or_default();
+    if !given.eq_ignore_ascii_case(&serial) {
+        let stripped = serial.trim_start_matches('0');
+        let msg = if !given.is_empty() && given.eq_ignore_ascii_case(stripped) {
+            "serial_no与商户证书不符: give the serial as registered, with its leading 00"
+        } else {
+            "serial_no与商户证书不符"
+        };
+        return refuse(codes::AUTH_UNKNOWN_SERIAL, msg);
     }
     match shared.verifier.verify(header, body, now) {
         Ok(_) => {}
@@ -72,8 +83,30 @@ pub(crate) fn handle(
 
     shared.settle_and_notify();
     let mut delay = None;
-    let answer = match std::str::from_utf8(body) {
-        Err(_) => failure(api, now, codes::INVALID_REQUEST, "报文不是UTF-8", None),
+    let opened;
+    let text = match (wire, std::str::from_utf8(body)) {
+        (_, Err(_)) => Err("报文不是UTF-8"),
+        (Wire::Plain, Ok(text)) => Ok(text),
+        (Wire::Sm4, Ok(sealed)) => match shared.keys.sm4_key().open(sealed) {
+            Ok(plain) => {
+                opened = plain;
+                Ok(opened.as_str())
+            }
+            Err(e) => {
+                tracing::info!(error = %e, "open platform: an *_encry body does not open");
+                Err("报文解密失败: not base64 SM4/ECB/PKCS5 ciphertext under the SM4 key")
+            }
+        },
+    };
+    let answer = match text {
+        Err(msg) => {
+            let code = if msg.starts_with("报文解密失败") {
+                codes::CANNOT_DECRYPT
+            } else {
+                codes::INVALID_REQUEST
+            };
+            failure(api, now, code, msg, None)
+        }
         Ok(text) => match api {
             Api::PreOrder => pre_order(shared, text, now),
             Api::Micropay | Api::LabsMicropay => {
@@ -96,7 +129,7 @@ pub(crate) fn handle(
             Api::GateAuth => failure(api, now, codes::NOT_FOUND, "no such API", None),
         },
     };
-    let mut response = signed(shared, now, answer);
+    let mut response = signed(shared, now, answer, wire);
     if let Some(delay) = delay {
         // The server holds the answer back this long (the order is already charged).
         response.extensions_mut().insert(SlowAnswer(delay));
@@ -104,9 +137,13 @@ pub(crate) fn handle(
     response
 }
 
-/// HTTP 200 with the `Lklapi-*` headers over the exact body bytes.
-fn signed(shared: &Shared, now: i64, answer: Value) -> HttpResponse {
-    let body = answer.to_string().into_bytes();
+/// HTTP 200 with the `Lklapi-*` headers over the exact body bytes: the answer's JSON, or on
+/// the `*_encry` routes the base64 of its SM4 ciphertext.
+fn signed(shared: &Shared, now: i64, answer: Value, wire: Wire) -> HttpResponse {
+    let body = match wire {
+        Wire::Plain => answer.to_string().into_bytes(),
+        Wire::Sm4 => shared.keys.sm4_key().seal(&answer.to_string()).into_bytes(),
+    };
     let nonce = generate_nonce(&mut rand::rngs::OsRng);
     match shared
         .signer

@@ -7,6 +7,7 @@ use crate::server::Shared;
 use crate::state::{Order, OrderKey, RefundProgress, RefundRecord, Remembered, State, Status};
 use crate::v3_wire::{day, parse_v3, s, v3, wallet_user};
 use lakala_crypto::format_china_time;
+use lakala_types::labs::IdmRefundRequest;
 use lakala_types::micropay::{
     CloseRequest, RefundQueryRequest, RefundRequest, RevokeRequest, TradeQueryRequest,
 };
@@ -237,84 +238,28 @@ pub(crate) fn refund(shared: &Shared, text: &str, now: i64) -> Value {
 /// `origin_out_trade_no` (in that order of precedence, as Lakala's SDK documents). A
 /// refused refund may be sent again with the same `out_refund_order_no`.
 pub(crate) fn idm_refund(shared: &Shared, text: &str, now: i64) -> Value {
-    let order = match idm_refund_order(text) {
-        Ok(order) => order,
+    let request: IdmRefundRequest = match parse_v3(text) {
+        Ok(r) => r,
         Err(msg) => return v3(now, codes::INVALID_REQUEST, &msg, None),
     };
-    execute_refund(shared, order, now)
-}
-
-/// Reads an idmrefund request: `merchant_no`, `term_no`, `out_refund_order_no`,
-/// `refund_amount` (M), one of the origin numbers, `location_info.request_ip` (M).
-fn idm_refund_order(text: &str) -> Result<RefundOrder, String> {
-    let envelope: Value = serde_json::from_str(text)
-        .map_err(|e| format!("报文格式错误 (line {}, column {})", e.line(), e.column()))?;
-    let data = envelope
-        .get("req_data")
-        .and_then(Value::as_object)
-        .ok_or_else(|| "参数错误: req_data: required".to_owned())?;
-    let mut broken = Vec::new();
-    let mut field = |name: &str, max: usize, required: bool| -> Option<String> {
-        match data
-            .get(name)
-            .and_then(Value::as_str)
-            .filter(|v| !v.is_empty())
-        {
-            None if required => {
-                broken.push(format!("{name}: required"));
-                None
-            }
-            Some(v) if v.chars().count() > max => {
-                broken.push(format!("{name}: at most {max} characters"));
-                None
-            }
-            v => v.map(str::to_owned),
-        }
+    let filled = |v: Option<&str>| v.filter(|v| !v.is_empty()).map(str::to_owned);
+    // The platform's numbers take precedence over the merchant's.
+    let origin_number = filled(request.origin_trade_no()).or(filled(request.origin_log_no()));
+    let origin_out_trade_no = match origin_number {
+        Some(_) => None,
+        None => filled(request.origin_out_trade_no()),
     };
-    let merchant_no = field("merchant_no", 32, true);
-    field("term_no", 32, true);
-    let own_number = field("out_refund_order_no", 32, true);
-    let amount = field("refund_amount", 12, true);
-    field("refund_reason", 64, false);
-    let origin_out = field("origin_out_trade_no", 32, false);
-    let origin_trade = field("origin_trade_no", 32, false);
-    let origin_log = field("origin_log_no", 14, false);
-    if origin_out.is_none() && origin_trade.is_none() && origin_log.is_none() {
-        broken.push(
-            "origin_out_trade_no: one of origin_out_trade_no, origin_trade_no, origin_log_no is required"
-                .to_owned(),
-        );
-    }
-    let ip = data
-        .get("location_info")
-        .and_then(|l| l.get("request_ip"))
-        .and_then(Value::as_str);
-    if ip.is_none_or(str::is_empty) {
-        broken.push("location_info.request_ip: required".to_owned());
-    }
-    let amount = amount.and_then(|a| match a.parse::<u64>() {
-        Ok(n) if a.bytes().all(|b| b.is_ascii_digit()) => Some(n),
-        _ => {
-            broken.push("refund_amount: fen, digits".to_owned());
-            None
-        }
-    });
-    if !broken.is_empty() {
-        return Err(format!("参数错误: {}", broken.join("; ")));
-    }
-    let origin_number = origin_trade.or(origin_log);
-    Ok(RefundOrder {
-        merchant_no: merchant_no.unwrap_or_default(),
-        own_number: own_number.unwrap_or_default(),
-        amount: amount.unwrap_or_default(),
-        // The platform's numbers take precedence over the merchant's.
-        origin_out_trade_no: if origin_number.is_some() {
-            None
-        } else {
-            origin_out
+    execute_refund(
+        shared,
+        RefundOrder {
+            merchant_no: s(request.merchant_no()),
+            own_number: s(request.out_refund_order_no()),
+            amount: request.refund_amount().map(|a| a.fen()).unwrap_or(0),
+            origin_out_trade_no,
+            origin_number,
         },
-        origin_number,
-    })
+        now,
+    )
 }
 
 /// Refunds `order` against the order book (the rules in the crate docs).

@@ -424,6 +424,17 @@ pub(crate) enum Api {
     Close,
 }
 
+/// How a request body travels: as JSON, or SM4-encrypted whole (the `*_encry` routes).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Wire {
+    /// The body is the JSON envelope.
+    Plain,
+    /// The body is the base64 of the SM4/ECB/PKCS5Padding ciphertext of the JSON envelope
+    /// under the keys directory's SM4 key, and so is every authenticated answer
+    /// (`lakala_crypto::Sm4Key::seal` / `open`); signatures cover the base64 text.
+    Sm4,
+}
+
 /// Set on an answer the server must hold back this long before sending it.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct SlowAnswer(pub(crate) Duration);
@@ -431,14 +442,16 @@ pub(crate) struct SlowAnswer(pub(crate) Duration);
 impl Api {
     /// The API at `path`, at the paths of Lakala's open-platform SDK (`FunctionCodeEnum`);
     /// only the two labs payment routes have an `_encry` variant there.
-    pub(crate) fn from_path(path: &str) -> Option<Self> {
-        let plain = Some;
+    pub(crate) fn from_path(path: &str) -> Option<(Self, Wire)> {
+        let plain = |api| Some((api, Wire::Plain));
         match path.trim_end_matches('/') {
             "/gate/auth" => plain(Api::GateAuth),
             "/api/v2/labs/txn/preAuth/preAuthPreOrder" => plain(Api::PreOrder),
             "/api/v3/dcp/trans/micropay" => plain(Api::Micropay),
             "/api/v3/labs/trans/micropay" => plain(Api::LabsMicropay),
+            "/api/v3/labs/trans/micropay_encry" => Some((Api::LabsMicropay, Wire::Sm4)),
             "/api/v3/labs/trans/preorder" => plain(Api::LabsPreOrder),
+            "/api/v3/labs/trans/preorder_encry" => Some((Api::LabsPreOrder, Wire::Sm4)),
             "/api/v3/labs/query/tradequery" => plain(Api::TradeQuery),
             "/api/v3/labs/relation/revoked" => plain(Api::Revoke),
             "/api/v3/labs/relation/refund" => plain(Api::Refund),
@@ -619,7 +632,7 @@ async fn route(
     if path.starts_with(control::PREFIX) {
         return route_control(shared, peer, request).await;
     }
-    let Some(api) = Api::from_path(&path) else {
+    let Some((api, wire)) = Api::from_path(&path) else {
         tracing::debug!(%path, "no such API");
         return error_response(
             None,
@@ -684,7 +697,7 @@ async fn route(
     }
     let response = match api {
         Api::GateAuth => gate::handle(&shared, &body),
-        _ => open::handle(&shared, api, &parts.headers, &body),
+        _ => open::handle(&shared, api, wire, &parts.headers, &body),
     };
     if let Some(SlowAnswer(delay)) = response.extensions().get::<SlowAnswer>().copied() {
         tracing::debug!(%path, ?delay, "holding the answer back");
