@@ -2,6 +2,7 @@
 
 mod create;
 mod error;
+mod explain;
 mod group_commit;
 mod journal;
 mod ledger;
