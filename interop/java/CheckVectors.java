@@ -23,6 +23,9 @@ import java.util.Map;
  *       the string to sign rebuilt, SHA256withRSA verified with
  *       Signature.initVerify(X509Certificate) (which enforces key usage), the serial; valid
  *       cases re-signed byte for byte.
+ *   <li>vectors/labs.json: every case's signature as above (encrypted bodies: over the base64
+ *       text), and its content against the file's route and pre-order-kind tables
+ *       ({@link LabsVectors}; the JDK has no SM4, so encrypted bodies are checked for shape).
  *   <li>keys/*.cert.pem: signing certificates (CA:FALSE, critical key usage digitalSignature).
  *   <li>lakala/: Lakala's material: the reference gate/auth request reproduced, the published
  *       notification verified with Lakala's notification certificate (not with the other),
@@ -126,6 +129,18 @@ public final class CheckVectors {
         }
         for (Map<String, Object> c : cases(Json.object(text("vectors/open-platform.json")))) {
             check("open-platform.json " + c.get("name"), p -> openPlatform(c, p));
+        }
+        Map<String, Object> labsFile = Json.object(text("vectors/labs.json"));
+        LabsVectors labs = new LabsVectors(labsFile);
+        if (!LabsVectors.jdkHasSm4()) {
+            System.out.println("note: this JDK has no SM4; labs.json's encrypted bodies are checked for shape,"
+                    + " signature and padding length, their decryption by interop/python and interop/node");
+        }
+        for (Map<String, Object> c : cases(labsFile)) {
+            check("labs.json " + c.get("name"), p -> {
+                openPlatform(c, p);
+                labs.content(c, p);
+            });
         }
         for (String name : new String[] {"merchant", "platform", "notify"}) {
             String rel = "keys/open-platform-" + name + "-2048.cert.pem";

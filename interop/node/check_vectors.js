@@ -22,6 +22,11 @@
 //   * the Authorization header (or the Lklapi-* response headers) is parsed, the string to
 //     sign rebuilt and compared, SHA256withRSA verified with the X.509 certificate's key,
 //     the certificate serial compared with serial_no; valid cases are re-signed.
+// labs (labs.json), every case: the signature as an open-platform case (encrypted bodies:
+//   over the base64 text); encrypted bodies open with SM4/ECB/PKCS#7 (crypto 'sm4-ecb')
+//   under sm4_key to exactly `json` (or fail on the padding where decrypt_error says so),
+//   and re-encrypt to the body; the GB/T 32907 vector; `json` against the file's route and
+//   pre-order-kind tables, and the payment request built from acc_resp_fields.
 // A `valid: false` case passes only if the checks fail with its expected_error.
 // Prints one line per failure and `N passed, M failed` last; exits 1 on any failure.
 'use strict';
@@ -338,12 +343,148 @@ function checkOpenPlatform(c) {
   return problems;
 }
 
+// --- labs.json: the labs aggregated-scan family and SM4-encrypted (*_encry) bodies ---
+// SM4 comes from the OpenSSL Node is built with ('sm4-ecb' in crypto.getCiphers(): Node's
+// bundled OpenSSL 3 and Debian's system OpenSSL 3 both have it). Without it the SM4 checks
+// fail, never skip.
+
+const HAS_SM4 = crypto.getCiphers().includes('sm4-ecb');
+
+function sm4Ecb(encrypt, key, data) {
+  if (!HAS_SM4) throw new Error("this Node's OpenSSL has no sm4-ecb");
+  const c = encrypt
+    ? crypto.createCipheriv('sm4-ecb', key, null)
+    : crypto.createDecipheriv('sm4-ecb', key, null);
+  return Buffer.concat([c.update(data), c.final()]);
+}
+
+let labsTables = null;
+function tables() {
+  if (!labsTables) {
+    const file = JSON.parse(fs.readFileSync(path.join(FIXTURES, 'vectors', 'labs.json'), 'utf8'));
+    const routes = {};
+    for (const r of file.routes) {
+      routes[r.path] = r;
+      if (r.encrypted_path) routes[r.encrypted_path] = r;
+    }
+    const kinds = {};
+    for (const k of file.preorder_kinds) kinds[k.kind] = k;
+    labsTables = { routes, kinds, vector: file.sm4_standard_vector };
+  }
+  return labsTables;
+}
+
+const filled = (obj, name) =>
+  obj[name] !== undefined && obj[name] !== null && obj[name] !== '' &&
+  !(typeof obj[name] === 'object' && Object.keys(obj[name]).length === 0);
+
+function labsContentErrors(c, message) {
+  const { routes, kinds } = tables();
+  const rules = routes[c.route];
+  const errors = [];
+  if (c.kind === 'request') {
+    if (message.version !== '3.0' || !/^\d{14}$/.test(message.req_time || '')) errors.push(['envelope', 'version/req_time']);
+    const data = message.req_data || {};
+    for (const name of rules.request_required) if (!filled(data, name)) errors.push([name, 'missing']);
+    for (const group of rules.request_one_of) if (!group.some((n) => filled(data, n))) errors.push([group[0], 'missing']);
+    const amount = String(data.total_amount ?? data.refund_amount ?? '1');
+    if (!/^\d{1,12}$/.test(amount)) errors.push(['amount', 'digits']);
+    if (c.preorder_kind) {
+      const k = kinds[c.preorder_kind];
+      if (data.account_type !== k.account_type || data.trans_type !== k.trans_type) errors.push(['trans_type', 'combination']);
+      const fields = data.acc_busi_fields || {};
+      for (const name of k.acc_busi_fields_required) if (!filled(fields, name)) errors.push([`acc_busi_fields.${name}`, 'missing']);
+      for (const name of k.acc_busi_fields_forbidden) if (filled(fields, name)) errors.push([`acc_busi_fields.${name}`, 'forbidden']);
+      if (k.subject_required && !filled(data, 'subject')) errors.push(['subject', 'missing']);
+    }
+  } else {
+    if (!message.code || !('msg' in message)) errors.push(['envelope', 'code/msg']);
+    const data = message.resp_data || {};
+    for (const name of rules.response_required) if (!filled(data, name)) errors.push([name, 'missing']);
+    if (c.preorder_kind) {
+      const fields = data.acc_resp_fields || {};
+      for (const name of kinds[c.preorder_kind].acc_resp_fields_required) {
+        if (typeof fields[name] !== 'string' || !fields[name]) errors.push([`acc_resp_fields.${name}`, 'missing']);
+      }
+    }
+  }
+  return errors;
+}
+
+function paymentRequest(rules, f) {
+  const type = rules.payment_request_type;
+  if (type === 'qr_code') return { type, code: f.code, ...(f.code_image ? { code_image: f.code_image } : {}) };
+  if (type === 'wechat_pay') {
+    const out = { type };
+    for (const n of ['app_id', 'time_stamp', 'nonce_str', 'package', 'sign_type', 'pay_sign']) out[n] = f[n];
+    if (f.prepay_id) out.prepay_id = f.prepay_id;
+    return out;
+  }
+  if (type === 'alipay_trade') return { type, trade_no: f.prepay_id };
+  return { type, redirect_url: f.redirect_url };
+}
+
+function sameObject(a, b) {
+  const ka = Object.keys(a).sort();
+  const kb = Object.keys(b).sort();
+  return ka.length === kb.length && ka.every((k, i) => k === kb[i] && a[k] === b[k]);
+}
+
+function checkLabs(c) {
+  const problems = checkOpenPlatform(c);
+  const expect = (ok, what) => { if (!ok) problems.push(what); };
+  if (c.encrypted) {
+    expect(c.route.endsWith('_encry'), 'encrypted case on an _encry route');
+    const key = strictBase64(c.sm4_key);
+    expect(key.length === 16, 'sm4_key is 16 bytes');
+    const ciphertext = strictBase64(c.body);
+    let opened = null;
+    let error = null;
+    try {
+      opened = sm4Ecb(false, key, ciphertext).toString('utf8');
+    } catch (e) {
+      if (!HAS_SM4) throw e;
+      error = 'bad_padding';
+    }
+    expect(error === (c.decrypt_error || null), `decrypt error ${error}, expected ${c.decrypt_error}`);
+    if (!error) {
+      expect(opened === c.json, 'decrypted body = json');
+      expect(sm4Ecb(true, key, Buffer.from(c.json, 'utf8')).toString('base64') === c.body, 'encrypting json reproduces body');
+    }
+  } else {
+    expect(c.body === c.json && c.sm4_key === undefined, 'plain body = json');
+  }
+  const message = JSON.parse(c.json);
+  const errors = labsContentErrors(c, message);
+  if (c.content_valid) {
+    expect(errors.length === 0, `content errors ${JSON.stringify(errors)}`);
+  } else {
+    const first = errors[0] || [];
+    expect(first[0] === c.content_error.field && first[1] === c.content_error.rule,
+      `content errors ${JSON.stringify(errors)}, expected ${JSON.stringify(c.content_error)}`);
+  }
+  if (c.payment_request) {
+    const got = paymentRequest(tables().kinds[c.preorder_kind], message.resp_data.acc_resp_fields);
+    expect(sameObject(got, c.payment_request), `payment request ${JSON.stringify(got)}`);
+  }
+  return problems;
+}
+
+function checkSm4StandardVector() {
+  const v = tables().vector;
+  const c = crypto.createCipheriv('sm4-ecb', Buffer.from(v.key_hex, 'hex'), null);
+  c.setAutoPadding(false);
+  const block = Buffer.concat([c.update(Buffer.from(v.plaintext_hex, 'hex')), c.final()]).toString('hex');
+  return block === v.ciphertext_hex ? [] : [`SM4 standard vector gives ${block}`];
+}
+
 function main() {
   let passed = 0;
   let failed = 0;
   for (const [file, check] of [
     ['crossborder.json', checkCrossborder],
     ['open-platform.json', checkOpenPlatform],
+    ['labs.json', checkLabs],
   ]) {
     const { cases } = JSON.parse(fs.readFileSync(path.join(FIXTURES, 'vectors', file), 'utf8'));
     if (!cases || cases.length === 0) {
@@ -365,6 +506,18 @@ function main() {
         passed++;
       }
     }
+  }
+  let vectorProblems;
+  try {
+    vectorProblems = checkSm4StandardVector();
+  } catch (e) {
+    vectorProblems = [`${e.name}: ${e.message}`];
+  }
+  if (vectorProblems.length) {
+    failed++;
+    console.log(`FAIL labs.json sm4_standard_vector: ${vectorProblems.join('; ')}`);
+  } else {
+    passed++;
   }
   console.log(`${passed} passed, ${failed} failed`);
   process.exitCode = failed ? 1 : 0;

@@ -21,6 +21,15 @@ open platform (open-platform.json)
   * SHA256withRSA is verified with the certificate's public key; the certificate's serial
     (DER integer bytes, leading 00 kept) equals serial_no;
   * for valid cases, re-signing with signer_private_key reproduces the signature.
+labs (labs.json)
+  * every case's signature as an open-platform case (encrypted bodies: over the base64 text);
+  * encrypted bodies: SM4/ECB/PKCS#7 with sm4_key (base64 of 16 bytes) opens the base64
+    body to exactly `json` (and re-encrypting `json` gives the body), or fails on the
+    padding where decrypt_error says so; the GB/T 32907 standard vector;
+  * `json` against the file's tables: the route's required fields, the pre-order kind's
+    account_type x trans_type, acc_busi_fields required / forbidden, subject; answers'
+    acc_resp_fields, and the payment request built from them equals payment_request;
+    content_valid false: the first error found is content_error.
 A `valid: false` case passes only if the receiver's checks fail with its expected_error.
 
 Usage: check_vectors.py [FIXTURES_DIR]   (default: the repository's fixtures/)
@@ -333,11 +342,161 @@ def check_open_platform(case):
     return problems
 
 
+# --- labs.json: the labs aggregated-scan family and SM4-encrypted (*_encry) bodies ---
+
+def sm4_ecb(key, data, encrypt):
+    """SM4/ECB with PKCS#7 (Java's PKCS5Padding); raises ValueError on bad padding."""
+    cipher = Cipher(algorithms.SM4(key), modes.ECB())
+    if encrypt:
+        padder = sym_padding.PKCS7(128).padder()
+        e = cipher.encryptor()
+        return e.update(padder.update(data) + padder.finalize()) + e.finalize()
+    d = cipher.decryptor()
+    raw = d.update(data) + d.finalize()
+    unpadder = sym_padding.PKCS7(128).unpadder()
+    return unpadder.update(raw) + unpadder.finalize()
+
+
+_labs = {}
+
+
+def labs_tables():
+    if not _labs:
+        file = json.loads((FIXTURES / "vectors" / "labs.json").read_text(encoding="utf-8"))
+        _labs["routes"] = {}
+        for r in file["routes"]:
+            _labs["routes"][r["path"]] = r
+            if r.get("encrypted_path"):
+                _labs["routes"][r["encrypted_path"]] = r
+        _labs["kinds"] = {k["kind"]: k for k in file["preorder_kinds"]}
+    return _labs
+
+
+def filled(obj, name):
+    value = obj.get(name)
+    return value is not None and value != "" and value != {}
+
+
+def labs_content_errors(case, message):
+    """The rules of routes and pre-order kinds, as (field, rule) pairs in order."""
+    tables = labs_tables()
+    rules = tables["routes"][case["route"]]
+    errors = []
+    if case["kind"] == "request":
+        if message.get("version") != "3.0" or not re.fullmatch(r"\d{14}", message.get("req_time", "")):
+            errors.append(("envelope", "version/req_time"))
+        data = message.get("req_data") or {}
+        for name in rules["request_required"]:
+            if not filled(data, name):
+                errors.append((name, "missing"))
+        for group in rules["request_one_of"]:
+            if not any(filled(data, n) for n in group):
+                errors.append((group[0], "missing"))
+        if not re.fullmatch(r"\d{1,12}", str(data.get("total_amount", data.get("refund_amount", "1")))):
+            errors.append(("amount", "digits"))
+        kind = case.get("preorder_kind")
+        if kind:
+            k = tables["kinds"][kind]
+            if data.get("account_type") != k["account_type"] or data.get("trans_type") != k["trans_type"]:
+                errors.append(("trans_type", "combination"))
+            fields = data.get("acc_busi_fields") or {}
+            for name in k["acc_busi_fields_required"]:
+                if not filled(fields, name):
+                    errors.append(("acc_busi_fields." + name, "missing"))
+            for name in k["acc_busi_fields_forbidden"]:
+                if filled(fields, name):
+                    errors.append(("acc_busi_fields." + name, "forbidden"))
+            if k["subject_required"] and not filled(data, "subject"):
+                errors.append(("subject", "missing"))
+    else:
+        if not message.get("code") or "msg" not in message:
+            errors.append(("envelope", "code/msg"))
+        data = message.get("resp_data") or {}
+        for name in rules["response_required"]:
+            if not filled(data, name):
+                errors.append((name, "missing"))
+        kind = case.get("preorder_kind")
+        if kind:
+            fields = data.get("acc_resp_fields") or {}
+            for name in tables["kinds"][kind]["acc_resp_fields_required"]:
+                if not isinstance(fields.get(name), str) or not fields[name]:
+                    errors.append(("acc_resp_fields." + name, "missing"))
+    return errors
+
+
+def payment_request(kind_rules, fields):
+    """What the shop hands the customer, built from acc_resp_fields by the kind's type."""
+    kind = kind_rules["payment_request_type"]
+    if kind == "qr_code":
+        out = {"type": kind, "code": fields["code"]}
+        if fields.get("code_image"):
+            out["code_image"] = fields["code_image"]
+    elif kind == "wechat_pay":
+        out = {"type": kind}
+        for name in ("app_id", "time_stamp", "nonce_str", "package", "sign_type", "pay_sign"):
+            out[name] = fields[name]
+        if fields.get("prepay_id"):
+            out["prepay_id"] = fields["prepay_id"]
+    elif kind == "alipay_trade":
+        out = {"type": kind, "trade_no": fields["prepay_id"]}
+    else:
+        out = {"type": kind, "redirect_url": fields["redirect_url"]}
+    return out
+
+
+def check_labs(case):
+    problems = check_open_platform(case)
+
+    def expect(ok, what):
+        if not ok:
+            problems.append(what)
+
+    body, plain = case["body"], case["json"]
+    if case["encrypted"]:
+        expect(case["route"].endswith("_encry"), "encrypted case on an _encry route")
+        key = base64.b64decode(case["sm4_key"], validate=True)
+        expect(len(key) == 16, "sm4_key is 16 bytes")
+        ciphertext = base64.b64decode(body, validate=True)
+        try:
+            opened = sm4_ecb(key, ciphertext, False).decode("utf-8")
+            error = None
+        except ValueError:
+            opened, error = None, "bad_padding"
+        expect(error == case.get("decrypt_error"), f"decrypt error {error}, expected {case.get('decrypt_error')}")
+        if error is None:
+            expect(opened == plain, "decrypted body = json")
+            expect(base64.b64encode(sm4_ecb(key, plain.encode("utf-8"), True)).decode() == body,
+                   "encrypting json reproduces body")
+    else:
+        expect(body == plain and "sm4_key" not in case, "plain body = json")
+
+    message = json.loads(plain)
+    errors = labs_content_errors(case, message)
+    if case["content_valid"]:
+        expect(not errors, f"content errors {errors}")
+    else:
+        want = (case["content_error"]["field"], case["content_error"]["rule"])
+        expect(errors[:1] == [want], f"content errors {errors}, expected {want}")
+    if "payment_request" in case:
+        rules = labs_tables()["kinds"][case["preorder_kind"]]
+        got = payment_request(rules, message["resp_data"]["acc_resp_fields"])
+        expect(got == case["payment_request"], f"payment request {got}")
+    return problems
+
+
+def check_sm4_standard_vector():
+    v = json.loads((FIXTURES / "vectors" / "labs.json").read_text(encoding="utf-8"))["sm4_standard_vector"]
+    e = Cipher(algorithms.SM4(bytes.fromhex(v["key_hex"])), modes.ECB()).encryptor()
+    block = e.update(bytes.fromhex(v["plaintext_hex"])) + e.finalize()
+    return [] if block.hex() == v["ciphertext_hex"] else [f"SM4 standard vector gives {block.hex()}"]
+
+
 def main():
     passed = failed = 0
     for file, check in (
         ("crossborder.json", check_crossborder),
         ("open-platform.json", check_open_platform),
+        ("labs.json", check_labs),
     ):
         cases = json.loads((FIXTURES / "vectors" / file).read_text(encoding="utf-8"))["cases"]
         if not cases:
@@ -353,6 +512,12 @@ def main():
                 print(f"FAIL {file} {case.get('name')}: " + "; ".join(problems))
             else:
                 passed += 1
+    vector_problems = check_sm4_standard_vector()
+    if vector_problems:
+        failed += 1
+        print("FAIL labs.json sm4_standard_vector: " + "; ".join(vector_problems))
+    else:
+        passed += 1
     print(f"{passed} passed, {failed} failed")
     return 1 if failed else 0
 

@@ -4,7 +4,7 @@
 //! outputs. To add one, write a module with a `generate(&Context) -> Result<Vec<Output>,
 //! String>` function and list it in [`GENERATORS`] with the directory it owns.
 
-use crate::{spec_examples, test_keys, vectors_crossborder, vectors_open_platform};
+use crate::{spec_examples, test_keys, vectors_crossborder, vectors_labs, vectors_open_platform};
 use std::collections::BTreeSet;
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -66,10 +66,11 @@ pub const GENERATORS: &[Generator] = &[
     },
 ];
 
-/// Both vector files: one generator, because they share `fixtures/vectors/`.
+/// Every vector file: one generator, because they share `fixtures/vectors/`.
 fn vectors(context: &Context) -> Result<Vec<Output>, String> {
     let mut outputs = vectors_crossborder::generate(context)?;
     outputs.extend(vectors_open_platform::generate(context)?);
+    outputs.extend(vectors_labs::generate(context)?);
     Ok(outputs)
 }
 

@@ -15,6 +15,7 @@ mod spec_examples;
 mod test_keys;
 mod test_suite;
 mod vectors_crossborder;
+mod vectors_labs;
 mod vectors_open_platform;
 
 use clap::{Parser, Subcommand};

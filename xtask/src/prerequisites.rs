@@ -48,7 +48,7 @@ pub const ALL: &[Prerequisite] = &[
         present: || on_path("chattr"),
     },
     Prerequisite {
-        purpose: "Python with cryptography (interop/python)",
+        purpose: "Python with cryptography (interop/python, the SM4 cross-check)",
         package: "python3-cryptography",
         present: || succeeds("python3", &["-c", "import cryptography"]),
     },

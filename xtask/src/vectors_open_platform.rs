@@ -24,8 +24,8 @@ pub const PATH: &str = "fixtures/vectors/open-platform.json";
 const SEED: u64 = 0x6c61_6b61_6c61_0002;
 
 const APPID: &str = "OPTEST00001";
-const MERCHANT: &str = "open-platform-merchant-2048";
-const GATEWAY: &str = "open-platform-platform-2048";
+pub(crate) const MERCHANT: &str = "open-platform-merchant-2048";
+pub(crate) const GATEWAY: &str = "open-platform-platform-2048";
 const NOTIFY: &str = "open-platform-notify-2048";
 
 /// The file.
@@ -39,7 +39,7 @@ struct File {
 
 /// One case; see `fixtures/README.md`.
 #[derive(Serialize)]
-struct Case {
+pub(crate) struct Case {
     name: &'static str,
     description: &'static str,
     kind: &'static str,
@@ -115,7 +115,7 @@ const BODY_NOTIFY_MINIMAL: &str =
 const T0: i64 = 1_725_157_800;
 
 /// What a case needs beyond what the signer computes.
-struct Signed {
+pub(crate) struct Signed {
     name: &'static str,
     description: &'static str,
     fault: Option<(&'static str, &'static str)>,
@@ -133,7 +133,7 @@ struct Signed {
     signer: &'static str,
 }
 
-fn case(s: Signed) -> Case {
+pub(crate) fn case(s: Signed) -> Case {
     let kind = if s.response_headers.is_some() {
         "response"
     } else if s.appid.is_some() {
@@ -171,7 +171,7 @@ fn case(s: Signed) -> Case {
 
 /// A request signed by `key` (its certificate's serial as serial_no).
 #[allow(clippy::too_many_arguments)]
-fn request(
+pub(crate) fn request(
     name: &'static str,
     description: &'static str,
     merchant: &TestKey,
@@ -232,7 +232,7 @@ fn notification(
     })
 }
 
-fn response(
+pub(crate) fn response(
     name: &'static str,
     description: &'static str,
     gateway: &TestKey,

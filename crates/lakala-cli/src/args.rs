@@ -309,8 +309,31 @@ pub struct MicropayArgs {
     /// When polling ends without a final state.
     #[arg(long, value_enum, default_value_t = OnPending::Wait)]
     pub on_pending: OnPending,
+    /// The micropay route (default: the configuration's `open_platform.micropay_route`,
+    /// else `dcp`).
+    #[arg(long, value_enum)]
+    pub route: Option<Route>,
     #[command(flatten)]
     pub location: Location,
+}
+
+/// Which route `lakala micropay` sends the payment to.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum Route {
+    /// `/api/v3/dcp/trans/micropay`.
+    Dcp,
+    /// `/api/v3/labs/trans/micropay` (the route of Lakala's Java SDK).
+    Labs,
+}
+
+impl Route {
+    /// The client's setting for this route.
+    pub fn setting(self) -> lakala_client::MicropayRoute {
+        match self {
+            Route::Dcp => lakala_client::MicropayRoute::Dcp,
+            Route::Labs => lakala_client::MicropayRoute::Labs,
+        }
+    }
 }
 
 /// `lakala query`.

@@ -17,7 +17,9 @@ use lakala_crypto::open_platform::{
     notification_message, request_message, Freshness, LklapiHeaders, NotificationVerifier,
     PlatformSigner, RequestSigner, RequestVerifier, ResponseVerifier,
 };
-use lakala_crypto::{Certificate, CryptoError, PrivateKey, PublicKey, SecKey, ValidityCheck};
+use lakala_crypto::{
+    Certificate, CryptoError, PrivateKey, PublicKey, SecKey, Sm4Error, Sm4Key, ValidityCheck,
+};
 use serde_json::Value;
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -404,4 +406,51 @@ fn every_open_platform_vector() {
         && c["authorization"]
             .as_str()
             .is_some_and(|a| a.find("signature=") < a.find("timestamp="))));
+}
+
+/// labs.json: every case's signature like an open-platform case (the encrypted ones over
+/// the base64 body as sent); every encrypted body opens with `sm4_key` to exactly `json`,
+/// or fails on the padding where the case says so; plain bodies are `json` itself.
+fn check_labs(case: &Value) -> Result<(), String> {
+    check_open_platform(case)?;
+    let body = text(case, "body");
+    let json = text(case, "json");
+    if case["encrypted"] != true {
+        return ensure(
+            body == json && case.get("sm4_key").is_none(),
+            "plain body = json",
+        );
+    }
+    ensure(
+        text(case, "route").ends_with("_encry"),
+        "an encrypted case names an _encry route",
+    )?;
+    let key = Sm4Key::from_base64(text(case, "sm4_key")).map_err(|e| e.to_string())?;
+    match (key.open(body), case["decrypt_error"].as_str()) {
+        (Ok(opened), None) => {
+            ensure(opened.as_str() == json, "decrypted body = json")?;
+            ensure(
+                key.seal(json) == body,
+                "sealing json reproduces the body (ECB)",
+            )
+        }
+        (Err(Sm4Error::BadPadding), Some("bad_padding")) => Ok(()),
+        (other, expected) => Err(format!("opened as {other:?}, expected {expected:?}")),
+    }
+}
+
+#[test]
+fn every_labs_vector() {
+    let mut cases = Vec::new();
+    each_backend(|_| cases = run_all("labs.json", check_labs));
+    let encrypted = cases.iter().filter(|c| c["encrypted"] == true).count();
+    assert!(encrypted >= 3, "request, answer and wrong-key answer");
+    let file: Value = serde_json::from_slice(&read("vectors/labs.json")).unwrap();
+    let vector = &file["sm4_standard_vector"];
+    let key = Sm4Key::from_hex(vector["key_hex"].as_str().unwrap()).unwrap();
+    let plaintext = hex::decode(vector["plaintext_hex"].as_str().unwrap()).unwrap();
+    assert_eq!(
+        hex::encode(&key.encrypt(&plaintext)[..16]),
+        vector["ciphertext_hex"].as_str().unwrap()
+    );
 }

@@ -25,8 +25,10 @@ mod intents;
 mod leases;
 mod ledger;
 mod listing;
+mod pruning;
 mod retention;
 mod state;
+mod time_listing;
 
 pub use conflicts::{
     auth_digest_is_kept, contradicting_facts_are_conflicts, explicit_conflicts_mark_any_payment,
@@ -45,11 +47,13 @@ pub use ledger::{
     ledger_first_in_progress_answered,
 };
 pub use listing::{list_by_origin, list_filters_and_pages};
+pub use pruning::{prune_keeps_conflicts_and_groups, prune_payments_and_archive};
 pub use retention::{data_survives_reopen, prune_keeps_open_payments};
 pub use state::{
     concurrent_appends_keep_the_sequence, events_are_ordered_and_counted,
     facts_are_appended_together, final_statuses_are_terminal, state_view_follows_updates,
 };
+pub use time_listing::{list_by_time_and_pages, preorders_are_journaled};
 
 use crate::error::JournalError;
 use crate::journal::PaymentJournal;
@@ -93,6 +97,8 @@ macro_rules! conformance_tests {
             facts_are_appended_together,
             list_filters_and_pages,
             list_by_origin,
+            list_by_time_and_pages,
+            preorders_are_journaled,
             auth_digest_is_kept,
             final_conflict_marks_the_payment,
             contradicting_facts_are_conflicts,
@@ -107,6 +113,8 @@ macro_rules! conformance_tests {
             ledger_abandon_and_processing_window,
             ledger_concurrent_claims_have_one_winner,
             prune_keeps_open_payments,
+            prune_keeps_conflicts_and_groups,
+            prune_payments_and_archive,
             data_survives_reopen
         );
     };

@@ -128,7 +128,9 @@ impl fmt::Debug for WechatPaySign {
     }
 }
 
-/// What the customer pays with, by the combination the pre-order asked for.
+/// What the customer pays with, by the combination the pre-order asked for. Serializes
+/// (for a shop's page or a CLI) with a `type` of `qr_code`, `wechat_pay`, `alipay_trade` or
+/// `unionpay_redirect` beside the variant's fields.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 #[non_exhaustive]
@@ -145,6 +147,7 @@ pub enum PaymentRequestForCustomer {
         trade_no: String,
     },
     /// UnionPay JS (51): the page to send the payer's browser to.
+    #[serde(rename = "unionpay_redirect")]
     UnionPayRedirect {
         /// redirect_url.
         redirect_url: String,
