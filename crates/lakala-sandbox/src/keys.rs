@@ -369,6 +369,7 @@ impl SandboxKeys {
     /// merchant_key = "open-merchant.key.pem"
     /// platform_cert = "open-platform.cert.pem"
     /// notify_cert = "open-notify.cert.pem"
+    /// sm4_key = "open-sm4.key"
     /// ```
     ///
     /// No platform private key is written here.
@@ -390,7 +391,8 @@ impl SandboxKeys {
              serial_no = {serial}\n\
              merchant_key = {op_key}\n\
              platform_cert = {op_cert}\n\
-             notify_cert = {op_notify}\n",
+             notify_cert = {op_notify}\n\
+             sm4_key = {op_sm4}\n",
             base_url = q(base_url),
             mer_id = q(&self.mer_id),
             cb_key = q(files::CROSSBORDER_MERCHANT_KEY),
@@ -400,6 +402,7 @@ impl SandboxKeys {
             op_key = q(files::OPEN_MERCHANT_KEY),
             op_cert = q(files::OPEN_PLATFORM_CERT),
             op_notify = q(files::OPEN_NOTIFY_CERT),
+            op_sm4 = q(files::OPEN_SM4_KEY),
         );
         let path = dir.join(files::CLIENT_CONFIG);
         write_file(&path, text.as_bytes(), false)?;

@@ -89,6 +89,7 @@ pub(crate) fn handle(
         (Wire::Plain, Ok(text)) => Ok(text),
         (Wire::Sm4, Ok(sealed)) => match shared.keys.sm4_key().open(sealed) {
             Ok(plain) => {
+                shared.state().sealed_requests += 1;
                 opened = plain;
                 Ok(opened.as_str())
             }

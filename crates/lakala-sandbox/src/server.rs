@@ -279,6 +279,12 @@ impl RunningSandbox {
         amount.copied().unwrap_or(0)
     }
 
+    /// How many authenticated requests on the `*_encry` routes opened with the SM4 key (what
+    /// shows that a client sealed its calls).
+    pub fn sealed_requests(&self) -> usize {
+        self.shared.state().sealed_requests
+    }
+
     /// How many micropay requests reached the sandbox in all.
     pub fn micropay_requests_total(&self) -> usize {
         self.shared.state().micropays.len()

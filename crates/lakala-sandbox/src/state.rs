@@ -219,6 +219,8 @@ pub(crate) struct State {
     /// `out_trade_no` of every labs pre-order request that passed authentication,
     /// duplicates included, in arrival order.
     pub(crate) preorders: Vec<String>,
+    /// How many authenticated `*_encry` requests opened with the SM4 key.
+    pub(crate) sealed_requests: usize,
     pub(crate) refunds: HashMap<OrderKey, Remembered>,
     /// Accepted refunds by their own number `(merchant_no, out_trade_no)`.
     pub(crate) refund_records: HashMap<OrderKey, RefundRecord>,
