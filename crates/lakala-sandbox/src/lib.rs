@@ -285,7 +285,8 @@
 //!   next to `micropay_requests(out_trade_no)` (both micropay routes),
 //!   [`preorder_requests`](RunningSandbox::preorder_requests) (labs pre-orders) and
 //!   [`paid_amount`](RunningSandbox::paid_amount) (what the payer paid for a micropay or a
-//!   pre-order, counted once when it became paid).
+//!   pre-order, counted once when it became paid), and
+//!   [`sealed_requests`](RunningSandbox::sealed_requests) (`*_encry` requests that opened).
 //!
 //! Pending payments settle by the sandbox clock ([`SandboxConfig::clock`]): checked on
 //! every request and every 100 ms, so a [`lakala_crypto::ManualClock`] moved forward
@@ -360,7 +361,7 @@
 //! | `priKeyPath` / merchant private key path | `open-merchant.key.pem` | RSA-2048 private key, PKCS#8 PEM (`BEGIN PRIVATE KEY`) |
 //! | `lklCerPath` / Lakala certificate path | `open-platform.cert.pem` | X.509 PEM, RSA-2048, `CA:FALSE`, key usage `digitalSignature` (verifies the `Lklapi-*` answer signatures) |
 //! | `lklNotifyCerPath` / notification certificate | `open-notify.cert.pem` | X.509 PEM, RSA-2048, as above (verifies notifications) |
-//! | `sm4Key` | the one line of `open-sm4.key` | base64 of a 16-byte (128-bit) SM4 key; only the `*_encry` routes use it |
+//! | `sm4Key` | the one line of `open-sm4.key` (`sm4_key` in `lakala.toml` names it) | base64 of a 16-byte (128-bit) SM4 key; only the `*_encry` routes use it |
 //! | (the merchant's certificate, for reference) | `open-merchant.cert.pem` | X.509 PEM; its serial is `serialNo` |
 //! | cross-border `merId`, merchant key, platform key | `sandbox.toml` `mer_id`; `crossborder-merchant.key.pem`; `crossborder-platform.pub.pem` | RSA-1024 PKCS#8 PEM; SubjectPublicKeyInfo PEM |
 //!
