@@ -350,8 +350,9 @@
 //! # For Java and PHP teams
 //!
 //! `lakala sandbox --keys-dir DIR` writes everything a merchant configures into `DIR` (and
-//! keeps it across runs). Lakala's open-platform SDKs take the same material as for
-//! Lakala's own test environment:
+//! keeps it across runs); [`RunningSandbox::sdk_settings`] lists the settings with their
+//! values. Lakala's open-platform SDKs take the same material as for Lakala's own test
+//! environment:
 //!
 //! | setting (Java SDK `Config` / `sdk.properties`; PHP SDK `Configuration`) | file in `DIR` / value | format |
 //! |---|---|---|
@@ -419,7 +420,7 @@ pub use config::{
     DEFAULT_SLOW_ANSWER_DELAY, LAKALA_SCHEDULE_SECS,
 };
 pub use error::{Result, SandboxError};
-pub use keys::{files, IssuedKey, SandboxKeys, DEFAULT_APPID, DEFAULT_MER_ID};
+pub use keys::{files, IssuedKey, SandboxKeys, SdkSetting, DEFAULT_APPID, DEFAULT_MER_ID};
 pub use notify::{
     CrossBorderNotificationAnswer, DeliveryStatus, NotificationDelivery,
     OpenPlatformNotificationAnswer,

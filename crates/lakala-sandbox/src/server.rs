@@ -203,6 +203,12 @@ impl RunningSandbox {
             .write_client_config(dir, &self.shared.base_url)
     }
 
+    /// The settings of Lakala's open-platform SDKs for this sandbox, with the merchant's
+    /// files in `dir`: see [`SandboxKeys::sdk_settings`]. For a startup banner.
+    pub fn sdk_settings(&self, dir: impl AsRef<Path>) -> Vec<crate::keys::SdkSetting> {
+        self.shared.keys.sdk_settings(dir, &self.shared.base_url)
+    }
+
     /// Sends a cross-border `B0005` notification carrying `biz_json` to `url` (a loopback
     /// `http://` URL), and verifies and opens the merchant's signed answer.
     pub async fn send_crossborder_notification(
