@@ -228,13 +228,16 @@
 //! | `total_amount` ends | trade query `trade_state` |
 //! |---|---|
 //! | anything else (e.g. `100`) | `CREATE`, then `SUCCESS` once [`SandboxConfig::pending_delay`] has passed (paid; notified) |
-//! | `44` (e.g. `144`) | `CREATE`, never paid; `CLOSE` at its expiry (notified) |
+//! | `44` (e.g. `144`) | `CREATE`, never paid; at its expiry `CLOSE` (notified), except WeChat's (below) |
 //! | `45` (e.g. `145`) | `CREATE`, then `FAIL` after the pending delay (notified) |
 //!
 //! A pre-order expires `acc_busi_fields.timeout_express` minutes after it was made, or
 //! [`SandboxConfig::preorder_expiry`] without it (default 5 minutes, the default Lakala's SDK
-//! documents); an order its payer has not paid by then is `CLOSE` and is never paid
-//! afterwards. A close call closes a `CREATE` order at once (`CLOSE`, never paid, no
+//! documents); an order its payer has not paid by then is never paid afterwards. Alipay and
+//! UnionPay orders are then `CLOSE` (notified); a WeChat (JSAPI, mini-program) order stays
+//! `CREATE` (`trade_state_desc` 订单已过期,未支付,请关单) until a close call, as Lakala's SDK
+//! documents that WeChat only lets the `prepay_id` expire and never closes the order by
+//! itself: close what you give up on. A close call closes a `CREATE` order at once (`CLOSE`, never paid, no
 //! notification); a close arriving after the payment is refused with `SBX00008` and the
 //! order stays `SUCCESS` (revoke or refund it). `trade_main_type` is `PREORDER`.
 //!
@@ -393,10 +396,11 @@
 //! * Pending delays are whole seconds of the sandbox clock; notification retries wait in
 //!   real time. Wallet fields (`paySign`, `prepayId`, QR URLs) are placeholders no wallet
 //!   accepts.
-//! * Every labs pre-order closes at its expiry. Lakala's SDK says `timeout_express` only
-//!   bounds WeChat's `prepay_id` and WeChat does not close the order by itself: on the real
-//!   platform close a WeChat order you give up on. The labs pre-order's kinds beyond
-//!   lakala-types' (BESTPAY, SUNING, LKLACC, NUCSPAY, trans_type 61 and 81) are refused.
+//! * Expiry follows Lakala's SDK's notes (Alipay and UnionPay orders close, WeChat's wait
+//!   for a close); what the real platform's trade query says of an expired WeChat order
+//!   before it is closed is not documented (the sandbox says `CREATE`). The labs
+//!   pre-order's kinds beyond lakala-types' (BESTPAY, SUNING, LKLACC, NUCSPAY, trans_type 61
+//!   and 81) are refused.
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
 

@@ -254,6 +254,7 @@ fn pre_order(shared: &Shared, text: &str, now: i64) -> Value {
             pay_at: None,
             then: Settle::Success,
             expire_at: None,
+            closes_at_expiry: true,
         },
         trade_time: now,
         notify_url: None,
