@@ -211,6 +211,12 @@ impl PreorderFlow {
                         "the merchant asked".into()
                     } else if !self.can_pay {
                         "the customer has nothing to pay with".into()
+                    } else if self
+                        .options
+                        .close_after
+                        .is_some_and(|after| self.created_at.saturating_add(secs(after)) <= now)
+                    {
+                        "unpaid when close_after ran out".into()
                     } else {
                         "past its expiry and unpaid".into()
                     },
@@ -230,6 +236,10 @@ impl PreorderFlow {
                         attempt: tried,
                         verdict,
                     } => {
+                        self.emit(PollEvent::Queried {
+                            attempt,
+                            state: state_of(&verdict),
+                        });
                         last_close = Some(tried);
                         verdict
                     }
@@ -256,18 +266,15 @@ impl PreorderFlow {
                         self.quiet_until(now),
                     )
                     .await;
+                self.emit(PollEvent::Queried {
+                    attempt,
+                    state: state_of(&finding.verdict),
+                });
                 match settled_by_query(&self.order, finding.verdict, attempt, closes > 0) {
                     Ok(outcome) => return self.finish(outcome).await,
                     Err(open) => open,
                 }
             };
-            self.emit(PollEvent::Queried {
-                attempt,
-                state: match &verdict {
-                    Verdict::InProgress { state } => Some(state.clone()),
-                    _ => None,
-                },
-            });
             reason = verdict.describe(attempt);
             if let Verdict::InProgress { state } = &verdict {
                 last_state = Some(state.clone());
@@ -321,6 +328,16 @@ impl PreorderFlow {
             )
             .await;
         outcome
+    }
+}
+
+/// The `trade_state` a query found, for progress events.
+fn state_of(verdict: &Verdict) -> Option<TradeState> {
+    match verdict {
+        Verdict::InProgress { state } | Verdict::Failed { state, .. } => Some(state.clone()),
+        Verdict::Reversed { .. } => Some(TradeState::Refund),
+        Verdict::Paid(answer) => answer.value.trade_state().cloned(),
+        Verdict::NotFound { .. } | Verdict::Inconclusive { .. } => None,
     }
 }
 

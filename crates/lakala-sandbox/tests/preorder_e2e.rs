@@ -10,16 +10,17 @@ mod support;
 
 use lakala_client::resolver::ResolverConfig;
 use lakala_client::{
-    ClosedBy, Config, Environment, LakalaClient, MicropayOptions, MicropayRoute, PaymentOutcome,
-    PendingPolicy, PollSchedule, PreorderOptions, PreorderOutcome, RefundOutcome, Sleeper,
-    Timeouts,
+    ClosedBy, Config, Encryption, Environment, LakalaClient, MicropayOptions, MicropayRoute,
+    PaymentOutcome, PendingPolicy, PollSchedule, PreorderOptions, PreorderOutcome, RefundOutcome,
+    Sleeper, Timeouts,
 };
 use lakala_crypto::ManualClock;
 use lakala_journal::{PaymentJournal, PaymentKey, PaymentKind, PaymentStatus, SqliteJournal};
 use lakala_sandbox::behaviour::{auth_codes, preorder_amounts, refund_amounts};
 use lakala_transport::async_trait;
+use lakala_types::json_string::JsonString;
 use lakala_types::labs::{
-    IdmRefundRequest, PaymentRequestForCustomer, PreorderRequest, PreorderScenario,
+    IdentityInfo, IdmRefundRequest, PaymentRequestForCustomer, PreorderRequest, PreorderScenario,
 };
 use lakala_types::micropay::{LocationInfo, MicropayRequest};
 use lakala_types::Amount;
@@ -443,4 +444,73 @@ async fn idmrefund_in_progress_then_done_after_a_labs_micropay() {
         (PaymentStatus::Succeeded, Some("refunded"))
     );
     assert_eq!(s.env.sandbox.refunds_executed("LB-1"), 1);
+}
+
+#[tokio::test]
+async fn encry_calls_go_sealed_with_the_merchant_s_sm4_key() {
+    // The keys directory's SM4 key (one key set per test binary), as Lakala gives it.
+    let sm4 = support::keys().sm4_key().clone();
+    let key = sm4.clone();
+    let s = setup(move |c| {
+        c.micropay_route = MicropayRoute::Labs;
+        c.sm4_key = Some(key);
+    })
+    .await;
+    // A pre-order carrying the buyer's identity is sent on preorder_encry.
+    let identity = IdentityInfo::builder()
+        .identity_no("110101199003072316")
+        .name("张三")
+        .build()
+        .unwrap();
+    let request = PreorderRequest::builder()
+        .merchant_no(MERCHANT_NO)
+        .term_no(TERM_NO)
+        .out_trade_no("PO-SEALED")
+        .total_amount(Amount::from_fen(preorder_amounts::PAID).unwrap())
+        .location_info(location())
+        .subject("coffee")
+        .identity_info(JsonString::new(identity).unwrap())
+        .scenario(PreorderScenario::alipay_native())
+        .build()
+        .unwrap();
+    let handle = s
+        .client
+        .preorder(request, PreorderOptions::default())
+        .await
+        .unwrap();
+    assert!(handle.payment_request().is_some());
+    assert_eq!(handle.outcome().await.word(), "paid");
+    assert_eq!(s.proxy.forwarded("/api/v3/labs/trans/preorder_encry"), 1);
+    assert_eq!(s.proxy.forwarded(PREORDER), 0);
+
+    // Every labs micropay sealed when the configuration says always.
+    let s = {
+        let key = sm4.clone();
+        setup(move |c| {
+            c.micropay_route = MicropayRoute::Labs;
+            c.sm4_key = Some(key);
+            c.encryption = Encryption::Always;
+        })
+        .await
+    };
+    let pay = MicropayRequest::builder()
+        .merchant_no(MERCHANT_NO)
+        .term_no(TERM_NO)
+        .out_trade_no("LB-SEALED")
+        .auth_code(auth_codes::SUCCEED)
+        .total_amount(Amount::from_fen(500).unwrap())
+        .location_info(location())
+        .build()
+        .unwrap();
+    let outcome = s
+        .client
+        .micropay(pay, MicropayOptions::new(PendingPolicy::ReturnPending))
+        .await
+        .unwrap();
+    assert!(
+        matches!(outcome, PaymentOutcome::Succeeded { .. }),
+        "{outcome:?}"
+    );
+    assert_eq!(s.proxy.forwarded("/api/v3/labs/trans/micropay_encry"), 1);
+    assert_eq!(s.proxy.forwarded("/api/v3/labs/trans/micropay"), 0);
 }
