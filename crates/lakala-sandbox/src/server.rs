@@ -309,7 +309,7 @@ impl RunningSandbox {
         notify::send_open_platform_once(&self.shared, url, body).await
     }
 
-    /// Every micropay notification so far, in the order they were started, with their
+    /// Every payment-result notification (micropays and pre-orders) so far, in the order they were started, with their
     /// state.
     pub fn notification_deliveries(&self) -> Vec<NotificationDelivery> {
         lock(&self.shared.deliveries).clone()
