@@ -1,7 +1,7 @@
 //! Notifications the sandbox sends: open-platform payment results of micropays and
-//! pre-orders (signed with the
-//! notification key, retried with backoff) and cross-border notifications (sealed, the
-//! merchant's signed answer verified). Only to loopback `http://` URLs.
+//! pre-orders (signed with the notification key, redelivered on Lakala's schedule) and
+//! cross-border notifications (sealed, the merchant's signed answer verified). Only to
+//! loopback `http://` URLs.
 
 use crate::error::{Result, SandboxError};
 use crate::server::{lock, Shared};
