@@ -357,17 +357,22 @@
 //! values. Lakala's open-platform SDKs take the same material as for Lakala's own test
 //! environment:
 //!
-//! | setting (Java SDK `Config` / `sdk.properties`; PHP SDK `Configuration`) | file in `DIR` / value | format |
-//! |---|---|---|
-//! | `serverUrl` / host | the base URL the sandbox prints, `http://127.0.0.1:PORT` (the SDKs append `/api/v3/...`) | |
-//! | `appId` | `appid` in `lakala.toml` (`OPSANDBOX001`) | |
-//! | `serialNo` | `serial_no` in `lakala.toml` | hex of the merchant certificate's serial **as Lakala registers it, with its leading `00`** (e.g. `00d2…`); upper case is accepted too; the serial stripped of `00` or in decimal is refused (`SBX40103`, 401, saying so) |
-//! | `priKeyPath` / merchant private key path | `open-merchant.key.pem` | RSA-2048 private key, PKCS#8 PEM (`BEGIN PRIVATE KEY`) |
-//! | `lklCerPath` / Lakala certificate path | `open-platform.cert.pem` | X.509 PEM, RSA-2048, `CA:FALSE`, key usage `digitalSignature` (verifies the `Lklapi-*` answer signatures) |
-//! | `lklNotifyCerPath` / notification certificate | `open-notify.cert.pem` | X.509 PEM, RSA-2048, as above (verifies notifications) |
-//! | `sm4Key` | the one line of `open-sm4.key` (`sm4_key` in `lakala.toml` names it) | base64 of a 16-byte (128-bit) SM4 key; only the `*_encry` routes use it |
-//! | (the merchant's certificate, for reference) | `open-merchant.cert.pem` | X.509 PEM; its serial is `serialNo` |
-//! | cross-border `merId`, merchant key, platform key | `sandbox.toml` `mer_id`; `crossborder-merchant.key.pem`; `crossborder-platform.pub.pem` | RSA-1024 PKCS#8 PEM; SubjectPublicKeyInfo PEM |
+//! | Java SDK (`Config`, or `LKLSDK.init(path)`'s properties) | PHP SDK (`.lklopensdk.env`) | file in `DIR` / value | format |
+//! |---|---|---|---|
+//! | `serverUrl` | `host_test` with `app_debug=true` | the base URL the sandbox prints, `http://127.0.0.1:PORT` (the SDKs append `/api/v3/...`) | |
+//! | `appId` | `app_id` | `appid` in `lakala.toml` (`OPSANDBOX001`) | |
+//! | `serialNo` | `serial_no` | `serial_no` in `lakala.toml` | hex of the merchant certificate's serial **as Lakala registers it, with its leading `00`** (e.g. `00d2…`); upper case is accepted too; the serial stripped of `00` or in decimal is refused (`SBX40103`, 401, saying so) |
+//! | `priKeyPath` | `merchant_private_key_path` | `open-merchant.key.pem` | RSA-2048 private key, PKCS#8 PEM (`BEGIN PRIVATE KEY`) |
+//! | `lklCerPath` | `lkl_certificate_path` | `open-platform.cert.pem` | X.509 PEM, RSA-2048, `CA:FALSE`, key usage `digitalSignature` (verifies the `Lklapi-*` answer signatures) |
+//! | `lklNotifyCerPath` | (none: see below) | `open-notify.cert.pem` | X.509 PEM, RSA-2048, as above (verifies notifications) |
+//! | `sm4Key` | `sm4_key` | the one line of `open-sm4.key` (`sm4_key` in `lakala.toml` names it) | base64 of a 16-byte (128-bit) SM4 key; only the `*_encry` routes use it |
+//! | (for reference) | | `open-merchant.cert.pem` | X.509 PEM; its serial is `serialNo` |
+//! | cross-border (gate/auth) | | `sandbox.toml` `mer_id`; `crossborder-merchant.key.pem`; `crossborder-platform.pub.pem` | RSA-1024, PKCS#8 PEM; SubjectPublicKeyInfo PEM |
+//!
+//! Notifications are signed with their own certificate, `open-notify.cert.pem`, as Lakala's
+//! are (the Java SDK's `lklNotifyCerPath`). The PHP SDK's notification handler verifies with
+//! `lkl_certificate_path`: give the handler a configuration whose `lkl_certificate_path` is
+//! `open-notify.cert.pem`, and keep `open-platform.cert.pem` for the API calls.
 //!
 //! `sandbox.toml` and the `*.key.pem` files without `merchant` in their name are the
 //! platform's side; a merchant configures none of them. The sandbox checks what Lakala's
