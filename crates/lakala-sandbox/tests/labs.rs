@@ -436,3 +436,29 @@ async fn an_expired_wechat_preorder_cannot_be_paid_and_waits_for_a_close_as_wech
     advance(&env, 12).await;
     assert_eq!(env.state("WX2").await, "SUCCESS");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_control_endpoint_sends_a_preorders_notification_in_its_current_state() {
+    let env = start().await;
+    let (url, seen) =
+        listener(|_, _, _| (200, br#"{"code":"SUCCESS","message":"ok"}"#.to_vec())).await;
+    qr(&env, "CTL1", preorder_amounts::NEVER_PAID).await;
+    close(&env, "CTL1").await;
+    let order = json!({"url": url, "merchant_no": MERCHANT_NO, "out_trade_no": "CTL1"});
+    let response = env
+        .post(
+            lakala_sandbox::control::OPEN_PLATFORM_PATH,
+            order.to_string().into_bytes(),
+            None,
+        )
+        .await;
+    let answer: Value = serde_json::from_slice(&response.body).unwrap();
+    assert_eq!(
+        answer["code"],
+        lakala_sandbox::control::codes::DELIVERED,
+        "{answer}"
+    );
+    let body: Value = serde_json::from_slice(&seen.lock().unwrap()[0].1).unwrap();
+    assert_eq!(body["out_trade_no"], "CTL1");
+    assert_eq!(body["trade_state"], "CLOSE");
+}
