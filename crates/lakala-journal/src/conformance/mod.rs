@@ -28,6 +28,7 @@ mod ledger;
 mod listing;
 mod retention;
 mod state;
+mod time_listing;
 
 pub use claim_payment::{
     claim_payment_is_exclusive_and_fenced, concurrent_claim_payment_has_one_winner,
@@ -54,6 +55,7 @@ pub use state::{
     concurrent_appends_keep_the_sequence, events_are_ordered_and_counted,
     facts_are_appended_together, final_statuses_are_terminal, state_view_follows_updates,
 };
+pub use time_listing::{list_by_time_and_pages, preorders_are_journaled};
 
 use crate::error::JournalError;
 use crate::journal::PaymentJournal;
@@ -97,6 +99,8 @@ macro_rules! conformance_tests {
             facts_are_appended_together,
             list_filters_and_pages,
             list_by_origin,
+            list_by_time_and_pages,
+            preorders_are_journaled,
             auth_digest_is_kept,
             final_conflict_marks_the_payment,
             contradicting_facts_are_conflicts,

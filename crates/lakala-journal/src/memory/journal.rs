@@ -85,14 +85,16 @@ impl PaymentJournal for MemoryJournal {
 
     async fn list(&self, filter: &ListFilter) -> Result<Vec<PaymentRecord>, JournalError> {
         filter.validate()?;
-        Ok(self
+        let mut found: Vec<PaymentRecord> = self
             .lock()
             .payments
             .values()
             .filter(|p| filter.admits(&p.record))
-            .take(validation::batch(filter.limit))
             .map(|p| p.record.clone())
-            .collect())
+            .collect();
+        filter.sort(&mut found);
+        found.truncate(validation::batch(filter.limit));
+        Ok(found)
     }
 
     async fn claim_due(

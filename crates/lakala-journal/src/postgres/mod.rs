@@ -2,6 +2,7 @@
 
 mod claim_payment;
 mod error;
+mod explain;
 mod journal;
 mod ledger;
 mod migration;

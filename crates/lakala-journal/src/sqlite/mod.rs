@@ -3,6 +3,7 @@
 mod claim_payment;
 mod create;
 mod error;
+mod explain;
 mod group_commit;
 mod journal;
 mod ledger;
