@@ -288,10 +288,14 @@ impl Reconciler {
         ))
     }
 
-    /// Every payment and companion journaled in the range.
+    /// Every payment and companion journaled in the range, newest first (the journal's
+    /// time listing, page by page).
     async fn in_range(&self) -> Result<Vec<PaymentRecord>, ClientError> {
         let (start, end) = (self.config.from.start_unix(), self.config.to.end_unix());
-        let mut filter = ListFilter::all().limit(500);
+        let mut filter = ListFilter::all()
+            .created_in(start, end)
+            .newest_first()
+            .limit(500);
         if let Some(m) = &self.config.merchant_no {
             filter = filter.with_merchant(m.clone());
         }
@@ -299,11 +303,8 @@ impl Reconciler {
         loop {
             let page = self.journal.list(&filter).await?;
             let Some(last) = page.last() else { break };
-            filter = filter.after(last.key.clone());
-            all.extend(
-                page.into_iter()
-                    .filter(|r| r.created_at >= start && r.created_at < end),
-            );
+            filter = filter.page_after(last)?;
+            all.extend(page);
         }
         Ok(all)
     }
@@ -380,7 +381,7 @@ impl Reconciler {
                 let why = inconclusive_why(&finding.verdict).map(str::to_owned);
                 (Found::Trade(finding), said, platform, None, why)
             }
-            PaymentKind::Micropay => {
+            PaymentKind::Micropay | PaymentKind::Preorder => {
                 let order = OrderRef {
                     merchant_no: record.key.merchant_no.clone(),
                     term_no: record.term_no.clone(),

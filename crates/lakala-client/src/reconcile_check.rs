@@ -130,7 +130,8 @@ pub(crate) fn compare_final(
         return (Class::Inconclusive, "the query said nothing".into());
     }
     match record.kind {
-        PaymentKind::Micropay => match (journaled, platform) {
+        // A pre-order is queried and compared as a payment.
+        PaymentKind::Micropay | PaymentKind::Preorder => match (journaled, platform) {
             (S::Succeeded, P::Paid) => match (record.trade_no.as_deref(), trade_no) {
                 (Some(ours), Some(theirs)) if ours != theirs => {
                     contradiction(&format!("paid under another trade_no ({theirs}, journaled {ours})"))
@@ -205,7 +206,7 @@ mod tests {
         let intent = match kind {
             PaymentKind::Micropay => Intent::micropay(key, "T", 101, "2885**2810", "00ff00ff00ff00ff00ff00ff00ff00ff", "n", 1),
             PaymentKind::Revoke => Intent::revoke(key, "T", "O1", "00ff00ff00ff00ff00ff00ff00ff00ff", "n", 1),
-            PaymentKind::Refund => Intent::refund(key, "T", "O1", 50, "00ff00ff00ff00ff00ff00ff00ff00ff", "n", 1),
+            _ => Intent::refund(key, "T", "O1", 50, "00ff00ff00ff00ff00ff00ff00ff00ff", "n", 1),
         };
         let journal = MemoryJournal::new();
         let recorded = tokio::runtime::Builder::new_current_thread()

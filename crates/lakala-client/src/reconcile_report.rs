@@ -319,6 +319,7 @@ impl ReconcileReport {
 fn kind_rank(kind: PaymentKind) -> u8 {
     match kind {
         PaymentKind::Micropay => 0,
+        PaymentKind::Preorder => 1,
         PaymentKind::Revoke => 2,
         PaymentKind::Refund => 3,
     }

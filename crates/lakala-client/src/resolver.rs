@@ -949,7 +949,8 @@ impl Resolver {
             lease,
         };
         let step = match (record.kind, found) {
-            (PaymentKind::Micropay, Found::Trade(finding)) => {
+            // A pre-order settles as a payment does, by its trade query.
+            (PaymentKind::Micropay | PaymentKind::Preorder, Found::Trade(finding)) => {
                 self.micropay_found(record, &mut job, finding, Mode::Reconcile)
                     .await
             }
