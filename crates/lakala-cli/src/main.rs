@@ -9,6 +9,7 @@ mod failure;
 mod journal;
 mod journal_watch;
 mod personal;
+mod reconcile_args;
 mod receiver;
 mod report;
 mod settings;

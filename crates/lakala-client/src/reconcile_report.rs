@@ -413,8 +413,9 @@ mod tests {
         assert_eq!(report.days.len(), 2);
         let first = &report.days[0];
         assert_eq!(first.statuses.len(), 3);
-        assert_eq!((first.statuses[0].status, first.statuses[0].count, first.statuses[0].amount_fen), (Succeeded, 2, 251));
-        assert_eq!((first.statuses[1].status, first.statuses[1].count), (Pending, 1));
+        // Within a kind, statuses in their lifecycle order.
+        assert_eq!((first.statuses[0].status, first.statuses[0].count), (Pending, 1));
+        assert_eq!((first.statuses[1].status, first.statuses[1].count, first.statuses[1].amount_fen), (Succeeded, 2, 251));
         assert_eq!((first.statuses[2].kind, first.statuses[2].amount_fen), (PaymentKind::Refund, 50));
         assert_eq!(first.classes[&Class::Contradiction], 1);
         assert_eq!(first.classes[&Class::NotFound], 0);
