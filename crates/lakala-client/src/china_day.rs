@@ -30,7 +30,9 @@ impl ChinaDay {
 
     /// The Unix time this day starts at (00:00:00 China time).
     pub fn start_unix(self) -> i64 {
-        self.days.saturating_mul(DAY_SECS).saturating_sub(OFFSET_SECS)
+        self.days
+            .saturating_mul(DAY_SECS)
+            .saturating_sub(OFFSET_SECS)
     }
 
     /// The Unix time the next day starts at (this day's end, exclusive).
@@ -170,7 +172,16 @@ mod tests {
 
     #[test]
     fn refuses_what_is_not_a_day() {
-        for bad in ["2024-02-30", "2023-02-29", "2024-13-01", "2024-1-02", "20240102", "２０２４-01-02", "", "2024-01-02T"] {
+        for bad in [
+            "2024-02-30",
+            "2023-02-29",
+            "2024-13-01",
+            "2024-1-02",
+            "20240102",
+            "２０２４-01-02",
+            "",
+            "2024-01-02T",
+        ] {
             assert!(bad.parse::<ChinaDay>().is_err(), "{bad}");
         }
         assert!("2024-02-29".parse::<ChinaDay>().is_ok());

@@ -51,9 +51,7 @@ use crate::outcome::OrderRef;
 use crate::reconcile_check::{
     compare_final, inconclusive_why, refund_words, trade_words, Platform,
 };
-use crate::reconcile_report::{
-    Change, Class, PlatformSays, ReconcileReport, ReconciledPayment,
-};
+use crate::reconcile_report::{Change, Class, PlatformSays, ReconcileReport, ReconciledPayment};
 use crate::recorder::truncate;
 use crate::resolver::{Found, Resolver};
 use crate::settle;
@@ -222,7 +220,9 @@ impl LakalaClient {
 enum Worked {
     Done(Box<ReconciledPayment>),
     /// Someone else holds its lease.
-    Held { owner: String },
+    Held {
+        owner: String,
+    },
     /// Deleted (pruned) since it was listed.
     Gone,
 }
@@ -342,7 +342,10 @@ impl Reconciler {
 
     /// Reconciles one leased payment.
     async fn work(&self, claim: Claim) -> Result<ReconciledPayment, ClientError> {
-        let Claim { lease, payment: record } = claim;
+        let Claim {
+            lease,
+            payment: record,
+        } = claim;
         let events = self.journal.events(&record.key).await?;
         let (ours, previous) = earlier_results(&events, &self.run);
         if let Some(ours) = ours {
@@ -406,7 +409,12 @@ impl Reconciler {
             } else {
                 None
             };
-            compare_final(&record, platform, trade_no.as_deref(), reversed_by.as_deref())
+            compare_final(
+                &record,
+                platform,
+                trade_no.as_deref(),
+                reversed_by.as_deref(),
+            )
         } else {
             match platform {
                 Platform::Inconclusive => (
@@ -453,7 +461,11 @@ impl Reconciler {
                     } else {
                         (
                             Class::Agrees,
-                            format!("open; the platform says {}: {}", platform.word(), resolution.detail),
+                            format!(
+                                "open; the platform says {}: {}",
+                                platform.word(),
+                                resolution.detail
+                            ),
                         )
                     }
                 }
@@ -554,10 +566,19 @@ impl Reconciler {
             return None;
         }
         let said: PlatformSays = PlatformSays {
-            query: ours["platform"]["query"].as_str().unwrap_or("none").to_owned(),
-            code: ours["platform"]["code"].as_str().unwrap_or_default().to_owned(),
+            query: ours["platform"]["query"]
+                .as_str()
+                .unwrap_or("none")
+                .to_owned(),
+            code: ours["platform"]["code"]
+                .as_str()
+                .unwrap_or_default()
+                .to_owned(),
             trade_state: ours["platform"]["trade_state"].as_str().map(str::to_owned),
-            verdict: ours["platform"]["verdict"].as_str().unwrap_or_default().to_owned(),
+            verdict: ours["platform"]["verdict"]
+                .as_str()
+                .unwrap_or_default()
+                .to_owned(),
         };
         let before = ours["journal_before"]
             .as_str()

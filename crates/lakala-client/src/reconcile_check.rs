@@ -116,8 +116,8 @@ pub(crate) fn compare_final(
     trade_no: Option<&str>,
     reversed_by: Option<&str>,
 ) -> (Class, String) {
-    use Platform as P;
     use PaymentStatus as S;
+    use Platform as P;
     let journaled = record.status;
     let contradiction = |what: &str| {
         (
@@ -204,9 +204,27 @@ mod tests {
     fn record(kind: PaymentKind, status: PaymentStatus) -> PaymentRecord {
         let key = PaymentKey::new("822290059430001", "T1");
         let intent = match kind {
-            PaymentKind::Micropay => Intent::micropay(key, "T", 101, "2885**2810", "00ff00ff00ff00ff00ff00ff00ff00ff", "n", 1),
-            PaymentKind::Revoke => Intent::revoke(key, "T", "O1", "00ff00ff00ff00ff00ff00ff00ff00ff", "n", 1),
-            _ => Intent::refund(key, "T", "O1", 50, "00ff00ff00ff00ff00ff00ff00ff00ff", "n", 1),
+            PaymentKind::Micropay => Intent::micropay(
+                key,
+                "T",
+                101,
+                "2885**2810",
+                "00ff00ff00ff00ff00ff00ff00ff00ff",
+                "n",
+                1,
+            ),
+            PaymentKind::Revoke => {
+                Intent::revoke(key, "T", "O1", "00ff00ff00ff00ff00ff00ff00ff00ff", "n", 1)
+            }
+            _ => Intent::refund(
+                key,
+                "T",
+                "O1",
+                50,
+                "00ff00ff00ff00ff00ff00ff00ff00ff",
+                "n",
+                1,
+            ),
         };
         let journal = MemoryJournal::new();
         let recorded = tokio::runtime::Builder::new_current_thread()
@@ -241,15 +259,28 @@ mod tests {
         ];
         for (status, platform, by, class) in cases {
             let r = record(PaymentKind::Micropay, status);
-            assert_eq!(compare_final(&r, platform, None, by).0, class, "{status} / {platform:?}");
+            assert_eq!(
+                compare_final(&r, platform, None, by).0,
+                class,
+                "{status} / {platform:?}"
+            );
         }
         let mut unsent = record(PaymentKind::Micropay, Failed);
         unsent.reason = Some("not sent: never reached the platform".into());
-        assert_eq!(compare_final(&unsent, P::NotFound, None, None).0, Class::Agrees);
+        assert_eq!(
+            compare_final(&unsent, P::NotFound, None, None).0,
+            Class::Agrees
+        );
         let mut paid = record(PaymentKind::Micropay, Succeeded);
         paid.trade_no = Some("A".into());
-        assert_eq!(compare_final(&paid, P::Paid, Some("B"), None).0, Class::Contradiction);
-        assert_eq!(compare_final(&paid, P::Paid, Some("A"), None).0, Class::Agrees);
+        assert_eq!(
+            compare_final(&paid, P::Paid, Some("B"), None).0,
+            Class::Contradiction
+        );
+        assert_eq!(
+            compare_final(&paid, P::Paid, Some("A"), None).0,
+            Class::Agrees
+        );
     }
 
     #[test]
@@ -257,14 +288,38 @@ mod tests {
         use PaymentStatus::*;
         use Platform as P;
         let revoke = |s| record(PaymentKind::Revoke, s);
-        assert_eq!(compare_final(&revoke(Succeeded), P::Reversed, None, None).0, Class::Agrees);
-        assert_eq!(compare_final(&revoke(Succeeded), P::Paid, None, None).0, Class::Contradiction);
-        assert_eq!(compare_final(&revoke(Failed), P::Paid, None, None).0, Class::Agrees);
+        assert_eq!(
+            compare_final(&revoke(Succeeded), P::Reversed, None, None).0,
+            Class::Agrees
+        );
+        assert_eq!(
+            compare_final(&revoke(Succeeded), P::Paid, None, None).0,
+            Class::Contradiction
+        );
+        assert_eq!(
+            compare_final(&revoke(Failed), P::Paid, None, None).0,
+            Class::Agrees
+        );
         let refund = |s| record(PaymentKind::Refund, s);
-        assert_eq!(compare_final(&refund(Succeeded), P::Refunded, None, None).0, Class::Agrees);
-        assert_eq!(compare_final(&refund(Succeeded), P::RefundFailed, None, None).0, Class::Contradiction);
-        assert_eq!(compare_final(&refund(Failed), P::Refunded, None, None).0, Class::Contradiction);
-        assert_eq!(compare_final(&refund(Failed), P::NotFound, None, None).0, Class::Agrees);
-        assert_eq!(compare_final(&refund(Succeeded), P::NotFound, None, None).0, Class::NotFound);
+        assert_eq!(
+            compare_final(&refund(Succeeded), P::Refunded, None, None).0,
+            Class::Agrees
+        );
+        assert_eq!(
+            compare_final(&refund(Succeeded), P::RefundFailed, None, None).0,
+            Class::Contradiction
+        );
+        assert_eq!(
+            compare_final(&refund(Failed), P::Refunded, None, None).0,
+            Class::Contradiction
+        );
+        assert_eq!(
+            compare_final(&refund(Failed), P::NotFound, None, None).0,
+            Class::Agrees
+        );
+        assert_eq!(
+            compare_final(&refund(Succeeded), P::NotFound, None, None).0,
+            Class::NotFound
+        );
     }
 }

@@ -219,13 +219,25 @@ impl ReconcileReport {
         queries: u64,
     ) -> Self {
         payments.sort_by(|a, b| (a.day, &a.key).cmp(&(b.day, &b.key)));
-        let zeros = || Class::ALL.into_iter().map(|c| (c, 0u64)).collect::<BTreeMap<_, _>>();
+        let zeros = || {
+            Class::ALL
+                .into_iter()
+                .map(|c| (c, 0u64))
+                .collect::<BTreeMap<_, _>>()
+        };
         let mut classes = zeros();
-        let mut days: BTreeMap<ChinaDay, (BTreeMap<(u8, PaymentStatus), StatusTotal>, BTreeMap<Class, u64>)> =
-            BTreeMap::new();
+        let mut days: BTreeMap<
+            ChinaDay,
+            (
+                BTreeMap<(u8, PaymentStatus), StatusTotal>,
+                BTreeMap<Class, u64>,
+            ),
+        > = BTreeMap::new();
         for p in &payments {
             *classes.entry(p.class).or_default() += 1;
-            let (statuses, day_classes) = days.entry(p.day).or_insert_with(|| (BTreeMap::new(), zeros()));
+            let (statuses, day_classes) = days
+                .entry(p.day)
+                .or_insert_with(|| (BTreeMap::new(), zeros()));
             *day_classes.entry(p.class).or_default() += 1;
             let total = statuses
                 .entry((kind_rank(p.kind), p.status))
@@ -287,7 +299,9 @@ impl ReconcileReport {
             let (change, was) = match &p.change {
                 Change::New => ("new", String::new()),
                 Change::Same => ("same", String::new()),
-                Change::Changed { was, platform_was } => ("changed", format!("{was} ({platform_was})")),
+                Change::Changed { was, platform_was } => {
+                    ("changed", format!("{was} ({platform_was})"))
+                }
             };
             let fields = [
                 p.day.to_string(),
@@ -369,7 +383,14 @@ mod tests {
         assert_eq!(csv_field("-0.05"), "-0.05");
     }
 
-    fn payment(no: &str, day: &str, kind: PaymentKind, status: PaymentStatus, class: Class, fen: i64) -> ReconciledPayment {
+    fn payment(
+        no: &str,
+        day: &str,
+        kind: PaymentKind,
+        status: PaymentStatus,
+        class: Class,
+        fen: i64,
+    ) -> ReconciledPayment {
         ReconciledPayment {
             key: PaymentKey::new("822290059430001", no),
             kind,
@@ -400,29 +421,85 @@ mod tests {
             "2024-01-02".parse().unwrap(),
             None,
             vec![
-                payment("B", "2024-01-02", PaymentKind::Micropay, Succeeded, Class::Agrees, 100),
-                payment("A", "2024-01-01", PaymentKind::Micropay, Succeeded, Class::Agrees, 250),
-                payment("C", "2024-01-01", PaymentKind::Micropay, Succeeded, Class::Contradiction, 1),
-                payment("D", "2024-01-01", PaymentKind::Refund, Succeeded, Class::Agrees, 50),
-                payment("E", "2024-01-01", PaymentKind::Micropay, Pending, Class::Inconclusive, 7),
+                payment(
+                    "B",
+                    "2024-01-02",
+                    PaymentKind::Micropay,
+                    Succeeded,
+                    Class::Agrees,
+                    100,
+                ),
+                payment(
+                    "A",
+                    "2024-01-01",
+                    PaymentKind::Micropay,
+                    Succeeded,
+                    Class::Agrees,
+                    250,
+                ),
+                payment(
+                    "C",
+                    "2024-01-01",
+                    PaymentKind::Micropay,
+                    Succeeded,
+                    Class::Contradiction,
+                    1,
+                ),
+                payment(
+                    "D",
+                    "2024-01-01",
+                    PaymentKind::Refund,
+                    Succeeded,
+                    Class::Agrees,
+                    50,
+                ),
+                payment(
+                    "E",
+                    "2024-01-01",
+                    PaymentKind::Micropay,
+                    Pending,
+                    Class::Inconclusive,
+                    7,
+                ),
             ],
             4,
         );
-        let order: Vec<&str> = report.payments.iter().map(|p| p.key.out_trade_no.as_str()).collect();
+        let order: Vec<&str> = report
+            .payments
+            .iter()
+            .map(|p| p.key.out_trade_no.as_str())
+            .collect();
         assert_eq!(order, ["A", "C", "D", "E", "B"]);
         assert_eq!(report.days.len(), 2);
         let first = &report.days[0];
         assert_eq!(first.statuses.len(), 3);
         // Within a kind, statuses in their lifecycle order.
-        assert_eq!((first.statuses[0].status, first.statuses[0].count), (Pending, 1));
-        assert_eq!((first.statuses[1].status, first.statuses[1].count, first.statuses[1].amount_fen), (Succeeded, 2, 251));
-        assert_eq!((first.statuses[2].kind, first.statuses[2].amount_fen), (PaymentKind::Refund, 50));
+        assert_eq!(
+            (first.statuses[0].status, first.statuses[0].count),
+            (Pending, 1)
+        );
+        assert_eq!(
+            (
+                first.statuses[1].status,
+                first.statuses[1].count,
+                first.statuses[1].amount_fen
+            ),
+            (Succeeded, 2, 251)
+        );
+        assert_eq!(
+            (first.statuses[2].kind, first.statuses[2].amount_fen),
+            (PaymentKind::Refund, 50)
+        );
         assert_eq!(first.classes[&Class::Contradiction], 1);
         assert_eq!(first.classes[&Class::NotFound], 0);
         assert_eq!(report.count(Class::Agrees), 3);
         assert!(!report.all_agree());
         let csv = report.to_csv();
         assert_eq!(csv.lines().count(), 6);
-        assert!(csv.lines().nth(1).unwrap().starts_with("2024-01-01,822290059430001,A,micropay,,2.50,"));
+        assert!(csv
+            .lines()
+            .nth(1)
+            .unwrap()
+            .starts_with("2024-01-01,822290059430001,A,micropay,,2.50,"));
     }
 }

@@ -714,8 +714,14 @@ impl Resolver {
             .and_then(|f| u64::try_from(f).ok())
             .and_then(|f| Amount::from_fen(f).ok());
         let finding = settle::query(&self.client, &order, amount).await;
-        self.revoke_found(record, job, origin.as_ref(), &finding.verdict, Mode::Resolve)
-            .await
+        self.revoke_found(
+            record,
+            job,
+            origin.as_ref(),
+            &finding.verdict,
+            Mode::Resolve,
+        )
+        .await
     }
 
     /// What the query of a revoke's payment found, applied to the revoke (never sent
@@ -740,8 +746,7 @@ impl Resolver {
         let _ = money_gate::companion_again();
         match revoke_by_origin(verdict, record.created_at, now, window) {
             CompanionVerdict::Executed => {
-                if origin.is_some_and(|o| o.status == PaymentStatus::Succeeded)
-                {
+                if origin.is_some_and(|o| o.status == PaymentStatus::Succeeded) {
                     // Reported succeeded, yet revoked: a contradiction for a person.
                     let origin_recorder = Recorder::new(
                         &self.client,
@@ -920,7 +925,10 @@ impl Resolver {
     /// A resolver for a reconciliation: it never sends anything that moves money (its
     /// pending policy is [`ResolverPolicy::ReturnPending`], and reconciliation never
     /// reaches the policy) and announces what it settles like any resolver.
-    pub(crate) fn for_reconciliation(client: &LakalaClient, journal: Arc<dyn PaymentJournal>) -> Self {
+    pub(crate) fn for_reconciliation(
+        client: &LakalaClient,
+        journal: Arc<dyn PaymentJournal>,
+    ) -> Self {
         Self {
             client: client.clone(),
             journal,
@@ -969,7 +977,11 @@ impl Resolver {
         }
         Resolution {
             key: record.key.clone(),
-            status: if step.lease_lost { record.status } else { step.status },
+            status: if step.lease_lost {
+                record.status
+            } else {
+                step.status
+            },
             outcome: step.outcome,
             detail: step.detail,
         }

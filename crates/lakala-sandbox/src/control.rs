@@ -264,7 +264,7 @@ fn order_state(shared: &Shared, body: &[u8]) -> HttpResponse {
         }
         "SUCCESS" => Status::Success,
         "FAIL" => Status::Failed {
-            desc: "交易失败",
+            desc: "交易失败"
         },
         "CLOSE" => Status::Closed,
         _ => return bad("trade_state must be REFUND, SUCCESS, FAIL or CLOSE"),

@@ -19,10 +19,15 @@ use serde_json::{json, Value};
 use std::time::Duration;
 
 pub async fn run(cli: &Cli, args: &ReconcileArgs) -> Result<Report, Failure> {
-    let today = ChinaDay::of_unix(lakala_crypto::Clock::unix_seconds(&lakala_crypto::SystemClock));
+    let today = ChinaDay::of_unix(lakala_crypto::Clock::unix_seconds(
+        &lakala_crypto::SystemClock,
+    ));
     let day = |text: &Option<String>| -> Result<Option<ChinaDay>, Failure> {
         text.as_deref()
-            .map(|t| t.parse::<ChinaDay>().map_err(|e| Failure::Usage(e.to_string())))
+            .map(|t| {
+                t.parse::<ChinaDay>()
+                    .map_err(|e| Failure::Usage(e.to_string()))
+            })
             .transpose()
     };
     let (from, to) = match (day(&args.from)?, day(&args.to)?) {
@@ -59,7 +64,8 @@ fn write_csv(path: &std::path::Path, csv: &str) -> Result<(), Failure> {
         .unwrap_or(std::path::Path::new("."));
     let mut file = tempfile::NamedTempFile::new_in(dir)?;
     std::io::Write::write_all(&mut file, csv.as_bytes())?;
-    file.persist(path).map_err(|e| Failure::Internal(format!("{}: {}", path.display(), e.error)))?;
+    file.persist(path)
+        .map_err(|e| Failure::Internal(format!("{}: {}", path.display(), e.error)))?;
     Ok(())
 }
 

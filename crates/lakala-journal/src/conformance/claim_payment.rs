@@ -57,7 +57,10 @@ pub async fn claim_payment_is_exclusive_and_fenced<H: Harness>(harness: &H) {
         );
     }
     let r = b.payment(&done).await.expect("read").expect("present");
-    assert_eq!(r.lease_token, claim.lease.token, "a refused claim changes nothing");
+    assert_eq!(
+        r.lease_token, claim.lease.token,
+        "a refused claim changes nothing"
+    );
 
     // The holder writes under its lease, even on a final payment.
     let r = a
@@ -173,5 +176,8 @@ pub async fn concurrent_claim_payment_has_one_winner<H: Harness>(harness: &H) {
     assert_eq!(winners.len(), 1, "exactly one claimer wins");
     let r = setup.payment(&k).await.expect("read").expect("present");
     assert_eq!(r.lease_token, winners[0].lease.token);
-    assert_eq!(r.lease_owner.as_deref(), Some(winners[0].lease.owner.as_str()));
+    assert_eq!(
+        r.lease_owner.as_deref(),
+        Some(winners[0].lease.owner.as_str())
+    );
 }
