@@ -185,6 +185,9 @@ pub struct DaySummary {
     pub classes: BTreeMap<Class, u64>,
 }
 
+/// One day's totals while a report is summed: per (kind rank, status), per class.
+type DayTotals = (BTreeMap<(u8, PaymentStatus), StatusTotal>, BTreeMap<Class, u64>);
+
 /// A whole reconciliation.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ReconcileReport {
@@ -226,13 +229,7 @@ impl ReconcileReport {
                 .collect::<BTreeMap<_, _>>()
         };
         let mut classes = zeros();
-        let mut days: BTreeMap<
-            ChinaDay,
-            (
-                BTreeMap<(u8, PaymentStatus), StatusTotal>,
-                BTreeMap<Class, u64>,
-            ),
-        > = BTreeMap::new();
+        let mut days: BTreeMap<ChinaDay, DayTotals> = BTreeMap::new();
         for p in &payments {
             *classes.entry(p.class).or_default() += 1;
             let (statuses, day_classes) = days
