@@ -618,6 +618,43 @@ async fn story(
         money_before,
         "nothing that moves money was sent"
     );
+
+    // A payment a resolver holds is left to it: not queried, not journaled, reported
+    // inconclusive; once released, the same run takes it.
+    let now = lakala_crypto::Clock::unix_seconds(&lakala_crypto::SystemClock);
+    let held = journal
+        .claim_payment(&key("RC-AGREE"), "resolver-x", now, 300)
+        .await
+        .unwrap()
+        .expect("free");
+    let mut short = config("R4");
+    short.held_retries = 2;
+    short.held_wait = Duration::from_millis(10);
+    let agree_queries = platform.queries_of("RC-AGREE");
+    let r4 = client
+        .reconciler(short.clone())
+        .unwrap()
+        .run()
+        .await
+        .unwrap();
+    assert_eq!(class_of(&r4, "RC-AGREE"), Class::Inconclusive);
+    assert!(
+        item(&r4, "RC-AGREE").detail.contains("resolver-x"),
+        "{:?}",
+        item(&r4, "RC-AGREE")
+    );
+    assert_eq!(
+        platform.queries_of("RC-AGREE"),
+        agree_queries,
+        "not queried under another's lease"
+    );
+    assert_eq!(reconciled_events(&*journal, "RC-AGREE", "R4").await, 0);
+    journal.release(&held.lease, None).await.unwrap();
+    let queries = platform.queries();
+    let r4 = client.reconciler(short).unwrap().run().await.unwrap();
+    assert_eq!(class_of(&r4, "RC-AGREE"), Class::Agrees);
+    assert_eq!(platform.queries() - queries, 1, "only the one left over");
+    assert_eq!(platform.money_requests(), money_before);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
