@@ -222,6 +222,7 @@ mod open;
 mod open_schema;
 mod payment;
 mod redaction;
+pub mod retention;
 #[cfg(any(feature = "sqlite", feature = "postgres"))]
 mod schema;
 mod status;
@@ -233,6 +234,9 @@ mod sqlite;
 
 #[cfg(feature = "postgres")]
 mod postgres;
+
+#[cfg(feature = "archive")]
+pub mod archive;
 
 #[cfg(feature = "conformance")]
 pub mod conformance;
@@ -252,7 +256,7 @@ pub use status::{PaymentKind, PaymentStatus};
 pub use update::StateUpdate;
 
 #[cfg(feature = "sqlite")]
-pub use sqlite::{SqliteJournal, SqliteOptions, Synchronous};
+pub use sqlite::{SpaceReclaimed, SqliteJournal, SqliteOptions, Synchronous};
 
 #[cfg(feature = "postgres")]
 pub use postgres::{PostgresJournal, PostgresOptions};
