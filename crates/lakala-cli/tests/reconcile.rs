@@ -685,6 +685,65 @@ async fn reconciliation_finds_every_kind_of_disagreement_on_postgresql() {
     story(&platform, journal, second).await;
 }
 
+/// Records what it is asked to wait, and returns at once.
+#[derive(Debug, Default)]
+struct Waits(Mutex<Vec<Duration>>);
+
+#[lakala_transport::async_trait]
+impl lakala_client::Sleeper for Waits {
+    async fn sleep(&self, duration: Duration) {
+        self.0.lock().unwrap().push(duration);
+        tokio::task::yield_now().await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reconciliation_spaces_its_queries_by_its_pace() {
+    let platform = Platform::start().await;
+    let journal: Arc<dyn PaymentJournal> = Arc::new(lakala_journal::MemoryJournal::new());
+    let maker = platform.client(journal.clone(), "till-1");
+    for i in 0..4 {
+        pay(&maker, &format!("RC-PACE-{i}"), auth_codes::SUCCEED, 101).await;
+    }
+    let waits = Arc::new(Waits::default());
+    let proxy = platform.proxy_url.clone();
+    let config = Config::from_file_and_env(Some(&platform.config), |k| {
+        (k == "LAKALA_BASE_URL").then(|| proxy.clone())
+    })
+    .unwrap();
+    let client = LakalaClient::builder(config)
+        .journal(journal)
+        .sleeper(waits.clone())
+        .resolved_elsewhere()
+        .build()
+        .unwrap();
+    // Long enough that a slow query never outlasts a slot (the sleeper does not sleep).
+    let pace = QueryPace::every(Duration::from_secs(30));
+    let report = client
+        .reconciler(config_paced("PACE", pace))
+        .unwrap()
+        .run()
+        .await
+        .unwrap();
+    assert_eq!(report.count(Class::Agrees), 4, "{report:#?}");
+    let waits = waits.0.lock().unwrap().clone();
+    // The first query leaves at once; each later one waits for its slot, one interval
+    // after the previous slot (the sleeper returned at once, so the slots pile up).
+    assert_eq!(waits.len(), 3, "{waits:?}");
+    for (k, wait) in waits.iter().enumerate() {
+        let slot = pace.interval() * (k as u32 + 1);
+        assert!(
+            *wait > Duration::ZERO && *wait <= slot,
+            "wait {k}: {wait:?} (slot {slot:?})"
+        );
+    }
+    assert!(waits[2] > waits[0], "{waits:?}");
+}
+
+fn config_paced(run: &str, pace: QueryPace) -> ReconcileConfig {
+    ReconcileConfig::days(today(), today()).run(run).pace(pace)
+}
+
 // ---------------------------------------------------------------------------------------
 // The binary.
 // ---------------------------------------------------------------------------------------
