@@ -138,6 +138,17 @@ impl PaymentJournal for WatchedJournal {
         self.watch("lease", result)
     }
 
+    async fn claim_payment(
+        &self,
+        key: &PaymentKey,
+        owner: &str,
+        now: i64,
+        lease_secs: i64,
+    ) -> Result<Option<Claim>, JournalError> {
+        let result = self.inner.claim_payment(key, owner, now, lease_secs).await;
+        self.watch("lease", result)
+    }
+
     async fn renew(&self, lease: &Lease, until: i64) -> Result<Lease, JournalError> {
         self.watch("lease renewal", self.inner.renew(lease, until).await)
     }
@@ -149,5 +160,14 @@ impl PaymentJournal for WatchedJournal {
 
     async fn prune(&self, final_before: i64) -> Result<u64, JournalError> {
         self.watch("prune", self.inner.prune(final_before).await)
+    }
+
+    async fn prune_payments(
+        &self,
+        keys: &[PaymentKey],
+        final_before: i64,
+    ) -> Result<Vec<PaymentKey>, JournalError> {
+        let result = self.inner.prune_payments(keys, final_before).await;
+        self.watch("prune", result)
     }
 }

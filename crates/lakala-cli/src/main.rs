@@ -2,6 +2,7 @@
 #![forbid(unsafe_code)]
 
 mod args;
+mod china_time;
 mod commands;
 mod embedded;
 mod exit;
@@ -10,6 +11,7 @@ mod journal;
 mod journal_watch;
 mod personal;
 mod receiver;
+mod reconcile_args;
 mod report;
 mod settings;
 mod validate_kinds;

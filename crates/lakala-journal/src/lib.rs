@@ -54,6 +54,8 @@
 //!   two callers while a lease is valid, across connections and processes; an expired
 //!   lease is taken over; every write fenced by a lease that was taken over fails with
 //!   [`JournalError::LeaseLost`] (fencing tokens grow with every claim).
+//!   [`PaymentJournal::claim_payment`] leases one given payment whatever its status
+//!   (for reconciliation), under the same rule: never while anyone's lease on it is valid.
 //! - **The SDK never deletes.** Only [`PaymentJournal::prune`], the merchant's
 //!   retention tool, deletes, and only final payments.
 //!

@@ -19,6 +19,7 @@
 //! are `#[tokio::test(flavor = "multi_thread")]`: the crate using it needs tokio with the
 //! `macros` and `rt-multi-thread` features among its dev-dependencies.
 
+mod claim_payment;
 mod conflicts;
 mod fixtures;
 mod intents;
@@ -30,6 +31,9 @@ mod retention;
 mod state;
 mod time_listing;
 
+pub use claim_payment::{
+    claim_payment_is_exclusive_and_fenced, concurrent_claim_payment_has_one_winner,
+};
 pub use conflicts::{
     auth_digest_is_kept, contradicting_facts_are_conflicts, explicit_conflicts_mark_any_payment,
     final_conflict_marks_the_payment,
@@ -109,6 +113,8 @@ macro_rules! conformance_tests {
             claim_order_and_limits,
             release_frees_the_payment,
             skewed_clocks_and_leases,
+            claim_payment_is_exclusive_and_fenced,
+            concurrent_claim_payment_has_one_winner,
             ledger_first_in_progress_answered,
             ledger_abandon_and_processing_window,
             ledger_concurrent_claims_have_one_winner,

@@ -128,6 +128,16 @@ impl PaymentJournal for MemoryJournal {
             .collect())
     }
 
+    async fn claim_payment(
+        &self,
+        key: &PaymentKey,
+        owner: &str,
+        now: i64,
+        lease_secs: i64,
+    ) -> Result<Option<Claim>, JournalError> {
+        super::claim_payment::claim_payment(self, key, owner, now, lease_secs)
+    }
+
     async fn renew(&self, lease: &Lease, until: i64) -> Result<Lease, JournalError> {
         lease.validate()?;
         let mut state = self.lock();

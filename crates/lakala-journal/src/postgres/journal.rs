@@ -330,6 +330,16 @@ impl PaymentJournal for PostgresJournal {
         Ok(claims)
     }
 
+    async fn claim_payment(
+        &self,
+        key: &PaymentKey,
+        owner: &str,
+        now: i64,
+        lease_secs: i64,
+    ) -> Result<Option<Claim>, JournalError> {
+        self.claim_one(key, owner, now, lease_secs).await
+    }
+
     async fn renew(&self, lease: &Lease, until: i64) -> Result<Lease, JournalError> {
         lease.validate()?;
         let changed = {

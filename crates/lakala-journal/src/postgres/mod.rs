@@ -1,5 +1,6 @@
 //! [`PostgresJournal`]: the journal in a PostgreSQL database shared by several instances.
 
+mod claim_payment;
 mod error;
 mod explain;
 mod journal;

@@ -14,11 +14,11 @@ use crate::schema::{deletable, PAYMENT_COLUMNS};
 use std::sync::LazyLock;
 
 /// The server's clock in Unix seconds.
-const SERVER_NOW: &str = "floor(extract(epoch FROM clock_timestamp()))::int8";
+pub(super) const SERVER_NOW: &str = "floor(extract(epoch FROM clock_timestamp()))::int8";
 
 /// The payment columns as this store reads them (see the module docs), qualified by
 /// `alias` when it is not empty.
-fn columns_of(alias: &str) -> String {
+pub(super) fn columns_of(alias: &str) -> String {
     let prefix = if alias.is_empty() {
         String::new()
     } else {
@@ -42,7 +42,7 @@ fn columns_of(alias: &str) -> String {
 
 /// A numeric SQL expression clamped to the `int8` range (a lease end far in the future
 /// and a clock skew never overflow). Not for NULLs: `GREATEST` and `LEAST` skip them.
-fn clamped(numeric: &str) -> String {
+pub(super) fn clamped(numeric: &str) -> String {
     format!("GREATEST(LEAST({numeric}, 9223372036854775807), -9223372036854775808)")
 }
 

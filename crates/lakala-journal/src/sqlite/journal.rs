@@ -162,6 +162,16 @@ impl PaymentJournal for SqliteJournal {
             .await
     }
 
+    async fn claim_payment(
+        &self,
+        key: &PaymentKey,
+        owner: &str,
+        now: i64,
+        lease_secs: i64,
+    ) -> Result<Option<Claim>, JournalError> {
+        self.claim_one(key, owner, now, lease_secs).await
+    }
+
     async fn renew(&self, lease: &Lease, until: i64) -> Result<Lease, JournalError> {
         lease.validate()?;
         let lease = lease.clone();
