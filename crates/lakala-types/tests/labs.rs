@@ -198,6 +198,11 @@ fn preorder_answers_are_read_by_the_requests_kind() {
     assert_eq!(parsed.value.code(), Some(&V3Code::Found));
     let data = parsed.value.resp_data().unwrap();
     assert_eq!(data.extra()["surprise"]["kept"], true);
+    let shown = format!("{data:?}");
+    assert!(
+        shown.contains("\"code\"") && !shown.contains("bax03431"),
+        "{shown}"
+    );
     let pay = data.payment_request(PreorderKind::AlipayNative).unwrap();
     assert_eq!(pay.qr_text(), Some("https://qr.alipay.com/bax03431"));
     assert!(matches!(pay, PaymentRequestForCustomer::QrCode(ref q) if q.code_image().is_none()));
@@ -342,6 +347,7 @@ proptest! {
         prop_assert_eq!(serde_json::to_string(&back).unwrap(), text);
         if kind == PreorderKind::AlipayNative {
             prop_assert_eq!(back.timeout_minutes(), timeout);
+            prop_assert_eq!(back.validity_minutes(), timeout.unwrap_or(lakala_types::labs::PREORDER_DEFAULT_TIMEOUT_MINUTES));
         }
     }
 

@@ -58,6 +58,8 @@ pub use micropay::{
     ScanType,
 };
 pub use payment_request::{PaymentRequestError, PaymentRequestForCustomer, QrCode, WechatPaySign};
-pub use preorder::{PreorderRequest, PreorderRequestBuilder, PreorderScenario};
+pub use preorder::{
+    PreorderRequest, PreorderRequestBuilder, PreorderScenario, PREORDER_DEFAULT_TIMEOUT_MINUTES,
+};
 pub use preorder_response::PreorderResponse;
 pub use route::LabsRoute;

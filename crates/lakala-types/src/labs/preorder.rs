@@ -169,8 +169,8 @@ impl PreorderRequest {
         self.identity_info.is_some()
     }
 
-    /// The order's validity in minutes (`acc_busi_fields.timeout_express`), when sent and
-    /// numeric. Lakala's default when absent is 5 minutes.
+    /// The order's validity in minutes as sent (`acc_busi_fields.timeout_express`), when
+    /// sent and numeric; see [`PreorderRequest::validity_minutes`].
     pub fn timeout_minutes(&self) -> Option<u32> {
         self.acc_busi_fields
             .as_ref()?
@@ -178,7 +178,19 @@ impl PreorderRequest {
             .parse()
             .ok()
     }
+
+    /// How long the customer may pay, in minutes: `timeout_express` as sent, else Lakala's
+    /// default ([`PREORDER_DEFAULT_TIMEOUT_MINUTES`]). For Alipay and UnionPay the wallet
+    /// lets the order lapse after it; for WeChat it only bounds the `prepay_id` and WeChat
+    /// does **not** close the order: close it (`CloseRequest`) when it expires unpaid.
+    pub fn validity_minutes(&self) -> u32 {
+        self.timeout_minutes()
+            .unwrap_or(PREORDER_DEFAULT_TIMEOUT_MINUTES)
+    }
 }
+
+/// Lakala's pre-order validity when `timeout_express` is not sent: 5 minutes.
+pub const PREORDER_DEFAULT_TIMEOUT_MINUTES: u32 = 5;
 
 /// What the customer is asked to pay with, and the wallet fields that go with it: one
 /// variant per [`PreorderKind`], so that a wallet's fields cannot be sent for another.

@@ -7,12 +7,14 @@ use crate::rules::FieldRule;
 use crate::validation::{Checker, Req, Validate};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
+use std::fmt;
 
 const S: fn(usize) -> FieldRule = FieldRule::text;
 
 /// `resp_data` of the labs pre-order (code `BBS00000`): the order exists on the platform
-/// and waits for the customer. Unknown fields are kept in `extra()`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+/// and waits for the customer. Unknown fields are kept in `extra()`. `Debug` shows only the
+/// names of `acc_resp_fields` (the pay-sign fields let the payer pay this order).
+#[derive(Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct PreorderResponse {
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -62,6 +64,25 @@ impl PreorderResponse {
         kind: PreorderKind,
     ) -> Result<PaymentRequestForCustomer, PaymentRequestError> {
         PaymentRequestForCustomer::from_acc_resp_fields(kind, self.acc_resp_fields.as_ref())
+    }
+}
+
+impl fmt::Debug for PreorderResponse {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let acc_resp_fields = self
+            .acc_resp_fields
+            .as_ref()
+            .map(|fields| fields.keys().collect::<Vec<_>>());
+        f.debug_struct("PreorderResponse")
+            .field("merchant_no", &self.merchant_no)
+            .field("out_trade_no", &self.out_trade_no)
+            .field("trade_no", &self.trade_no)
+            .field("log_no", &self.log_no)
+            .field("settle_merchant_no", &self.settle_merchant_no)
+            .field("settle_term_no", &self.settle_term_no)
+            .field("acc_resp_fields", &acc_resp_fields)
+            .field("extra", &self.extra)
+            .finish()
     }
 }
 
