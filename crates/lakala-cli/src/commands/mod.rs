@@ -8,6 +8,8 @@ pub mod micropay;
 pub mod notify;
 pub mod open_calls;
 pub mod payments;
+pub mod payments_list;
+pub mod payments_prune;
 pub mod preauth;
 pub mod preorder;
 pub mod sandbox;
