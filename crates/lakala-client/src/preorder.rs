@@ -22,7 +22,7 @@ use crate::micropay::log_code;
 use crate::outcome::OrderRef;
 use crate::poll::PollEvent;
 use crate::preorder_flow::{PreorderFlow, Start};
-use crate::preorder_options::{PreorderOptions, DEFAULT_VALIDITY, PREORDER_EVENT};
+use crate::preorder_options::{PreorderOptions, PREORDER_EVENT};
 use crate::preorder_outcome::{PendingPreorder, PreorderOutcome};
 use crate::recorder::{Begin, Recorder};
 use lakala_journal::{kinds, Intent, PaymentStatus, StateUpdate};
@@ -186,10 +186,9 @@ impl LakalaClient {
             .cloned()
             .ok_or(ClientError::NotConfigured("location_info"))?;
         let now = self.now_unix();
-        let validity = request
-            .timeout_minutes()
-            .map(|m| Duration::from_secs(u64::from(m) * 60))
-            .unwrap_or(DEFAULT_VALIDITY);
+        // WeChat does not close an expired order: the SDK closes every one past its
+        // validity and the margin.
+        let validity = Duration::from_secs(u64::from(request.validity_minutes()) * 60);
         let expires_at = now.saturating_add(secs(validity));
         let recorder = Recorder::new(self, &order.merchant_no, &order.out_trade_no);
         let mut flow = PreorderFlow::new(
