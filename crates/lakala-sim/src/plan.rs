@@ -215,9 +215,11 @@ impl Plan {
                         retry_after_crash: rng.chance(0.8),
                         retry_new_code: rng.chance(0.1),
                         think: rng.secs(0, 120),
-                        preorder: rng.chance(0.35).then(|| PreorderPlan {
-                            timeout_minutes: rng.range(1, 16) as u32,
-                            close_after: rng.chance(0.5).then(|| rng.secs(5, 600)),
+                        // A quarter are pre-orders, valid a few minutes (each costs a
+                        // query every 20 s until it ends: the seeds test keeps its time).
+                        preorder: rng.chance(0.25).then(|| PreorderPlan {
+                            timeout_minutes: rng.range(1, 8) as u32,
+                            close_after: rng.chance(0.5).then(|| rng.secs(5, 400)),
                         }),
                     }
                 })
