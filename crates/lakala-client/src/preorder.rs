@@ -222,8 +222,13 @@ impl LakalaClient {
                 // order is followed by query and closed at its deadline.
                 flow.resumed(&record);
                 (
+                    // Never known sent, or ended failed: if the platform does not know
+                    // it once it cannot be in flight, it never reached the platform.
                     Start::Resumed {
-                        unsent: record.status == PaymentStatus::Recorded,
+                        unsent: matches!(
+                            record.status,
+                            PaymentStatus::Recorded | PaymentStatus::Failed
+                        ),
                     },
                     None,
                     Some(format!(

@@ -360,3 +360,46 @@ async fn the_resolver_closes_an_order_left_open_past_its_expiry_by_query_alone()
     );
     assert_eq!(h.platform.seen(CLOSE).len(), 4);
 }
+
+#[tokio::test]
+async fn a_preorder_that_never_left_is_not_sent_again_and_ends_failed_not_sent() {
+    let h = harness();
+    let journal = Arc::new(MemoryJournal::new());
+    let client = h.journaled(journal.clone(), "till-1");
+    h.platform.push(
+        PREORDER,
+        Reply::FailBefore(lakala_transport::TransportError::Connect {
+            reason: "refused".into(),
+        }),
+    );
+    let first = client
+        .preorder(request("P12"), PreorderOptions::default())
+        .await
+        .unwrap()
+        .outcome()
+        .await;
+    assert_eq!(first.word(), "failed", "{first}");
+    // The till retries the same order: journaled, so not sent again; the platform does
+    // not know it once it cannot be in flight: failed, never sent, nothing to pay.
+    for _ in 0..10 {
+        h.platform.push(
+            QUERY,
+            Reply::Json(json!({"code": "SBX00004", "msg": "交易不存在"})),
+        );
+    }
+    let again = client
+        .preorder(request("P12"), PreorderOptions::default())
+        .await
+        .unwrap()
+        .outcome()
+        .await;
+    let PreorderOutcome::Failed { reason, .. } = &again else {
+        panic!("failed: {again}");
+    };
+    assert!(
+        matches!(reason, lakala_client::FailureReason::NotSent { .. }),
+        "{reason:?}"
+    );
+    assert!(h.platform.seen(PREORDER).is_empty());
+    assert!(h.platform.seen(CLOSE).is_empty());
+}
