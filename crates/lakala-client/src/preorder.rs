@@ -432,6 +432,10 @@ fn fingerprint(request: &PreorderRequest) -> String {
     hex::encode(Sha256::digest(value.to_string().as_bytes()))
 }
 
+fn secs(d: Duration) -> i64 {
+    i64::try_from(d.as_secs()).unwrap_or(i64::MAX)
+}
+
 #[cfg(test)]
 mod tests {
     use super::fingerprint;
@@ -474,8 +478,4 @@ mod tests {
         assert_eq!(a, fingerprint(&request("o-two", "110101199003072324", 100)));
         assert_ne!(a, fingerprint(&request("o-one", "110101199003072316", 101)));
     }
-}
-
-fn secs(d: Duration) -> i64 {
-    i64::try_from(d.as_secs()).unwrap_or(i64::MAX)
 }
