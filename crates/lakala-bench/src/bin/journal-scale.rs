@@ -150,6 +150,12 @@ impl Shape<'_> {
         let p = &self.t.payment;
         let created = self.created();
         let open = self.open();
+        // A distinct fingerprint per payment, as long as the real one.
+        let fingerprint = format!(
+            "{} || {}",
+            Self::q(&p.fingerprint[..p.fingerprint.len().saturating_sub(12)]),
+            (self.pad)("i", 12.min(p.fingerprint.len()))
+        );
         let d = |t: Option<i64>| {
             t.map_or("NULL".into(), |t| {
                 format!("{created} + {}", t - p.created_at)
@@ -174,11 +180,6 @@ impl Shape<'_> {
             term = Self::q(&p.term_no),
             amount = Self::opt_n(p.amount_fen),
             code = Self::opt_q(&p.masked_auth_code),
-            fingerprint = format!(
-                "{} || {}",
-                Self::q(&p.fingerprint[..p.fingerprint.len().saturating_sub(12)]),
-                (self.pad)("i", 12.min(p.fingerprint.len()))
-            ),
             status = Self::q(p.status.as_str()),
             trade_no = self.trade_no(),
             last_state = Self::opt_q(&p.last_trade_state),
