@@ -316,7 +316,7 @@ impl Store {
                 let mut a = 1;
                 while a <= n {
                     let b = (a + CHUNK - 1).min(n);
-                    let series = format!("generate_series({a}, {b}) AS s(i)");
+                    let series = format!("generate_series({a}::int8, {b}::int8) AS s(i)");
                     let mut sql = String::from("BEGIN;");
                     sql += &shape.payments(&series);
                     sql += ";";
@@ -623,6 +623,8 @@ async fn measure(
     let pruned = prune_finished(&*journal, start + 30 * DAY, Some(&mut archive))
         .await
         .expect("prune");
+    drop(big);
+    drop(journal);
     if let Store::Sqlite(path) = store {
         let j = SqliteJournal::open(path).await.expect("sqlite");
         j.reclaim_space(false).await.expect("reclaim");
@@ -640,8 +642,6 @@ async fn measure(
     let archive_bytes = std::fs::metadata(&archive_path).expect("archive").len();
     let _ = std::fs::remove_file(&archive_path);
     let (after, _, _) = store.bytes().await;
-    drop(big);
-    drop(journal);
 
     println!(
         "| {} | {n} | {load:.0} | **{:.0}** ({:.0}, {:.0}) | {ratio:.2} ({:.0} vs {:.0}/s) | {open_ms} ms ({open}) | {newest_ms} ms | {first_ms} ms | {day_ms} ms ({rows}) | {claim_ms} ms ({}) | {prune_s:.1} s ({}, kept {}; archive {:.0} B/payment) | {read_s:.2} s | {:.0} MB → {:.0} MB |",
