@@ -22,7 +22,7 @@ use crate::micropay::log_code;
 use crate::outcome::OrderRef;
 use crate::poll::PollEvent;
 use crate::preorder_flow::{PreorderFlow, Start};
-use crate::preorder_options::{PreorderOptions, DEFAULT_VALIDITY, PREORDER_EVENT};
+use crate::preorder_options::{PreorderOptions, PREORDER_EVENT};
 use crate::preorder_outcome::{PendingPreorder, PreorderOutcome};
 use crate::recorder::{Begin, Recorder};
 use lakala_journal::{kinds, Intent, PaymentStatus, StateUpdate};
@@ -186,10 +186,9 @@ impl LakalaClient {
             .cloned()
             .ok_or(ClientError::NotConfigured("location_info"))?;
         let now = self.now_unix();
-        let validity = request
-            .timeout_minutes()
-            .map(|m| Duration::from_secs(u64::from(m) * 60))
-            .unwrap_or(DEFAULT_VALIDITY);
+        // WeChat does not close an expired order: the SDK closes every one past its
+        // validity and the margin.
+        let validity = Duration::from_secs(u64::from(request.validity_minutes()) * 60);
         let expires_at = now.saturating_add(secs(validity));
         let recorder = Recorder::new(self, &order.merchant_no, &order.out_trade_no);
         let mut flow = PreorderFlow::new(
@@ -223,8 +222,13 @@ impl LakalaClient {
                 // order is followed by query and closed at its deadline.
                 flow.resumed(&record);
                 (
+                    // Never known sent, or ended failed: if the platform does not know
+                    // it once it cannot be in flight, it never reached the platform.
                     Start::Resumed {
-                        unsent: record.status == PaymentStatus::Recorded,
+                        unsent: matches!(
+                            record.status,
+                            PaymentStatus::Recorded | PaymentStatus::Failed
+                        ),
                     },
                     None,
                     Some(format!(
@@ -412,12 +416,66 @@ async fn answered(
 }
 
 /// What identifies the request's content (the same number with other content is another
-/// request). A digest: nothing personal is stored.
+/// request), without the payer's identity or wallet id: a digest of low-entropy personal
+/// data (an ID number) could be reversed by trying them all, so they are left out.
 fn fingerprint(request: &PreorderRequest) -> String {
-    let value = serde_json::to_value(request).unwrap_or_default();
+    let mut value = serde_json::to_value(request).unwrap_or_default();
+    if let Some(map) = value.as_object_mut() {
+        map.remove("identity_info");
+        if let Some(fields) = map
+            .get_mut("acc_busi_fields")
+            .and_then(serde_json::Value::as_object_mut)
+        {
+            fields.remove("user_id");
+        }
+    }
     hex::encode(Sha256::digest(value.to_string().as_bytes()))
 }
 
 fn secs(d: Duration) -> i64 {
     i64::try_from(d.as_secs()).unwrap_or(i64::MAX)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::fingerprint;
+    use lakala_types::json_string::JsonString;
+    use lakala_types::labs::{IdentityInfo, PreorderRequest, PreorderScenario};
+    use lakala_types::micropay::LocationInfo;
+    use lakala_types::Amount;
+
+    fn request(openid: &str, id_no: &str, fen: u64) -> PreorderRequest {
+        PreorderRequest::builder()
+            .merchant_no("822290070111135")
+            .term_no("29034705")
+            .out_trade_no("P1")
+            .total_amount(Amount::from_fen(fen).unwrap())
+            .location_info(
+                LocationInfo::builder()
+                    .request_ip("127.0.0.1")
+                    .build()
+                    .unwrap(),
+            )
+            .subject("coffee")
+            .identity_info(
+                JsonString::new(
+                    IdentityInfo::builder()
+                        .identity_no(id_no)
+                        .name("张三")
+                        .build()
+                        .unwrap(),
+                )
+                .unwrap(),
+            )
+            .scenario(PreorderScenario::wechat_jsapi("wx0123456789abcdef", openid).unwrap())
+            .build()
+            .unwrap()
+    }
+
+    #[test]
+    fn the_fingerprint_leaves_the_payer_out_and_keeps_the_order() {
+        let a = fingerprint(&request("o-one", "110101199003072316", 100));
+        assert_eq!(a, fingerprint(&request("o-two", "110101199003072324", 100)));
+        assert_ne!(a, fingerprint(&request("o-one", "110101199003072316", 101)));
+    }
 }

@@ -59,6 +59,8 @@ pub(crate) struct PreorderFlow {
     expires_at: i64,
     /// Whether the customer has something to pay with.
     can_pay: bool,
+    /// The handle was dropped: no close can be asked any more.
+    handle_gone: bool,
 }
 
 impl PreorderFlow {
@@ -83,6 +85,7 @@ impl PreorderFlow {
             created_at,
             expires_at,
             can_pay: false,
+            handle_gone: false,
         }
     }
 
@@ -150,14 +153,32 @@ impl PreorderFlow {
     }
 
     /// Sleeps `delay`, or less when the merchant asks to close. Whether a close is asked.
-    async fn wait(&self, delay: Duration, close: &mut watch::Receiver<bool>) -> bool {
+    /// Once the handle is gone (dropped: nobody can ask any more), it only sleeps.
+    async fn wait(&mut self, delay: Duration, close: &mut watch::Receiver<bool>) -> bool {
         if *close.borrow() {
             return true;
         }
         let sleeper = self.client.inner.sleeper.clone();
+        if self.handle_gone {
+            sleeper.sleep(delay).await;
+            return false;
+        }
         tokio::select! {
             () = sleeper.sleep(delay) => *close.borrow(),
-            changed = close.changed() => changed.is_ok() && *close.borrow(),
+            changed = close.changed() => match changed {
+                Ok(()) if *close.borrow() => true,
+                // A change that asks nothing: wait the whole delay.
+                Ok(()) => {
+                    sleeper.sleep(delay).await;
+                    *close.borrow()
+                }
+                // The handle was dropped: never a busy loop, the schedule goes on.
+                Err(_) => {
+                    self.handle_gone = true;
+                    sleeper.sleep(delay).await;
+                    false
+                }
+            },
         }
     }
 

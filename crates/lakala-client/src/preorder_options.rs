@@ -7,8 +7,10 @@ use std::time::Duration;
 /// location (nothing personal).
 pub(crate) const PREORDER_EVENT: &str = "preorder";
 
-/// Lakala's validity of a pre-order when the request sets none (`timeout_express`).
-pub const DEFAULT_VALIDITY: Duration = Duration::from_secs(5 * 60);
+/// Lakala's validity of a pre-order when the request sets none (`timeout_express`):
+/// [`lakala_types::labs::PREORDER_DEFAULT_TIMEOUT_MINUTES`].
+pub const DEFAULT_VALIDITY: Duration =
+    Duration::from_secs(lakala_types::labs::PREORDER_DEFAULT_TIMEOUT_MINUTES as u64 * 60);
 
 /// How a pre-order is followed.
 #[derive(Debug, Clone)]

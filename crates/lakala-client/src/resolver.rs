@@ -899,11 +899,15 @@ impl Resolver {
             }
         }
         let horizon_from = kept.expires_at.max(record.created_at);
+        let inconclusive = match &verdict {
+            Verdict::Inconclusive { why } => Some(why.as_str()),
+            _ => None,
+        };
         match self.next_check_from(horizon_from, record, attempt) {
             Some(next) => {
                 let written = job
                     .recorder
-                    .query_then(attempt, "preorder", None, Some(&why), next)
+                    .query_then(attempt, &code, state.as_deref(), inconclusive, next)
                     .await;
                 if written == Written::LeaseLost {
                     return Step::lost(record);

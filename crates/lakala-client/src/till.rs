@@ -9,9 +9,9 @@
 //!
 //! | `status` | meaning for the till | from an outcome | from a journal record |
 //! |---|---|---|---|
-//! | `paid` | hand over the goods | `succeeded` | `succeeded` |
-//! | `failed` | not charged: ask for another code | `failed`, `revoked` | `failed`, `revoked` |
-//! | `pending` | not known yet: ask again later (the SDK keeps resolving it) | `pending` | `recorded`, `pending` |
+//! | `paid` | hand over the goods | `succeeded` (a pre-order: `paid`) | `succeeded` |
+//! | `failed` | not charged: ask for another code | `failed`, `revoked` (a pre-order: `closed`, `failed`) | `failed`, `revoked` |
+//! | `pending` | not known yet: ask again later (the SDK keeps resolving it) | `pending` (a pre-order: `pending`, `unknown`) | `recorded`, `pending` |
 //! | `unknown` | not known, and no longer resolved automatically: a person must look | — | `unresolved` |
 //!
 //! The fields only ever gain new members within a major version. There is nothing
@@ -22,6 +22,7 @@
 //! never turns a `TillStatus` back into an outcome.
 
 use crate::outcome::{Confirmation, FailureReason, PaymentOutcome};
+use crate::preorder_outcome::PreorderOutcome;
 use lakala_journal::{PaymentRecord, PaymentStatus};
 use serde::{Deserialize, Serialize};
 
@@ -134,6 +135,38 @@ fn failure_reason(reason: &FailureReason) -> String {
     }
 }
 
+impl From<&PreorderOutcome> for TillStatus {
+    /// A pre-order as a till sees it: `paid`; `failed` when closed or failed (the customer
+    /// was not charged: make a new order); `pending` while open or unknown.
+    fn from(outcome: &PreorderOutcome) -> Self {
+        let order = outcome.order();
+        let (status, reason, amount) = match outcome {
+            PreorderOutcome::Paid { response, .. } => {
+                (TillWord::Paid, None, response.value.total_amount().copied())
+            }
+            PreorderOutcome::Closed { .. } => (
+                TillWord::Failed,
+                Some("closed unpaid: the customer is not charged".to_owned()),
+                None,
+            ),
+            PreorderOutcome::Failed { reason, .. } => {
+                (TillWord::Failed, Some(failure_reason(reason)), None)
+            }
+            PreorderOutcome::Pending(p) | PreorderOutcome::Unknown(p) => {
+                (TillWord::Pending, Some(p.reason.clone()), None)
+            }
+        };
+        TillStatus {
+            status,
+            merchant_no: order.merchant_no.clone(),
+            out_trade_no: order.out_trade_no.clone(),
+            trade_no: order.trade_no.clone(),
+            amount_fen: amount.and_then(|a| i64::try_from(a.fen()).ok()),
+            reason,
+        }
+    }
+}
+
 impl From<&PaymentRecord> for TillStatus {
     fn from(record: &PaymentRecord) -> Self {
         let status = match record.status {
@@ -208,6 +241,26 @@ mod tests {
         r.trade_no = Some("2024T1".into());
         r.reason = reason.map(Into::into);
         r
+    }
+
+    #[test]
+    fn a_closed_preorder_is_failed_for_the_till_and_an_open_one_pending() {
+        use crate::preorder_outcome::{ClosedBy, PendingPreorder};
+        let closed = TillStatus::from(&PreorderOutcome::Closed {
+            order: order(),
+            closed_by: ClosedBy::Sdk,
+            attempt: 4,
+        });
+        assert_eq!(closed.status, TillWord::Failed);
+        assert!(closed.reason.unwrap().contains("not charged"));
+        let open = TillStatus::from(&PreorderOutcome::Unknown(PendingPreorder {
+            order: order(),
+            last_state: None,
+            reason: "close answered 000101".into(),
+            close: None,
+            settle_by: crate::companion_outcome::SettleBy::TradeQuery,
+        }));
+        assert_eq!(open.status, TillWord::Pending);
     }
 
     #[test]

@@ -360,3 +360,85 @@ async fn the_resolver_closes_an_order_left_open_past_its_expiry_by_query_alone()
     );
     assert_eq!(h.platform.seen(CLOSE).len(), 4);
 }
+
+#[tokio::test]
+async fn a_preorder_that_never_left_is_not_sent_again_and_ends_failed_not_sent() {
+    let h = harness();
+    let journal = Arc::new(MemoryJournal::new());
+    let client = h.journaled(journal.clone(), "till-1");
+    h.platform.push(
+        PREORDER,
+        Reply::FailBefore(lakala_transport::TransportError::Connect {
+            reason: "refused".into(),
+        }),
+    );
+    let first = client
+        .preorder(request("P12"), PreorderOptions::default())
+        .await
+        .unwrap()
+        .outcome()
+        .await;
+    assert_eq!(first.word(), "failed", "{first}");
+    // The till retries the same order: journaled, so not sent again; the platform does
+    // not know it once it cannot be in flight: failed, never sent, nothing to pay.
+    for _ in 0..10 {
+        h.platform.push(
+            QUERY,
+            Reply::Json(json!({"code": "SBX00004", "msg": "交易不存在"})),
+        );
+    }
+    let again = client
+        .preorder(request("P12"), PreorderOptions::default())
+        .await
+        .unwrap()
+        .outcome()
+        .await;
+    let PreorderOutcome::Failed { reason, .. } = &again else {
+        panic!("failed: {again}");
+    };
+    assert!(
+        matches!(reason, lakala_client::FailureReason::NotSent { .. }),
+        "{reason:?}"
+    );
+    assert!(h.platform.seen(PREORDER).is_empty());
+    assert!(h.platform.seen(CLOSE).is_empty());
+}
+
+#[tokio::test]
+async fn a_dropped_handle_leaves_the_order_followed_on_its_schedule_and_closed_at_its_deadline() {
+    let h = harness();
+    let journal = Arc::new(MemoryJournal::new());
+    let client = h.journaled(journal.clone(), "till-1");
+    h.platform.push(PREORDER, Reply::Json(created("P13")));
+    // Queries at 5 and 10 s; the close at 15 s and its query: anything more would panic
+    // the scripted platform (a busy loop once nobody holds the handle).
+    h.platform.push(QUERY, Reply::Json(state("CREATE", "P13")));
+    h.platform.push(QUERY, Reply::Json(state("CREATE", "P13")));
+    h.platform.push(CLOSE, Reply::Json(closed_answer("P13")));
+    h.platform.push(QUERY, Reply::Json(state("CLOSE", "P13")));
+    let handle = client
+        .preorder(
+            request("P13"),
+            PreorderOptions::default().close_after(Duration::from_secs(15)),
+        )
+        .await
+        .unwrap();
+    drop(handle);
+    let key = PaymentKey::new(MERCHANT, "P13");
+    let record = tokio::time::timeout(Duration::from_secs(20), async {
+        loop {
+            let record = journal.payment(&key).await.unwrap().unwrap();
+            if record.status.is_final() {
+                return record;
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    })
+    .await
+    .expect("the flow ends on its own");
+    assert_eq!(
+        (record.status, record.outcome.as_deref()),
+        (PaymentStatus::Failed, Some("closed"))
+    );
+    assert_eq!(h.waits(), vec![5, 5, 5]);
+}

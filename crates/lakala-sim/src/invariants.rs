@@ -10,9 +10,12 @@
 //!   for a person (`unresolved`, or marked as a conflict), never forgotten.
 //! - (d) The journal agrees with the platform, or marks the payment as a conflict.
 //! - (e) The merchant's notification code ran at most once per payment event.
+//! - (f) A pre-order reported or journaled closed was never paid on the platform, and one
+//!   reported or journaled paid was paid (issue 22: "an order closed by us is never
+//!   reported paid"); at most one pre-order request arrived per order.
 
 use crate::platform::truth::{RefundState, Status, Truth};
-use crate::till::{PayReport, RefundReport};
+use crate::till::{PayReport, PreorderReport, RefundReport};
 use crate::trace::Trace;
 use crate::world::Records;
 use lakala_journal::{PaymentKind, PaymentRecord, PaymentStatus};
@@ -28,14 +31,17 @@ pub enum Scenario {
     SecondMicropay,
     /// 3: a refund reported done while the platform had it in progress (or it then failed).
     RefundDoneWhileDeal,
+    /// Issue 22: a pre-order reported closed that the customer paid (or paid that was not).
+    PreorderClosedButPaid,
 }
 
 impl Scenario {
     /// Every scenario, in the issue's order.
-    pub const ALL: [Scenario; 3] = [
+    pub const ALL: [Scenario; 4] = [
         Scenario::RevokedAfterSucceeded,
         Scenario::SecondMicropay,
         Scenario::RefundDoneWhileDeal,
+        Scenario::PreorderClosedButPaid,
     ];
 
     /// The issue's number of the scenario.
@@ -44,6 +50,7 @@ impl Scenario {
             Scenario::RevokedAfterSucceeded => 1,
             Scenario::SecondMicropay => 2,
             Scenario::RefundDoneWhileDeal => 3,
+            Scenario::PreorderClosedButPaid => 22,
         }
     }
 }
@@ -54,6 +61,9 @@ impl fmt::Display for Scenario {
             Scenario::RevokedAfterSucceeded => "scenario 1: paid order revoked after 'succeeded'",
             Scenario::SecondMicropay => "scenario 2: second micropay after a crash",
             Scenario::RefundDoneWhileDeal => "scenario 3: refund reported done while DEAL",
+            Scenario::PreorderClosedButPaid => {
+                "issue 22: pre-order reported closed but paid (or paid but not)"
+            }
         })
     }
 }
@@ -325,6 +335,8 @@ pub fn check(
                     _ => false,
                 }
             }
+            // Checked with (f), where paid and closed are told apart.
+            PaymentKind::Preorder => false,
             PaymentKind::Refund => {
                 let state = truth.refunds.get(no).map(|x| x.state);
                 match r.status {
@@ -385,6 +397,61 @@ pub fn check(
         }
     }
 
+    // (f) pre-orders: closed means never paid, paid means paid.
+    let preorder_state = |order: &str| truth.orders.get(order).map(|o| (o.status, o.paid_at));
+    for (order, reports) in &records.preorders {
+        let found = preorder_state(order);
+        let status = found.map(|(s, _)| s);
+        let ever_paid = found.is_some_and(|(_, at)| at.is_some());
+        for (report, at) in reports {
+            let wrong = match report {
+                PreorderReport::Closed => ever_paid || status != Some(Status::Closed),
+                PreorderReport::Paid => !status.is_some_and(paid),
+                PreorderReport::Failed => ever_paid,
+                PreorderReport::Pending | PreorderReport::NotSent => false,
+            };
+            if wrong {
+                c.fail(
+                    'f',
+                    Some(Scenario::PreorderClosedButPaid),
+                    order,
+                    format!("reported {report:?} at {at}, platform has {status:?}"),
+                );
+            }
+        }
+    }
+    for r in journal
+        .iter()
+        .filter(|r| r.kind == PaymentKind::Preorder && r.conflict.is_none())
+    {
+        let order = r.key.out_trade_no.as_str();
+        let found = preorder_state(order);
+        let status = found.map(|(s, _)| s);
+        let ever_paid = found.is_some_and(|(_, at)| at.is_some());
+        let wrong = match (r.status, r.outcome.as_deref()) {
+            (PaymentStatus::Succeeded, _) => !status.is_some_and(paid),
+            (PaymentStatus::Failed, Some("closed")) => ever_paid || status != Some(Status::Closed),
+            (PaymentStatus::Failed, _) => ever_paid,
+            _ => false,
+        };
+        if wrong {
+            c.fail(
+                'f',
+                Some(Scenario::PreorderClosedButPaid),
+                order,
+                format!(
+                    "journaled {} ({:?}), platform has {status:?}",
+                    r.status, r.outcome
+                ),
+            );
+        }
+    }
+    for (order, n) in &truth.preorder_arrivals {
+        if *n > 1 {
+            c.fail('f', None, order, format!("{n} pre-orders arrived"));
+        }
+    }
+
     // (e) the merchant's notification code once per event.
     for ((order, state), n) in &records.notified {
         if *n > 1 {
@@ -421,6 +488,7 @@ mod tests {
             status,
             created_at: 0,
             paid_at: None,
+            preorder: None,
         }
     }
 

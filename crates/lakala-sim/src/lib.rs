@@ -11,8 +11,8 @@
 //!   `000100`/`000101`, system busy, an unlisted code, a definite refusal naming the
 //!   order, `need_query`, a `trade_state` in progress, final, or missing; a repeated
 //!   `out_trade_no` gets a duplicate code and the first order stands; it also answers the
-//!   refund query (`idmrefundquery`) and trade queries by a revoke's or refund's own
-//!   number. Its network refuses connections, loses requests (never arrive) and answers
+//!   refund query (`idmrefundquery`), the labs pre-order and close, and trade queries by
+//!   a revoke's or refund's own number. Its network refuses connections, loses requests (never arrive) and answers
 //!   (executed, the client times out), delays both, and delivers some requests after the
 //!   client gave up on them (within twice its timeout). Payments land late or only in the drain phase; revokes answer
 //!   inconclusively having executed or not, while the payment lands; refunds stay `DEAL`;
@@ -21,7 +21,11 @@
 //!   process shut: [`gate`]) and restarted under the same or a new instance name;
 //! - **tills** ([`till`]) paying orders with `PendingPolicy::ReturnPending` or `Revoke`,
 //!   retrying an order interrupted by a crash (rarely with a new auth code), and refunding
-//!   some paid orders;
+//!   some paid orders; some orders are **pre-orders** (a QR code the customer scans): the
+//!   customer pays late, after the expiry (never), never, or right as a close arrives (the
+//!   payment lands first and the close is refused); the till closes some after a while,
+//!   the SDK closes the others past their expiry; closes are answered inconclusively,
+//!   executed or not, or lost like any exchange;
 //! - one or two **resolvers** (`Resolver::run_once`, after `take_back_earlier_runs`) with
 //!   leases short enough to expire mid-work, and in some runs a person's `resolve_now` on
 //!   everything at the end;
@@ -46,7 +50,10 @@
 //! - (c) every payment the tills started ends final or open for a person (`unresolved`, or
 //!   marked as a conflict), never forgotten;
 //! - (d) the journal agrees with the platform (or marks the payment as a conflict);
-//! - (e) the merchant's notification code ran at most once per payment event.
+//! - (e) the merchant's notification code ran at most once per payment event;
+//! - (f) a pre-order reported or journaled closed was never paid on the platform, one
+//!   reported or journaled paid was paid, and at most one pre-order request arrived per
+//!   order.
 //!
 //! A violation names the invariant, the order and the trace tail, and which of issue 19's
 //! scenarios it is ([`invariants::Scenario`]).

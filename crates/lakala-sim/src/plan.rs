@@ -37,6 +37,14 @@ pub struct Faults {
     pub never_lands: f64,
     /// A process crashes right after an exchange, before the answer reaches it.
     pub crash_mid_exchange: f64,
+    /// A pre-order's customer never pays (the order expires or is closed).
+    pub preorder_never_paid: f64,
+    /// A pre-order's customer pays right as the close arrives (the payment lands first).
+    pub preorder_pays_at_close: f64,
+    /// A pre-order is answered with an inconclusive code (it was made or not).
+    pub preorder_odd_code: f64,
+    /// A close is answered inconclusively (it executed or not).
+    pub close_inconclusive: f64,
     /// A notification is delivered again.
     pub redeliver: f64,
     /// A redelivery carries a fresh signature (as the real platform's do) rather than
@@ -68,6 +76,10 @@ impl Faults {
             late_landing: f(0.5),
             never_lands: f(0.3),
             crash_mid_exchange: f(0.15),
+            preorder_never_paid: f(0.6),
+            preorder_pays_at_close: f(0.5),
+            preorder_odd_code: f(0.3),
+            close_inconclusive: f(0.5),
             redeliver: f(0.7),
             fresh_signature: f(0.8),
         }
@@ -93,6 +105,18 @@ pub struct OrderPlan {
     pub retry_new_code: bool,
     /// Pause before the order.
     pub think: Duration,
+    /// A pre-order (the customer scans a QR code) instead of a barcode payment.
+    pub preorder: Option<PreorderPlan>,
+}
+
+/// A pre-order a till makes: the customer scans, pays late, never, or right as the close
+/// arrives (the platform's faults decide which).
+#[derive(Debug, Clone)]
+pub struct PreorderPlan {
+    /// The order's validity (`timeout_express`), minutes.
+    pub timeout_minutes: u32,
+    /// The till gives up (closes the order) this long after making it, if still unpaid.
+    pub close_after: Option<Duration>,
 }
 
 /// One till: a sequence of orders, on one process.
@@ -191,6 +215,12 @@ impl Plan {
                         retry_after_crash: rng.chance(0.8),
                         retry_new_code: rng.chance(0.1),
                         think: rng.secs(0, 120),
+                        // A quarter are pre-orders, valid a few minutes (each costs a
+                        // query every 20 s until it ends: the seeds test keeps its time).
+                        preorder: rng.chance(0.25).then(|| PreorderPlan {
+                            timeout_minutes: rng.range(1, 8) as u32,
+                            close_after: rng.chance(0.5).then(|| rng.secs(5, 400)),
+                        }),
                     }
                 })
                 .collect();

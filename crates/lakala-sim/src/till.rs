@@ -2,9 +2,13 @@
 //! `process.rs` this is where the simulation touches the client's API (adapt these two
 //! files when that API changes).
 
-use crate::plan::{OrderPlan, MERCHANT_NO};
+use crate::plan::{OrderPlan, PreorderPlan, MERCHANT_NO};
 use crate::process::location;
-use lakala_client::{ClientError, LakalaClient, MicropayOptions, PaymentOutcome, PendingPolicy};
+use lakala_client::{
+    ClientError, LakalaClient, MicropayOptions, PaymentOutcome, PendingPolicy, PreorderOptions,
+    PreorderOutcome,
+};
+use lakala_types::labs::{AlipayPreorderFields, PreorderRequest, PreorderScenario};
 use lakala_types::micropay::{MicropayRequest, RefundRequest};
 use lakala_types::Amount;
 
@@ -19,6 +23,21 @@ pub enum PayReport {
     Pending,
     /// Revoked: the payer is not charged.
     Revoked,
+    /// Nothing was sent (an error before sending).
+    NotSent,
+}
+
+/// What the till was told about a pre-order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PreorderReport {
+    /// Paid: the goods are handed over.
+    Paid,
+    /// Closed: the customer did not pay and can no longer.
+    Closed,
+    /// Not paid, on other evidence.
+    Failed,
+    /// Still open, or not known.
+    Pending,
     /// Nothing was sent (an error before sending).
     NotSent,
 }
@@ -96,6 +115,59 @@ pub async fn pay(
             (report, format!("error: {e}"))
         }
         Err(e) => (PayReport::NotSent, format!("error: {e}")),
+    }
+}
+
+/// Makes the pre-order `order` from terminal `term_no` and follows it to its end (the till
+/// closes it after `close_after` when the plan says so). Returns the report and a line for
+/// the trace.
+pub async fn preorder(
+    client: &LakalaClient,
+    order: &OrderPlan,
+    plan: &PreorderPlan,
+    term_no: &str,
+) -> (PreorderReport, String) {
+    let fields = AlipayPreorderFields::builder()
+        .timeout_express(plan.timeout_minutes.to_string())
+        .build()
+        .expect("valid wallet fields");
+    let request = PreorderRequest::builder()
+        .merchant_no(MERCHANT_NO)
+        .term_no(term_no)
+        .out_trade_no(order.out_trade_no.clone())
+        .total_amount(Amount::from_fen(order.amount).expect("a valid amount"))
+        .location_info(location())
+        .subject("sim")
+        .scenario(PreorderScenario::AlipayNative(fields))
+        .build()
+        .expect("a valid pre-order request");
+    let mut options = PreorderOptions::default();
+    if let Some(after) = plan.close_after {
+        options = options.close_after(after);
+    }
+    match client.preorder(request, options).await {
+        Ok(handle) => {
+            let shown = handle.payment_request().is_some();
+            let outcome = handle.outcome().await;
+            let report = match &outcome {
+                PreorderOutcome::Paid { .. } => PreorderReport::Paid,
+                PreorderOutcome::Closed { .. } => PreorderReport::Closed,
+                PreorderOutcome::Failed { .. } => PreorderReport::Failed,
+                _ => PreorderReport::Pending,
+            };
+            (
+                report,
+                format!(
+                    "{outcome}{}",
+                    if shown {
+                        ""
+                    } else {
+                        " (nothing shown to the customer)"
+                    }
+                ),
+            )
+        }
+        Err(e) => (PreorderReport::NotSent, format!("error: {e}")),
     }
 }
 

@@ -7,7 +7,7 @@ use crate::plan::{Plan, MERCHANT_NO};
 use crate::platform::Platform;
 use crate::process::{resolve_all, resolver_round, take_back, Process};
 use crate::rng::{SimRng, Stream};
-use crate::till::{self, PayReport, RefundReport};
+use crate::till::{self, PayReport, PreorderReport, RefundReport};
 use crate::trace::Trace;
 use lakala_journal::{ListFilter, MemoryJournal, PaymentJournal, PaymentRecord, PaymentStatus};
 use std::collections::{BTreeMap, BTreeSet};
@@ -23,6 +23,8 @@ pub struct Records {
     pub started: BTreeSet<String>,
     /// Every report a till got about an order.
     pub pays: BTreeMap<String, Vec<PayRecord>>,
+    /// Every report a till got about a pre-order, with when (Unix seconds).
+    pub preorders: BTreeMap<String, Vec<(PreorderReport, i64)>>,
     /// Refunds asked for, by their own number.
     pub refunds: BTreeMap<String, RefundAsk>,
     /// How many times the merchant's notification code ran per (order, trade_state).
@@ -318,6 +320,28 @@ impl World {
             lock(&self.records)
                 .started
                 .insert(order.out_trade_no.clone());
+            if let Some(pre) = &order.preorder {
+                self.trace.log(format!(
+                    "till {t} ({}) pre-orders {} ({} fen, {} min, close after {:?}{})",
+                    process.instance,
+                    order.out_trade_no,
+                    order.amount,
+                    pre.timeout_minutes,
+                    pre.close_after,
+                    if retry { ", RETRY" } else { "" }
+                ));
+                let (report, line) =
+                    till::preorder(&process.client, order, pre, &plan.term_no).await;
+                self.trace
+                    .log(format!("till {t}: {} reported {line}", order.out_trade_no));
+                lock(&self.records)
+                    .preorders
+                    .entry(order.out_trade_no.clone())
+                    .or_default()
+                    .push((report, self.clock.unix()));
+                lock(&self.tills)[t].current = None;
+                continue;
+            }
             self.trace.log(format!(
                 "till {t} ({}) pays {} ({} fen, {}{})",
                 process.instance,

@@ -3,7 +3,7 @@
 //! choice is drawn from the platform's stream of the seed; `faults` is `None` in the drain
 //! phase, when the platform answers cleanly.
 
-use super::truth::{Fate, Order, Refund, RefundState, Revoke, Status, Truth};
+use super::truth::{land, Fate, Order, Refund, RefundState, Revoke, Status, Truth};
 use crate::plan::Faults;
 use crate::rng::SimRng;
 use lakala_crypto::format_china_time;
@@ -44,6 +44,8 @@ pub mod codes {
     pub const CANNOT_REFUND: &str = "SBX00007";
     /// Refund refused: more than what is left.
     pub const REFUND_EXCEEDS: &str = "SBX00005";
+    /// Close refused: the order is paid (or failed, or revoked).
+    pub const CANNOT_CLOSE: &str = "SBX00008";
     /// An API the simulation does not model.
     pub const UNSUPPORTED: &str = "SIM40400";
 }
@@ -182,6 +184,7 @@ pub fn micropay(
         status,
         created_at: now,
         paid_at: (status == Status::Success).then_some(now),
+        preorder: None,
     };
     let mut answer = match (roll, status) {
         (_, Status::Success) => Answer::new(
@@ -302,7 +305,7 @@ pub fn trade_query(
         "trade_no": order.trade_no,
         "log_no": &order.trade_no[order.trade_no.len() - 14..],
         "account_type": "WECHAT",
-        "trade_main_type": "MICROPAY",
+        "trade_main_type": if order.preorder.is_some() { "PREORDER" } else { "MICROPAY" },
         "trade_state": state,
         "total_amount": order.total.to_string(),
         "payer_amount": order.total.to_string(),
@@ -609,6 +612,174 @@ pub fn refund(
     let line = format!(
         "refund {own} of {origin} ARRIVED ({amount} fen), EXECUTED {}, answer {}",
         state.word(),
+        answer.code
+    );
+    (answer, line)
+}
+
+/// A pre-order arrived: the order waits for its customer, who pays after a while, never
+/// (it expires), or right as a close arrives, as the faults say.
+pub fn preorder(
+    truth: &mut Truth,
+    rng: &mut SimRng,
+    faults: Option<&Faults>,
+    data: &Value,
+    now: i64,
+) -> (Answer, String) {
+    let (Some(out), Some(total)) = (text(data, "out_trade_no"), amount(data, "total_amount"))
+    else {
+        return (
+            Answer::new(
+                codes::UNSUPPORTED,
+                "missing out_trade_no or total_amount",
+                None,
+            ),
+            "pre-order without out_trade_no/total_amount".into(),
+        );
+    };
+    let out = out.to_owned();
+    *truth.preorder_arrivals.entry(out.clone()).or_default() += 1;
+    if truth.orders.contains_key(&out) {
+        let answer = Answer::new(codes::DUPLICATE, "商户交易流水号重复", None);
+        return (answer, format!("pre-order {out} ARRIVED again: duplicate"));
+    }
+    let minutes = data
+        .get("acc_busi_fields")
+        .and_then(|f| f.get("timeout_express"))
+        .and_then(Value::as_str)
+        .and_then(|m| m.parse::<i64>().ok())
+        .unwrap_or(5);
+    let expires_at = now + minutes * 60;
+    let never = on(faults, rng, |f| f.preorder_never_paid);
+    let pays_at_close = !never && on(faults, rng, |f| f.preorder_pays_at_close);
+    let lands_at = if never || pays_at_close {
+        None
+    } else {
+        // Sometimes after the expiry: then it never lands.
+        Some(now + rng.range(1, (minutes as u64) * 60 + 120) as i64)
+    };
+    let then = if never { Fate::Close } else { Fate::Success };
+    let trade_no = truth.number(now);
+    let order = Order {
+        merchant_no: text(data, "merchant_no").unwrap_or_default().to_owned(),
+        term_no: text(data, "term_no").unwrap_or_default().to_owned(),
+        trade_no,
+        total,
+        status: Status::Paying { lands_at, then },
+        created_at: now,
+        paid_at: None,
+        preorder: Some(super::truth::PreorderFacts {
+            expires_at,
+            pays_at_close,
+            closed_by_close: false,
+        }),
+    };
+    let mut answer = Answer::new(
+        codes::FOUND,
+        "下单成功",
+        Some(json!({
+            "merchant_no": order.merchant_no,
+            "out_trade_no": out,
+            "trade_no": order.trade_no,
+            "acc_resp_fields": {"code": format!("https://qr.sim.invalid/{}", order.trade_no)},
+        })),
+    );
+    if on(faults, rng, |f| f.preorder_odd_code) {
+        answer = odd(rng);
+    }
+    let line = format!(
+        "pre-order {out} ARRIVED ({total} fen, {minutes} min): customer {}, answer {}",
+        if never {
+            "never pays".to_owned()
+        } else if pays_at_close {
+            "pays as the close arrives".to_owned()
+        } else {
+            format!("pays at {lands_at:?}")
+        },
+        answer.code
+    );
+    truth.orders.insert(out, order);
+    (answer, line)
+}
+
+/// A close arrived: an unpaid pre-order closes for good, unless its customer pays right
+/// then (the payment lands first, the close is refused); a paid, failed or revoked order
+/// is refused; inconclusive answers as the faults say, executed or not.
+pub fn close(
+    truth: &mut Truth,
+    rng: &mut SimRng,
+    faults: Option<&Faults>,
+    data: &Value,
+    now: i64,
+) -> (Answer, String) {
+    let Some(origin) = text(data, "origin_out_trade_no") else {
+        return (
+            Answer::new(
+                codes::UNSUPPORTED,
+                "close without origin_out_trade_no",
+                None,
+            ),
+            "close without a number".into(),
+        );
+    };
+    let origin = origin.to_owned();
+    *truth.close_arrivals.entry(origin.clone()).or_default() += 1;
+    let inconclusive = on(faults, rng, |f| f.close_inconclusive);
+    let executes = !inconclusive || rng.chance(0.5);
+    let Some(order) = truth.orders.get_mut(&origin) else {
+        let answer = if inconclusive {
+            odd(rng)
+        } else {
+            Answer::new(codes::NOT_FOUND, "原交易不存在", None)
+        };
+        return (answer, format!("close of {origin} ARRIVED: not found"));
+    };
+    let mut landed = false;
+    let done = if !executes {
+        "NOT executed"
+    } else {
+        match (order.status, order.preorder) {
+            (Status::Paying { then, .. }, Some(pre)) if pre.pays_at_close => {
+                // The customer's payment lands first: the close finds it paid.
+                land(order, then, now);
+                landed = true;
+                "refused: the customer paid first"
+            }
+            (Status::Paying { .. }, _) => {
+                order.status = Status::Closed;
+                if let Some(pre) = order.preorder.as_mut() {
+                    pre.closed_by_close = true;
+                }
+                "executed"
+            }
+            (Status::Closed, _) => "executed (already closed)",
+            _ => "refused",
+        }
+    };
+    let status = order.status;
+    let trade_no = order.trade_no.clone();
+    if landed || done == "executed" {
+        truth.landings.push(super::truth::Landing {
+            out_trade_no: origin.clone(),
+            trade_state: if landed { "SUCCESS" } else { "CLOSE" },
+        });
+    }
+    let answer = if inconclusive {
+        odd(rng)
+    } else if status == Status::Closed {
+        Answer::new(
+            codes::FOUND,
+            "关单成功",
+            Some(
+                json!({"origin_out_trade_no": origin, "origin_trade_no": trade_no,
+                "trade_time": format_china_time(now)}),
+            ),
+        )
+    } else {
+        Answer::new(codes::CANNOT_CLOSE, "原交易不可关单", None)
+    };
+    let line = format!(
+        "close of {origin} ARRIVED: {done}, now {status:?}, answer {}",
         answer.code
     );
     (answer, line)

@@ -223,6 +223,8 @@ impl Platform {
             paths::REVOKE => answers::revoke(truth, rng, faults, &data, now),
             paths::REFUND => answers::refund(truth, rng, faults, &data, now),
             REFUND_QUERY => answers::refund_query(truth, rng, faults, &data, now),
+            paths::PREORDER => answers::preorder(truth, rng, faults, &data, now),
+            paths::CLOSE => answers::close(truth, rng, faults, &data, now),
             other => (
                 Answer {
                     code: codes::UNSUPPORTED,
@@ -271,7 +273,8 @@ impl HttpTransport for Platform {
             .and_then(|v| {
                 let data = v.get("req_data")?;
                 data.get("out_trade_no")
-                    .or_else(|| data.get("out_refund_order_no"))?
+                    .or_else(|| data.get("out_refund_order_no"))
+                    .or_else(|| data.get("origin_out_trade_no"))?
                     .as_str()
                     .map(str::to_owned)
             })

@@ -54,6 +54,19 @@ pub struct Order {
     pub created_at: i64,
     /// When it became paid, if it did.
     pub paid_at: Option<i64>,
+    /// A pre-order's own facts (`None` for a micropay).
+    pub preorder: Option<PreorderFacts>,
+}
+
+/// What a pre-order has that a micropay has not.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PreorderFacts {
+    /// When the platform closes it if still unpaid.
+    pub expires_at: i64,
+    /// The customer pays right as a close arrives: the payment lands first.
+    pub pays_at_close: bool,
+    /// Whether a close ever executed on it.
+    pub closed_by_close: bool,
 }
 
 /// Where a refund is.
@@ -127,6 +140,10 @@ pub struct Truth {
     pub orders: BTreeMap<String, Order>,
     /// How many micropay requests arrived per `out_trade_no` (repeats included).
     pub micropay_arrivals: BTreeMap<String, u32>,
+    /// How many pre-order requests arrived per `out_trade_no` (repeats included).
+    pub preorder_arrivals: BTreeMap<String, u32>,
+    /// How many close requests arrived per `out_trade_no`.
+    pub close_arrivals: BTreeMap<String, u32>,
     /// How many revoke requests arrived per revoke number.
     pub revoke_arrivals: BTreeMap<String, u32>,
     /// Executed revokes by their own number.
@@ -151,6 +168,20 @@ impl Truth {
     pub fn settle(&mut self, now: i64) -> Vec<String> {
         let mut changed = Vec::new();
         for (no, order) in self.orders.iter_mut() {
+            // A pre-order still unpaid at its expiry closes (a payment that would land
+            // later never does).
+            if let (Status::Paying { lands_at, .. }, Some(pre)) = (order.status, order.preorder) {
+                let lands_first = lands_at.is_some_and(|at| at <= pre.expires_at);
+                if pre.expires_at <= now && !lands_first {
+                    order.status = Status::Closed;
+                    changed.push(format!("platform: {no} expires unpaid: CLOSE"));
+                    self.landings.push(Landing {
+                        out_trade_no: no.clone(),
+                        trade_state: "CLOSE",
+                    });
+                    continue;
+                }
+            }
             if let Status::Paying {
                 lands_at: Some(at),
                 then,
@@ -240,7 +271,8 @@ impl Truth {
     }
 }
 
-fn land(order: &mut Order, then: Fate, now: i64) {
+/// Lands a payment in progress with `then`, now.
+pub fn land(order: &mut Order, then: Fate, now: i64) {
     order.status = match then {
         Fate::Success => {
             order.paid_at = Some(now);
