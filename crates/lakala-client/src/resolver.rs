@@ -918,6 +918,36 @@ impl Resolver {
         }
     }
 
+    /// A pre-order's trade query applied without sending anything (the reconciliation's
+    /// path): the one pre-order rule, [`settled_by_query`], decides, exactly as for the
+    /// live flow and [`Self::work_preorder`]; an order still open stays as it is, its
+    /// schedule too (the resolver closes it past its expiry, not the reconciliation).
+    async fn preorder_found(
+        &self,
+        record: &PaymentRecord,
+        job: &mut Job,
+        finding: settle::Finding,
+    ) -> Step {
+        let attempt = attempt_of(record);
+        let (mut order, _amount) = Self::order_of(record);
+        let close_sent = match self.journal.events(&record.key).await {
+            Ok(events) => PreorderKept::of(&events, record.created_at).close_sent,
+            Err(e) => return Step::open(record, format!("cannot read its events: {e}"), None),
+        };
+        if order.trade_no.is_none() {
+            order.trade_no = finding.trade_no.clone();
+        }
+        let (code, state) = finding.verdict.journal_words();
+        let (code, state) = (code.to_owned(), state.map(str::to_owned));
+        match settled_by_query(&order, finding.verdict, attempt, close_sent) {
+            Ok(outcome) => {
+                job.recorder.hold_query(attempt, &code, state.as_deref());
+                self.preorder_finished(record, job, outcome).await
+            }
+            Err(open) => Step::open(record, open.describe(attempt), None),
+        }
+    }
+
     /// Journals a pre-order's end and says so.
     async fn preorder_finished(
         &self,
@@ -1136,10 +1166,12 @@ impl Resolver {
             lease,
         };
         let step = match (record.kind, found) {
-            // A pre-order settles as a payment does, by its trade query.
-            (PaymentKind::Micropay | PaymentKind::Preorder, Found::Trade(finding)) => {
+            (PaymentKind::Micropay, Found::Trade(finding)) => {
                 self.micropay_found(record, &mut job, finding, Mode::Reconcile)
                     .await
+            }
+            (PaymentKind::Preorder, Found::Trade(finding)) => {
+                self.preorder_found(record, &mut job, finding).await
             }
             (PaymentKind::Revoke, Found::Trade(finding)) => {
                 self.revoke_found(record, &mut job, origin, &finding.verdict, Mode::Reconcile)

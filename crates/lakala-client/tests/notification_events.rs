@@ -440,3 +440,65 @@ fn not_for_us_is_counted() {
         });
     assert_eq!(counted, Some(2));
 }
+
+/// A notification about a journaled pre-order finishes it in the pre-order's own words
+/// (`paid`, `closed`), and a pre-order the platform said was closed is never turned into
+/// "paid" by a later notification: the journal keeps `closed` and marks the contradiction.
+#[tokio::test]
+async fn a_notification_finishes_a_journaled_preorder_and_closed_stays_closed() {
+    use lakala_journal::{Intent, PaymentJournal, PaymentKey, PaymentStatus};
+    let clock = Arc::new(ManualClock::at_unix(NOW));
+    let journal = Arc::new(MemoryJournal::new());
+    for order in ["P1", "P2"] {
+        journal
+            .record_intent(&Intent::preorder(
+                PaymentKey::new(MERCHANT, order),
+                "29034705",
+                100,
+                "ab12cd34ef567890",
+                "instance-a",
+                NOW - 60,
+            ))
+            .await
+            .unwrap();
+    }
+    let handler = open_handler(clock.clone()).with_payments(journal.clone(), "instance-a");
+    let ok = |_| async { Ok::<(), String>(()) };
+
+    let paid = body(MERCHANT, "P1", "SUCCESS");
+    handler
+        .process(&signed(&paid, NOW, "p1"), &paid, ok)
+        .await
+        .unwrap();
+    let p1 = journal
+        .payment(&PaymentKey::new(MERCHANT, "P1"))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(p1.status, PaymentStatus::Succeeded);
+    assert_eq!(p1.outcome.as_deref(), Some("paid"));
+
+    let closed = body(MERCHANT, "P2", "CLOSE");
+    handler
+        .process(&signed(&closed, NOW, "p2"), &closed, ok)
+        .await
+        .unwrap();
+    let key2 = PaymentKey::new(MERCHANT, "P2");
+    let p2 = journal.payment(&key2).await.unwrap().unwrap();
+    assert_eq!(p2.status, PaymentStatus::Failed);
+    assert_eq!(p2.outcome.as_deref(), Some("closed"));
+
+    // A later "SUCCESS" about the closed order: recorded, never applied, marked.
+    let late = body(MERCHANT, "P2", "SUCCESS");
+    handler
+        .process(&signed(&late, NOW + 1, "p3"), &late, ok)
+        .await
+        .unwrap();
+    let p2 = journal.payment(&key2).await.unwrap().unwrap();
+    assert_eq!(p2.status, PaymentStatus::Failed);
+    assert_eq!(p2.outcome.as_deref(), Some("closed"));
+    assert!(
+        p2.conflict.is_some(),
+        "the contradiction is marked for a person"
+    );
+}

@@ -155,7 +155,7 @@ impl OpenPlatformNotificationHandler {
     }
 
     /// Finishes journaled payments from the notifications, before the merchant's code
-    /// runs: a new notification about a journaled micropay (same `merchant_no`,
+    /// runs: a new notification about a journaled micropay or pre-order (same `merchant_no`,
     /// `out_trade_no` and `total_amount`) is written to the journal (its `trade_state` as
     /// `last_trade_state`, and, when final, the payment's status, outcome and reason). One
     /// with another amount is recorded as a fact only, and logged.

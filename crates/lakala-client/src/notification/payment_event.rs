@@ -61,7 +61,30 @@ fn store_failed(e: &JournalError) -> bool {
     )
 }
 
-/// Writes a verified, first-seen notification about a journaled micropay to the journal,
+/// The journal's status and outcome word for a final trade state notified about a
+/// journaled payment of `kind`, in the words its flow journals (a micropay `succeeded` /
+/// `failed`; a pre-order `paid` / `closed` / `failed`, as `PreorderOutcome::word` says);
+/// `None` while the state is not final.
+///
+/// A notified `CLOSE` is the platform's own word that the order is closed, the same
+/// evidence as a trade query's `CLOSE`, so a pre-order ends `closed` on it and, being
+/// final, can never be reported paid afterwards (the journal refuses another final).
+fn outcome_word(kind: PaymentKind, state: &TradeState) -> Option<(PaymentStatus, &'static str)> {
+    match (kind, state.verdict()) {
+        (PaymentKind::Preorder, TradeVerdict::Paid) => Some((PaymentStatus::Succeeded, "paid")),
+        // Only `CLOSE` says closed; a `REFUND` (given back) or `FAIL` is a failure.
+        (PaymentKind::Preorder, TradeVerdict::Closed) if *state == TradeState::Close => {
+            Some((PaymentStatus::Failed, "closed"))
+        }
+        (_, TradeVerdict::Paid) => Some((PaymentStatus::Succeeded, "succeeded")),
+        (_, TradeVerdict::Failed | TradeVerdict::Closed) => Some((PaymentStatus::Failed, "failed")),
+        // InProgress, and whatever a later lakala-types adds: not final on a guess.
+        _ => None,
+    }
+}
+
+/// Writes a verified, first-seen notification about a journaled micropay or pre-order to
+/// the journal,
 /// finishing the payment when it names the journaled amount and a final state, and returns
 /// the event. A payment that is not journaled (or no journal) gives an event with no
 /// payment. A store failure is [`NotificationError::Store`] (retryable: the merchant's
@@ -88,7 +111,7 @@ pub(crate) async fn journal_first(
     };
     let key = PaymentKey::new(notification.merchant_no(), notification.out_trade_no());
     let before = match journal.payment(&key).await {
-        Ok(Some(r)) if r.kind == PaymentKind::Micropay => r,
+        Ok(Some(r)) if matches!(r.kind, PaymentKind::Micropay | PaymentKind::Preorder) => r,
         Ok(Some(r)) => {
             event.payment = Some(r);
             return Ok(event);
@@ -102,15 +125,10 @@ pub(crate) async fn journal_first(
         tracing::warn!(payment = %key, "a notification names another amount than the journaled payment: recorded, not applied");
     }
     let state = trade_state.as_str().to_owned();
-    let mut update = match (same_amount, trade_state.verdict()) {
-        (true, TradeVerdict::Paid) => StateUpdate::status(PaymentStatus::Succeeded)
-            .with_outcome("succeeded")
+    let mut update = match (same_amount, outcome_word(before.kind, &trade_state)) {
+        (true, Some((status, word))) => StateUpdate::status(status)
+            .with_outcome(word)
             .with_reason(format!("notification: {state}")),
-        (true, TradeVerdict::Failed | TradeVerdict::Closed) => {
-            StateUpdate::status(PaymentStatus::Failed)
-                .with_outcome("failed")
-                .with_reason(format!("notification: {state}"))
-        }
         _ => StateUpdate::none(),
     };
     if same_amount {
@@ -137,7 +155,7 @@ pub(crate) async fn journal_first(
             if !before.status.is_final() && after.status.is_final() {
                 events.send(SettledEvent::Final {
                     key: key.clone(),
-                    kind: PaymentKind::Micropay,
+                    kind: before.kind,
                     status: after.status,
                     outcome: after.outcome.clone().unwrap_or_default(),
                     detail: "a notification".to_owned(),
