@@ -157,6 +157,12 @@ pub struct SandboxArgs {
     /// without it, DEAL forever.
     #[arg(long, value_name = "N")]
     pub deal_refund_queries: Option<u32>,
+    /// Seconds an unpaid labs pre-order without `timeout_express` stays payable (Lakala's
+    /// default is 5 minutes). Pre-order amounts ending in 44 fen are never paid (they
+    /// expire), ending in 45 fail, any other is paid after --pending-delay; a refund of
+    /// an amount ending in 78 fen is DEAL first, then SUCCESS.
+    #[arg(long, value_name = "SECS", default_value_t = 300)]
+    pub preorder_expiry: u64,
     /// Talk to a running sandbox instead of starting one.
     #[command(subcommand)]
     pub action: Option<SandboxAction>,

@@ -1004,6 +1004,49 @@ fn sandbox_subcommand_serves_a_configured_client() {
     );
 }
 
+/// The banner tells a Java or PHP team which setting of Lakala's SDK each file feeds (the
+/// SM4 key among them, the serial with its leading `00`); a pre-order expiry of 0 is refused.
+#[test]
+fn sandbox_banner_names_lakala_sdk_settings() {
+    let (code, _, stderr) = lakala(&["sandbox", "--preorder-expiry", "0"], b"");
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains("--preorder-expiry"), "{stderr}");
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = lakala_command()
+        .args([
+            "sandbox",
+            "--listen",
+            "127.0.0.1:0",
+            "--preorder-expiry",
+            "60",
+            "--keys-dir",
+            dir.path().to_str().unwrap(),
+        ])
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut banner = String::new();
+    let mut reader = std::io::BufReader::new(child.stderr.take().unwrap());
+    loop {
+        let mut line = String::new();
+        let n = std::io::BufRead::read_line(&mut reader, &mut line).unwrap();
+        banner.push_str(&line);
+        if n == 0 || line.contains("press Ctrl-C") {
+            break;
+        }
+    }
+    child.kill().unwrap();
+    let _ = child.wait();
+    let sm4 = dir.path().join("open-sm4.key");
+    assert!(
+        banner.contains(&format!("sm4Key = the text of {}", sm4.display())),
+        "{banner}"
+    );
+    assert!(banner.contains("serialNo = 00"), "{banner}");
+    assert!(banner.contains("appId = "), "{banner}");
+}
+
 /// Serves one HTTP request on loopback in a thread: `answer(authorization, body)` gives the
 /// status and body. Returns the URL and what the thread received.
 fn serve_once(

@@ -42,6 +42,11 @@ async fn serve(args: &SandboxArgs) -> Result<Report, Failure> {
             "--slow-answer-delay must be at most {MAX_PENDING_DELAY} seconds"
         )));
     }
+    if args.preorder_expiry == 0 || args.preorder_expiry > MAX_PENDING_DELAY {
+        return Err(Failure::Usage(format!(
+            "--preorder-expiry must be 1 to {MAX_PENDING_DELAY} seconds"
+        )));
+    }
     let deal_refunds = match args.deal_refund_queries {
         Some(n) => lakala_sandbox::DealRefunds::SucceedAfterQueries(n),
         None => lakala_sandbox::DealRefunds::Forever,
@@ -60,7 +65,8 @@ async fn serve(args: &SandboxArgs) -> Result<Report, Failure> {
         .keys(keys)
         .pending_delay(Duration::from_secs(args.pending_delay))
         .slow_answer_delay(Duration::from_secs(args.slow_answer_delay))
-        .deal_refunds(deal_refunds);
+        .deal_refunds(deal_refunds)
+        .preorder_expiry(Duration::from_secs(args.preorder_expiry));
     let sandbox = Sandbox::start(config)
         .await
         .map_err(|e| Failure::Usage(format!("cannot start the sandbox: {e}")))?;
@@ -94,6 +100,10 @@ async fn serve(args: &SandboxArgs) -> Result<Report, Failure> {
         args.pending_delay,
         config.display()
     );
+    eprintln!("Lakala's own open-platform SDK (Java, PHP) settings for this sandbox:");
+    for setting in sandbox.sdk_settings(&dir) {
+        eprintln!("  {} = {}", setting.name, setting.value);
+    }
     eprintln!("press Ctrl-C to stop");
     tokio::signal::ctrl_c().await?;
     sandbox.shutdown().await;
