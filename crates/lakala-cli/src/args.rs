@@ -14,7 +14,8 @@ use std::path::PathBuf;
 /// Exit status: 0 success, 2 bad input or usage, 3 declined on evidence that nothing was
 /// done, 4 pending or unknown (resolve with `lakala query`), 5 verification failure or an
 /// answer about another order, 6 transient (transport failure, or the platform said try
-/// again), 1 internal error.
+/// again), 7 the journal could not be used, 8 `payments reconcile` found what a person
+/// must look at, 1 internal error.
 #[derive(Debug, Parser)]
 #[command(name = "lakala", version, about, long_about)]
 pub struct Cli {
@@ -466,4 +467,10 @@ pub enum PaymentsCommand {
         /// The new file (never overwritten).
         path: std::path::PathBuf,
     },
+    /// Check every journaled payment of a range of days against the platform, by query
+    /// (nothing that moves money is sent): agrees, finished now, contradicted (marked for
+    /// a person), not found, inconclusive. Exit status 0 when all agree, 8 when a person
+    /// must look (a contradiction, a payment the platform cannot find), 4 when some could
+    /// not be checked (run again later).
+    Reconcile(crate::reconcile_args::ReconcileArgs),
 }

@@ -26,6 +26,9 @@ pub enum Exit {
     /// through, its outcome is still reported and stderr says which facts were not
     /// journaled.
     Journal = 7,
+    /// 8: `payments reconcile` found what a person must look at: a payment the platform
+    /// contradicts (marked `conflict`) or cannot find.
+    Disagrees = 8,
 }
 
 impl Exit {

@@ -138,6 +138,17 @@ impl PaymentJournal for WatchedJournal {
         self.watch("lease", result)
     }
 
+    async fn claim_payment(
+        &self,
+        key: &PaymentKey,
+        owner: &str,
+        now: i64,
+        lease_secs: i64,
+    ) -> Result<Option<Claim>, JournalError> {
+        let result = self.inner.claim_payment(key, owner, now, lease_secs).await;
+        self.watch("lease", result)
+    }
+
     async fn renew(&self, lease: &Lease, until: i64) -> Result<Lease, JournalError> {
         self.watch("lease renewal", self.inner.renew(lease, until).await)
     }

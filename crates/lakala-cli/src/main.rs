@@ -10,6 +10,7 @@ mod journal;
 mod journal_watch;
 mod personal;
 mod receiver;
+mod reconcile_args;
 mod report;
 mod settings;
 mod validate_kinds;

@@ -32,6 +32,10 @@
 //! - [`till::TillStatus`] is what a till is told: `paid`, `failed`, `pending` or `unknown`,
 //!   the same small JSON from an outcome or a journal record, nothing personal;
 //!   [`MicropayHandle::outcome_within`] answers within the till's patience.
+//! - [`reconcile`] checks the journal against the platform by query, day by day: what
+//!   agrees, what it finishes, what the platform contradicts (marked for a person), what
+//!   the platform cannot find ([`reconcile_report`]); it never sends anything that moves
+//!   money.
 //! - Calls are instrumented with `tracing` spans carrying order numbers and outcomes, never
 //!   personal data or secrets.
 //!
@@ -165,6 +169,7 @@ mod auth;
 mod auth_digest;
 pub mod binding;
 pub mod certificates;
+pub mod china_day;
 mod client;
 mod companion_calls;
 mod companion_class;
@@ -185,6 +190,9 @@ pub mod payer;
 mod payment_flow;
 mod poll;
 mod preauth;
+pub mod reconcile;
+mod reconcile_check;
+pub mod reconcile_report;
 mod recorder;
 pub mod resolver;
 mod resolver_watch;

@@ -493,9 +493,25 @@ impl Resolver {
     }
 
     async fn work_micropay(&self, record: &PaymentRecord, job: &mut Job) -> Step {
+        let (order, amount) = Self::order_of(record);
+        let finding = settle::query(&self.client, &order, amount).await;
+        self.micropay_found(record, job, finding, Mode::Resolve)
+            .await
+    }
+
+    /// What a micropay's query found, applied: a final verdict (or a payment proven never
+    /// sent) finishes it; anything else, when resolving, schedules the next query (or the
+    /// pending policy, or gives up past the horizon) and, when reconciling, is left to
+    /// the resolvers untouched.
+    async fn micropay_found(
+        &self,
+        record: &PaymentRecord,
+        job: &mut Job,
+        finding: settle::Finding,
+        mode: Mode,
+    ) -> Step {
         let attempt = attempt_of(record);
         let (mut order, amount) = Self::order_of(record);
-        let finding = settle::query(&self.client, &order, amount).await;
         if order.trade_no.is_none() {
             order.trade_no = finding.trade_no.clone();
         }
@@ -561,6 +577,9 @@ impl Resolver {
             return finished(record, &job.recorder, outcome).await;
         }
         let why = verdict.describe(attempt);
+        if mode == Mode::Reconcile {
+            return Step::open(record, why, None);
+        }
         let spec_over = attempt >= self.client.inner.poll_schedule.delays().len();
         if let (true, ResolverPolicy::Revoke { suffix, location }) =
             (spec_over, &self.config.on_pending)
@@ -695,15 +714,39 @@ impl Resolver {
             .and_then(|f| u64::try_from(f).ok())
             .and_then(|f| Amount::from_fen(f).ok());
         let finding = settle::query(&self.client, &order, amount).await;
+        self.revoke_found(
+            record,
+            job,
+            origin.as_ref(),
+            &finding.verdict,
+            Mode::Resolve,
+        )
+        .await
+    }
+
+    /// What the query of a revoke's payment found, applied to the revoke (never sent
+    /// again): `REFUND` closes it as executed, a paid or failed payment past the revoke's
+    /// in-flight window as moot; anything else, when resolving, schedules the next query
+    /// and, when reconciling, is left to the resolvers untouched.
+    async fn revoke_found(
+        &self,
+        record: &PaymentRecord,
+        job: &mut Job,
+        origin: Option<&PaymentRecord>,
+        verdict: &Verdict,
+        mode: Mode,
+    ) -> Step {
+        let attempt = attempt_of(record);
+        let origin_key = PaymentKey::new(
+            record.key.merchant_no.clone(),
+            record.origin_out_trade_no.clone().unwrap_or_default(),
+        );
         let now = self.client.now_unix();
         let window = InFlightWindow::new(self.client.inner.request_timeout);
         let _ = money_gate::companion_again();
-        match revoke_by_origin(&finding.verdict, record.created_at, now, window) {
+        match revoke_by_origin(verdict, record.created_at, now, window) {
             CompanionVerdict::Executed => {
-                if origin
-                    .as_ref()
-                    .is_some_and(|o| o.status == PaymentStatus::Succeeded)
-                {
+                if origin.is_some_and(|o| o.status == PaymentStatus::Succeeded) {
                     // Reported succeeded, yet revoked: a contradiction for a person.
                     let origin_recorder = Recorder::new(
                         &self.client,
@@ -731,6 +774,7 @@ impl Resolver {
                 self.close(record, job, PaymentStatus::Failed, "moot", detail)
                     .await
             }
+            CompanionVerdict::Open(why) if mode == Mode::Reconcile => Step::open(record, why, None),
             CompanionVerdict::Open(why) => match self.next_check(record, attempt) {
                 Some(next) => {
                     let written = job
@@ -749,9 +793,23 @@ impl Resolver {
 
     /// A refund: never sent again; settled by the refund query.
     async fn work_refund(&self, record: &PaymentRecord, job: &mut Job) -> Step {
+        let fate = settle::refund_fate(&self.client, record).await;
+        self.refund_found(record, job, fate, Mode::Resolve).await
+    }
+
+    /// What the refund query found, applied to the refund (never sent again): refunded
+    /// or failed closes it; anything else, when resolving, schedules the next query and,
+    /// when reconciling, is left to the resolvers untouched.
+    async fn refund_found(
+        &self,
+        record: &PaymentRecord,
+        job: &mut Job,
+        fate: settle::RefundFate,
+        mode: Mode,
+    ) -> Step {
         let attempt = attempt_of(record);
         let _ = money_gate::companion_again();
-        match settle::refund_fate(&self.client, record).await {
+        match fate {
             settle::RefundFate::Refunded(detail) => {
                 self.close(record, job, PaymentStatus::Succeeded, "refunded", detail)
                     .await
@@ -759,6 +817,9 @@ impl Resolver {
             settle::RefundFate::Failed(detail) => {
                 self.close(record, job, PaymentStatus::Failed, "declined", detail)
                     .await
+            }
+            settle::RefundFate::Open(why) if mode == Mode::Reconcile => {
+                Step::open(record, why, None)
             }
             settle::RefundFate::Open(why) => match self.next_check(record, attempt) {
                 Some(next) => {
@@ -839,6 +900,91 @@ impl Resolver {
 
     fn later(&self, record: &PaymentRecord, attempt: usize, why: String) -> Step {
         Step::open(record, why, self.next_check(record, attempt))
+    }
+}
+
+/// Whether a resolver works a payment (and keeps querying it on its schedule) or a
+/// reconciliation applies what its one query found (and leaves an open payment's
+/// schedule to the resolvers).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Mode {
+    Resolve,
+    Reconcile,
+}
+
+/// What a reconciliation's query found about a journaled payment, by the query that
+/// asked: the trade query (a payment, or a revoke's payment) or the refund query.
+pub(crate) enum Found {
+    /// The trade query of the payment, or of the payment a revoke revokes.
+    Trade(settle::Finding),
+    /// The refund query of a refund.
+    Refund(settle::RefundFate),
+}
+
+impl Resolver {
+    /// A resolver for a reconciliation: it never sends anything that moves money (its
+    /// pending policy is [`ResolverPolicy::ReturnPending`], and reconciliation never
+    /// reaches the policy) and announces what it settles like any resolver.
+    pub(crate) fn for_reconciliation(
+        client: &LakalaClient,
+        journal: Arc<dyn PaymentJournal>,
+    ) -> Self {
+        Self {
+            client: client.clone(),
+            journal,
+            config: ResolverConfig::default(),
+        }
+    }
+
+    /// Applies what a reconciliation's query `found` about `record`, held under `lease`,
+    /// exactly as a resolver applies its own query: a final answer finishes an open
+    /// payment or closes an open companion through the same code; anything else leaves it
+    /// as it is (its schedule too). Never sends anything. The lease is not released.
+    pub(crate) async fn apply_found(
+        &self,
+        lease: Lease,
+        record: &PaymentRecord,
+        origin: Option<&PaymentRecord>,
+        found: Found,
+    ) -> Resolution {
+        let mut job = Job {
+            recorder: Recorder::new(
+                &self.client,
+                &record.key.merchant_no,
+                &record.key.out_trade_no,
+            )
+            .fenced(lease.clone()),
+            lease,
+        };
+        let step = match (record.kind, found) {
+            // A pre-order settles as a payment does, by its trade query.
+            (PaymentKind::Micropay | PaymentKind::Preorder, Found::Trade(finding)) => {
+                self.micropay_found(record, &mut job, finding, Mode::Reconcile)
+                    .await
+            }
+            (PaymentKind::Revoke, Found::Trade(finding)) => {
+                self.revoke_found(record, &mut job, origin, &finding.verdict, Mode::Reconcile)
+                    .await
+            }
+            (PaymentKind::Refund, Found::Refund(fate)) => {
+                self.refund_found(record, &mut job, fate, Mode::Reconcile)
+                    .await
+            }
+            _ => Step::open(record, "not a query of this kind of payment".into(), None),
+        };
+        if let Some(event) = &step.event {
+            self.announce(&job.recorder, event.clone());
+        }
+        Resolution {
+            key: record.key.clone(),
+            status: if step.lease_lost {
+                record.status
+            } else {
+                step.status
+            },
+            outcome: step.outcome,
+            detail: step.detail,
+        }
     }
 }
 

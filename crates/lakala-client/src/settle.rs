@@ -345,12 +345,43 @@ pub(crate) enum RefundFate {
     Open(String),
 }
 
+/// What the refund query said of a journaled refund: its fate, and the words of the
+/// answer (for a reconciliation's report).
+pub(crate) struct RefundFinding {
+    /// The refund's fate.
+    pub(crate) fate: RefundFate,
+    /// The answer's code (`None`: no verified answer).
+    pub(crate) code: Option<String>,
+    /// The refund's `trade_state`, when the answer gave one.
+    pub(crate) state: Option<String>,
+    /// The code says the refund does not exist.
+    pub(crate) not_found: bool,
+    /// Found and in progress (a pending code or state): not an unanswered query.
+    pub(crate) in_progress: bool,
+}
+
 /// Settles a journaled refund by the refund query (by its own number): never by sending
 /// it again.
 pub(crate) async fn refund_fate(
     client: &LakalaClient,
     record: &lakala_journal::PaymentRecord,
 ) -> RefundFate {
+    refund_found(client, record).await.fate
+}
+
+/// Asks the refund query about a journaled refund (by its own number) and says what it
+/// proved, with the answer's words.
+pub(crate) async fn refund_found(
+    client: &LakalaClient,
+    record: &lakala_journal::PaymentRecord,
+) -> RefundFinding {
+    let unanswered = |fate: RefundFate| RefundFinding {
+        fate,
+        code: None,
+        state: None,
+        not_found: false,
+        in_progress: false,
+    };
     let request = RefundQueryRequest::builder()
         .merchant_no(record.key.merchant_no.clone())
         .term_no(record.term_no.clone())
@@ -358,19 +389,35 @@ pub(crate) async fn refund_fate(
         .build();
     let answer = match request {
         Ok(r) => client.refund_query(r).await,
-        Err(e) => return RefundFate::Open(format!("refund query invalid: {e}")),
+        Err(e) => return unanswered(RefundFate::Open(format!("refund query invalid: {e}"))),
     };
-    match answer {
-        Ok(answer) => match RefundOutcome::from_query(&answer.value) {
-            RefundOutcome::Refunded { .. } => {
-                RefundFate::Refunded("the refund query found it SUCCESS".into())
-            }
-            RefundOutcome::Declined { code, .. } => RefundFate::Failed(format!(
-                "the refund query found it failed ({})",
-                code.as_str()
-            )),
-            other => RefundFate::Open(format!("the refund query: {}", other.word())),
-        },
-        Err(e) => RefundFate::Open(format!("the refund query failed: {e}")),
+    let answer = match answer {
+        Ok(answer) => answer,
+        Err(e) => return unanswered(RefundFate::Open(format!("the refund query failed: {e}"))),
+    };
+    let code = answer.value.code().cloned();
+    let state = answer
+        .value
+        .resp_data()
+        .and_then(|d| d.trade_state())
+        .map(|s| s.as_str().to_owned());
+    let outcome = RefundOutcome::from_query(&answer.value);
+    let in_progress = matches!(outcome, RefundOutcome::InProgress { .. });
+    let fate = match outcome {
+        RefundOutcome::Refunded { .. } => {
+            RefundFate::Refunded("the refund query found it SUCCESS".into())
+        }
+        RefundOutcome::Declined { code, .. } => RefundFate::Failed(format!(
+            "the refund query found it failed ({})",
+            code.as_str()
+        )),
+        other => RefundFate::Open(format!("the refund query: {}", other.word())),
+    };
+    RefundFinding {
+        fate,
+        not_found: code.as_ref().is_some_and(V3Code::says_order_not_found),
+        code: code.map(|c| c.as_str().to_owned()),
+        state,
+        in_progress,
     }
 }

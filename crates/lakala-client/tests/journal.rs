@@ -157,6 +157,15 @@ impl PaymentJournal for Writes {
     ) -> Result<Vec<lakala_journal::Claim>, JournalError> {
         self.inner.claim_due(o, n, s, l).await
     }
+    async fn claim_payment(
+        &self,
+        k: &PaymentKey,
+        o: &str,
+        n: i64,
+        s: i64,
+    ) -> Result<Option<lakala_journal::Claim>, JournalError> {
+        self.inner.claim_payment(k, o, n, s).await
+    }
     async fn renew(
         &self,
         l: &lakala_journal::Lease,
@@ -285,6 +294,15 @@ impl PaymentJournal for Unwritable {
         _: usize,
     ) -> Result<Vec<lakala_journal::Claim>, JournalError> {
         Ok(vec![])
+    }
+    async fn claim_payment(
+        &self,
+        _: &PaymentKey,
+        _: &str,
+        _: i64,
+        _: i64,
+    ) -> Result<Option<lakala_journal::Claim>, JournalError> {
+        Ok(None)
     }
     async fn renew(
         &self,

@@ -528,6 +528,15 @@ impl PaymentJournal for Leases {
             .push((lease_secs, limit, claims.len()));
         Ok(claims)
     }
+    async fn claim_payment(
+        &self,
+        key: &PaymentKey,
+        owner: &str,
+        now: i64,
+        lease_secs: i64,
+    ) -> Result<Option<Claim>, JournalError> {
+        self.inner.claim_payment(key, owner, now, lease_secs).await
+    }
     async fn renew(&self, lease: &Lease, until: i64) -> Result<Lease, JournalError> {
         let lost = {
             let mut left = self.renewals_left.lock().unwrap();

@@ -108,6 +108,27 @@ pub trait PaymentJournal: Send + Sync + std::fmt::Debug {
         limit: usize,
     ) -> Result<Vec<Claim>, JournalError>;
 
+    /// Leases the one payment `key` to `owner` for `lease_secs` from `now`, **whatever its
+    /// status** (final and `unresolved` ones included, and whatever its `next_check_at`),
+    /// unless a lease on it is still valid: anyone's, `owner`'s own included (another task
+    /// of the same instance may hold it). For work on a given payment beside the
+    /// resolvers, such as reconciliation with the platform: while it holds the lease, no
+    /// resolver claims the payment, and while a resolver holds one, this returns
+    /// `Ok(None)` and changes nothing.
+    ///
+    /// Fenced like [`claim_due`](Self::claim_due): the claim gets a fresh, larger fencing
+    /// token, an expired lease is taken over, and its end follows
+    /// [`lease_clock`](Self::lease_clock). Give it up with [`release`](Self::release)
+    /// (`None` keeps the payment's `next_check_at`). [`JournalError::NotFound`] when the
+    /// payment is not journaled.
+    async fn claim_payment(
+        &self,
+        key: &PaymentKey,
+        owner: &str,
+        now: i64,
+        lease_secs: i64,
+    ) -> Result<Option<Claim>, JournalError>;
+
     /// Extends a held lease to `until` (in the holder's clock, as [`Lease::until`] is;
     /// pass the holder's `now` plus the lease length). Fenced like `append`:
     /// [`JournalError::LeaseLost`] if it is not held (taken over after it expired, or

@@ -105,7 +105,7 @@
 //! | column | type | meaning |
 //! |---|---|---|
 //! | `merchant_no`, `out_trade_no` | text, primary key | the [`PaymentKey`] |
-//! | `kind` | text | `micropay`, `revoke`, `refund` |
+//! | `kind` | text | `micropay`, `revoke`, `refund`, `preorder` (v3) |
 //! | `term_no` | text | |
 //! | `origin_out_trade_no` | text, null | revoke/refund: the original payment |
 //! | `amount_fen` | bigint, null | |
@@ -122,6 +122,14 @@
 //! | `lease_skew` | bigint | PostgreSQL only: the claimer's clock minus the server's, measured at the claim (v2) |
 //! | `conflict` | text, null | what the platform contradicted, for a person (v2) |
 //!
+//! Indexes on `lakala_payments` besides the key: `lakala_payments_due` (`next_check_at`
+//! of claimable payments: resolvers), `lakala_payments_status`, `lakala_payments_conflict`
+//! and `lakala_payments_origin` (partial), and since v3 the time indexes
+//! `lakala_payments_created` (`created_at`, key) and `lakala_payments_finished`
+//! (`finished_at`, key; finished payments only) that answer [`ListFilter::created_in`],
+//! [`ListFilter::finished_in`] and [`ListFilter::newest_first`] with keyset paging
+//! ([`ListCursor`]) and [`PaymentJournal::prune`].
+//!
 //! `lakala_payment_events`: (`merchant_no`, `out_trade_no`, `seq`) primary key, `at`,
 //! `instance`, `kind`, `payload` (JSON text, exactly as serialized; PostgreSQL `jsonb`
 //! would reorder keys and refuse `\u0000`), foreign key to the payment.
@@ -135,6 +143,11 @@
 //! cleanly (its main file alone is the whole journal), `LKLW` while it may be in use (its
 //! `-wal` may hold writes the main file lacks; without the `-wal` it is refused).
 //! PostgreSQL keeps the version in the one-row table `lakala_journal_schema`.
+//!
+//! Migrations: v1 → v2 adds `auth_digest`, `conflict` (and `lease_skew` on PostgreSQL) and
+//! the conflict and origin indexes; v2 → v3 allows the `preorder` kind (SQLite rebuilds
+//! `lakala_payments` for it, with foreign keys off during the migration and checked before
+//! its commit; PostgreSQL replaces the check constraint) and adds the time indexes.
 //!
 //! # Pruning
 //!
@@ -202,6 +215,8 @@ mod journal;
 mod lease;
 mod ledger;
 mod list;
+#[cfg(any(feature = "sqlite", feature = "postgres"))]
+mod list_query;
 mod memory;
 mod open;
 mod open_schema;
@@ -228,7 +243,7 @@ pub use instance::{claim_instance, InstanceClaim};
 pub use journal::PaymentJournal;
 pub use lease::{Claim, Lease, LeaseClock};
 pub use ledger::{Delivery, NotificationLedger};
-pub use list::ListFilter;
+pub use list::{ListCursor, ListFilter, ListOrder, TimeField, TimeRange};
 pub use memory::MemoryJournal;
 pub use open::Journal;
 pub use payment::{Intent, PaymentKey, PaymentRecord, Recorded};
@@ -243,4 +258,4 @@ pub use sqlite::{SqliteJournal, SqliteOptions, Synchronous};
 pub use postgres::{PostgresJournal, PostgresOptions};
 
 /// The newest schema version this build writes and reads.
-pub const SCHEMA_VERSION: i64 = 2;
+pub const SCHEMA_VERSION: i64 = 3;

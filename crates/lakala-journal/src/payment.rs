@@ -46,7 +46,7 @@ impl fmt::Display for PaymentKey {
 /// `*` or with 12 digits or more. `Debug` masks it once more.
 #[derive(Clone, PartialEq, Eq)]
 pub struct Intent {
-    /// Micropay, revoke or refund.
+    /// Micropay, revoke, refund or pre-order.
     pub kind: PaymentKind,
     /// The payment's key.
     pub key: PaymentKey,
@@ -55,7 +55,8 @@ pub struct Intent {
     /// The payment a revoke or refund applies to (required for them, absent for a
     /// micropay).
     pub origin_out_trade_no: Option<String>,
-    /// The amount in fen (required for a micropay and a refund; a revoke carries none).
+    /// The amount in fen (required for a micropay, a pre-order and a refund; a revoke
+    /// carries none).
     pub amount_fen: Option<i64>,
     /// The payer's auth code, **masked by the caller** (micropay only).
     pub masked_auth_code: Option<String>,
@@ -152,6 +153,31 @@ impl Intent {
         }
     }
 
+    /// A QR-code pre-order (labs `/api/v3/labs/trans/preorder`) of `amount_fen`: no
+    /// auth code (the customer scans), no origin. It may never be paid.
+    pub fn preorder(
+        key: PaymentKey,
+        term_no: impl Into<String>,
+        amount_fen: i64,
+        fingerprint: impl Into<String>,
+        instance: impl Into<String>,
+        created_at: i64,
+    ) -> Self {
+        Self {
+            kind: PaymentKind::Preorder,
+            key,
+            term_no: term_no.into(),
+            origin_out_trade_no: None,
+            amount_fen: Some(amount_fen),
+            masked_auth_code: None,
+            auth_digest: None,
+            fingerprint: fingerprint.into(),
+            instance: instance.into(),
+            created_at,
+            next_check_at: None,
+        }
+    }
+
     /// Sets when a resolver should first look at it.
     pub fn with_next_check_at(mut self, at: i64) -> Self {
         self.next_check_at = Some(at);
@@ -171,10 +197,10 @@ impl Intent {
         validation::fingerprint(&self.fingerprint)?;
         validation::instance("instance", &self.instance)?;
         match (self.kind, &self.origin_out_trade_no) {
-            (PaymentKind::Micropay, Some(_)) => {
+            (PaymentKind::Micropay | PaymentKind::Preorder, Some(_)) => {
                 return Err(JournalError::invalid(
                     "origin_out_trade_no",
-                    "a micropay has no origin",
+                    "a micropay or pre-order has no origin",
                 ))
             }
             (PaymentKind::Revoke | PaymentKind::Refund, None) => {
@@ -187,10 +213,10 @@ impl Intent {
             (_, None) => {}
         }
         match (self.kind, self.amount_fen) {
-            (PaymentKind::Micropay | PaymentKind::Refund, None) => {
+            (PaymentKind::Micropay | PaymentKind::Preorder | PaymentKind::Refund, None) => {
                 return Err(JournalError::invalid(
                     "amount_fen",
-                    "required for a micropay or refund",
+                    "required for a micropay, pre-order or refund",
                 ))
             }
             (_, Some(amount)) => validation::amount(amount)?,
@@ -273,7 +299,7 @@ pub(crate) fn remask(value: &str) -> String {
 pub struct PaymentRecord {
     /// The payment's key.
     pub key: PaymentKey,
-    /// Micropay, revoke or refund.
+    /// Micropay, revoke, refund or pre-order.
     pub kind: PaymentKind,
     /// `term_no`.
     pub term_no: String,
@@ -510,6 +536,24 @@ mod tests {
         assert_eq!(refund.validate(), Ok(()));
         refund.amount_fen = None;
         assert!(refund.validate().is_err());
+        let preorder = Intent::preorder(
+            PaymentKey::new("822290059430001", "PO1"),
+            "SBX00001",
+            300,
+            "0123456789abcdef0123456789abcdef",
+            "node-a",
+            1,
+        );
+        assert_eq!(preorder.validate(), Ok(()));
+        let mut with_code = preorder.clone();
+        with_code.masked_auth_code = Some("2885**********2810".into());
+        assert!(with_code.validate().is_err());
+        let mut with_origin = preorder.clone();
+        with_origin.origin_out_trade_no = Some("MP1".into());
+        assert!(with_origin.validate().is_err());
+        let mut without_amount = preorder;
+        without_amount.amount_fen = None;
+        assert!(without_amount.validate().is_err());
     }
 
     #[test]

@@ -13,22 +13,29 @@ pub enum PaymentKind {
     Revoke,
     /// A refund of an earlier payment.
     Refund,
+    /// A QR-code pre-order (labs `/api/v3/labs/trans/preorder`): the customer scans a
+    /// code the merchant shows. It has an amount, no auth code and no origin, and it may
+    /// never be paid (the customer walks away): its open state is ordinary, not an error.
+    Preorder,
 }
 
 impl PaymentKind {
     /// Every kind.
-    pub const ALL: [PaymentKind; 3] = [
+    pub const ALL: [PaymentKind; 4] = [
         PaymentKind::Micropay,
         PaymentKind::Revoke,
         PaymentKind::Refund,
+        PaymentKind::Preorder,
     ];
 
-    /// The word stored in the journal: `micropay`, `revoke`, `refund`.
+    /// The word stored in the journal: `micropay`, `revoke`, `refund`, `preorder`
+    /// (schema v3 and later).
     pub fn as_str(self) -> &'static str {
         match self {
             PaymentKind::Micropay => "micropay",
             PaymentKind::Revoke => "revoke",
             PaymentKind::Refund => "refund",
+            PaymentKind::Preorder => "preorder",
         }
     }
 }

@@ -326,6 +326,7 @@ async fn a_version_1_schema_is_upgraded_on_connect() {
     client
         .batch_execute(&format!(
             "SET search_path TO \"{s}\"; \
+             {TO_V2} \
              DROP INDEX lakala_payments_conflict; DROP INDEX lakala_payments_origin; \
              ALTER TABLE lakala_payments DROP COLUMN auth_digest, DROP COLUMN conflict, \
                  DROP COLUMN lease_skew; \
@@ -381,6 +382,122 @@ async fn a_version_1_schema_is_upgraded_on_connect() {
             .len(),
         1
     );
+    drop(journal);
+    drop(h.open().await.expect("reconnect: nothing to migrate"));
+    h.finish().await;
+}
+
+/// What version 3 added, taken away again: back to exactly version 2.
+const TO_V2: &str = "\
+    ALTER TABLE lakala_payments DROP CONSTRAINT lakala_payments_kind_check; \
+    ALTER TABLE lakala_payments ADD CONSTRAINT lakala_payments_kind_check \
+        CHECK (kind IN ('micropay', 'revoke', 'refund')); \
+    DROP INDEX lakala_payments_created; DROP INDEX lakala_payments_finished; \
+    CREATE INDEX lakala_payments_finished ON lakala_payments (finished_at) \
+        WHERE finished_at IS NOT NULL; \
+    UPDATE lakala_journal_schema SET version = 2;";
+
+/// A schema written by version 2 (before pre-orders and the time indexes) is brought to
+/// version 3 on connect: its payments and events intact, pre-orders accepted, the time
+/// indexes there.
+#[tokio::test]
+async fn a_version_2_schema_is_upgraded_on_connect() {
+    let h = harness().await;
+    {
+        let journal = h.open().await.expect("create");
+        journal
+            .record_intent(&micropay("MP-V2"))
+            .await
+            .expect("record");
+        journal
+            .append(
+                &key("MP-V2"),
+                &event(T0 + 1, "answer"),
+                &StateUpdate::status(lakala_journal::PaymentStatus::Succeeded).with_trade_no("T1"),
+                None,
+            )
+            .await
+            .expect("append");
+    }
+    let client = raw_client().await;
+    client
+        .batch_execute(&format!("SET search_path TO \"{}\"; {TO_V2}", h.schema))
+        .await
+        .expect("make it a version 2 schema");
+    let refused = client
+        .batch_execute(&format!(
+            "SET search_path TO \"{}\"; UPDATE lakala_payments SET kind = 'preorder'",
+            h.schema
+        ))
+        .await;
+    assert!(refused.is_err(), "version 2 refuses the preorder kind");
+
+    let journal = h.open().await.expect("connect and upgrade");
+    let version: i64 = client
+        .query_one(
+            &format!("SELECT version FROM \"{}\".lakala_journal_schema", h.schema),
+            &[],
+        )
+        .await
+        .expect("version")
+        .get(0);
+    assert_eq!(version, 3);
+    let indexes: i64 = client
+        .query_one(
+            // Only this schema's indexes are described (other tests drop theirs).
+            "WITH mine AS MATERIALIZED (SELECT c.oid FROM pg_class c \
+                 JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = $1 \
+                 AND c.relname IN ('lakala_payments_created', 'lakala_payments_finished')) \
+             SELECT count(*) FROM mine \
+             WHERE pg_get_indexdef(oid) LIKE '%merchant_no, out_trade_no%'",
+            &[&h.schema],
+        )
+        .await
+        .expect("indexes")
+        .get(0);
+    assert_eq!(indexes, 2, "both time indexes carry the key");
+    let r = journal
+        .payment(&key("MP-V2"))
+        .await
+        .expect("read")
+        .expect("kept");
+    assert_eq!(
+        (
+            r.status,
+            r.trade_no.as_deref(),
+            r.event_count,
+            r.finished_at
+        ),
+        (
+            lakala_journal::PaymentStatus::Succeeded,
+            Some("T1"),
+            2,
+            Some(T0 + 1)
+        )
+    );
+    assert_eq!(
+        journal.events(&key("MP-V2")).await.expect("events").len(),
+        2
+    );
+    let preorder = lakala_journal::Intent::preorder(
+        lakala_journal::PaymentKey::new("822290059430001", "PO-V3"),
+        "SBX00001",
+        300,
+        "0123456789abcdef0123456789abcdef",
+        "node-a",
+        T0 + 5,
+    );
+    assert!(journal
+        .record_intent(&preorder)
+        .await
+        .expect("record")
+        .is_new());
+    let newest = journal
+        .list(&ListFilter::all().newest_first())
+        .await
+        .expect("list");
+    let names: Vec<&str> = newest.iter().map(|r| r.key.out_trade_no.as_str()).collect();
+    assert_eq!(names, ["PO-V3", "MP-V2"]);
     drop(journal);
     drop(h.open().await.expect("reconnect: nothing to migrate"));
     h.finish().await;

@@ -424,6 +424,7 @@ async fn a_version_1_journal_is_upgraded_on_open() {
     // Back to exactly what version 1 had: no digest, no conflict, no new indexes.
     {
         let c = Connection::open(&path).expect("raw open");
+        to_version_2(&c);
         c.execute_batch(
             "DROP INDEX lakala_payments_conflict; DROP INDEX lakala_payments_origin; \
              ALTER TABLE lakala_payments DROP COLUMN auth_digest; \
@@ -481,4 +482,155 @@ async fn a_version_1_journal_is_upgraded_on_open() {
         pragma(&path, "user_version"),
         lakala_journal::SCHEMA_VERSION
     );
+}
+
+/// What version 3 added, taken away again: the payments table rebuilt with the kind
+/// check of version 2 (without `preorder`) and its indexes, without the time indexes.
+fn to_version_2(c: &Connection) {
+    c.execute_batch(
+        "PRAGMA foreign_keys = OFF; BEGIN;
+         CREATE TABLE old_payments AS SELECT * FROM lakala_payments;
+         DROP TABLE lakala_payments;
+         CREATE TABLE lakala_payments (
+            merchant_no TEXT NOT NULL, out_trade_no TEXT NOT NULL,
+            kind TEXT NOT NULL CHECK (kind IN ('micropay', 'revoke', 'refund')),
+            term_no TEXT NOT NULL, origin_out_trade_no TEXT, amount_fen INTEGER,
+            masked_auth_code TEXT, fingerprint TEXT NOT NULL,
+            status TEXT NOT NULL CHECK (status IN
+                ('recorded', 'pending', 'succeeded', 'failed', 'revoked', 'unresolved')),
+            trade_no TEXT, last_trade_state TEXT, outcome TEXT, reason TEXT,
+            attempts INTEGER NOT NULL DEFAULT 0, event_count INTEGER NOT NULL,
+            created_at INTEGER NOT NULL, created_by TEXT NOT NULL,
+            updated_at INTEGER NOT NULL, next_check_at INTEGER, finished_at INTEGER,
+            lease_owner TEXT, lease_token INTEGER NOT NULL DEFAULT 0, lease_until INTEGER,
+            auth_digest TEXT, conflict TEXT,
+            PRIMARY KEY (merchant_no, out_trade_no));
+         INSERT INTO lakala_payments SELECT * FROM old_payments;
+         DROP TABLE old_payments;
+         CREATE INDEX lakala_payments_due ON lakala_payments (next_check_at)
+             WHERE status IN ('recorded', 'pending');
+         CREATE INDEX lakala_payments_finished ON lakala_payments (finished_at)
+             WHERE finished_at IS NOT NULL;
+         CREATE INDEX lakala_payments_status ON lakala_payments (status);
+         CREATE INDEX lakala_payments_conflict ON lakala_payments (merchant_no, out_trade_no)
+             WHERE conflict IS NOT NULL;
+         CREATE INDEX lakala_payments_origin
+             ON lakala_payments (merchant_no, origin_out_trade_no)
+             WHERE origin_out_trade_no IS NOT NULL;
+         PRAGMA user_version = 2;
+         COMMIT; PRAGMA foreign_keys = ON;",
+    )
+    .expect("make it a version 2 file");
+}
+
+/// A file written by schema version 2 (before pre-orders and the time indexes) is
+/// brought to version 3 when opened: the payments table rebuilt without losing a row or
+/// an event (foreign keys off while it is, so the drop does not cascade), pre-orders
+/// accepted, the time indexes there.
+#[tokio::test]
+async fn a_version_2_journal_is_upgraded_on_open() {
+    let (_dir, path) = temp_journal();
+    {
+        let journal = SqliteJournal::open(&path).await.expect("create");
+        for no in ["MP-V2-1", "MP-V2-2"] {
+            journal.record_intent(&micropay(no)).await.expect("record");
+        }
+        journal
+            .append(
+                &key("MP-V2-1"),
+                &event(T0 + 1, "answer"),
+                &StateUpdate::status(PaymentStatus::Succeeded).with_trade_no("T1"),
+                None,
+            )
+            .await
+            .expect("append");
+        journal
+            .append(
+                &key("MP-V2-2"),
+                &event(T0 + 2, "note"),
+                &StateUpdate::none().with_conflict("checked by hand"),
+                None,
+            )
+            .await
+            .expect("mark");
+    }
+    {
+        let c = Connection::open(&path).expect("raw open");
+        to_version_2(&c);
+        let refused = c.execute("UPDATE lakala_payments SET kind = 'preorder'", []);
+        assert!(refused.is_err(), "version 2 refuses the preorder kind");
+    }
+    assert_eq!(pragma(&path, "user_version"), 2);
+
+    let journal = SqliteJournal::open(&path).await.expect("open and upgrade");
+    assert_eq!(pragma(&path, "user_version"), 3);
+    let r = journal
+        .payment(&key("MP-V2-1"))
+        .await
+        .expect("read")
+        .expect("kept");
+    assert_eq!(
+        (
+            r.status,
+            r.trade_no.as_deref(),
+            r.event_count,
+            r.finished_at
+        ),
+        (PaymentStatus::Succeeded, Some("T1"), 2, Some(T0 + 1))
+    );
+    assert_eq!(
+        journal.events(&key("MP-V2-1")).await.expect("events").len(),
+        2
+    );
+    assert_eq!(
+        journal.events(&key("MP-V2-2")).await.expect("events").len(),
+        2
+    );
+    let marked = journal.list(&ListFilter::conflicts()).await.expect("list");
+    assert_eq!(marked.len(), 1);
+    let preorder = lakala_journal::Intent::preorder(
+        lakala_journal::PaymentKey::new("822290059430001", "PO-V3"),
+        "SBX00001",
+        300,
+        "0123456789abcdef0123456789abcdef",
+        "node-a",
+        T0 + 5,
+    );
+    assert!(journal
+        .record_intent(&preorder)
+        .await
+        .expect("record")
+        .is_new());
+    let newest = journal
+        .list(&ListFilter::all().newest_first().limit(2))
+        .await
+        .expect("list");
+    let names: Vec<&str> = newest.iter().map(|r| r.key.out_trade_no.as_str()).collect();
+    assert_eq!(names, ["PO-V3", "MP-V2-2"]);
+    drop(journal);
+    let c = Connection::open(&path).expect("raw open");
+    let indexes: Vec<String> = c
+        .prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'lakala_payments' AND sql IS NOT NULL ORDER BY name")
+        .expect("prepare")
+        .query_map([], |r| r.get(0))
+        .expect("query")
+        .collect::<Result<_, _>>()
+        .expect("names");
+    assert_eq!(
+        indexes,
+        [
+            "lakala_payments_conflict",
+            "lakala_payments_created",
+            "lakala_payments_due",
+            "lakala_payments_finished",
+            "lakala_payments_origin",
+            "lakala_payments_status"
+        ]
+    );
+    let dangling: i64 = c
+        .query_row("SELECT count(*) FROM pragma_foreign_key_check", [], |r| {
+            r.get(0)
+        })
+        .expect("check");
+    assert_eq!(dangling, 0);
 }

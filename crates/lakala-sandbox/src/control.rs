@@ -9,6 +9,7 @@
 //! |---|---|---|
 //! | [`CROSSBORDER_PATH`] | `{"url", "req_type"?, "biz"?}` | seals a cross-border notification (`reqType` default `B0005`) of `biz` (a JSON object or the exact JSON text; default `{"orderNo":"SBXN<ts>","retCode":"0000","retMsg":"认证成功"}`) with the sandbox's platform keys, POSTs it to `url`, then verifies and opens the merchant's answer (MAC, `ts` and `reqType` copied, `encData` under the same one-time key) |
 //! | [`OPEN_PLATFORM_PATH`] | `{"url", "body"?, "merchant_no"?, "out_trade_no"?, "repeat"?, "as_merchant_no"?}` | signs `body` (a JSON object, or the exact text) with the notification key, as the platform does, or with neither given the result notification of the order `merchant_no` + `out_trade_no` in its current state; POSTs it to `url` `repeat` times (default 1, at most 20), each a new request freshly signed (new timestamp and nonce), as Lakala's redeliveries are; every answer must be HTTP 200 `{"code":"SUCCESS",...}`. `as_merchant_no` rewrites the order's notification as another merchant's (`merchant_no` replaced) to test that an endpoint refuses what is not for it |
+//! | [`ORDER_STATE_PATH`] | `{"merchant_no", "out_trade_no", "trade_state"}` | changes the platform's truth behind the merchant's back, as an operator in Lakala's portal or a late settlement would: `REFUND` revokes the order (anything paid given back), `SUCCESS` pays it, `FAIL` fails it, `CLOSE` closes it; no notification is sent. For reconciliation tests |
 //!
 //! `url` must be a loopback `http://` URL, as for every notification the sandbox sends.
 //! Answers: HTTP 200 `{"code":"SBX00000","msg",...}` with what was sent and what came back;
@@ -30,6 +31,9 @@ pub const PREFIX: &str = "/sandbox/";
 pub const CROSSBORDER_PATH: &str = "/sandbox/notify/crossborder";
 /// Send an open-platform notification.
 pub const OPEN_PLATFORM_PATH: &str = "/sandbox/notify/open-platform";
+
+/// Change an order's state behind the merchant's back.
+pub const ORDER_STATE_PATH: &str = "/sandbox/orders/state";
 
 /// The `code` of the control endpoints' answers.
 pub mod codes {
@@ -124,6 +128,7 @@ pub(crate) async fn handle(shared: &Shared, path: &str, body: &[u8]) -> HttpResp
     match path.trim_end_matches('/') {
         CROSSBORDER_PATH => crossborder(shared, body).await,
         OPEN_PLATFORM_PATH => open_platform(shared, body).await,
+        ORDER_STATE_PATH => order_state(shared, body),
         _ => answer(
             StatusCode::NOT_FOUND,
             codes::UNKNOWN,
@@ -223,5 +228,53 @@ async fn open_platform(shared: &Shared, body: &[u8]) -> HttpResponse {
             "answer": last["answer"],
             "deliveries": deliveries,
         }),
+    )
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct OrderState {
+    merchant_no: String,
+    out_trade_no: String,
+    trade_state: String,
+}
+
+/// Sets an order's state as the platform will report it from now on, without any request
+/// of the merchant's and without a notification.
+fn order_state(shared: &Shared, body: &[u8]) -> HttpResponse {
+    use crate::state::Status;
+    let order: OrderState = match serde_json::from_slice(body) {
+        Ok(order) => order,
+        Err(e) => return bad(&format!("not an order-state order: {e}")),
+    };
+    let now = shared.now();
+    let mut state = shared.state();
+    let Some(found) = state
+        .orders
+        .get_mut(&(order.merchant_no, order.out_trade_no))
+    else {
+        return bad("no such order (merchant_no + out_trade_no)");
+    };
+    found.status = match order.trade_state.as_str() {
+        "REFUND" => {
+            if found.status == Status::Success {
+                found.refunded = found.total;
+            }
+            Status::Revoked
+        }
+        "SUCCESS" => Status::Success,
+        "FAIL" => Status::Failed {
+            desc: "交易失败"
+        },
+        "CLOSE" => Status::Closed,
+        _ => return bad("trade_state must be REFUND, SUCCESS, FAIL or CLOSE"),
+    };
+    found.trade_time = now;
+    let (trade_state, desc) = found.trade_state();
+    answer(
+        StatusCode::OK,
+        codes::DELIVERED,
+        "order state changed",
+        json!({"trade_state": trade_state, "trade_state_desc": desc}),
     )
 }

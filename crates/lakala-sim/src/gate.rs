@@ -170,6 +170,19 @@ impl PaymentJournal for GatedJournal {
         r
     }
 
+    async fn claim_payment(
+        &self,
+        key: &PaymentKey,
+        owner: &str,
+        now: i64,
+        lease_secs: i64,
+    ) -> Result<Option<Claim>, JournalError> {
+        self.life.pass().await;
+        let r = self.inner.claim_payment(key, owner, now, lease_secs).await;
+        self.life.pass().await;
+        r
+    }
+
     async fn renew(&self, lease: &Lease, until: i64) -> Result<Lease, JournalError> {
         self.life.pass().await;
         let r = self.inner.renew(lease, until).await;

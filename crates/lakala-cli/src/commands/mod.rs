@@ -9,6 +9,7 @@ pub mod notify;
 pub mod open_calls;
 pub mod payments;
 pub mod preauth;
+pub mod reconcile;
 pub mod sandbox;
 pub mod settling;
 pub mod validate;

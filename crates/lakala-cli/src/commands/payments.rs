@@ -73,6 +73,7 @@ pub async fn run(cli: &Cli, command: &PaymentsCommand) -> Result<Report, Failure
             Ok(report(&records, "resolved"))
         }
         PaymentsCommand::Backup { path } => backup(cli, path).await,
+        PaymentsCommand::Reconcile(args) => super::reconcile::run(cli, args).await,
     }
 }
 

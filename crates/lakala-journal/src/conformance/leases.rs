@@ -14,19 +14,19 @@ use std::collections::HashSet;
 /// callers' `now` moves past its end; with [`LeaseClock::Store`] real time must pass, so
 /// the leases are a few seconds long there, and each test waits them out (long enough
 /// that a lease checked as held right after its claim cannot have expired yet).
-struct Timing {
+pub(super) struct Timing {
     clock: LeaseClock,
 }
 
 impl Timing {
-    fn of(journal: &impl PaymentJournal) -> Self {
+    pub(super) fn of(journal: &impl PaymentJournal) -> Self {
         Self {
             clock: journal.lease_clock(),
         }
     }
 
     /// A lease length: `caller` seconds of the callers' clock, or `store` real seconds.
-    fn secs(&self, caller: i64, store: i64) -> i64 {
+    pub(super) fn secs(&self, caller: i64, store: i64) -> i64 {
         match self.clock {
             LeaseClock::Caller => caller,
             LeaseClock::Store => store,
@@ -34,7 +34,7 @@ impl Timing {
     }
 
     /// Lets a lease of `secs` (taken just before) run out on the store's clock.
-    async fn outlive(&self, secs: i64) {
+    pub(super) async fn outlive(&self, secs: i64) {
         if self.clock == LeaseClock::Store {
             // Whole seconds of the server's clock: one more than the lease.
             tokio::time::sleep(std::time::Duration::from_millis(secs as u64 * 1000 + 1100)).await;

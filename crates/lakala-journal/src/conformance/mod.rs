@@ -19,6 +19,7 @@
 //! are `#[tokio::test(flavor = "multi_thread")]`: the crate using it needs tokio with the
 //! `macros` and `rt-multi-thread` features among its dev-dependencies.
 
+mod claim_payment;
 mod conflicts;
 mod fixtures;
 mod intents;
@@ -27,7 +28,11 @@ mod ledger;
 mod listing;
 mod retention;
 mod state;
+mod time_listing;
 
+pub use claim_payment::{
+    claim_payment_is_exclusive_and_fenced, concurrent_claim_payment_has_one_winner,
+};
 pub use conflicts::{
     auth_digest_is_kept, contradicting_facts_are_conflicts, explicit_conflicts_mark_any_payment,
     final_conflict_marks_the_payment,
@@ -50,6 +55,7 @@ pub use state::{
     concurrent_appends_keep_the_sequence, events_are_ordered_and_counted,
     facts_are_appended_together, final_statuses_are_terminal, state_view_follows_updates,
 };
+pub use time_listing::{list_by_time_and_pages, preorders_are_journaled};
 
 use crate::error::JournalError;
 use crate::journal::PaymentJournal;
@@ -93,6 +99,8 @@ macro_rules! conformance_tests {
             facts_are_appended_together,
             list_filters_and_pages,
             list_by_origin,
+            list_by_time_and_pages,
+            preorders_are_journaled,
             auth_digest_is_kept,
             final_conflict_marks_the_payment,
             contradicting_facts_are_conflicts,
@@ -103,6 +111,8 @@ macro_rules! conformance_tests {
             claim_order_and_limits,
             release_frees_the_payment,
             skewed_clocks_and_leases,
+            claim_payment_is_exclusive_and_fenced,
+            concurrent_claim_payment_has_one_winner,
             ledger_first_in_progress_answered,
             ledger_abandon_and_processing_window,
             ledger_concurrent_claims_have_one_winner,

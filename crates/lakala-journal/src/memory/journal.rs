@@ -85,14 +85,16 @@ impl PaymentJournal for MemoryJournal {
 
     async fn list(&self, filter: &ListFilter) -> Result<Vec<PaymentRecord>, JournalError> {
         filter.validate()?;
-        Ok(self
+        let mut found: Vec<PaymentRecord> = self
             .lock()
             .payments
             .values()
             .filter(|p| filter.admits(&p.record))
-            .take(validation::batch(filter.limit))
             .map(|p| p.record.clone())
-            .collect())
+            .collect();
+        filter.sort(&mut found);
+        found.truncate(validation::batch(filter.limit));
+        Ok(found)
     }
 
     async fn claim_due(
@@ -123,6 +125,16 @@ impl PaymentJournal for MemoryJournal {
                 }
             })
             .collect())
+    }
+
+    async fn claim_payment(
+        &self,
+        key: &PaymentKey,
+        owner: &str,
+        now: i64,
+        lease_secs: i64,
+    ) -> Result<Option<Claim>, JournalError> {
+        super::claim_payment::claim_payment(self, key, owner, now, lease_secs)
     }
 
     async fn renew(&self, lease: &Lease, until: i64) -> Result<Lease, JournalError> {

@@ -1,5 +1,6 @@
 //! [`MemoryJournal`]: the journal in this process's memory.
 
+mod claim_payment;
 mod journal;
 mod ledger;
 

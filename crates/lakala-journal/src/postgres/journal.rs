@@ -7,6 +7,7 @@ use crate::journal::{check_append, PaymentJournal};
 use crate::lease;
 use crate::lease::{Claim, Lease, LeaseClock};
 use crate::list::ListFilter;
+use crate::list_query;
 use crate::payment::{Intent, PaymentKey, PaymentRecord, Recorded};
 use crate::status::PaymentStatus;
 use crate::update::StateUpdate;
@@ -266,29 +267,12 @@ impl PaymentJournal for PostgresJournal {
 
     async fn list(&self, filter: &ListFilter) -> Result<Vec<PaymentRecord>, JournalError> {
         filter.validate()?;
-        let statuses = words(&filter.statuses);
-        let after = filter.after.as_ref();
-        let after_merchant = after.map(|k| k.merchant_no.as_str());
-        let after_out = after.map(|k| k.out_trade_no.as_str());
-        let limit = validation::batch(filter.limit) as i64;
+        let params = ListParams::of(filter);
         let mut c = self.pool.get().await?;
-        let statement = c.statement(sql::LIST.as_str()).await?;
+        let statement = c.statement(params.sql).await?;
+        // Every statement of the family takes the same ten parameters.
         let rows = {
-            let result = c
-                .client()?
-                .query(
-                    &statement,
-                    &[
-                        &statuses,
-                        &filter.merchant_no,
-                        &after_merchant,
-                        &after_out,
-                        &limit,
-                        &filter.conflicts_only,
-                        &filter.origin_out_trade_no,
-                    ],
-                )
-                .await;
+            let result = c.client()?.query(&statement, &params.refs()).await;
             c.check(result)
         }?;
         rows.iter().map(|r| row::record(r, 0)).collect()
@@ -343,6 +327,16 @@ impl PaymentJournal for PostgresJournal {
                 .cmp(&(b.payment.next_check_at, &b.payment.key))
         });
         Ok(claims)
+    }
+
+    async fn claim_payment(
+        &self,
+        key: &PaymentKey,
+        owner: &str,
+        now: i64,
+        lease_secs: i64,
+    ) -> Result<Option<Claim>, JournalError> {
+        self.claim_one(key, owner, now, lease_secs).await
     }
 
     async fn renew(&self, lease: &Lease, until: i64) -> Result<Lease, JournalError> {
@@ -413,5 +407,55 @@ impl PaymentJournal for PostgresJournal {
             let result = c.client()?.execute(&statement, &[&final_before]).await;
             c.check(result)
         }
+    }
+}
+
+/// The statement listing a filter and its ten parameters (see list_query.rs).
+pub(crate) struct ListParams {
+    pub(crate) sql: &'static str,
+    statuses: Vec<&'static str>,
+    merchant_no: Option<String>,
+    after_merchant: Option<String>,
+    after_out: Option<String>,
+    limit: i64,
+    conflicts_only: bool,
+    origin: Option<String>,
+    from: i64,
+    before: i64,
+    after_time: Option<i64>,
+}
+
+impl ListParams {
+    pub(crate) fn of(filter: &ListFilter) -> Self {
+        let after = filter.after.as_ref();
+        let (from, before) = list_query::bounds(filter);
+        Self {
+            sql: sql::list(filter.order(), after.is_some()),
+            statuses: words(&filter.statuses),
+            merchant_no: filter.merchant_no.clone(),
+            after_merchant: after.map(|c| c.key().merchant_no.clone()),
+            after_out: after.map(|c| c.key().out_trade_no.clone()),
+            limit: validation::batch(filter.limit) as i64,
+            conflicts_only: filter.conflicts_only,
+            origin: filter.origin_out_trade_no.clone(),
+            from,
+            before,
+            after_time: after.and_then(|c| c.time()),
+        }
+    }
+
+    pub(crate) fn refs(&self) -> [&(dyn tokio_postgres::types::ToSql + Sync); 10] {
+        [
+            &self.statuses,
+            &self.merchant_no,
+            &self.after_merchant,
+            &self.after_out,
+            &self.limit,
+            &self.conflicts_only,
+            &self.origin,
+            &self.from,
+            &self.before,
+            &self.after_time,
+        ]
     }
 }

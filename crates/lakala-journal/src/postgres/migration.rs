@@ -81,6 +81,19 @@ CREATE INDEX lakala_payments_conflict ON lakala_payments (merchant_no, out_trade
 CREATE INDEX lakala_payments_origin ON lakala_payments (merchant_no, origin_out_trade_no)
     WHERE origin_out_trade_no IS NOT NULL;
 "#,
+    // 3: the `preorder` kind, and the time indexes for listing by creation and finish
+    // time with keyset paging (the finish index now carries the key, for ties).
+    r#"
+ALTER TABLE lakala_payments DROP CONSTRAINT lakala_payments_kind_check;
+ALTER TABLE lakala_payments ADD CONSTRAINT lakala_payments_kind_check
+    CHECK (kind IN ('micropay', 'revoke', 'refund', 'preorder'));
+CREATE INDEX lakala_payments_created
+    ON lakala_payments (created_at, merchant_no, out_trade_no);
+DROP INDEX lakala_payments_finished;
+CREATE INDEX lakala_payments_finished
+    ON lakala_payments (finished_at, merchant_no, out_trade_no)
+    WHERE finished_at IS NOT NULL;
+"#,
 ];
 
 /// Brings the schema to [`SCHEMA_VERSION`]. A current schema is only read (so a

@@ -1,6 +1,8 @@
 //! [`PostgresJournal`]: the journal in a PostgreSQL database shared by several instances.
 
+mod claim_payment;
 mod error;
+mod explain;
 mod journal;
 mod ledger;
 mod migration;

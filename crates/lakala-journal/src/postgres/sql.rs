@@ -8,15 +8,17 @@
 //! measured when the payment was claimed. Rows are read with `lease_until + lease_skew`,
 //! the lease end in the holder's clock, as `Lease::until` is.
 
+use crate::list::{ListOrder, TimeField};
+use crate::list_query::order_clause;
 use crate::schema::PAYMENT_COLUMNS;
 use std::sync::LazyLock;
 
 /// The server's clock in Unix seconds.
-const SERVER_NOW: &str = "floor(extract(epoch FROM clock_timestamp()))::int8";
+pub(super) const SERVER_NOW: &str = "floor(extract(epoch FROM clock_timestamp()))::int8";
 
 /// The payment columns as this store reads them (see the module docs), qualified by
 /// `alias` when it is not empty.
-fn columns_of(alias: &str) -> String {
+pub(super) fn columns_of(alias: &str) -> String {
     let prefix = if alias.is_empty() {
         String::new()
     } else {
@@ -40,7 +42,7 @@ fn columns_of(alias: &str) -> String {
 
 /// A numeric SQL expression clamped to the `int8` range (a lease end far in the future
 /// and a clock skew never overflow). Not for NULLs: `GREATEST` and `LEAST` skip them.
-fn clamped(numeric: &str) -> String {
+pub(super) fn clamped(numeric: &str) -> String {
     format!("GREATEST(LEAST({numeric}, 9223372036854775807), -9223372036854775808)")
 }
 
@@ -109,21 +111,59 @@ SELECT state.merchant_no, state.out_trade_no, e.seq, e.at, e.instance, e.kind, e
 FROM state, unnest($15::int8[], $16::int8[], $17::text[], $18::text[], $19::text[])
     AS e(seq, at, instance, kind, payload)";
 
-/// Payments by status set (empty: all), merchant and start key, in key order.
-pub(crate) static LIST: LazyLock<String> = LazyLock::new(|| {
+/// Lists payments (`$1` statuses, empty for all; `$2` merchant; `$6` conflicts only; `$7`
+/// origin; `$5` limit) in `order`, after the cursor (`$10` time, `$3`, `$4` key) when
+/// `with_cursor`, within `[$8, $9)` in a time order (see `list_query`). One statement
+/// per order and cursor, built once.
+pub(crate) fn list(order: ListOrder, with_cursor: bool) -> &'static str {
+    static ALL: LazyLock<Vec<(ListOrder, bool, String)>> = LazyLock::new(|| {
+        let orders = [
+            ListOrder::Key,
+            ListOrder::OldestFirst(TimeField::Created),
+            ListOrder::OldestFirst(TimeField::Finished),
+            ListOrder::NewestFirst(TimeField::Created),
+            ListOrder::NewestFirst(TimeField::Finished),
+        ];
+        orders
+            .into_iter()
+            .flat_map(|o| [(o, false), (o, true)])
+            .map(|(o, c)| (o, c, list_sql(o, c)))
+            .collect()
+    });
+    ALL.iter()
+        .find(|(o, c, _)| *o == order && *c == with_cursor)
+        .map(|(_, _, sql)| sql.as_str())
+        .unwrap_or_default()
+}
+
+fn list_sql(order: ListOrder, with_cursor: bool) -> String {
+    let placeholder = |n: u8| match n {
+        3 | 4 => format!("${n}::text"),
+        _ => format!("${n}::int8"),
+    };
+    let order = order_clause(order, with_cursor, placeholder);
+    // PostgreSQL types every parameter up to the highest one named; the ones this order
+    // does not use are named once in a constant condition (always true, evaluated once).
+    let unused: String = [3u8, 4, 8, 9, 10]
+        .into_iter()
+        .filter(|n| !order.contains(&format!("${n}::")))
+        .map(|n| {
+            let p = placeholder(n);
+            format!("\n  AND {p} IS NOT DISTINCT FROM {p}")
+        })
+        .collect();
     format!(
         "\
 SELECT {cols} FROM lakala_payments
 WHERE (cardinality($1::text[]) = 0 OR status = ANY($1::text[]))
   AND ($2::text IS NULL OR merchant_no = $2::text)
-  AND ($3::text IS NULL OR (merchant_no, out_trade_no) > ($3::text, $4::text))
   AND (NOT $6::bool OR conflict IS NOT NULL)
-  AND ($7::text IS NULL OR origin_out_trade_no = $7::text)
-ORDER BY merchant_no, out_trade_no
+  AND ($7::text IS NULL OR origin_out_trade_no = $7::text){unused}
+  {order}
 LIMIT $5::int8",
-        cols = *COLUMNS
+        cols = *COLUMNS,
     )
-});
+}
 
 /// Leases up to `$4` due payments to `$1` for `$3` seconds (at most the distance from
 /// `$2` to `i64::MAX`, computed by the caller); rows another transaction is

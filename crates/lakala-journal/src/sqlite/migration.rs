@@ -77,6 +77,66 @@ CREATE INDEX lakala_payments_conflict ON lakala_payments (merchant_no, out_trade
 CREATE INDEX lakala_payments_origin ON lakala_payments (merchant_no, origin_out_trade_no)
     WHERE origin_out_trade_no IS NOT NULL;
 ",
+    // 3: the `preorder` kind (SQLite cannot alter a CHECK constraint: the table is
+    // rebuilt, with foreign keys off, as SQLite's documentation prescribes), and the
+    // time indexes for listing by creation and finish time with keyset paging.
+    r"
+CREATE TABLE lakala_payments_v3 (
+    merchant_no         TEXT    NOT NULL,
+    out_trade_no        TEXT    NOT NULL,
+    kind                TEXT    NOT NULL CHECK (kind IN
+        ('micropay', 'revoke', 'refund', 'preorder')),
+    term_no             TEXT    NOT NULL,
+    origin_out_trade_no TEXT,
+    amount_fen          INTEGER,
+    masked_auth_code    TEXT,
+    fingerprint         TEXT    NOT NULL,
+    status              TEXT    NOT NULL CHECK (status IN
+        ('recorded', 'pending', 'succeeded', 'failed', 'revoked', 'unresolved')),
+    trade_no            TEXT,
+    last_trade_state    TEXT,
+    outcome             TEXT,
+    reason              TEXT,
+    attempts            INTEGER NOT NULL DEFAULT 0,
+    event_count         INTEGER NOT NULL,
+    created_at          INTEGER NOT NULL,
+    created_by          TEXT    NOT NULL,
+    updated_at          INTEGER NOT NULL,
+    next_check_at       INTEGER,
+    finished_at         INTEGER,
+    lease_owner         TEXT,
+    lease_token         INTEGER NOT NULL DEFAULT 0,
+    lease_until         INTEGER,
+    auth_digest         TEXT,
+    conflict            TEXT,
+    PRIMARY KEY (merchant_no, out_trade_no)
+);
+INSERT INTO lakala_payments_v3 (merchant_no, out_trade_no, kind, term_no,
+    origin_out_trade_no, amount_fen, masked_auth_code, fingerprint, status, trade_no,
+    last_trade_state, outcome, reason, attempts, event_count, created_at, created_by,
+    updated_at, next_check_at, finished_at, lease_owner, lease_token, lease_until,
+    auth_digest, conflict)
+SELECT merchant_no, out_trade_no, kind, term_no,
+    origin_out_trade_no, amount_fen, masked_auth_code, fingerprint, status, trade_no,
+    last_trade_state, outcome, reason, attempts, event_count, created_at, created_by,
+    updated_at, next_check_at, finished_at, lease_owner, lease_token, lease_until,
+    auth_digest, conflict
+FROM lakala_payments;
+DROP TABLE lakala_payments;
+ALTER TABLE lakala_payments_v3 RENAME TO lakala_payments;
+CREATE INDEX lakala_payments_due ON lakala_payments (next_check_at)
+    WHERE status IN ('recorded', 'pending');
+CREATE INDEX lakala_payments_status ON lakala_payments (status);
+CREATE INDEX lakala_payments_conflict ON lakala_payments (merchant_no, out_trade_no)
+    WHERE conflict IS NOT NULL;
+CREATE INDEX lakala_payments_origin ON lakala_payments (merchant_no, origin_out_trade_no)
+    WHERE origin_out_trade_no IS NOT NULL;
+CREATE INDEX lakala_payments_created
+    ON lakala_payments (created_at, merchant_no, out_trade_no);
+CREATE INDEX lakala_payments_finished
+    ON lakala_payments (finished_at, merchant_no, out_trade_no)
+    WHERE finished_at IS NOT NULL;
+",
 ];
 
 /// Brings the schema to [`SCHEMA_VERSION`]: nothing to do when it is current, the
@@ -97,6 +157,20 @@ pub(crate) fn migrate(connection: &mut Connection, read_only: bool) -> Result<()
             ),
         });
     }
+    // A migration that rebuilds a table (v3) must not cascade the drop of the old one
+    // to the events: foreign keys are off while migrating (the pragma is a no-op inside
+    // a transaction, so it is switched here) and checked before the commit.
+    connection
+        .pragma_update(None, "foreign_keys", "OFF")
+        .journal()?;
+    let result = migrate_in_transaction(connection);
+    let restored = connection
+        .pragma_update(None, "foreign_keys", "ON")
+        .journal();
+    result.and(restored)
+}
+
+fn migrate_in_transaction(connection: &mut Connection) -> Result<(), JournalError> {
     let tx = connection
         .transaction_with_behavior(TransactionBehavior::Immediate)
         .journal()?;
@@ -106,6 +180,16 @@ pub(crate) fn migrate(connection: &mut Connection, read_only: bool) -> Result<()
         tx.execute_batch(sql).journal()?;
         tx.pragma_update(None, "user_version", i as i64 + 1)
             .journal()?;
+    }
+    let dangling: i64 = tx
+        .query_row("SELECT count(*) FROM pragma_foreign_key_check", [], |r| {
+            r.get(0)
+        })
+        .journal()?;
+    if dangling != 0 {
+        return Err(JournalError::corrupt(
+            "events without their payment found while migrating",
+        ));
     }
     // A new journal gets its mark; an existing one keeps whichever it has.
     if !is_journal_id(application_id(&tx)?) {

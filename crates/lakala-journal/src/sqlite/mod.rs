@@ -1,7 +1,9 @@
 //! [`SqliteJournal`]: the journal in one SQLite file.
 
+mod claim_payment;
 mod create;
 mod error;
+mod explain;
 mod group_commit;
 mod journal;
 mod ledger;

@@ -212,3 +212,25 @@ pub(crate) fn records(
     }
     Ok(out)
 }
+
+/// The payments a statement selects with [`COLUMNS`], its placeholders `?1`, `?2`, ...
+/// bound from `values` by number (a number the statement does not use is skipped).
+pub(crate) fn records_bound(
+    connection: &Connection,
+    sql: &str,
+    values: &[rusqlite::types::Value],
+) -> Result<Vec<PaymentRecord>, JournalError> {
+    let mut statement = connection.prepare_cached(sql).journal()?;
+    for i in 1..=statement.parameter_count() {
+        let value = values.get(i - 1).ok_or_else(|| {
+            JournalError::corrupt("a listing statement with an unknown placeholder")
+        })?;
+        statement.raw_bind_parameter(i, value).journal()?;
+    }
+    let mut rows = statement.raw_query();
+    let mut out = Vec::new();
+    while let Some(row) = rows.next().journal()? {
+        out.push(record(row)?);
+    }
+    Ok(out)
+}
