@@ -38,6 +38,12 @@ import java.util.concurrent.atomic.AtomicLong;
  *   <li>open platform: signs a micropay and a pre-order (SHA256withRSA), the sandbox accepts
  *       them; verifies the answers on the platform certificate with
  *       Signature.initVerify(X509Certificate); a request signed by another key gets 401.
+ *   <li>labs (聚合扫码), at the paths of Lakala's SDK: labs micropay; pre-orders (QR paid and
+ *       notified, a late close refused; WeChat JSAPI and mini-program pay-sign fields; one
+ *       never paid, closed); idmrefund DEAL then SUCCESS on the refund query; serial_no
+ *       without its leading 00 refused; an altered answer does not verify.
+ *   <li>{@code *_encry}: pre-order and micropay sealed with SM4 in Java (Sm4.java, JDK
+ *       only), the sealed answers verified then opened; a plain body refused, sealed.
  *   <li>notifications: an endpoint on loopback verifies open-platform notifications on the
  *       notification certificate (one asked for through the sandbox's control endpoint, one
  *       sent when a pending micropay with notify_url settles), and opens a cross-border
@@ -70,6 +76,7 @@ public final class SandboxInterop {
     private PrivateKey opMerchantKey;
     private X509Certificate platformCert;
     private X509Certificate notifyCert;
+    private Sm4 sm4;
 
     /** What the notification endpoint saw: a key per notification, and its verdict. */
     private final Map<String, String> received = new ConcurrentHashMap<>();
@@ -175,6 +182,7 @@ public final class SandboxInterop {
         opMerchantKey = Wire.privateKey(file.apply("open_platform.merchant_key"));
         platformCert = Wire.certificate(file.apply("open_platform.platform_cert"));
         notifyCert = Wire.certificate(file.apply("open_platform.notify_cert"));
+        sm4 = Sm4.fromBase64(Files.readString(keys.resolve("open-sm4.key"), StandardCharsets.UTF_8));
         X509Certificate merchantCert = Wire.certificate(Files.readString(keys.resolve("open-merchant.cert.pem")));
 
         check("the sandbox's certificates are signing certificates", p -> {
@@ -194,6 +202,8 @@ public final class SandboxInterop {
         try {
             gateAuth();
             openPlatform();
+            labs(endpoint);
+            encrypted();
             notifications(endpoint);
         } finally {
             server.stop(0);
@@ -305,16 +315,27 @@ public final class SandboxInterop {
     // ---------------------------------------------------------------- open platform
 
     private String authorization(byte[] body, PrivateKey key) throws Exception {
+        return authorization(body, key, serialNo);
+    }
+
+    private String authorization(byte[] body, PrivateKey key, String serial) throws Exception {
         String timestamp = Long.toString(System.currentTimeMillis() / 1000);
         String nonce = Wire.randomAlnum(32);
-        String signature = Wire.sign(key, Wire.stringToSign(appid, serialNo, timestamp, nonce, utf8(body)));
-        return Wire.SCHEME + " appid=\"" + appid + "\",serial_no=\"" + serialNo + "\",timestamp=\"" + timestamp
+        String signature = Wire.sign(key, Wire.stringToSign(appid, serial, timestamp, nonce, utf8(body)));
+        return Wire.SCHEME + " appid=\"" + appid + "\",serial_no=\"" + serial + "\",timestamp=\"" + timestamp
                 + "\",nonce_str=\"" + nonce + "\",signature=\"" + signature + "\"";
     }
 
     /** Signs and sends; verifies the answer's Lklapi-* signature on the platform certificate. */
     private Map<String, Object> open(String path, Map<String, Object> envelope, List<String> p) throws Exception {
-        byte[] body = Json.write(envelope).getBytes(StandardCharsets.UTF_8);
+        return Json.object(openRaw(path, Json.write(envelope).getBytes(StandardCharsets.UTF_8), p));
+    }
+
+    /**
+     * Signs exactly {@code body} and sends it; verifies the answer's Lklapi-* signature over
+     * the body as received; returns that body.
+     */
+    private String openRaw(String path, byte[] body, List<String> p) throws Exception {
         HttpResponse<byte[]> response = post(path, body, authorization(body, opMerchantKey));
         expect(p, response.statusCode() == 200, "HTTP " + response.statusCode() + ": " + utf8(response.body()));
         java.net.http.HttpHeaders h = response.headers();
@@ -326,7 +347,7 @@ public final class SandboxInterop {
         expect(p, Wire.serialHex(platformCert).equals(serial), "Lklapi-Serial names the platform certificate");
         expect(p, Wire.verify(platformCert, sts, h.firstValue("Lklapi-Signature").orElse("")),
                 "answer verifies on the platform certificate");
-        return Json.object(utf8(response.body()));
+        return utf8(response.body());
     }
 
     private Map<String, Object> micropayBody(String outTradeNo, String authCode, String notifyUrl) {
@@ -369,6 +390,203 @@ public final class SandboxInterop {
             HttpResponse<byte[]> r = post("/api/v3/dcp/trans/micropay", body,
                     authorization(body, g.generateKeyPair().getPrivate()));
             expect(p, r.statusCode() == 401, "HTTP " + r.statusCode());
+        });
+    }
+
+    // ---------------------------------------------------------------- labs (聚合扫码)
+
+    private static String now14() {
+        return ZonedDateTime.now(CHINA).format(DateTimeFormatter.ofPattern("yyyyMMddHHmmss"));
+    }
+
+    private static Map<String, Object> v3(Map<String, Object> reqData) {
+        return Json.obj("req_time", now14(), "version", "3.0", "req_data", reqData);
+    }
+
+    private static Map<String, Object> location() {
+        return Json.obj("request_ip", "127.0.0.1");
+    }
+
+    private Map<String, Object> preorderData(String out, String account, String trans, String amount) {
+        return Json.obj("merchant_no", MERCHANT_NO, "term_no", TERM_NO, "out_trade_no", out,
+                "account_type", account, "trans_type", trans, "total_amount", amount,
+                "subject", "Java 互通测试", "location_info", location());
+    }
+
+    private Map<String, Object> tradeQuery(String out, List<String> p) throws Exception {
+        return open("/api/v3/labs/query/tradequery",
+                v3(Json.obj("merchant_no", MERCHANT_NO, "term_no", TERM_NO, "out_trade_no", out)), p);
+    }
+
+    /** Queries until trade_state is {@code want} (the sandbox runs with a 1 s pending delay). */
+    private String awaitTradeState(String out, String want, List<String> p) throws Exception {
+        long deadline = System.currentTimeMillis() + 30_000;
+        String state = null;
+        while (System.currentTimeMillis() < deadline) {
+            state = str(map(tradeQuery(out, p), "resp_data"), "trade_state");
+            if (want.equals(state)) {
+                break;
+            }
+            Thread.sleep(200);
+        }
+        return state;
+    }
+
+    private Map<String, Object> close(String origin, List<String> p) throws Exception {
+        return open("/api/v3/labs/relation/close", v3(Json.obj("merchant_no", MERCHANT_NO, "term_no", TERM_NO,
+                "origin_out_trade_no", origin, "location_info", location())), p);
+    }
+
+    private Map<String, Object> refundQuery(String refundNo, List<String> p) throws Exception {
+        return open("/api/v3/labs/query/idmrefundquery", v3(Json.obj("merchant_no", MERCHANT_NO,
+                "term_no", TERM_NO, "out_refund_order_no", refundNo)), p);
+    }
+
+    private void labs(String endpoint) {
+        check("labs micropay (/api/v3/labs/trans/micropay): signed request accepted, answer verified", p -> {
+            Map<String, Object> a = open("/api/v3/labs/trans/micropay",
+                    micropayBody("JAVALM" + nextTs(), "288576824003652810", null), p);
+            expect(p, "BBS00000".equals(str(a, "code")), "code " + a.get("code") + " " + a.get("msg"));
+            expect(p, "0".equals(str(map(a, "resp_data"), "need_query")), "need_query " + a.get("resp_data"));
+        });
+        String paid = "JAVAQR" + nextTs();
+        check("labs pre-order (QR, ALIPAY 41): QR code, CREATE, paid, notified, a late close refused", p -> {
+            Map<String, Object> data = preorderData(paid, "ALIPAY", "41", "100");
+            data.put("notify_url", endpoint + "/op-notify");
+            Map<String, Object> a = open("/api/v3/labs/trans/preorder", v3(data), p);
+            expect(p, "BBS00000".equals(str(a, "code")), "code " + a.get("code") + " " + a.get("msg"));
+            Map<String, Object> resp = map(a, "resp_data");
+            String code = str(map(resp, "acc_resp_fields"), "code");
+            expect(p, code != null && code.startsWith("https://") && code.endsWith(str(resp, "trade_no")),
+                    "QR code " + code);
+            String state = awaitTradeState(paid, "SUCCESS", p);
+            expect(p, "SUCCESS".equals(state), "trade_state " + state);
+            long deadline = System.currentTimeMillis() + 30_000;
+            while (!received.containsKey("op:" + paid) && System.currentTimeMillis() < deadline) {
+                Thread.sleep(100);
+            }
+            expect(p, "verified".equals(received.get("op:" + paid)), "notification: " + received.get("op:" + paid));
+            Map<String, Object> late = close(paid, p);
+            expect(p, "SBX00008".equals(str(late, "code")), "close after payment: " + late.get("code"));
+            expect(p, "SUCCESS".equals(awaitTradeState(paid, "SUCCESS", p)), "still paid");
+        });
+        check("labs pre-order (WeChat JSAPI 51, mini-program 71): pay-sign fields echo sub_appid, pay_sign recomputed", p -> {
+            for (String trans : new String[] {"51", "71"}) {
+                Map<String, Object> data = preorderData("JAVAJS" + trans + nextTs(), "WECHAT", trans, "100");
+                data.put("acc_busi_fields", Json.obj("sub_appid", "wxjava0000000001", "user_id", "oJavaUser0001"));
+                Map<String, Object> a = open("/api/v3/labs/trans/preorder", v3(data), p);
+                expect(p, "BBS00000".equals(str(a, "code")), trans + ": code " + a.get("code") + " " + a.get("msg"));
+                Map<String, Object> f = map(map(a, "resp_data"), "acc_resp_fields");
+                expect(p, "wxjava0000000001".equals(str(f, "app_id")), trans + ": app_id " + f);
+                String toSign = str(f, "app_id") + "\n" + str(f, "time_stamp") + "\n" + str(f, "nonce_str") + "\n"
+                        + str(f, "package") + "\n";
+                expect(p, java.util.Base64.getEncoder().encodeToString(toSign.getBytes(StandardCharsets.UTF_8))
+                        .equals(str(f, "pay_sign")), trans + ": pay_sign " + f);
+                expect(p, ("prepay_id=" + str(f, "prepay_id")).equals(str(f, "package")), trans + ": package");
+            }
+            Map<String, Object> missing = preorderData("JAVAJSX" + nextTs(), "WECHAT", "51", "100");
+            missing.put("acc_busi_fields", Json.obj("sub_appid", "wxjava0000000001"));
+            Map<String, Object> refused = open("/api/v3/labs/trans/preorder", v3(missing), p);
+            expect(p, "SBX00001".equals(str(refused, "code")) && str(refused, "msg").contains("user_id"),
+                    "without user_id: " + refused);
+        });
+        check("labs pre-order never paid (144 fen): closed, CLOSE, a refund refused", p -> {
+            String out = "JAVANP" + nextTs();
+            Map<String, Object> a = open("/api/v3/labs/trans/preorder",
+                    v3(preorderData(out, "UQRCODEPAY", "41", "144")), p);
+            expect(p, "BBS00000".equals(str(a, "code")), "code " + a.get("code") + " " + a.get("msg"));
+            expect(p, "CREATE".equals(str(map(tradeQuery(out, p), "resp_data"), "trade_state")), "CREATE first");
+            Map<String, Object> closed = close(out, p);
+            expect(p, "BBS00000".equals(str(closed, "code")), "close: " + closed);
+            expect(p, out.equals(str(map(closed, "resp_data"), "origin_out_trade_no")), "close names the order");
+            expect(p, "CLOSE".equals(str(map(tradeQuery(out, p), "resp_data"), "trade_state")), "CLOSE");
+            Map<String, Object> refund = open("/api/v3/labs/relation/idmrefund", v3(Json.obj("merchant_no", MERCHANT_NO,
+                    "term_no", TERM_NO, "out_refund_order_no", out + "R", "refund_amount", "144",
+                    "origin_out_trade_no", out, "location_info", location())), p);
+            expect(p, "SBX00007".equals(str(refund, "code")), "refund of a closed order: " + refund.get("code"));
+        });
+        check("idmrefund (78 fen): DEAL, then SUCCESS on the refund query, the order's refund_amount agrees", p -> {
+            String refundNo = paid + "R1";
+            Map<String, Object> a = open("/api/v3/labs/relation/idmrefund", v3(Json.obj("merchant_no", MERCHANT_NO,
+                    "term_no", TERM_NO, "out_refund_order_no", refundNo, "refund_amount", "78",
+                    "refund_reason", "Java", "origin_out_trade_no", paid, "location_info", location())), p);
+            expect(p, "BBS00000".equals(str(a, "code")), "code " + a.get("code") + " " + a.get("msg"));
+            expect(p, "DEAL".equals(str(map(a, "resp_data"), "trade_state")), "DEAL first: " + a.get("resp_data"));
+            long deadline = System.currentTimeMillis() + 30_000;
+            String state = null;
+            while (System.currentTimeMillis() < deadline) {
+                state = str(map(refundQuery(refundNo, p), "resp_data"), "trade_state");
+                if ("SUCCESS".equals(state)) {
+                    break;
+                }
+                Thread.sleep(200);
+            }
+            expect(p, "SUCCESS".equals(state), "refund query " + state);
+            Map<String, Object> order = map(tradeQuery(paid, p), "resp_data");
+            expect(p, "78".equals(str(order, "refund_amount")) && "PART_REFUND".equals(str(order, "trade_state")),
+                    "order " + order);
+            Map<String, Object> unknown = refundQuery("JAVANOSUCHREFUND", p);
+            expect(p, "SBX00004".equals(str(unknown, "code")), "unknown refund: " + unknown.get("code"));
+        });
+        check("serial_no stripped of its leading 00 gets 401 SBX40103", p -> {
+            expect(p, serialNo.startsWith("00"), "the sandbox's serial keeps a leading 00: " + serialNo);
+            byte[] body = Json.write(micropayBody("JAVASN" + nextTs(), "288576824003652810", null))
+                    .getBytes(StandardCharsets.UTF_8);
+            HttpResponse<byte[]> r = post("/api/v3/labs/trans/micropay", body,
+                    authorization(body, opMerchantKey, serialNo.substring(2)));
+            expect(p, r.statusCode() == 401, "HTTP " + r.statusCode());
+            expect(p, utf8(r.body()).contains("SBX40103"), utf8(r.body()));
+        });
+        check("an answer altered by one character does not verify on the platform certificate", p -> {
+            byte[] body = Json.write(v3(Json.obj("merchant_no", MERCHANT_NO, "term_no", TERM_NO,
+                    "out_trade_no", paid))).getBytes(StandardCharsets.UTF_8);
+            HttpResponse<byte[]> r = post("/api/v3/labs/query/tradequery", body, authorization(body, opMerchantKey));
+            java.net.http.HttpHeaders h = r.headers();
+            String text = utf8(r.body());
+            String altered = text.replace("\"BBS00000\"", "\"BBS00001\"");
+            expect(p, !altered.equals(text), "the answer is BBS00000: " + text);
+            String sig = h.firstValue("Lklapi-Signature").orElse("");
+            String ts = h.firstValue("Lklapi-Timestamp").orElse("");
+            String nonce = h.firstValue("Lklapi-Nonce").orElse("");
+            String serial = h.firstValue("Lklapi-Serial").orElse("");
+            expect(p, Wire.verify(platformCert, Wire.stringToSign(appid, serial, ts, nonce, text), sig), "original verifies");
+            expect(p, !Wire.verify(platformCert, Wire.stringToSign(appid, serial, ts, nonce, altered), sig),
+                    "altered does not verify");
+        });
+    }
+
+    // ---------------------------------------------------------------- *_encry (SM4)
+
+    private void encrypted() {
+        check("SM4 with the JDK alone: the standard's example", p -> {
+            String problem = Sm4.selfTest();
+            expect(p, problem == null, String.valueOf(problem));
+        });
+        check("pre-order sealed with SM4 (preorder_encry, identity_info): signed as sealed, answer verified then opened", p -> {
+            String out = "JAVAENC" + nextTs();
+            Map<String, Object> data = preorderData(out, "ALIPAY", "41", "100");
+            data.put("identity_info", Json.write(Json.obj("identityNo", "110101199003072316", "name", "张三",
+                    "identityType", "01")));
+            String sealed = sm4.seal(Json.write(v3(data)));
+            String answer = openRaw("/api/v3/labs/trans/preorder_encry", sealed.getBytes(StandardCharsets.UTF_8), p);
+            expect(p, !answer.trim().startsWith("{"), "the answer is sealed: " + answer);
+            Map<String, Object> a = Json.object(sm4.open(answer));
+            expect(p, "BBS00000".equals(str(a, "code")), "code " + a.get("code") + " " + a.get("msg"));
+            expect(p, out.equals(str(map(a, "resp_data"), "out_trade_no")), "the order " + a.get("resp_data"));
+            expect(p, "CREATE".equals(str(map(tradeQuery(out, p), "resp_data"), "trade_state")), "the same order book");
+        });
+        check("micropay sealed with SM4 (micropay_encry): answer verified then opened", p -> {
+            String sealed = sm4.seal(Json.write(micropayBody("JAVAENCM" + nextTs(), "288576824003652810", null)));
+            String answer = openRaw("/api/v3/labs/trans/micropay_encry", sealed.getBytes(StandardCharsets.UTF_8), p);
+            Map<String, Object> a = Json.object(sm4.open(answer));
+            expect(p, "BBS00000".equals(str(a, "code")), "code " + a.get("code") + " " + a.get("msg"));
+        });
+        check("*_encry: a plain JSON body is refused, the refusal sealed (SBX00010)", p -> {
+            byte[] plain = Json.write(micropayBody("JAVAENCX" + nextTs(), "288576824003652810", null))
+                    .getBytes(StandardCharsets.UTF_8);
+            String answer = openRaw("/api/v3/labs/trans/micropay_encry", plain, p);
+            Map<String, Object> a = Json.object(sm4.open(answer));
+            expect(p, "SBX00010".equals(str(a, "code")), "code " + a.get("code"));
         });
     }
 

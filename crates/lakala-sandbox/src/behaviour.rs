@@ -170,7 +170,9 @@ pub fn micropay_scenario(auth_code: &str) -> MicropayScenario {
     }
 }
 
-/// What a refund does, chosen by its `refund_amount`.
+/// What a refund does, chosen by its `refund_amount`. The same for a refund by the origin
+/// order (`/api/v3/labs/relation/refund`) and by the merchant's order
+/// (`/api/v3/labs/relation/idmrefund`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum RefundScenario {
@@ -180,16 +182,21 @@ pub enum RefundScenario {
     /// as long as [`crate::SandboxConfig::deal_refunds`] says (forever by default), then
     /// `SUCCESS` (issue 19, scenario 3).
     Deal,
+    /// `BBS00000` 退款受理成功 with `trade_state` `DEAL`, then `SUCCESS` once
+    /// [`crate::SandboxConfig::pending_delay`] has passed on the sandbox clock (or earlier,
+    /// after the refund queries [`crate::SandboxConfig::deal_refunds`] allows): a refund in
+    /// progress that finishes by itself.
+    DealThenDone,
 }
 
 /// The scenario of a refund, by its amount in fen: amounts whose last two digits are `77`
-/// (`77`, `177`, `1077` fen: x.77 yuan) are [`RefundScenario::Deal`], all others
-/// [`RefundScenario::Immediate`].
+/// (`77`, `177`, `1077` fen: x.77 yuan) are [`RefundScenario::Deal`], `78` (`78`, `178`,
+/// ...) [`RefundScenario::DealThenDone`], all others [`RefundScenario::Immediate`].
 pub fn refund_scenario(refund_amount_fen: u64) -> RefundScenario {
-    if refund_amount_fen % 100 == 77 {
-        RefundScenario::Deal
-    } else {
-        RefundScenario::Immediate
+    match refund_amount_fen % 100 {
+        77 => RefundScenario::Deal,
+        78 => RefundScenario::DealThenDone,
+        _ => RefundScenario::Immediate,
     }
 }
 
@@ -200,6 +207,55 @@ pub mod refund_amounts {
     /// Answered `DEAL`, stays `DEAL` on the refund query (see
     /// [`super::RefundScenario::Deal`]).
     pub const DEAL: u64 = 77;
+    /// Answered `DEAL`, `SUCCESS` after the pending delay (see
+    /// [`super::RefundScenario::DealThenDone`]).
+    pub const DEAL_THEN_DONE: u64 = 78;
+}
+
+/// What the payer of a labs pre-order (`/api/v3/labs/trans/preorder`: a QR code, a
+/// WeChat JSAPI or mini-program payment) does, chosen by its `total_amount`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum PreorderScenario {
+    /// The payer pays once [`crate::SandboxConfig::pending_delay`] has passed on the
+    /// sandbox clock: trade state `CREATE`, then `SUCCESS` (notified to `notify_url`).
+    PaidAfterDelay,
+    /// The payer never pays: `CREATE` until the order expires (`acc_busi_fields`
+    /// `timeout_express` minutes after it was made, else
+    /// [`crate::SandboxConfig::preorder_expiry`]), then `CLOSE` (notified), unless it is
+    /// closed before.
+    NeverPaid,
+    /// The payer's payment fails after the pending delay: `CREATE`, then `FAIL`
+    /// (notified).
+    FailsAfterDelay,
+}
+
+/// The scenario of a labs pre-order, by its amount in fen: amounts whose last two digits
+/// are `44` (`44`, `144`, ...: x.44 yuan) are [`PreorderScenario::NeverPaid`], `45`
+/// [`PreorderScenario::FailsAfterDelay`], all others [`PreorderScenario::PaidAfterDelay`].
+///
+/// ```
+/// use lakala_sandbox::behaviour::{preorder_scenario, PreorderScenario};
+/// assert_eq!(preorder_scenario(100), PreorderScenario::PaidAfterDelay);
+/// assert_eq!(preorder_scenario(144), PreorderScenario::NeverPaid);
+/// assert_eq!(preorder_scenario(45), PreorderScenario::FailsAfterDelay);
+/// ```
+pub fn preorder_scenario(total_amount_fen: u64) -> PreorderScenario {
+    match total_amount_fen % 100 {
+        44 => PreorderScenario::NeverPaid,
+        45 => PreorderScenario::FailsAfterDelay,
+        _ => PreorderScenario::PaidAfterDelay,
+    }
+}
+
+/// Ready-made labs pre-order amounts (fen).
+pub mod preorder_amounts {
+    /// Paid after the pending delay.
+    pub const PAID: u64 = 100;
+    /// Never paid: expires (`CLOSE`) unless closed first.
+    pub const NEVER_PAID: u64 = 144;
+    /// The payment fails after the pending delay.
+    pub const FAILS: u64 = 145;
 }
 
 /// The wallet (`account_type`) of an `auth_code`, by its first two digits: `10`–`15`
@@ -255,7 +311,8 @@ pub mod codes {
     /// unchanged (the real platform answers a repeated number with a duplicate-order code
     /// that says nothing of the first order's outcome).
     pub const DUPLICATE_ORDER: &str = "SBX00002";
-    /// Pre-order: the spec does not support this `transType` / `accountType`.
+    /// v2 pre-order: the spec does not support this `transType` / `accountType` (a labs
+    /// pre-order's unserved combination is a rule violation, [`INVALID_REQUEST`]).
     pub const UNSUPPORTED_COMBINATION: &str = "SBX00003";
     /// Trade query, revoke, refund, refund query, close: no such order (or refund) for this
     /// merchant.
@@ -268,6 +325,10 @@ pub mod codes {
     pub const CANNOT_REFUND: &str = "SBX00007";
     /// Close: the order is paid (revoke or refund it instead), failed or revoked.
     pub const CANNOT_CLOSE: &str = "SBX00008";
+    /// An `*_encry` route's body is not the base64 of SM4/ECB/PKCS5Padding ciphertext under
+    /// the sandbox's SM4 key (another key, a plain JSON body, a tampered body). Nothing was
+    /// done; the answer is sealed like every answer there.
+    pub const CANNOT_DECRYPT: &str = "SBX00010";
     /// An unlisted "system busy" code that says nothing about whether the request ran (the
     /// first revoke of [`super::MicropayScenario::PendingRevokeInconclusive`]; it did not).
     pub const INCONCLUSIVE: &str = "SBX29001";

@@ -17,6 +17,11 @@ pub const DEFAULT_PENDING_DELAY: Duration = Duration::from_secs(12);
 /// default: longer than the client's default request timeout (30 s).
 pub const DEFAULT_SLOW_ANSWER_DELAY: Duration = Duration::from_secs(40);
 
+/// How long an unpaid labs pre-order stays payable when its request gives no
+/// `acc_busi_fields.timeout_express`, by default: 5 minutes, the default Lakala's
+/// open-platform SDK documents for `timeout_express`.
+pub const DEFAULT_PREORDER_EXPIRY: Duration = Duration::from_secs(5 * 60);
+
 /// How long a refund answered `DEAL` (amounts ending in `77` fen) stays `DEAL` on the refund
 /// query.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -149,6 +154,9 @@ pub struct SandboxConfig {
     pub slow_answer_delay: Duration,
     /// How long a `DEAL` refund stays `DEAL` (default [`DealRefunds::Forever`]).
     pub deal_refunds: DealRefunds,
+    /// How long an unpaid labs pre-order without `timeout_express` stays payable before it
+    /// closes, by the sandbox clock (default [`DEFAULT_PREORDER_EXPIRY`]).
+    pub preorder_expiry: Duration,
 }
 
 impl Default for SandboxConfig {
@@ -165,6 +173,7 @@ impl Default for SandboxConfig {
             notify: NotifyPolicy::default(),
             slow_answer_delay: DEFAULT_SLOW_ANSWER_DELAY,
             deal_refunds: DealRefunds::Forever,
+            preorder_expiry: DEFAULT_PREORDER_EXPIRY,
         }
     }
 }
@@ -230,6 +239,12 @@ impl SandboxConfig {
         self
     }
 
+    /// Sets how long an unpaid labs pre-order without `timeout_express` stays payable.
+    pub fn preorder_expiry(mut self, expiry: Duration) -> Self {
+        self.preorder_expiry = expiry;
+        self
+    }
+
     /// Allows listening on a non-loopback address (you expose test keys to the network).
     pub fn allow_non_loopback(mut self, allow: bool) -> Self {
         self.allow_non_loopback = allow;
@@ -250,6 +265,7 @@ impl fmt::Debug for SandboxConfig {
             .field("notify", &self.notify)
             .field("slow_answer_delay", &self.slow_answer_delay)
             .field("deal_refunds", &self.deal_refunds)
+            .field("preorder_expiry", &self.preorder_expiry)
             .finish_non_exhaustive()
     }
 }

@@ -2,7 +2,7 @@
 //! they are written to.
 
 use crate::error::{io_error, Result, SandboxError};
-use lakala_crypto::{Certificate, CryptoError, PrivateKey, PublicKey, ValidityCheck};
+use lakala_crypto::{Certificate, CryptoError, PrivateKey, PublicKey, Sm4Key, ValidityCheck};
 use rand::RngCore;
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
@@ -54,6 +54,10 @@ pub mod files {
     pub const OPEN_MERCHANT_KEY: &str = "open-merchant.key.pem";
     /// Open-platform merchant certificate; its serial is the `serial_no`.
     pub const OPEN_MERCHANT_CERT: &str = "open-merchant.cert.pem";
+    /// The SM4 key of the `*_encry` routes, shared by the merchant and the platform: the
+    /// base64 of 16 bytes on one line, as Lakala gives it (Lakala's Java SDK's `sm4Key`
+    /// setting). Readable by the owner only.
+    pub const OPEN_SM4_KEY: &str = "open-sm4.key";
 }
 
 /// A private key with the self-signed certificate issued for it: a signing certificate
@@ -119,6 +123,7 @@ impl IssuedKey {
 /// | open-platform platform key + certificate, RSA-2048 | `Lklapi-*` answer signatures |
 /// | open-platform notification key + certificate, RSA-2048 | notification signatures |
 /// | open-platform merchant key + certificate, RSA-2048 | request signatures; `serial_no` |
+/// | SM4 key, 128 bits | the `*_encry` routes' whole-message encryption, both ways |
 /// | `mer_id` ([`DEFAULT_MER_ID`]), `appid` ([`DEFAULT_APPID`]) | the ids the sandbox accepts |
 ///
 /// Certificates are self-signed signing certificates (`CA:FALSE`, critical key usage
@@ -134,6 +139,7 @@ pub struct SandboxKeys {
     platform: IssuedKey,
     notify: IssuedKey,
     merchant: IssuedKey,
+    sm4: Sm4Key,
 }
 
 #[derive(Debug, Serialize, Deserialize)]
@@ -159,11 +165,16 @@ impl SandboxKeys {
             platform: IssuedKey::generate(2048, subjects::PLATFORM)?,
             notify: IssuedKey::generate(2048, subjects::NOTIFY)?,
             merchant: IssuedKey::generate(2048, subjects::MERCHANT)?,
+            sm4: Sm4Key::generate(&mut rng),
         })
     }
 
     /// Loads keys written by [`SandboxKeys::write`] from `dir`, and checks that every
     /// certificate is valid now and matches its private key.
+    ///
+    /// A keys directory written before the sandbox had an SM4 key gets a fresh one here
+    /// ([`SandboxKeys::write`] then adds its file); an SM4 key file that does not hold the
+    /// base64 of 16 bytes is refused.
     ///
     /// Earlier versions of the sandbox wrote CA certificates (`CA:TRUE`, key usage `keyCertSign,
     /// cRLSign`), which Java clients refuse to verify signatures with. Such a certificate is
@@ -228,7 +239,23 @@ impl SandboxKeys {
             }
             Ok(issued)
         };
+        let sm4_path = dir.join(files::OPEN_SM4_KEY);
+        let sm4 = match std::fs::read_to_string(&sm4_path) {
+            Ok(text) => Sm4Key::from_base64(&text).map_err(|e| SandboxError::Key {
+                path: sm4_path.clone(),
+                reason: e.to_string(),
+            })?,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                tracing::warn!(
+                    path = %sm4_path.display(),
+                    "no SM4 key in this keys directory (an older sandbox's): a fresh one is drawn"
+                );
+                Sm4Key::generate(&mut rand::rngs::OsRng)
+            }
+            Err(e) => return Err(io_error(&sm4_path)(e)),
+        };
         Ok(Self {
+            sm4,
             mer_id: ids.mer_id,
             appid: ids.appid,
             crossborder_platform: private(files::CROSSBORDER_PLATFORM_KEY)?,
@@ -291,9 +318,12 @@ impl SandboxKeys {
     }
 
     /// The files a merchant (client) needs: its two private keys, its certificate, the
-    /// platform's cross-border public key and the two platform certificates.
+    /// platform's cross-border public key, the two platform certificates and the SM4 key.
     fn write_merchant_side(&self, dir: &Path) -> Result<()> {
         std::fs::create_dir_all(dir).map_err(io_error(dir))?;
+        let mut line = self.sm4.expose_base64();
+        line.push('\n');
+        write_file(&dir.join(files::OPEN_SM4_KEY), line.as_bytes(), true)?;
         write_private(
             dir,
             files::CROSSBORDER_MERCHANT_KEY,
@@ -419,6 +449,11 @@ impl SandboxKeys {
     /// Open-platform merchant key and certificate (the merchant's).
     pub fn open_merchant(&self) -> &IssuedKey {
         &self.merchant
+    }
+
+    /// The SM4 key of the `*_encry` routes (both sides').
+    pub fn sm4_key(&self) -> &Sm4Key {
+        &self.sm4
     }
 }
 

@@ -1,9 +1,11 @@
 //! A local stand-in for the Lakala (拉卡拉) platform, with the platform's own cryptography
 //! and wire format, deterministic test values, and notifications: the cross-border
 //! verification gateway (`/gate/auth`), the open platform's v2 pre-authorization pre-order,
-//! v3 micropay and its companions (trade query, revoke, refund, refund query, close). A
-//! hyper 1.x server on
-//! Tokio, on loopback only (by default), with all state in memory.
+//! v3 micropay and the labs (aggregated-scan, 聚合扫码) family at the paths of Lakala's
+//! open-platform SDK (micropay, pre-order for QR / JSAPI / mini-program payments, trade
+//! query, revoke, close, refund, idmrefund, refund query, and the SM4-encrypted
+//! `*_encry` routes). A hyper 1.x server on Tokio, on loopback only (by default), with all
+//! state in memory. Java and PHP teams: see [For Java and PHP teams](#for-java-and-php-teams).
 //!
 //! # Starting one
 //!
@@ -85,6 +87,16 @@
 //!   envelope and its `req_data` / `reqData` must follow the specs' rules
 //!   (`lakala_types`, every violation named in the answer's message).
 //!
+//! * **`*_encry`** (`/api/v3/labs/trans/preorder_encry`, `/api/v3/labs/trans/micropay_encry`,
+//!   the only encrypted twins in Lakala's SDK's `FunctionCodeEnum`): the body is the base64
+//!   of the SM4/ECB/PKCS5Padding ciphertext of the whole v3 JSON envelope under the keys
+//!   directory's SM4 key ([`files::OPEN_SM4_KEY`], [`SandboxKeys::sm4_key`]), as Lakala's
+//!   SDK sends it (`LKLSDK.httpPost(request, true, true)`); the `Authorization` signature
+//!   covers that base64 text, and is checked before the body is opened. Every
+//!   authenticated answer on these routes, refusals included, is sealed the same way and
+//!   signed as sealed; a body that does not open (plain JSON, another key, not base64) is
+//!   answered `SBX00010` (sealed) and nothing is done. The JSON inside follows the plain
+//!   route's rules.
 //! * **both**: the `Content-Type` must be `application/json`, with no `charset` or
 //!   `charset=utf-8`. A request in `text/plain`, `application/x-www-form-urlencoded`,
 //!   another charset (`application/json; charset=gbk`) or without the header is refused
@@ -101,6 +113,7 @@
 //! | gate/auth, opened | 200 | `{retCode, retMsg, merId, ver, ts, encData, mac}`; `encData` = the request's fields + `retCode` + `retMsg`, under the request's one-time key; envelope and business codes are the same | MAC + encData |
 //! | open platform, `Authorization` missing, malformed, unknown appid or serial, bad signature, stale, replayed | **401** | `{"code":"SBX401xx","msg":"..."}` | no |
 //! | open platform, authenticated | 200 | v2 `{retCode, retMsg, timestamp, ver, reqId, cmdRetCode, respData?}`; v3 `{code, msg, resp_time, resp_data?}` | `Lklapi-Appid`, `Lklapi-Serial` (platform certificate), `Lklapi-Timestamp`, `Lklapi-Nonce`, `Lklapi-Signature` |
+//! | `*_encry`, authenticated | 200 | the v3 answer sealed: base64 of its SM4 ciphertext | as above, over the base64 text |
 //! | unknown path / not POST / body over [`SandboxConfig::max_body_bytes`] / body not read within [`SandboxConfig::read_timeout`] / `Content-Type` not JSON in UTF-8 | 404 / 405 / 413 / 408 / 415 | gate/auth: `{"retCode":"9999","retMsg":...}`; others `{"code":"SBX40400"/"SBX40500"/"SBX41300"/"SBX40800"/"SBX41500","msg":...}` | no |
 //!
 //! Open-platform authentication failures are HTTP 401 because no merchant was
@@ -124,9 +137,15 @@
 //! Every answered `orderNo` is remembered, except after the transient codes `9002`, `9007`
 //! and `9999`, so a retry of those is decided afresh.
 //!
-//! **micropay** `/api/v3/dcp/trans/micropay`, by the last four digits of `auth_code`
+//! **micropay** `/api/v3/dcp/trans/micropay` (spec 003) and `/api/v3/labs/trans/micropay`
+//! (and `micropay_encry`; Lakala's SDK's 聚合被扫), by the last four digits of `auth_code`
 //! ([`behaviour::micropay_scenario`], values in [`behaviour::auth_codes`]); the wallet
-//! (`account_type`) by its first two: `10`–`15` WECHAT, `62` UQRCODEPAY, else ALIPAY.
+//! (`account_type`) by its first two: `10`–`15` WECHAT, `62` UQRCODEPAY, else ALIPAY. The
+//! labs route has the same scenarios with the labs codes: `BBS00000` where the table says
+//! `DCP00000`, `BBS10000` 交易状态为支付中 (with `resp_data`, `need_query` `1`) where it says
+//! `DCP10000`; it also takes the labs-only fields (`busi_mode`, `scan_type`,
+//! `identity_info`, ...) and the labs rules (`subject` at most 42 characters;
+//! `lakala_types::labs::LabsMicropayRequest`).
 //!
 //! | `auth_code` ends | answer | trade query `trade_state` |
 //! |---|---|---|
@@ -152,7 +171,8 @@
 //! **notifications**: when a pending micropay (answered `DCP10000` or `BBS10000`) carries
 //! `notify_url` and settles by itself after the pending delay (`1001` → SUCCESS, `1002` →
 //! FAIL, `1004` → SUCCESS, `1005` → CLOSE; not `1003`, which waits to be revoked, and not
-//! when revoked), the sandbox POSTs
+//! when revoked), and when a labs pre-order with `notify_url` is paid, fails or expires
+//! (not when closed by a close call), the sandbox POSTs
 //! the trade query's fields as JSON (`merchant_no`, `out_trade_no`, `trade_no`, `log_no`,
 //! `trade_state`, `total_amount`, `trade_time`, ...) with
 //! `Authorization: LKLAPI-SHA256withRSA timestamp="..",nonce_str="..",signature=".."` made
@@ -186,6 +206,38 @@
 //! A repeated `merReqSno` gets `SBX00002`; a pre-order is queryable by trade query
 //! (`out_trade_no` = `merReqSno`) in state `CREATE`, and can be revoked or closed.
 //!
+//! **labs pre-order** `/api/v3/labs/trans/preorder` (and `preorder_encry`; 聚合主扫):
+//! checked with `lakala_types::labs::PreorderRequest`'s rules (the combinations
+//! `account_type` × `trans_type` Lakala's SDK documents, and what each needs in
+//! `acc_busi_fields`: `sub_appid` and `user_id` for WeChat 51 / 71, `user_id` for Alipay
+//! 51, none on a NATIVE order; `subject` for WeChat); a violation is `SBX00001` naming the
+//! fields, a repeated `out_trade_no` `SBX00002`. Made: `BBS00000` with `merchant_no`,
+//! `out_trade_no`, `trade_no`, `log_no` and `acc_resp_fields` by combination, every value
+//! deterministic:
+//!
+//! | trans_type / account_type | `acc_resp_fields` |
+//! |---|---|
+//! | 41 NATIVE, ALIPAY or UQRCODEPAY | `code`: `https://qr.sandbox.lakala.invalid/<wallet>/<trade_no>` (the QR code's content) |
+//! | 51 JSAPI or 71 mini-program, WECHAT | `app_id` (the request's `sub_appid`, echoed), `time_stamp` (the order's creation, Unix seconds), `nonce_str` (`trade_no` left-padded with `0` to 32), `prepay_id` `wx<trade_no>`, `package` `prepay_id=wx<trade_no>`, `sign_type` `RSA`, `pay_sign`: the base64 of WeChat's JSAPI string to sign `app_id\ntime_stamp\nnonce_str\npackage\n` (recompute it to check the echo; it is no signature) |
+//! | 51 ALIPAY | `prepay_id` `2088<log_no>` |
+//! | 51 UQRCODEPAY | `redirect_url` `https://qr.sandbox.lakala.invalid/unionpay/<trade_no>` |
+//!
+//! What the payer does, by the last two digits of `total_amount` in fen
+//! ([`behaviour::preorder_scenario`], values in [`behaviour::preorder_amounts`]):
+//!
+//! | `total_amount` ends | trade query `trade_state` |
+//! |---|---|
+//! | anything else (e.g. `100`) | `CREATE`, then `SUCCESS` once [`SandboxConfig::pending_delay`] has passed (paid; notified) |
+//! | `44` (e.g. `144`) | `CREATE`, never paid; `CLOSE` at its expiry (notified) |
+//! | `45` (e.g. `145`) | `CREATE`, then `FAIL` after the pending delay (notified) |
+//!
+//! A pre-order expires `acc_busi_fields.timeout_express` minutes after it was made, or
+//! [`SandboxConfig::preorder_expiry`] without it (default 5 minutes, the default Lakala's SDK
+//! documents); an order its payer has not paid by then is `CLOSE` and is never paid
+//! afterwards. A close call closes a `CREATE` order at once (`CLOSE`, never paid, no
+//! notification); a close arriving after the payment is refused with `SBX00008` and the
+//! order stays `SUCCESS` (revoke or refund it). `trade_main_type` is `PREORDER`.
+//!
 //! **trade query, revoke, refund, refund query, close** act on the same order book (per
 //! `merchant_no`; the origin by `out_trade_no`, `trade_no` or, for refunds, `log_no`):
 //!
@@ -206,10 +258,18 @@
 //!   `DEAL` on the refund query forever, or ([`SandboxConfig::deal_refunds`]
 //!   [`DealRefunds::SucceedAfterQueries`]`(n)`) (`lakala sandbox --deal-refund-queries N`) for `n` refund queries and `SUCCESS` from the
 //!   next one; while `DEAL` it is not in the order's `refund_amount` but cannot be refunded
-//!   again. Every other amount: `trade_state` `SUCCESS` at once.
+//!   again. An amount ending `78` fen (`78`, `178`, ...) is `DEAL` too, and `SUCCESS` once
+//!   the pending delay has passed on the sandbox clock (a refund in progress that finishes
+//!   by itself; the `n` queries above finish it earlier). Every other amount: `trade_state`
+//!   `SUCCESS` at once.
+//! * idmrefund `/api/v3/labs/relation/idmrefund` (商户订单退款: `out_refund_order_no`,
+//!   `refund_amount`, the origin by `origin_trade_no`, `origin_log_no` or
+//!   `origin_out_trade_no`, in that precedence): a refund like the above whose own number
+//!   is `out_refund_order_no`; its answer is the refund query's `resp_data`. A refused
+//!   idmrefund (the order not paid yet, too much) may be sent again with the same number.
 //! * refund query `/api/v3/labs/query/idmrefundquery` (`merchant_no`, `term_no`,
-//!   `out_refund_order_no`): the refund with that own number (here: a refund's
-//!   `out_trade_no`), `BBS00000` 查询成功 with `out_refund_order_no`, `out_trade_no`,
+//!   `out_refund_order_no`): the refund with that own number (an idmrefund's
+//!   `out_refund_order_no`, or a refund's `out_trade_no`), `BBS00000` 查询成功 with `out_refund_order_no`, `out_trade_no`,
 //!   `trade_no`, `trade_state` (`SUCCESS` / `DEAL`), `refund_amount`, `origin_out_trade_no`,
 //!   `origin_trade_no`, ...; unknown refund `SBX00004`.
 //! * close `/api/v3/labs/relation/close` (`origin_out_trade_no` or `origin_trade_no`): a
@@ -222,7 +282,10 @@
 //!   refund repeated is answered as it stands now).
 //! * counters for tests: [`RunningSandbox::revokes_executed`],
 //!   [`refunds_executed`](RunningSandbox::refunds_executed) and [`refunded_amount`](RunningSandbox::refunded_amount) (per original `out_trade_no`),
-//!   next to `micropay_requests(out_trade_no)`.
+//!   next to `micropay_requests(out_trade_no)` (both micropay routes),
+//!   [`preorder_requests`](RunningSandbox::preorder_requests) (labs pre-orders) and
+//!   [`paid_amount`](RunningSandbox::paid_amount) (what the payer paid for a micropay or a
+//!   pre-order, counted once when it became paid).
 //!
 //! Pending payments settle by the sandbox clock ([`SandboxConfig::clock`]): checked on
 //! every request and every 100 ms, so a [`lakala_crypto::ManualClock`] moved forward
@@ -283,6 +346,38 @@
 //! prints the answer's code and size, not what was sent or the decrypted answer (they may hold
 //! personal data): `--json` prints the control endpoint's whole answer.
 //!
+//! # For Java and PHP teams
+//!
+//! `lakala sandbox --keys-dir DIR` writes everything a merchant configures into `DIR` (and
+//! keeps it across runs). Lakala's open-platform SDKs take the same material as for
+//! Lakala's own test environment:
+//!
+//! | setting (Java SDK `Config` / `sdk.properties`; PHP SDK `Configuration`) | file in `DIR` / value | format |
+//! |---|---|---|
+//! | `serverUrl` / host | the base URL the sandbox prints, `http://127.0.0.1:PORT` (the SDKs append `/api/v3/...`) | |
+//! | `appId` | `appid` in `lakala.toml` (`OPSANDBOX001`) | |
+//! | `serialNo` | `serial_no` in `lakala.toml` | hex of the merchant certificate's serial **as Lakala registers it, with its leading `00`** (e.g. `00d2…`); upper case is accepted too; the serial stripped of `00` or in decimal is refused (`SBX40103`, 401, saying so) |
+//! | `priKeyPath` / merchant private key path | `open-merchant.key.pem` | RSA-2048 private key, PKCS#8 PEM (`BEGIN PRIVATE KEY`) |
+//! | `lklCerPath` / Lakala certificate path | `open-platform.cert.pem` | X.509 PEM, RSA-2048, `CA:FALSE`, key usage `digitalSignature` (verifies the `Lklapi-*` answer signatures) |
+//! | `lklNotifyCerPath` / notification certificate | `open-notify.cert.pem` | X.509 PEM, RSA-2048, as above (verifies notifications) |
+//! | `sm4Key` | the one line of `open-sm4.key` | base64 of a 16-byte (128-bit) SM4 key; only the `*_encry` routes use it |
+//! | (the merchant's certificate, for reference) | `open-merchant.cert.pem` | X.509 PEM; its serial is `serialNo` |
+//! | cross-border `merId`, merchant key, platform key | `sandbox.toml` `mer_id`; `crossborder-merchant.key.pem`; `crossborder-platform.pub.pem` | RSA-1024 PKCS#8 PEM; SubjectPublicKeyInfo PEM |
+//!
+//! `sandbox.toml` and the `*.key.pem` files without `merchant` in their name are the
+//! platform's side; a merchant configures none of them. The sandbox checks what Lakala's
+//! gateway checks: `Authorization: LKLAPI-SHA256withRSA appid="…",serial_no="…",
+//! timestamp="…",nonce_str="…",signature="…"` (any nonce length: Lakala's PHP SDK sends 12
+//! characters, its Java SDK 32), timestamps within 300 s, each nonce once.
+//!
+//! Envelopes: v3 (every `/api/v3/...` path) `{"req_time":"yyyyMMddHHmmss","version":"3.0",
+//! "req_data":{…}}` (other top-level fields, such as the Java SDK's `out_org_code`, are
+//! kept and ignored); v2 (`/api/v2/labs/txn/preAuth/preAuthPreOrder`)
+//! `{"ver":"1.0.0","timestamp":<Unix milliseconds, number or string>,"reqId":"<32 hex
+//! characters>","reqData":{…},"termExtInfo":{…}}` (`ver`, `timestamp`, `reqId` and
+//! `reqData` required). Both in UTF-8 with `Content-Type: application/json`
+//! (`;charset=UTF-8` is fine).
+//!
 //! # Limits
 //!
 //! * State is in memory and lost at shutdown. All requests share one lock (short critical
@@ -296,6 +391,10 @@
 //! * Pending delays are whole seconds of the sandbox clock; notification retries wait in
 //!   real time. Wallet fields (`paySign`, `prepayId`, QR URLs) are placeholders no wallet
 //!   accepts.
+//! * Every labs pre-order closes at its expiry. Lakala's SDK says `timeout_express` only
+//!   bounds WeChat's `prepay_id` and WeChat does not close the order by itself: on the real
+//!   platform close a WeChat order you give up on. The labs pre-order's kinds beyond
+//!   lakala-types' (BESTPAY, SUNING, LKLACC, NUCSPAY, trans_type 61 and 81) are refused.
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
 
@@ -305,6 +404,8 @@ pub mod control;
 mod error;
 mod gate;
 mod keys;
+mod labs_preorder;
+mod micropay;
 mod notify;
 mod open;
 mod order_book;
@@ -313,8 +414,8 @@ mod state;
 mod v3_wire;
 
 pub use config::{
-    DealRefunds, NotifyPolicy, SandboxConfig, DEFAULT_PENDING_DELAY, DEFAULT_SLOW_ANSWER_DELAY,
-    LAKALA_SCHEDULE_SECS,
+    DealRefunds, NotifyPolicy, SandboxConfig, DEFAULT_PENDING_DELAY, DEFAULT_PREORDER_EXPIRY,
+    DEFAULT_SLOW_ANSWER_DELAY, LAKALA_SCHEDULE_SECS,
 };
 pub use error::{Result, SandboxError};
 pub use keys::{files, IssuedKey, SandboxKeys, DEFAULT_APPID, DEFAULT_MER_ID};

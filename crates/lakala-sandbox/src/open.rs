@@ -1,28 +1,32 @@
-//! The open platform (v2 pre-order, v3 micropay, and the order-book calls of
-//! [`crate::order_book`]): verify the `Authorization` header exactly as the platform does,
-//! act, answer with `Lklapi-*` signature headers.
+//! The open platform (v2 pre-order, and the v3 calls of [`crate::micropay`],
+//! [`crate::labs_preorder`] and [`crate::order_book`]): verify the `Authorization` header
+//! exactly as the platform does, act, answer with `Lklapi-*` signature headers.
 
-use crate::behaviour::{codes, micropay_scenario, wallet_of, MicropayScenario};
-use crate::order_book;
-use crate::server::{error_response, json_response, Api, HttpResponse, Shared, SlowAnswer};
+use crate::behaviour::codes;
+use crate::micropay::{micropay, MicropayRoute};
+use crate::server::{error_response, json_response, Api, HttpResponse, Shared, SlowAnswer, Wire};
 use crate::state::{Order, OrderKey, Quirks, Settle, Status};
-use crate::v3_wire::{day, parse_checked, parse_v3, s, truncate, v3, wallet_user};
+use crate::v3_wire::{day, parse_checked, s, truncate, v3};
+use crate::{labs_preorder, order_book};
 use http::{header, HeaderMap, StatusCode};
 use lakala_crypto::format_china_time;
 use lakala_crypto::open_platform::{generate_nonce, Authorization};
 use lakala_crypto::CryptoError;
-use lakala_types::micropay::MicropayRequest;
 use lakala_types::preauth::{AccountType, PreOrderRequest, TransType, V2Request};
-use lakala_types::Personal;
 use rand::distributions::{Alphanumeric, DistString};
 use serde_json::{json, Map, Value};
 use std::sync::Arc;
-use std::time::Duration;
 
 /// Handles one open-platform request.
+///
+/// On the `*_encry` routes ([`Wire::Sm4`]) the signature is checked over the body as sent
+/// (the base64 text), then the body is opened with the SM4 key; every authenticated answer
+/// there, refusals included, is sealed with the same key and signed as sealed. A body that
+/// does not open is refused with [`codes::CANNOT_DECRYPT`], sealed too.
 pub(crate) fn handle(
     shared: &Arc<Shared>,
     api: Api,
+    wire: Wire,
     headers: &HeaderMap,
     body: &[u8],
 ) -> HttpResponse {
@@ -49,13 +53,18 @@ pub(crate) fn handle(
     if auth.appid.as_deref() != Some(shared.keys.appid()) {
         return refuse(codes::AUTH_UNKNOWN_APPID, "appid不存在");
     }
+    // The serial as Lakala registered it: the hex of the certificate's DER serial with its
+    // leading `00`, in either case; no other form (stripped, decimal) is the same serial.
     let serial = shared.keys.serial_no();
-    if !auth
-        .serial_no
-        .as_deref()
-        .is_some_and(|s| s.eq_ignore_ascii_case(&serial))
-    {
-        return refuse(codes::AUTH_UNKNOWN_SERIAL, "serial_no与商户证书不符");
+    let given = auth.serial_no.as_deref().unwrap_or_default();
+    if !given.eq_ignore_ascii_case(&serial) {
+        let stripped = serial.trim_start_matches('0');
+        let msg = if !given.is_empty() && given.eq_ignore_ascii_case(stripped) {
+            "serial_no与商户证书不符: give the serial as registered, with its leading 00"
+        } else {
+            "serial_no与商户证书不符"
+        };
+        return refuse(codes::AUTH_UNKNOWN_SERIAL, msg);
     }
     match shared.verifier.verify(header, body, now) {
         Ok(_) => {}
@@ -74,15 +83,44 @@ pub(crate) fn handle(
 
     shared.settle_and_notify();
     let mut delay = None;
-    let answer = match std::str::from_utf8(body) {
-        Err(_) => failure(api, now, codes::INVALID_REQUEST, "报文不是UTF-8", None),
+    let opened;
+    let text = match (wire, std::str::from_utf8(body)) {
+        (_, Err(_)) => Err("报文不是UTF-8"),
+        (Wire::Plain, Ok(text)) => Ok(text),
+        (Wire::Sm4, Ok(sealed)) => match shared.keys.sm4_key().open(sealed) {
+            Ok(plain) => {
+                opened = plain;
+                Ok(opened.as_str())
+            }
+            Err(e) => {
+                tracing::info!(error = %e, "open platform: an *_encry body does not open");
+                Err("报文解密失败: not base64 SM4/ECB/PKCS5 ciphertext under the SM4 key")
+            }
+        },
+    };
+    let answer = match text {
+        Err(msg) => {
+            let code = if msg.starts_with("报文解密失败") {
+                codes::CANNOT_DECRYPT
+            } else {
+                codes::INVALID_REQUEST
+            };
+            failure(api, now, code, msg, None)
+        }
         Ok(text) => match api {
             Api::PreOrder => pre_order(shared, text, now),
-            Api::Micropay => {
-                let (answer, slow) = micropay(shared, text, now);
+            Api::Micropay | Api::LabsMicropay => {
+                let route = if api == Api::Micropay {
+                    MicropayRoute::Dcp
+                } else {
+                    MicropayRoute::Labs
+                };
+                let (answer, slow) = micropay(shared, route, text, now);
                 delay = slow;
                 answer
             }
+            Api::LabsPreOrder => labs_preorder::preorder(shared, text, now),
+            Api::IdmRefund => order_book::idm_refund(shared, text, now),
             Api::TradeQuery => order_book::trade_query(shared, text, now),
             Api::Revoke => order_book::revoke(shared, text, now),
             Api::Refund => order_book::refund(shared, text, now),
@@ -91,7 +129,7 @@ pub(crate) fn handle(
             Api::GateAuth => failure(api, now, codes::NOT_FOUND, "no such API", None),
         },
     };
-    let mut response = signed(shared, now, answer);
+    let mut response = signed(shared, now, answer, wire);
     if let Some(delay) = delay {
         // The server holds the answer back this long (the order is already charged).
         response.extensions_mut().insert(SlowAnswer(delay));
@@ -99,9 +137,13 @@ pub(crate) fn handle(
     response
 }
 
-/// HTTP 200 with the `Lklapi-*` headers over the exact body bytes.
-fn signed(shared: &Shared, now: i64, answer: Value) -> HttpResponse {
-    let body = answer.to_string().into_bytes();
+/// HTTP 200 with the `Lklapi-*` headers over the exact body bytes: the answer's JSON, or on
+/// the `*_encry` routes the base64 of its SM4 ciphertext.
+fn signed(shared: &Shared, now: i64, answer: Value, wire: Wire) -> HttpResponse {
+    let body = match wire {
+        Wire::Plain => answer.to_string().into_bytes(),
+        Wire::Sm4 => shared.keys.sm4_key().seal(&answer.to_string()).into_bytes(),
+    };
     let nonce = generate_nonce(&mut rand::rngs::OsRng);
     match shared
         .signer
@@ -206,7 +248,12 @@ fn pre_order(shared: &Shared, text: &str, now: i64) -> Value {
         total: amount,
         refunded: 0,
         refunding: 0,
-        status: Status::Created,
+        // The v2 pre-authorization pre-order waits for its payer for ever.
+        status: Status::Created {
+            pay_at: None,
+            then: Settle::Success,
+            expire_at: None,
+        },
         trade_time: now,
         notify_url: None,
         main_type: "PREORDER",
@@ -282,127 +329,4 @@ fn pre_order(shared: &Shared, text: &str, now: i64) -> Value {
         _ => {}
     }
     v2(now, "000000", "交易成功", req_id, Some(Value::Object(data)))
-}
-
-// ---------------------------------------------------------------------------------------
-// v3: micropay
-// ---------------------------------------------------------------------------------------
-
-fn payment_data(order: &Order, need_query: bool) -> Value {
-    let amount = order.total.to_string();
-    let mut data = json!({
-        "need_query": if need_query { "1" } else { "0" },
-        "out_trade_no": order.out_trade_no,
-        "settle_channel_type": order.account_type,
-        "trade_no": order.trade_no,
-        "acc_merchant_trade_no": order.trade_no,
-        "acc_trade_no": order.acc_trade_no,
-        "account_type": order.account_type,
-        "total_amount": amount,
-        "payer_amount": amount,
-        "acc_settle_amount": amount,
-        "trade_time": format_china_time(order.trade_time),
-    });
-    if let Some(fields) = wallet_user(&order.account_type) {
-        data["acc_resp_fields"] = fields;
-    }
-    data
-}
-
-/// A micropay: the answer, and how long to hold it back (the slow scenario).
-fn micropay(shared: &Shared, text: &str, now: i64) -> (Value, Option<Duration>) {
-    let request: MicropayRequest = match parse_v3(text) {
-        Ok(r) => r,
-        Err(msg) => return (v3(now, codes::INVALID_REQUEST, &msg, None), None),
-    };
-    let amount = request.total_amount().map(|a| a.fen()).unwrap_or(0);
-    if amount == 0 {
-        let msg = "参数错误: total_amount: 必须大于0";
-        return (v3(now, codes::INVALID_REQUEST, msg, None), None);
-    }
-    let auth_code = request
-        .auth_code()
-        .map(Personal::expose)
-        .unwrap_or_default();
-    let scenario = micropay_scenario(auth_code);
-    let mut state = shared.state();
-    state.micropays.push(s(request.out_trade_no()));
-    let key: OrderKey = (s(request.merchant_no()), s(request.out_trade_no()));
-    if state.orders.contains_key(&key) {
-        return (
-            v3(now, codes::DUPLICATE_ORDER, "商户交易流水号重复", None),
-            None,
-        );
-    }
-    let trade_no = state.next_number(&day(now), 14);
-    let status = match scenario {
-        MicropayScenario::Succeed | MicropayScenario::SlowAnswerThenQueryTimeout => Status::Success,
-        MicropayScenario::PendingRevokeInconclusive => Status::Paying {
-            at: None,
-            then: Settle::Success,
-        },
-        MicropayScenario::PendingThenSucceed => Status::Paying {
-            at: Some(now.saturating_add(shared.pending_delay_secs)),
-            then: Settle::Success,
-        },
-        MicropayScenario::PendingThenFail => Status::Paying {
-            at: Some(now.saturating_add(shared.pending_delay_secs)),
-            then: Settle::Fail,
-        },
-        MicropayScenario::PendingUntilRevoked => Status::Paying {
-            at: None,
-            then: Settle::Success,
-        },
-        MicropayScenario::PayingThenSucceed => Status::Paying {
-            at: Some(now.saturating_add(shared.pending_delay_secs)),
-            then: Settle::Success,
-        },
-        MicropayScenario::PendingThenClose => Status::Paying {
-            at: Some(now.saturating_add(shared.pending_delay_secs)),
-            then: Settle::Close,
-        },
-        MicropayScenario::NamedRefusal => Status::Failed {
-            desc: "子商户号与appid不匹配",
-        },
-        MicropayScenario::WalletError { msg, .. } => Status::Failed { desc: msg },
-    };
-    let order = Order {
-        merchant_no: key.0.clone(),
-        term_no: s(request.term_no()),
-        out_trade_no: key.1.clone(),
-        acc_trade_no: format!("{}{}", day(now), &trade_no[8..]),
-        trade_no,
-        account_type: wallet_of(auth_code).to_owned(),
-        total: amount,
-        refunded: 0,
-        refunding: 0,
-        status: status.clone(),
-        trade_time: now,
-        notify_url: request.notify_url().map(str::to_owned),
-        main_type: "MICROPAY",
-        quirks: Quirks {
-            inconclusive_first_revoke: scenario == MicropayScenario::PendingRevokeInconclusive,
-            timeout_first_query: scenario == MicropayScenario::SlowAnswerThenQueryTimeout,
-        },
-    };
-    let data = payment_data(&order, matches!(status, Status::Paying { .. }));
-    state.insert_order(order);
-    drop(state);
-    let answer = match scenario {
-        MicropayScenario::Succeed | MicropayScenario::SlowAnswerThenQueryTimeout => {
-            v3(now, "DCP00000", "交易成功", Some(data))
-        }
-        MicropayScenario::WalletError { code, msg } => v3(now, code, msg, None),
-        MicropayScenario::PayingThenSucceed => v3(now, "BBS10000", "交易状态为支付中", None),
-        MicropayScenario::NamedRefusal => v3(
-            now,
-            "BBS16111",
-            "子商户号与appid不匹配",
-            Some(json!({"out_trade_no": key.1, "merchant_no": key.0})),
-        ),
-        _ => v3(now, "DCP10000", "支付中,请查询", Some(data)),
-    };
-    let delay = (scenario == MicropayScenario::SlowAnswerThenQueryTimeout)
-        .then_some(shared.slow_answer_delay);
-    (answer, delay)
 }

@@ -7,6 +7,7 @@ use crate::server::Shared;
 use crate::state::{Order, OrderKey, RefundProgress, RefundRecord, Remembered, State, Status};
 use crate::v3_wire::{day, parse_v3, s, v3, wallet_user};
 use lakala_crypto::format_china_time;
+use lakala_types::labs::IdmRefundRequest;
 use lakala_types::micropay::{
     CloseRequest, RefundQueryRequest, RefundRequest, RevokeRequest, TradeQueryRequest,
 };
@@ -135,7 +136,7 @@ pub(crate) fn revoke(shared: &Shared, text: &str, now: i64) -> Value {
         );
     }
     let returned = match order.status {
-        Status::Created | Status::Paying { .. } => 0,
+        Status::Created { .. } | Status::Paying { .. } => 0,
         Status::Success => order.total.saturating_sub(order.refunded),
         Status::Failed { .. } => {
             return v3(now, codes::CANNOT_REVOKE, "原交易已失败,无需撤销", None)
@@ -199,12 +200,71 @@ fn refund_data(state: &State, own: &OrderKey, record: &RefundRecord) -> Value {
     })
 }
 
+/// A refund, read from either refund call.
+struct RefundOrder {
+    merchant_no: String,
+    /// The refund's own number: a refund's `out_trade_no`, an idmrefund's
+    /// `out_refund_order_no`.
+    own_number: String,
+    amount: u64,
+    origin_out_trade_no: Option<String>,
+    /// `origin_trade_no`, else `origin_log_no`.
+    origin_number: Option<String>,
+}
+
+/// `/api/v3/labs/relation/refund`: a refund of the origin order by its numbers; the
+/// refund's own number is its `out_trade_no`.
 pub(crate) fn refund(shared: &Shared, text: &str, now: i64) -> Value {
     let request: RefundRequest = match parse_v3(text) {
         Ok(r) => r,
         Err(msg) => return v3(now, codes::INVALID_REQUEST, &msg, None),
     };
-    let amount = request.refund_amount().map(|a| a.fen()).unwrap_or(0);
+    let origin_number = request.origin_trade_no().or(request.origin_log_no());
+    execute_refund(
+        shared,
+        RefundOrder {
+            merchant_no: s(request.merchant_no()),
+            own_number: s(request.out_trade_no()),
+            amount: request.refund_amount().map(|a| a.fen()).unwrap_or(0),
+            origin_out_trade_no: request.origin_out_trade_no().map(str::to_owned),
+            origin_number: origin_number.map(str::to_owned),
+        },
+        now,
+    )
+}
+
+/// `/api/v3/labs/relation/idmrefund` (商户订单退款): a refund whose own number is the
+/// merchant's `out_refund_order_no`; the origin by `origin_trade_no`, `origin_log_no` or
+/// `origin_out_trade_no` (in that order of precedence, as Lakala's SDK documents). A
+/// refused refund may be sent again with the same `out_refund_order_no`.
+pub(crate) fn idm_refund(shared: &Shared, text: &str, now: i64) -> Value {
+    let request: IdmRefundRequest = match parse_v3(text) {
+        Ok(r) => r,
+        Err(msg) => return v3(now, codes::INVALID_REQUEST, &msg, None),
+    };
+    let filled = |v: Option<&str>| v.filter(|v| !v.is_empty()).map(str::to_owned);
+    // The platform's numbers take precedence over the merchant's.
+    let origin_number = filled(request.origin_trade_no()).or(filled(request.origin_log_no()));
+    let origin_out_trade_no = match origin_number {
+        Some(_) => None,
+        None => filled(request.origin_out_trade_no()),
+    };
+    execute_refund(
+        shared,
+        RefundOrder {
+            merchant_no: s(request.merchant_no()),
+            own_number: s(request.out_refund_order_no()),
+            amount: request.refund_amount().map(|a| a.fen()).unwrap_or(0),
+            origin_out_trade_no,
+            origin_number,
+        },
+        now,
+    )
+}
+
+/// Refunds `order` against the order book (the rules in the crate docs).
+fn execute_refund(shared: &Shared, order: RefundOrder, now: i64) -> Value {
+    let amount = order.amount;
     if amount == 0 {
         return v3(
             now,
@@ -213,11 +273,14 @@ pub(crate) fn refund(shared: &Shared, text: &str, now: i64) -> Value {
             None,
         );
     }
-    let merchant_no = s(request.merchant_no());
-    let own: OrderKey = (merchant_no.clone(), s(request.out_trade_no()));
+    let merchant_no = order.merchant_no;
+    let own: OrderKey = (merchant_no.clone(), order.own_number);
     let mut state = shared.state();
-    let by_number = request.origin_trade_no().or(request.origin_log_no());
-    let Some(key) = state.find(&merchant_no, request.origin_out_trade_no(), by_number) else {
+    let Some(key) = state.find(
+        &merchant_no,
+        order.origin_out_trade_no.as_deref(),
+        order.origin_number.as_deref(),
+    ) else {
         return v3(now, codes::ORDER_NOT_FOUND, "原交易不存在", None);
     };
     let fingerprint = format!("refund:{}:{amount}", key.1);
@@ -255,13 +318,15 @@ pub(crate) fn refund(shared: &Shared, text: &str, now: i64) -> Value {
             order.refunded += amount;
             RefundProgress::Done
         }
-        RefundScenario::Deal => {
+        scenario @ (RefundScenario::Deal | RefundScenario::DealThenDone) => {
             order.refunding += amount;
             RefundProgress::Deal {
                 queries_left: match shared.deal_refunds {
                     DealRefunds::Forever => None,
                     DealRefunds::SucceedAfterQueries(n) => Some(n),
                 },
+                until: (scenario == RefundScenario::DealThenDone)
+                    .then(|| now.saturating_add(shared.pending_delay_secs)),
             }
         }
     };
@@ -308,6 +373,7 @@ pub(crate) fn refund_query(shared: &Shared, text: &str, now: i64) -> Value {
     let mut settled = None;
     if let RefundProgress::Deal {
         queries_left: Some(left),
+        ..
     } = &mut record.progress
     {
         if *left == 0 {
@@ -351,7 +417,7 @@ pub(crate) fn close(shared: &Shared, text: &str, now: i64) -> Value {
         return v3(now, codes::ORDER_NOT_FOUND, "原交易不存在", None);
     };
     match order.status {
-        Status::Created | Status::Paying { .. } => {
+        Status::Created { .. } | Status::Paying { .. } => {
             order.status = Status::Closed;
             order.trade_time = now;
         }

@@ -48,6 +48,8 @@ pub(crate) struct Shared {
     pub(crate) pending_delay_secs: i64,
     pub(crate) slow_answer_delay: Duration,
     pub(crate) deal_refunds: crate::config::DealRefunds,
+    /// [`SandboxConfig::preorder_expiry`] in whole seconds (rounded up).
+    pub(crate) preorder_expiry_secs: i64,
     pub(crate) notify: NotifyPolicy,
     pub(crate) base_url: String,
     max_body: usize,
@@ -130,10 +132,7 @@ impl Sandbox {
             addr: config.listen.to_string(),
             reason: e.to_string(),
         })?;
-        let delay = config.pending_delay;
-        let pending_delay_secs = i64::try_from(delay.as_secs())
-            .unwrap_or(i64::MAX)
-            .saturating_add(i64::from(delay.subsec_nanos() > 0));
+        let pending_delay_secs = whole_secs(config.pending_delay);
         let shared = Arc::new(Shared {
             crossborder: Platform::new(
                 keys.crossborder_platform_key().clone(),
@@ -155,6 +154,7 @@ impl Sandbox {
             pending_delay_secs,
             slow_answer_delay: config.slow_answer_delay,
             deal_refunds: config.deal_refunds,
+            preorder_expiry_secs: whole_secs(config.preorder_expiry),
             notify: config.notify,
             base_url: format!("http://{addr}"),
             max_body: config.max_body_bytes,
@@ -259,6 +259,26 @@ impl RunningSandbox {
         amount.copied().unwrap_or(0)
     }
 
+    /// How many labs pre-order requests for `out_trade_no` reached the sandbox (passed
+    /// authentication), repeats included.
+    pub fn preorder_requests(&self, out_trade_no: &str) -> usize {
+        let state = self.shared.state();
+        state
+            .preorders
+            .iter()
+            .filter(|n| *n == out_trade_no)
+            .count()
+    }
+
+    /// What the payer paid (fen) for the order `out_trade_no` (a micropay or a pre-order of
+    /// either family), counted once when the order became paid; refunds and revokes do not
+    /// lower it (see [`RunningSandbox::refunded_amount`]). 0 for an order never paid.
+    pub fn paid_amount(&self, out_trade_no: &str) -> u64 {
+        let state = self.shared.state();
+        let amount = state.ledger.paid_amount.get(out_trade_no);
+        amount.copied().unwrap_or(0)
+    }
+
     /// How many micropay requests reached the sandbox in all.
     pub fn micropay_requests_total(&self) -> usize {
         self.shared.state().micropays.len()
@@ -304,6 +324,13 @@ impl Drop for RunningSandbox {
         let _ = self.shutdown.send(true);
         self.stop_background();
     }
+}
+
+/// A duration in whole seconds, rounded up (the sandbox clock counts whole seconds).
+fn whole_secs(d: Duration) -> i64 {
+    i64::try_from(d.as_secs())
+        .unwrap_or(i64::MAX)
+        .saturating_add(i64::from(d.subsec_nanos() > 0))
 }
 
 async fn tick(shared: Arc<Shared>) {
@@ -376,17 +403,36 @@ async fn connection(
     }
 }
 
-/// Which API family a path belongs to: it decides the shape of error answers.
+/// Which API a path names: it decides the handler and the shape of error answers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Api {
     GateAuth,
+    /// v2 pre-authorization pre-order.
     PreOrder,
+    /// v3 micropay on the `dcp` route.
     Micropay,
+    /// v3 micropay on the labs route (`/api/v3/labs/trans/micropay`).
+    LabsMicropay,
+    /// v3 labs pre-order (聚合主扫, `/api/v3/labs/trans/preorder`).
+    LabsPreOrder,
     TradeQuery,
     Revoke,
     Refund,
+    /// Refund by the merchant's order (`/api/v3/labs/relation/idmrefund`).
+    IdmRefund,
     RefundQuery,
     Close,
+}
+
+/// How a request body travels: as JSON, or SM4-encrypted whole (the `*_encry` routes).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Wire {
+    /// The body is the JSON envelope.
+    Plain,
+    /// The body is the base64 of the SM4/ECB/PKCS5Padding ciphertext of the JSON envelope
+    /// under the keys directory's SM4 key, and so is every authenticated answer
+    /// (`lakala_crypto::Sm4Key::seal` / `open`); signatures cover the base64 text.
+    Sm4,
 }
 
 /// Set on an answer the server must hold back this long before sending it.
@@ -394,18 +440,26 @@ pub(crate) enum Api {
 pub(crate) struct SlowAnswer(pub(crate) Duration);
 
 impl Api {
-    fn from_path(path: &str) -> Option<Self> {
-        Some(match path.trim_end_matches('/') {
-            "/gate/auth" => Api::GateAuth,
-            "/api/v2/labs/txn/preAuth/preAuthPreOrder" => Api::PreOrder,
-            "/api/v3/dcp/trans/micropay" => Api::Micropay,
-            "/api/v3/labs/query/tradequery" => Api::TradeQuery,
-            "/api/v3/labs/relation/revoked" => Api::Revoke,
-            "/api/v3/labs/relation/refund" => Api::Refund,
-            "/api/v3/labs/query/idmrefundquery" => Api::RefundQuery,
-            "/api/v3/labs/relation/close" => Api::Close,
-            _ => return None,
-        })
+    /// The API at `path`, at the paths of Lakala's open-platform SDK (`FunctionCodeEnum`);
+    /// only the two labs payment routes have an `_encry` variant there.
+    pub(crate) fn from_path(path: &str) -> Option<(Self, Wire)> {
+        let plain = |api| Some((api, Wire::Plain));
+        match path.trim_end_matches('/') {
+            "/gate/auth" => plain(Api::GateAuth),
+            "/api/v2/labs/txn/preAuth/preAuthPreOrder" => plain(Api::PreOrder),
+            "/api/v3/dcp/trans/micropay" => plain(Api::Micropay),
+            "/api/v3/labs/trans/micropay" => plain(Api::LabsMicropay),
+            "/api/v3/labs/trans/micropay_encry" => Some((Api::LabsMicropay, Wire::Sm4)),
+            "/api/v3/labs/trans/preorder" => plain(Api::LabsPreOrder),
+            "/api/v3/labs/trans/preorder_encry" => Some((Api::LabsPreOrder, Wire::Sm4)),
+            "/api/v3/labs/query/tradequery" => plain(Api::TradeQuery),
+            "/api/v3/labs/relation/revoked" => plain(Api::Revoke),
+            "/api/v3/labs/relation/refund" => plain(Api::Refund),
+            "/api/v3/labs/relation/idmrefund" => plain(Api::IdmRefund),
+            "/api/v3/labs/query/idmrefundquery" => plain(Api::RefundQuery),
+            "/api/v3/labs/relation/close" => plain(Api::Close),
+            _ => None,
+        }
     }
 }
 
@@ -578,7 +632,7 @@ async fn route(
     if path.starts_with(control::PREFIX) {
         return route_control(shared, peer, request).await;
     }
-    let Some(api) = Api::from_path(&path) else {
+    let Some((api, wire)) = Api::from_path(&path) else {
         tracing::debug!(%path, "no such API");
         return error_response(
             None,
@@ -643,7 +697,7 @@ async fn route(
     }
     let response = match api {
         Api::GateAuth => gate::handle(&shared, &body),
-        _ => open::handle(&shared, api, &parts.headers, &body),
+        _ => open::handle(&shared, api, wire, &parts.headers, &body),
     };
     if let Some(SlowAnswer(delay)) = response.extensions().get::<SlowAnswer>().copied() {
         tracing::debug!(%path, ?delay, "holding the answer back");

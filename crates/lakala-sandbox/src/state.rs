@@ -44,8 +44,14 @@ pub(crate) enum Settle {
 /// Where an order stands.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum Status {
-    /// A pre-order awaiting payment (trade state CREATE).
-    Created,
+    /// A pre-order awaiting payment (trade state CREATE): the payer pays at `pay_at` (with
+    /// the outcome `then`), or it expires (closes) at `expire_at`, whichever comes first, by
+    /// the sandbox clock; `None`: never.
+    Created {
+        pay_at: Option<i64>,
+        then: Settle,
+        expire_at: Option<i64>,
+    },
     /// A pending micropay (trade state DEAL); settles at `at` (sandbox clock), or never.
     Paying { at: Option<i64>, then: Settle },
     /// Paid (trade state SUCCESS).
@@ -107,7 +113,7 @@ impl Order {
 
     pub(crate) fn trade_state(&self) -> (&'static str, &'static str) {
         match &self.status {
-            Status::Created => ("CREATE", "订单已创建,待支付"),
+            Status::Created { .. } => ("CREATE", "订单已创建,待支付"),
             Status::Paying { .. } => ("DEAL", "支付中"),
             Status::Success if self.refunded >= self.total => ("REFUND", "已全额退款"),
             Status::Success if self.refunded > 0 => ("PART_REFUND", "部分退款"),
@@ -143,9 +149,13 @@ pub(crate) struct Remembered {
 pub(crate) enum RefundProgress {
     /// Refunded (SUCCESS).
     Done,
-    /// In progress (DEAL); `queries_left` refund queries still answer DEAL (then SUCCESS),
-    /// `None`: forever.
-    Deal { queries_left: Option<u32> },
+    /// In progress (DEAL): done once `until` has passed on the sandbox clock (`None`:
+    /// never by time), or after `queries_left` more refund queries (`None`: never by
+    /// queries), whichever comes first.
+    Deal {
+        queries_left: Option<u32>,
+        until: Option<i64>,
+    },
 }
 
 /// An accepted refund, by its own number.
@@ -177,6 +187,16 @@ pub(crate) struct Ledger {
     pub(crate) refunds_executed: HashMap<String, usize>,
     /// The amount of those refunds, fen, per original order.
     pub(crate) refunded_amount: HashMap<String, u64>,
+    /// What the payer paid (fen) per order, counted once when the order became paid:
+    /// micropays and pre-orders alike.
+    pub(crate) paid_amount: HashMap<String, u64>,
+}
+
+impl Ledger {
+    /// Counts the payment of an order that just became paid.
+    pub(crate) fn record_payment(&mut self, out_trade_no: &str, amount: u64) {
+        *self.paid_amount.entry(out_trade_no.to_owned()).or_default() += amount;
+    }
 }
 
 #[derive(Debug, Default)]
@@ -196,6 +216,9 @@ pub(crate) struct State {
     /// `out_trade_no` of every micropay request that passed authentication, duplicates
     /// included, in arrival order.
     pub(crate) micropays: Vec<String>,
+    /// `out_trade_no` of every labs pre-order request that passed authentication,
+    /// duplicates included, in arrival order.
+    pub(crate) preorders: Vec<String>,
     pub(crate) refunds: HashMap<OrderKey, Remembered>,
     /// Accepted refunds by their own number `(merchant_no, out_trade_no)`.
     pub(crate) refund_records: HashMap<OrderKey, RefundRecord>,
@@ -215,8 +238,18 @@ impl State {
         self.by_number.insert(order.trade_no.clone(), key.clone());
         self.by_number
             .insert(order.log_no().to_owned(), key.clone());
-        if matches!(order.status, Status::Paying { at: Some(_), .. }) {
+        let timed = match order.status {
+            Status::Paying { at, .. } => at.is_some(),
+            Status::Created {
+                pay_at, expire_at, ..
+            } => pay_at.is_some() || expire_at.is_some(),
+            _ => false,
+        };
+        if timed {
             self.pending.push(key.clone());
+        }
+        if order.status == Status::Success {
+            self.ledger.record_payment(&order.out_trade_no, order.total);
         }
         self.orders.insert(key, order);
     }
@@ -239,37 +272,74 @@ impl State {
         (key.0 == merchant_no).then(|| key.clone())
     }
 
-    /// Settles every pending order whose time has come; returns the notifications due.
+    /// Settles every pending order and every timed `DEAL` refund whose time has come;
+    /// returns the notifications due.
     pub(crate) fn settle_due(&mut self, now: i64) -> Vec<NotifyJob> {
+        self.settle_refunds(now);
         let mut jobs = Vec::new();
         let orders = &mut self.orders;
+        let ledger = &mut self.ledger;
         self.pending.retain(|key| {
             let Some(order) = orders.get_mut(key) else {
                 return false;
             };
-            match order.status {
-                Status::Paying { at: Some(at), then } if at <= now => {
-                    order.status = match then {
-                        Settle::Success => Status::Success,
-                        Settle::Fail => Status::Failed {
-                            desc: "用户取消支付",
-                        },
-                        Settle::Close => Status::Closed,
-                    };
-                    order.trade_time = at;
-                    if let Some(url) = &order.notify_url {
-                        jobs.push(NotifyJob {
-                            url: url.clone(),
-                            order: order.clone(),
-                        });
-                    }
-                    false
-                }
-                Status::Paying { at: Some(_), .. } => true,
-                // Revoked (or otherwise settled) while pending.
-                _ => false,
+            let (then, at) = match order.status {
+                Status::Paying { at: Some(at), then } => (then, at),
+                Status::Created {
+                    pay_at,
+                    then,
+                    expire_at,
+                } => match (pay_at, expire_at) {
+                    (Some(pay), Some(expire)) if expire <= pay => (Settle::Close, expire),
+                    (Some(pay), _) => (then, pay),
+                    (None, Some(expire)) => (Settle::Close, expire),
+                    (None, None) => return false,
+                },
+                // Revoked, closed (or otherwise settled) while pending.
+                _ => return false,
+            };
+            if at > now {
+                return true;
             }
+            order.status = match then {
+                Settle::Success => {
+                    ledger.record_payment(&order.out_trade_no, order.total);
+                    Status::Success
+                }
+                Settle::Fail => Status::Failed {
+                    desc: "用户取消支付",
+                },
+                Settle::Close => Status::Closed,
+            };
+            order.trade_time = at;
+            if let Some(url) = &order.notify_url {
+                jobs.push(NotifyJob {
+                    url: url.clone(),
+                    order: order.clone(),
+                });
+            }
+            false
         });
         jobs
+    }
+
+    /// Completes the `DEAL` refunds whose time has come: they become part of their order's
+    /// refunded amount.
+    fn settle_refunds(&mut self, now: i64) {
+        for record in self.refund_records.values_mut() {
+            if let RefundProgress::Deal {
+                until: Some(until), ..
+            } = record.progress
+            {
+                if until <= now {
+                    record.progress = RefundProgress::Done;
+                    record.trade_time = until;
+                    if let Some(order) = self.orders.get_mut(&record.origin) {
+                        order.refunding = order.refunding.saturating_sub(record.amount);
+                        order.refunded = order.refunded.saturating_add(record.amount);
+                    }
+                }
+            }
+        }
     }
 }
