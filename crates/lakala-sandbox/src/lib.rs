@@ -400,6 +400,7 @@
 
 pub mod behaviour;
 mod config;
+mod dev_page;
 pub mod control;
 mod error;
 mod gate;
@@ -409,6 +410,7 @@ mod micropay;
 mod notify;
 mod open;
 mod order_book;
+mod request_log;
 mod server;
 mod state;
 mod v3_wire;

@@ -94,6 +94,10 @@ async fn serve(args: &SandboxArgs) -> Result<Report, Failure> {
         args.pending_delay,
         config.display()
     );
+    eprintln!(
+        "developer page (requests and their checks, orders, notifications, scenarios): {}/_dev",
+        sandbox.base_url()
+    );
     eprintln!("press Ctrl-C to stop");
     tokio::signal::ctrl_c().await?;
     sandbox.shutdown().await;
