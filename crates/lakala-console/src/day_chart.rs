@@ -10,7 +10,7 @@ const W: f64 = 960.0;
 const H: f64 = 220.0;
 const LEFT: f64 = 48.0;
 const BOTTOM: f64 = 28.0;
-const TOP: f64 = 12.0;
+const TOP: f64 = 26.0;
 /// At most this many time buckets across the chart.
 const MAX_BUCKETS: i64 = 120;
 /// A payment "went pending" when it was not final this many seconds after it was written.
@@ -123,13 +123,13 @@ fn y_axis(out: &mut String, max: f64, label: impl Fn(f64) -> String) {
 }
 
 fn legend(out: &mut String, items: &[(&str, &str)]) {
-    let mut x = LEFT + 8.0;
+    let width: f64 = items.iter().map(|(n, _)| 24.0 + 7.0 * n.len() as f64).sum();
+    let mut x = W - 8.0 - width;
     for (name, colour) in items {
         let _ = write!(
             out,
-            r##"<rect x="{x:.1}" y="{TOP}" width="10" height="10" fill="{colour}"/><text x="{:.1}" y="{:.1}" font-size="11" fill="#1d2330">{name}</text>"##,
-            x + 14.0,
-            TOP + 9.0
+            r##"<rect x="{x:.1}" y="4" width="10" height="10" fill="{colour}"/><text x="{:.1}" y="13" font-size="11" fill="#1d2330">{name}</text>"##,
+            x + 14.0
         );
         x += 24.0 + 7.0 * name.len() as f64;
     }

@@ -81,7 +81,7 @@ async fn browser(driver: &Driver, profile: &Path) -> Client {
                 "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
                 "--no-first-run", "--disable-background-networking",
                 "--disable-component-update", "--disable-sync",
-                "--window-size=1280,1000", "--hide-scrollbars",
+                "--window-size=1280,1500", "--hide-scrollbars",
                 format!("--user-data-dir={}", profile.display()),
             ]
         }),
@@ -177,7 +177,40 @@ async fn world() -> World {
         )
         .await
         .unwrap();
+    background_day(journal.as_ref()).await;
     World { sandbox, journal, client, _dir: dir }
+}
+
+/// Earlier payments of the day, of another merchant, all final and without conflict (the
+/// charts have something to draw): journaled as a shop's journal holds them.
+const BACKGROUND: i64 = 36;
+const OTHER_MERCHANT: &str = "822290059430002";
+
+async fn background_day(journal: &dyn PaymentJournal) {
+    let t = now();
+    let day_start = lakala_client::china_day::ChinaDay::of_unix(t).start_unix();
+    let delays = [0, 1, 2, 4, 9, 14, 40, 150, 700];
+    for k in 0..BACKGROUND {
+        let created = (t - 120 - k * 97 - (k % 5) * 31).max(day_start);
+        let key = PaymentKey::new(OTHER_MERCHANT, format!("BG-{k:03}"));
+        let intent = Intent::micropay(key.clone(), TERM_NO, 100 + k * 37, "2885**********2810", format!("{:032x}", k + 1), "shop-2", created);
+        journal.record_intent(&intent).await.unwrap();
+        let (status, outcome) = match k % 9 {
+            4 => (PaymentStatus::Failed, "failed"),
+            8 => (PaymentStatus::Revoked, "revoked"),
+            _ => (PaymentStatus::Succeeded, "succeeded"),
+        };
+        let at = created + delays[(k as usize * 7) % delays.len()];
+        journal
+            .append(
+                &key,
+                &NewEvent::new(at, "shop-2", "outcome", json!({"outcome": outcome})),
+                &StateUpdate::status(status).with_outcome(outcome),
+                None,
+            )
+            .await
+            .unwrap();
+    }
 }
 
 async fn console(world: &World, read_only: bool) -> RunningConsole {
@@ -303,7 +336,7 @@ async fn the_console_and_the_sandbox_page_in_a_real_browser() {
     b.goto(&format!("{base}/?view=conflicts")).await.unwrap();
     assert_eq!(row_ids(&b).await, ["BR-OK-3"]);
     shot(&b, "conflicts").await;
-    b.goto(&format!("{base}/?status=succeeded&min=5&max=20")).await.unwrap();
+    b.goto(&format!("{base}/?status=succeeded&min=5&max=20&merchant={MERCHANT_NO}")).await.unwrap();
     let mut between = row_ids(&b).await;
     between.sort();
     assert_eq!(between, ["BR-OK-1", "BR-OK-2"], "12.34 and 5.60 yuan; not 999.00");
@@ -319,16 +352,16 @@ async fn the_console_and_the_sandbox_page_in_a_real_browser() {
     for chart in ["#chart-per-minute", "#chart-time-to-final", "#chart-pending-share"] {
         b.find(Locator::Css(chart)).await.unwrap();
     }
-    assert_eq!(text(&b, "#sum-payments").await, "6");
+    assert_eq!(text(&b, "#sum-payments").await, (6 + BACKGROUND).to_string());
     assert_eq!(text(&b, "#sum-open").await, "2");
     assert_eq!(text(&b, "#sum-unresolved").await, "1");
     assert_eq!(text(&b, "#sum-conflicts").await, "1");
     let bars = b.find_all(Locator::Css("#chart-per-minute rect.bar")).await.unwrap();
-    let mut drawn = 0;
+    let mut drawn: i64 = 0;
     for bar in bars {
-        drawn += bar.attr("data-count").await.unwrap().unwrap().parse::<u32>().unwrap();
+        drawn += bar.attr("data-count").await.unwrap().unwrap().parse::<i64>().unwrap();
     }
-    assert_eq!(drawn, 6, "every payment is in the per-minute chart");
+    assert_eq!(drawn, 6 + BACKGROUND, "every payment is in the per-minute chart");
     only_from(&b, &base).await;
     shot(&b, "day").await;
 

@@ -100,6 +100,12 @@ async fn redeliver(shared: &Arc<Shared>, request: Request<Incoming>) -> HttpResp
         .unwrap_or_else(|_| Response::new(Full::new(Bytes::new())))
 }
 
+/// `HH:MM:SS` of a China time.
+fn clock(unix: i64) -> String {
+    let t = format_china_time(unix);
+    format!("{}:{}:{}", &t[8..10], &t[10..12], &t[12..14])
+}
+
 fn mark(result: CheckResult) -> &'static str {
     match result {
         CheckResult::Passed => r#"<td class="ok" title="passed">✓</td>"#,
@@ -131,7 +137,7 @@ tr.refused{background:#fff3f3}code{font-size:12px}button{background:#1565c0;colo
             r#"<tr id="req-{seq}"{cls}><td>{seq}</td><td>{time}</td><td><code>{path}</code></td><td>{order}</td>"#,
             seq = r.seq,
             cls = if refused { r#" class="refused""# } else { "" },
-            time = &format_china_time(r.at)[8..],
+            time = clock(r.at),
             path = esc(&r.path),
             order = esc(r.out_trade_no.as_deref().unwrap_or("")),
         );
@@ -156,7 +162,7 @@ tr.refused{background:#fff3f3}code{font-size:12px}button{background:#1565c0;colo
                 out,
                 "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td><b>{}</b> {}</td><td>{}</td></tr>",
                 esc(&o.merchant_no), esc(&o.out_trade_no), esc(&o.trade_no), o.main_type, esc(&o.account_type),
-                o.total, o.refunded, trade_state, desc, &format_china_time(o.trade_time)[8..],
+                o.total, o.refunded, trade_state, desc, clock(o.trade_time),
             );
         }
     }
