@@ -240,13 +240,13 @@ async fn sign_in(b: &Client, base: &str) {
 
 async fn text(b: &Client, css: &str) -> String {
     // A page still loading may replace the element between finding and reading it.
-    for _ in 0..20 {
+    for _ in 0..100 {
         if let Ok(e) = b.find(Locator::Css(css)).await {
             if let Ok(t) = e.text().await {
                 return t;
             }
         }
-        tokio::time::sleep(Duration::from_millis(50)).await;
+        tokio::time::sleep(Duration::from_millis(100)).await;
     }
     match b.find(Locator::Css(css)).await {
         Ok(e) => e.text().await.unwrap(),
@@ -343,6 +343,13 @@ async fn the_console_and_the_sandbox_page_in_a_real_browser() {
     b.goto(&format!("{base}/")).await.unwrap();
     b.find(Locator::Id("f-q")).await.unwrap().send_keys("PENDING").await.unwrap();
     b.find(Locator::Id("f-apply")).await.unwrap().click().await.unwrap();
+    for _ in 0..100 {
+        if b.current_url().await.unwrap().as_str().contains("q=PENDING") {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    wait_for(&b, "#rows").await;
     assert_eq!(row_ids(&b).await, ["BR-PENDING"]);
     b.goto(&format!("{base}/?day=2001-01-01")).await.unwrap();
     assert!(row_ids(&b).await.is_empty());
