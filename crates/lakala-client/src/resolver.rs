@@ -311,7 +311,12 @@ impl Resolver {
         let now = self.client.now_unix();
         let Some(mut claim) = self
             .journal
-            .claim_payment(key, &self.client.inner.instance, now, secs(self.config.lease))
+            .claim_payment(
+                key,
+                &self.client.inner.instance,
+                now,
+                secs(self.config.lease),
+            )
             .await?
         else {
             return Ok(None);

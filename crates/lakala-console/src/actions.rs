@@ -20,7 +20,9 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Extension;
 use lakala_client::revoke_number;
-use lakala_journal::{Lease, NewEvent, PaymentKey, PaymentKind, PaymentRecord, PaymentStatus, StateUpdate};
+use lakala_journal::{
+    Lease, NewEvent, PaymentKey, PaymentKind, PaymentRecord, PaymentStatus, StateUpdate,
+};
 use lakala_types::micropay::{LocationInfo, RefundRequest, RevokeRequest};
 use lakala_types::Amount;
 use serde::Deserialize;
@@ -54,7 +56,10 @@ pub(crate) async fn submit(
 ) -> Response {
     let app = state.0;
     if app.read_only {
-        return refuse(StatusCode::FORBIDDEN, "the console is read-only: no action is taken");
+        return refuse(
+            StatusCode::FORBIDDEN,
+            "the console is read-only: no action is taken",
+        );
     }
     if !session.csrf_ok(&form.csrf) {
         return refuse(
@@ -89,11 +94,23 @@ pub(crate) async fn submit(
     match app.journal.events(&key).await {
         Ok(events) => {
             if let Some(done) = action_with_id(&events, &form.action_id) {
-                let what = done.payload.get("action").and_then(Value::as_str).unwrap_or("action");
-                return back(&format!("this {what} was submitted before (action {}); nothing was done again", form.action_id));
+                let what = done
+                    .payload
+                    .get("action")
+                    .and_then(Value::as_str)
+                    .unwrap_or("action");
+                return back(&format!(
+                    "this {what} was submitted before (action {}); nothing was done again",
+                    form.action_id
+                ));
             }
         }
-        Err(e) => return refuse(StatusCode::SERVICE_UNAVAILABLE, &format!("the journal did not answer: {e}")),
+        Err(e) => {
+            return refuse(
+                StatusCode::SERVICE_UNAVAILABLE,
+                &format!("the journal did not answer: {e}"),
+            )
+        }
     }
     let result = match form.action.as_str() {
         "resolve_now" => actor.resolve_now().await,
@@ -141,7 +158,12 @@ impl Actor<'_> {
             .journal
             .claim_payment(self.key, &self.instance(), self.app.now(), LEASE_SECS)
             .await
-            .map_err(|e| (StatusCode::SERVICE_UNAVAILABLE, format!("the journal did not answer: {e}")))?;
+            .map_err(|e| {
+                (
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    format!("the journal did not answer: {e}"),
+                )
+            })?;
         match claim {
             Some(c) => Ok((c.lease, c.payment)),
             None => Err((
@@ -152,16 +174,23 @@ impl Actor<'_> {
     }
 
     /// Journals `event` under `lease` (its fence), then gives the lease back.
-    async fn journal_and_release(&self, lease: &Lease, event: &NewEvent) -> Result<(), (StatusCode, String)> {
+    async fn journal_and_release(
+        &self,
+        lease: &Lease,
+        event: &NewEvent,
+    ) -> Result<(), (StatusCode, String)> {
         let written = self
             .app
             .journal
             .append(self.key, event, &StateUpdate::none(), Some(lease))
             .await;
         let _ = self.app.journal.release(lease, None).await;
-        written
-            .map(|_| ())
-            .map_err(|e| (StatusCode::CONFLICT, format!("not journaled, nothing done: {e}")))
+        written.map(|_| ()).map_err(|e| {
+            (
+                StatusCode::CONFLICT,
+                format!("not journaled, nothing done: {e}"),
+            )
+        })
     }
 
     async fn resolve_now(&self) -> Outcome {
@@ -172,15 +201,23 @@ impl Actor<'_> {
         let (lease, record) = self.lease().await?;
         if record.status.is_final() {
             let _ = self.app.journal.release(&lease, None).await;
-            return Err((StatusCode::CONFLICT, format!("the payment is already {}", record.status.as_str())));
+            return Err((
+                StatusCode::CONFLICT,
+                format!("the payment is already {}", record.status.as_str()),
+            ));
         }
-        self.journal_and_release(&lease, &self.event("resolve_now", json!({"phase": "requested"})))
-            .await?;
+        self.journal_and_release(
+            &lease,
+            &self.event("resolve_now", json!({"phase": "requested"})),
+        )
+        .await?;
         // The resolver's own path for this one payment, under its own lease.
-        let resolution = resolver
-            .resolve_payment(self.key)
-            .await
-            .map_err(|e| (StatusCode::BAD_GATEWAY, format!("the resolver could not work it: {e}")))?;
+        let resolution = resolver.resolve_payment(self.key).await.map_err(|e| {
+            (
+                StatusCode::BAD_GATEWAY,
+                format!("the resolver could not work it: {e}"),
+            )
+        })?;
         let text = match resolution {
             Some(r) => format!("resolved now: {} ({})", r.status.as_str(), r.detail),
             None => "a resolver took the payment meanwhile: it is being worked".to_owned(),
@@ -196,28 +233,43 @@ impl Actor<'_> {
 
     fn money_record(&self, record: &PaymentRecord) -> Result<(), (StatusCode, String)> {
         if !matches!(record.kind, PaymentKind::Micropay | PaymentKind::Preorder) {
-            return Err((StatusCode::CONFLICT, "only a payment can be revoked or refunded".into()));
+            return Err((
+                StatusCode::CONFLICT,
+                "only a payment can be revoked or refunded".into(),
+            ));
         }
         if record.status != PaymentStatus::Succeeded {
             return Err((
                 StatusCode::CONFLICT,
-                format!("the payment is {}: only a succeeded one is revoked or refunded", record.status.as_str()),
+                format!(
+                    "the payment is {}: only a succeeded one is revoked or refunded",
+                    record.status.as_str()
+                ),
             ));
         }
         Ok(())
     }
 
     async fn revoke(&self, confirm: &str) -> Outcome {
-        let client = self.app.client.as_ref().ok_or((StatusCode::CONFLICT, "revoke needs a client configuration (--config)".to_owned()))?;
+        let client = self.app.client.as_ref().ok_or((
+            StatusCode::CONFLICT,
+            "revoke needs a client configuration (--config)".to_owned(),
+        ))?;
         if confirm.trim() != self.key.out_trade_no {
-            return Err((StatusCode::BAD_REQUEST, "the confirmation is not the payment's order number: nothing done".into()));
+            return Err((
+                StatusCode::BAD_REQUEST,
+                "the confirmation is not the payment's order number: nothing done".into(),
+            ));
         }
         let (lease, record) = self.lease().await?;
         if let Err(e) = self.money_record(&record) {
             let _ = self.app.journal.release(&lease, None).await;
             return Err(e);
         }
-        let number = revoke_number(&self.key.out_trade_no, &format!("V{}", &self.action_id[..7]));
+        let number = revoke_number(
+            &self.key.out_trade_no,
+            &format!("V{}", &self.action_id[..7]),
+        );
         let request = RevokeRequest::builder()
             .merchant_no(self.key.merchant_no.clone())
             .term_no(record.term_no.clone())
@@ -225,7 +277,12 @@ impl Actor<'_> {
             .origin_out_trade_no(self.key.out_trade_no.clone())
             .location_info(location()?)
             .build()
-            .map_err(|e| (StatusCode::BAD_REQUEST, format!("cannot build the revoke: {e}")));
+            .map_err(|e| {
+                (
+                    StatusCode::BAD_REQUEST,
+                    format!("cannot build the revoke: {e}"),
+                )
+            });
         let request = match request {
             Ok(r) => r,
             Err(e) => {
@@ -235,7 +292,10 @@ impl Actor<'_> {
         };
         // Journaled first: a crash after this leaves the action id on record, and the
         // revoke's own number makes the client refuse to send it twice.
-        let requested = self.event("revoke", json!({"phase": "requested", "revoke_out_trade_no": number}));
+        let requested = self.event(
+            "revoke",
+            json!({"phase": "requested", "revoke_out_trade_no": number}),
+        );
         if let Err(e) = self
             .app
             .journal
@@ -243,7 +303,10 @@ impl Actor<'_> {
             .await
         {
             let _ = self.app.journal.release(&lease, None).await;
-            return Err((StatusCode::CONFLICT, format!("not journaled, nothing sent: {e}")));
+            return Err((
+                StatusCode::CONFLICT,
+                format!("not journaled, nothing sent: {e}"),
+            ));
         }
         let text = match client.revoke(request).await {
             Ok(outcome) => format!("revoke {number}: {outcome:?}"),
@@ -255,18 +318,36 @@ impl Actor<'_> {
     }
 
     async fn refund(&self, amount: &str, confirm: &str) -> Outcome {
-        let client = self.app.client.as_ref().ok_or((StatusCode::CONFLICT, "refund needs a client configuration (--config)".to_owned()))?;
-        let fen = parse_yuan(amount).filter(|f| *f > 0).ok_or((StatusCode::BAD_REQUEST, "the amount is not yuan, like 12.34".to_owned()))?;
+        let client = self.app.client.as_ref().ok_or((
+            StatusCode::CONFLICT,
+            "refund needs a client configuration (--config)".to_owned(),
+        ))?;
+        let fen = parse_yuan(amount).filter(|f| *f > 0).ok_or((
+            StatusCode::BAD_REQUEST,
+            "the amount is not yuan, like 12.34".to_owned(),
+        ))?;
         if parse_yuan(confirm) != Some(fen) {
-            return Err((StatusCode::BAD_REQUEST, "the confirmation is not the same amount: nothing done".into()));
+            return Err((
+                StatusCode::BAD_REQUEST,
+                "the confirmation is not the same amount: nothing done".into(),
+            ));
         }
-        let money = u64::try_from(fen).ok().and_then(|f| Amount::from_fen(f).ok()).ok_or((StatusCode::BAD_REQUEST, "not an amount Lakala takes".to_owned()))?;
+        let money = u64::try_from(fen)
+            .ok()
+            .and_then(|f| Amount::from_fen(f).ok())
+            .ok_or((
+                StatusCode::BAD_REQUEST,
+                "not an amount Lakala takes".to_owned(),
+            ))?;
         let (lease, record) = self.lease().await?;
         if let Err(e) = self.money_record(&record) {
             let _ = self.app.journal.release(&lease, None).await;
             return Err(e);
         }
-        let number = revoke_number(&self.key.out_trade_no, &format!("F{}", &self.action_id[..7]));
+        let number = revoke_number(
+            &self.key.out_trade_no,
+            &format!("F{}", &self.action_id[..7]),
+        );
         let request = RefundRequest::builder()
             .merchant_no(self.key.merchant_no.clone())
             .term_no(record.term_no.clone())
@@ -279,7 +360,10 @@ impl Actor<'_> {
             Ok(r) => r,
             Err(e) => {
                 let _ = self.app.journal.release(&lease, None).await;
-                return Err((StatusCode::BAD_REQUEST, format!("cannot build the refund: {e}")));
+                return Err((
+                    StatusCode::BAD_REQUEST,
+                    format!("cannot build the refund: {e}"),
+                ));
             }
         };
         let requested = self.event(
@@ -293,7 +377,10 @@ impl Actor<'_> {
             .await
         {
             let _ = self.app.journal.release(&lease, None).await;
-            return Err((StatusCode::CONFLICT, format!("not journaled, nothing sent: {e}")));
+            return Err((
+                StatusCode::CONFLICT,
+                format!("not journaled, nothing sent: {e}"),
+            ));
         }
         let text = match client.refund(request).await {
             Ok(outcome) => format!("refund {number} of {} yuan: {outcome:?}", yuan(fen)),
@@ -307,15 +394,21 @@ impl Actor<'_> {
     async fn conflict_handled(&self, note: &str) -> Outcome {
         let note = note.trim();
         if note.is_empty() || note.chars().count() > 500 {
-            return Err((StatusCode::BAD_REQUEST, "say what was done (at most 500 characters)".into()));
+            return Err((
+                StatusCode::BAD_REQUEST,
+                "say what was done (at most 500 characters)".into(),
+            ));
         }
         let (lease, record) = self.lease().await?;
         if record.conflict.is_none() {
             let _ = self.app.journal.release(&lease, None).await;
             return Err((StatusCode::CONFLICT, "the payment has no conflict".into()));
         }
-        self.journal_and_release(&lease, &self.event("conflict_handled", json!({"note": note})))
-            .await?;
+        self.journal_and_release(
+            &lease,
+            &self.event("conflict_handled", json!({"note": note})),
+        )
+        .await?;
         Ok("conflict marked handled".to_owned())
     }
 }
@@ -326,4 +419,3 @@ fn location() -> Result<LocationInfo, (StatusCode, String)> {
         .build()
         .map_err(|e| (StatusCode::INTERNAL_SERVER_ERROR, format!("location: {e}")))
 }
-

@@ -278,7 +278,12 @@ mod tests {
     use super::*;
     use lakala_journal::{PaymentKey, PaymentKind};
 
-    fn record(n: usize, created: i64, status: PaymentStatus, finished: Option<i64>) -> PaymentRecord {
+    fn record(
+        n: usize,
+        created: i64,
+        status: PaymentStatus,
+        finished: Option<i64>,
+    ) -> PaymentRecord {
         PaymentRecord {
             key: PaymentKey::new("822290059430001", format!("MP{n}")),
             kind: PaymentKind::Micropay,
@@ -319,11 +324,20 @@ mod tests {
         let b = Buckets::of(&records).unwrap();
         assert_eq!((b.width, b.count), (60, 60));
         let svg = per_minute(&records, &b);
-        assert!(svg.contains(r#"data-class="succeeded" data-count="2""#), "{svg}");
+        assert!(
+            svg.contains(r#"data-class="succeeded" data-count="2""#),
+            "{svg}"
+        );
         assert!(svg.contains(r#"data-class="open" data-count="1""#), "{svg}");
         let svg = time_to_final(&records);
-        assert!(svg.contains(r#"data-bucket="1–5 s" data-count="2""#), "{svg}");
-        assert!(svg.contains(r#"data-bucket="15–60 s" data-count="1""#), "{svg}");
+        assert!(
+            svg.contains(r#"data-bucket="1–5 s" data-count="2""#),
+            "{svg}"
+        );
+        assert!(
+            svg.contains(r#"data-bucket="15–60 s" data-count="1""#),
+            "{svg}"
+        );
         let svg = pending_share(&records, &b);
         assert!(svg.contains(r#"data-share="0.500""#), "{svg}");
     }

@@ -29,7 +29,11 @@ pub(crate) async fn show(
 ) -> Response {
     let app = state.0;
     let Ok(day) = date.parse::<ChinaDay>() else {
-        return html::message(StatusCode::BAD_REQUEST, "not a day", "give the day as YYYY-MM-DD");
+        return html::message(
+            StatusCode::BAD_REQUEST,
+            "not a day",
+            "give the day as YYYY-MM-DD",
+        );
     };
     let mut filter = ListFilter::all()
         .created_in(day.start_unix(), day.end_unix())
@@ -39,11 +43,17 @@ pub(crate) async fn show(
         let page = match app.journal.list(&filter).await {
             Ok(p) => p,
             Err(e) => {
-                return html::message(StatusCode::SERVICE_UNAVAILABLE, "the journal did not answer", &e.to_string())
+                return html::message(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "the journal did not answer",
+                    &e.to_string(),
+                )
             }
         };
         let full = page.len() == filter.limit;
-        let Some(last) = page.last().cloned() else { break };
+        let Some(last) = page.last().cloned() else {
+            break;
+        };
         records.extend(
             page.into_iter()
                 .filter(|r| matches!(r.kind, PaymentKind::Micropay | PaymentKind::Preorder)),
@@ -86,7 +96,10 @@ pub(crate) async fn show(
         amount = yuan(succeeded),
     );
     if records.len() >= DAY_LIMIT {
-        let _ = write!(body, r#"<p class="notice">the charts show the first {DAY_LIMIT} payments of the day</p>"#);
+        let _ = write!(
+            body,
+            r#"<p class="notice">the charts show the first {DAY_LIMIT} payments of the day</p>"#
+        );
     }
     match Buckets::of(&records) {
         None => body.push_str(r#"<p class="muted" id="no-charts">no payment that day</p>"#),

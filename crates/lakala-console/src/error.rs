@@ -6,7 +6,9 @@
 #[non_exhaustive]
 pub enum ConsoleError {
     /// A non-loopback address without a login that can stop strangers.
-    #[error("refusing to listen on {0}: a non-loopback address needs operator tokens or an auth header")]
+    #[error(
+        "refusing to listen on {0}: a non-loopback address needs operator tokens or an auth header"
+    )]
     UnsafeBind(std::net::SocketAddr),
     /// The address could not be bound.
     #[error("cannot listen on {addr}: {source}")]

@@ -59,7 +59,10 @@ fn choose(q: &ListQuery) -> Result<Chosen, String> {
         other => return Err(format!("no view {other:?}")),
     };
     if !q.day.is_empty() {
-        let day: ChinaDay = q.day.parse().map_err(|_| "day: give YYYY-MM-DD".to_owned())?;
+        let day: ChinaDay = q
+            .day
+            .parse()
+            .map_err(|_| "day: give YYYY-MM-DD".to_owned())?;
         filter = filter.created_in(day.start_unix(), day.end_unix());
     }
     filter = filter.newest_first();
@@ -106,8 +109,12 @@ impl Chosen {
             && self.max_fen.is_none_or(|m| amount <= m)
             && self.search.as_ref().is_none_or(|s| {
                 r.key.out_trade_no.contains(s.as_str())
-                    || r.origin_out_trade_no.as_deref().is_some_and(|o| o.contains(s.as_str()))
-                    || r.trade_no.as_deref().is_some_and(|t| t.contains(s.as_str()))
+                    || r.origin_out_trade_no
+                        .as_deref()
+                        .is_some_and(|o| o.contains(s.as_str()))
+                    || r.trade_no
+                        .as_deref()
+                        .is_some_and(|t| t.contains(s.as_str()))
             })
     }
 }
@@ -194,7 +201,9 @@ pub(crate) async fn show(
         body.push_str(&row_html(record, handled));
     }
     if rows.is_empty() {
-        body.push_str(r#"<tr id="no-rows"><td colspan="8" class="muted">no payment matches</td></tr>"#);
+        body.push_str(
+            r#"<tr id="no-rows"><td colspan="8" class="muted">no payment matches</td></tr>"#,
+        );
     }
     body.push_str("</tbody></table>");
     if let Some(cursor) = next {

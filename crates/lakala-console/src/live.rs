@@ -73,8 +73,9 @@ impl Live {
                                     .unwrap_or(false),
                                 None => false,
                             };
-                            self.ready
-                                .push_back(Event::default().event("row").data(row_html(r, handled)));
+                            self.ready.push_back(
+                                Event::default().event("row").data(row_html(r, handled)),
+                            );
                         }
                     }
                     now.insert(r.key.clone(), state);
@@ -94,8 +95,11 @@ impl Live {
                 if let Ok(Some(r)) = self.app.journal.payment(key).await {
                     let current = r.status.as_str().to_owned();
                     if status.as_ref().is_some_and(|s| *s != current) {
-                        self.ready
-                            .push_back(Event::default().event("status").data(status_badge(r.status)));
+                        self.ready.push_back(
+                            Event::default()
+                                .event("status")
+                                .data(status_badge(r.status)),
+                        );
                     }
                     *status = Some(current);
                 }

@@ -37,14 +37,28 @@ pub(crate) async fn show(
     let app = state.0;
     let key = PaymentKey::new(merchant, out_trade_no);
     if !crate::list_page::plausible_key(&key) {
-        return html::message(StatusCode::BAD_REQUEST, "not a payment", "that is not a payment key");
+        return html::message(
+            StatusCode::BAD_REQUEST,
+            "not a payment",
+            "that is not a payment key",
+        );
     }
     let record = match app.journal.payment(&key).await {
         Ok(Some(r)) => r,
         Ok(None) => {
-            return html::message(StatusCode::NOT_FOUND, "no such payment", "the journal has no payment by that number")
+            return html::message(
+                StatusCode::NOT_FOUND,
+                "no such payment",
+                "the journal has no payment by that number",
+            )
         }
-        Err(e) => return html::message(StatusCode::SERVICE_UNAVAILABLE, "the journal did not answer", &e.to_string()),
+        Err(e) => {
+            return html::message(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "the journal did not answer",
+                &e.to_string(),
+            )
+        }
     };
     let events = app.journal.events(&key).await.unwrap_or_default();
     let viewer = Viewer {
@@ -88,9 +102,17 @@ pub(crate) async fn show(
     body.push_str("</div>");
     body.push_str(&companions(&app, &record).await);
     if !app.read_only {
-        body.push_str(&action_form::forms(&record, &session.csrf, app.client.is_some()));
+        body.push_str(&action_form::forms(
+            &record,
+            &session.csrf,
+            app.client.is_some(),
+        ));
     }
-    let _ = write!(body, r#"<h2>timeline ({} events)</h2><ol class="timeline" id="timeline">"#, events.len());
+    let _ = write!(
+        body,
+        r#"<h2>timeline ({} events)</h2><ol class="timeline" id="timeline">"#,
+        events.len()
+    );
     for event in &events {
         body.push_str(&entry_html(event));
     }
@@ -109,13 +131,27 @@ fn journal_card(r: &PaymentRecord) -> String {
         ("merchant", r.key.merchant_no.clone()),
         ("terminal", r.term_no.clone()),
         ("status", r.status.as_str().to_owned()),
-        ("amount", r.amount_fen.map(|f| format!("{} yuan", yuan(f))).unwrap_or_else(|| "—".into())),
+        (
+            "amount",
+            r.amount_fen
+                .map(|f| format!("{} yuan", yuan(f)))
+                .unwrap_or_else(|| "—".into()),
+        ),
         ("trade_no", r.trade_no.clone().unwrap_or_else(|| "—".into())),
-        ("last trade state", r.last_trade_state.clone().unwrap_or_else(|| "—".into())),
+        (
+            "last trade state",
+            r.last_trade_state.clone().unwrap_or_else(|| "—".into()),
+        ),
         ("outcome", r.outcome.clone().unwrap_or_else(|| "—".into())),
         ("reason", r.reason.clone().unwrap_or_else(|| "—".into())),
-        ("payment code", r.masked_auth_code.clone().unwrap_or_else(|| "—".into())),
-        ("created", format!("{} by {}", china_time(r.created_at), r.created_by)),
+        (
+            "payment code",
+            r.masked_auth_code.clone().unwrap_or_else(|| "—".into()),
+        ),
+        (
+            "created",
+            format!("{} by {}", china_time(r.created_at), r.created_by),
+        ),
         ("updated", china_time(r.updated_at)),
         ("queries", r.attempts.to_string()),
     ];
@@ -123,17 +159,25 @@ fn journal_card(r: &PaymentRecord) -> String {
         rows.insert(0, ("of payment", origin.clone()));
     }
     if let Some(f) = r.finished_at {
-        rows.push(("final", format!("{} (after {})", china_time(f), duration(f - r.created_at))));
+        rows.push((
+            "final",
+            format!("{} (after {})", china_time(f), duration(f - r.created_at)),
+        ));
     }
     if let Some(next) = r.next_check_at {
         rows.push(("next check", china_time(next)));
     }
     let lease = match (&r.lease_owner, r.lease_until) {
-        (Some(owner), Some(until)) => format!("{owner} until {} (token {})", china_time(until), r.lease_token),
+        (Some(owner), Some(until)) => format!(
+            "{owner} until {} (token {})",
+            china_time(until),
+            r.lease_token
+        ),
         _ => format!("none (last token {})", r.lease_token),
     };
     rows.push(("lease", lease));
-    let mut out = String::from(r#"<section class="card" id="journal-view"><h2>the journal's view</h2><dl>"#);
+    let mut out =
+        String::from(r#"<section class="card" id="journal-view"><h2>the journal's view</h2><dl>"#);
     for (k, v) in rows {
         let _ = write!(out, "<dt>{}</dt><dd>{}</dd>", esc(k), esc(&v));
     }
@@ -143,7 +187,8 @@ fn journal_card(r: &PaymentRecord) -> String {
 
 /// The platform's answer to a trade query, beside the journal's view.
 async fn platform_card(app: &App, r: &PaymentRecord) -> String {
-    let head = r#"<section class="card" id="platform"><h2>the platform's view (trade query, now)</h2>"#;
+    let head =
+        r#"<section class="card" id="platform"><h2>the platform's view (trade query, now)</h2>"#;
     let Some(client) = &app.client else {
         return format!(
             r#"{head}<p class="notice" id="platform-unavailable">unavailable: the console was started without a client configuration (<code>--config</code>), so it cannot ask the platform.</p></section>"#
@@ -160,7 +205,12 @@ async fn platform_card(app: &App, r: &PaymentRecord) -> String {
         .build();
     let request = match request {
         Ok(req) => req,
-        Err(e) => return format!(r#"{head}<p class="notice bad">cannot ask: {}</p></section>"#, esc(&e.to_string())),
+        Err(e) => {
+            return format!(
+                r#"{head}<p class="notice bad">cannot ask: {}</p></section>"#,
+                esc(&e.to_string())
+            )
+        }
     };
     match client.trade_query(request).await {
         Ok(answer) => {
@@ -169,13 +219,19 @@ async fn platform_card(app: &App, r: &PaymentRecord) -> String {
             let resp = value.get("resp_data").cloned().unwrap_or(Value::Null);
             let field = |name: &str| {
                 resp.get(name)
-                    .map(|v| v.as_str().map(str::to_owned).unwrap_or_else(|| v.to_string()))
+                    .map(|v| {
+                        v.as_str()
+                            .map(str::to_owned)
+                            .unwrap_or_else(|| v.to_string())
+                    })
                     .unwrap_or_else(|| "—".into())
             };
             let code = value.get("code").and_then(Value::as_str).unwrap_or("—");
             let state = field("trade_state");
             let agrees = match (r.last_trade_state.as_deref(), state.as_str()) {
-                (Some(mine), theirs) if mine == theirs => "agrees with the journal's last trade state",
+                (Some(mine), theirs) if mine == theirs => {
+                    "agrees with the journal's last trade state"
+                }
                 (_, "—") => "the platform gave no trade state",
                 _ => "differs from the journal's last trade state: see the reconciliation",
             };
@@ -218,7 +274,9 @@ async fn companions(app: &App, r: &PaymentRecord) -> String {
     if list.is_empty() {
         return out;
     }
-    out.push_str(r#"<h2>revokes and refunds</h2><table id="companions"><tbody id="companion-rows">"#);
+    out.push_str(
+        r#"<h2>revokes and refunds</h2><table id="companions"><tbody id="companion-rows">"#,
+    );
     for c in &list {
         out.push_str(&crate::list_page::row_html(c, false));
     }

@@ -80,14 +80,13 @@ impl Console {
     /// The console's routes, for serving inside another axum application (the caller
     /// then answers for the address it listens on).
     pub fn router(config: ConsoleConfig) -> Result<Router, ConsoleError> {
-        let resolver = match &config.client {
-            Some(client) => Some(
-                client
-                    .resolver(ResolverConfig::default())
-                    .map_err(|e| ConsoleError::Config(format!("the client cannot resolve: {e}")))?,
-            ),
-            None => None,
-        };
+        let resolver =
+            match &config.client {
+                Some(client) => Some(client.resolver(ResolverConfig::default()).map_err(|e| {
+                    ConsoleError::Config(format!("the client cannot resolve: {e}"))
+                })?),
+                None => None,
+            };
         let app = Arc::new(App {
             journal: config.journal,
             client: config.client,
@@ -100,7 +99,10 @@ impl Console {
             .route("/", get(list_page::show))
             .route("/day", get(day_page::today))
             .route("/day/{date}", get(day_page::show))
-            .route("/payment/{merchant}/{out_trade_no}", get(payment_page::show))
+            .route(
+                "/payment/{merchant}/{out_trade_no}",
+                get(payment_page::show),
+            )
             .route(
                 "/payment/{merchant}/{out_trade_no}/action",
                 post(actions::submit),

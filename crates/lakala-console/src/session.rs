@@ -55,11 +55,7 @@ impl Sessions {
         let mut open = self.open.lock().unwrap_or_else(|e| e.into_inner());
         open.retain(|_, s| now - s.opened < LIFETIME_SECS);
         if open.len() >= MAX_SESSIONS {
-            if let Some(oldest) = open
-                .values()
-                .min_by_key(|s| s.opened)
-                .map(|s| s.id.clone())
-            {
+            if let Some(oldest) = open.values().min_by_key(|s| s.opened).map(|s| s.id.clone()) {
                 open.remove(&oldest);
             }
         }

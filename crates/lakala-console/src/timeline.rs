@@ -50,7 +50,9 @@ fn kind_label(kind: &str) -> &str {
 /// Who wrote an event: an operator's action names the person, others the instance.
 fn by(event: &Event) -> String {
     match event.payload.get("by").and_then(Value::as_str) {
-        Some(person) if event.kind == ACTION_EVENT => format!("by {person} (via {})", event.instance),
+        Some(person) if event.kind == ACTION_EVENT => {
+            format!("by {person} (via {})", event.instance)
+        }
         _ => format!("by {}", event.instance),
     }
 }
@@ -89,7 +91,10 @@ pub(crate) fn entry_id(event: &Event) -> String {
 pub(crate) fn entry_html(event: &Event) -> String {
     let mut payload = masked_text(&event.payload);
     if payload.len() > 1200 {
-        let cut = (0..=1200).rev().find(|i| payload.is_char_boundary(*i)).unwrap_or(0);
+        let cut = (0..=1200)
+            .rev()
+            .find(|i| payload.is_char_boundary(*i))
+            .unwrap_or(0);
         payload.truncate(cut);
         payload.push_str(" …");
     }

@@ -8,7 +8,9 @@
 //! also saved there as PNG (`cargo xtask console-screenshots` writes `docs/console/`).
 
 use fantoccini::{Client, ClientBuilder, Locator};
-use lakala_client::{Config, LakalaClient, MicropayOptions, PaymentOutcome, PendingPolicy, PollSchedule};
+use lakala_client::{
+    Config, LakalaClient, MicropayOptions, PaymentOutcome, PendingPolicy, PollSchedule,
+};
 use lakala_console::login::{Login, Operator};
 use lakala_console::{Console, ConsoleConfig, RunningConsole, ACTION_EVENT};
 use lakala_journal::{
@@ -63,7 +65,10 @@ async fn start_driver() -> Driver {
         .spawn()
         .expect("chromedriver starts");
     for _ in 0..200 {
-        if tokio::net::TcpStream::connect(("127.0.0.1", port)).await.is_ok() {
+        if tokio::net::TcpStream::connect(("127.0.0.1", port))
+            .await
+            .is_ok()
+        {
             return Driver { child, port };
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
@@ -100,7 +105,12 @@ fn pay(out_trade_no: &str, auth_code: &str, fen: u64) -> MicropayRequest {
         .out_trade_no(out_trade_no)
         .auth_code(auth_code)
         .total_amount(Amount::from_fen(fen).unwrap())
-        .location_info(LocationInfo::builder().request_ip("127.0.0.1").build().unwrap())
+        .location_info(
+            LocationInfo::builder()
+                .request_ip("127.0.0.1")
+                .build()
+                .unwrap(),
+        )
         .build()
         .unwrap()
 }
@@ -129,8 +139,11 @@ async fn world() -> World {
     let path = sandbox.write_client_config(dir.path()).unwrap();
     let mut config = Config::from_file_and_env(Some(&path), |_| None).unwrap();
     config.poll_schedule = PollSchedule::from_secs(&[0]);
-    let journal: Arc<dyn PaymentJournal> =
-        Arc::new(SqliteJournal::open(dir.path().join("journal.sqlite")).await.unwrap());
+    let journal: Arc<dyn PaymentJournal> = Arc::new(
+        SqliteJournal::open(dir.path().join("journal.sqlite"))
+            .await
+            .unwrap(),
+    );
     let client = LakalaClient::builder(config)
         .journal(journal.clone())
         .resolved_elsewhere()
@@ -138,31 +151,57 @@ async fn world() -> World {
         .unwrap();
     let wait = || MicropayOptions::new(PendingPolicy::ReturnPending);
     for (n, fen) in [("BR-OK-1", 1234), ("BR-OK-2", 560), ("BR-OK-3", 99_900)] {
-        let out = client.micropay(pay(n, auth_codes::SUCCEED, fen), wait()).await.unwrap();
+        let out = client
+            .micropay(pay(n, auth_codes::SUCCEED, fen), wait())
+            .await
+            .unwrap();
         assert!(matches!(out, PaymentOutcome::Succeeded { .. }), "{out:?}");
     }
     let out = client
-        .micropay(pay("BR-PENDING", auth_codes::PENDING_THEN_SUCCEED, 4321), wait())
+        .micropay(
+            pay("BR-PENDING", auth_codes::PENDING_THEN_SUCCEED, 4321),
+            wait(),
+        )
         .await
         .unwrap();
     assert!(matches!(out, PaymentOutcome::Pending(_)), "{out:?}");
     let declined = client
-        .micropay(pay("BR-DECLINED", auth_codes::INSUFFICIENT_BALANCE, 700), wait())
+        .micropay(
+            pay("BR-DECLINED", auth_codes::INSUFFICIENT_BALANCE, 700),
+            wait(),
+        )
         .await
         .unwrap();
-    assert!(!matches!(declined, PaymentOutcome::Succeeded { .. }), "{declined:?}");
+    assert!(
+        !matches!(declined, PaymentOutcome::Succeeded { .. }),
+        "{declined:?}"
+    );
     // Unresolved: journaled, never answered, given up on by the resolver's rules.
     let key = PaymentKey::new(MERCHANT_NO, "BR-UNRESOLVED");
     let t = now();
     journal
-        .record_intent(&Intent::micropay(key.clone(), TERM_NO, 880, "2885**********0000", "0123456789abcdef0123456789abcdef", "shop-1", t))
+        .record_intent(&Intent::micropay(
+            key.clone(),
+            TERM_NO,
+            880,
+            "2885**********0000",
+            "0123456789abcdef0123456789abcdef",
+            "shop-1",
+            t,
+        ))
         .await
         .unwrap();
     journal
         .append(
             &key,
-            &NewEvent::new(t, "shop-1", "note", json!({"unresolved": "no answer within the horizon"})),
-            &StateUpdate::status(PaymentStatus::Unresolved).with_reason("no answer within the horizon"),
+            &NewEvent::new(
+                t,
+                "shop-1",
+                "note",
+                json!({"unresolved": "no answer within the horizon"}),
+            ),
+            &StateUpdate::status(PaymentStatus::Unresolved)
+                .with_reason("no answer within the horizon"),
             None,
         )
         .await
@@ -171,14 +210,25 @@ async fn world() -> World {
     journal
         .append(
             &PaymentKey::new(MERCHANT_NO, "BR-OK-3"),
-            &NewEvent::new(now(), "reconcile-1", "reconciled", json!({"class": "contradiction", "trade_state": "REFUND"})),
-            &StateUpdate::none().with_conflict("the platform says REFUND; the journal says succeeded"),
+            &NewEvent::new(
+                now(),
+                "reconcile-1",
+                "reconciled",
+                json!({"class": "contradiction", "trade_state": "REFUND"}),
+            ),
+            &StateUpdate::none()
+                .with_conflict("the platform says REFUND; the journal says succeeded"),
             None,
         )
         .await
         .unwrap();
     background_day(journal.as_ref()).await;
-    World { sandbox, journal, client, _dir: dir }
+    World {
+        sandbox,
+        journal,
+        client,
+        _dir: dir,
+    }
 }
 
 /// Earlier payments of the day, of another merchant, all final and without conflict (the
@@ -193,7 +243,15 @@ async fn background_day(journal: &dyn PaymentJournal) {
     for k in 0..BACKGROUND {
         let created = (t - 120 - k * 97 - (k % 5) * 31).max(day_start);
         let key = PaymentKey::new(OTHER_MERCHANT, format!("BG-{k:03}"));
-        let intent = Intent::micropay(key.clone(), TERM_NO, 100 + k * 37, "2885**********2810", format!("{:032x}", k + 1), "shop-2", created);
+        let intent = Intent::micropay(
+            key.clone(),
+            TERM_NO,
+            100 + k * 37,
+            "2885**********2810",
+            format!("{:032x}", k + 1),
+            "shop-2",
+            created,
+        );
         journal.record_intent(&intent).await.unwrap();
         let (status, outcome) = match k % 9 {
             4 => (PaymentStatus::Failed, "failed"),
@@ -226,8 +284,18 @@ async fn console(world: &World, read_only: bool) -> RunningConsole {
 
 async fn sign_in(b: &Client, base: &str) {
     b.goto(&format!("{base}/login")).await.unwrap();
-    b.find(Locator::Id("token")).await.unwrap().send_keys(TOKEN).await.unwrap();
-    b.find(Locator::Id("sign-in")).await.unwrap().click().await.unwrap();
+    b.find(Locator::Id("token"))
+        .await
+        .unwrap()
+        .send_keys(TOKEN)
+        .await
+        .unwrap();
+    b.find(Locator::Id("sign-in"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
     for _ in 0..100 {
         if !b.current_url().await.unwrap().as_str().ends_with("/login") {
             break;
@@ -251,7 +319,13 @@ async fn text(b: &Client, css: &str) -> String {
     match b.find(Locator::Css(css)).await {
         Ok(e) => e.text().await.unwrap(),
         Err(e) => {
-            let page = b.find(Locator::Css("main")).await.unwrap().text().await.unwrap();
+            let page = b
+                .find(Locator::Css("main"))
+                .await
+                .unwrap()
+                .text()
+                .await
+                .unwrap();
             panic!("{css}: {e}; the page says: {page}")
         }
     }
@@ -286,7 +360,10 @@ async fn only_from(b: &Client, origin: &str) {
         .await
         .unwrap();
     let urls: Vec<String> = serde_json::from_value(urls).unwrap();
-    assert!(urls.len() > 1, "the page loaded its script and style: {urls:?}");
+    assert!(
+        urls.len() > 1,
+        "the page loaded its script and style: {urls:?}"
+    );
     for url in &urls {
         assert!(url.starts_with(origin), "{url} is not from {origin}");
     }
@@ -318,7 +395,14 @@ async fn the_console_and_the_sandbox_page_in_a_real_browser() {
 
     // The list: every payment of the day, newest first, statuses shown.
     let ids = row_ids(&b).await;
-    for n in ["BR-OK-1", "BR-OK-2", "BR-OK-3", "BR-PENDING", "BR-DECLINED", "BR-UNRESOLVED"] {
+    for n in [
+        "BR-OK-1",
+        "BR-OK-2",
+        "BR-OK-3",
+        "BR-PENDING",
+        "BR-DECLINED",
+        "BR-UNRESOLVED",
+    ] {
         assert!(ids.iter().any(|i| i == n), "{n} listed: {ids:?}");
     }
     assert!(text(&b, "#rows").await.contains("conflict"));
@@ -327,7 +411,9 @@ async fn the_console_and_the_sandbox_page_in_a_real_browser() {
 
     // Filters.
     let day = lakala_client::china_day::ChinaDay::of_unix(now()).to_string();
-    b.goto(&format!("{base}/?view=open&day={day}")).await.unwrap();
+    b.goto(&format!("{base}/?view=open&day={day}"))
+        .await
+        .unwrap();
     let mut open = row_ids(&b).await;
     open.sort();
     assert_eq!(open, ["BR-PENDING", "BR-UNRESOLVED"]);
@@ -336,15 +422,38 @@ async fn the_console_and_the_sandbox_page_in_a_real_browser() {
     b.goto(&format!("{base}/?view=conflicts")).await.unwrap();
     assert_eq!(row_ids(&b).await, ["BR-OK-3"]);
     shot(&b, "conflicts").await;
-    b.goto(&format!("{base}/?status=succeeded&min=5&max=20&merchant={MERCHANT_NO}")).await.unwrap();
+    b.goto(&format!(
+        "{base}/?status=succeeded&min=5&max=20&merchant={MERCHANT_NO}"
+    ))
+    .await
+    .unwrap();
     let mut between = row_ids(&b).await;
     between.sort();
-    assert_eq!(between, ["BR-OK-1", "BR-OK-2"], "12.34 and 5.60 yuan; not 999.00");
+    assert_eq!(
+        between,
+        ["BR-OK-1", "BR-OK-2"],
+        "12.34 and 5.60 yuan; not 999.00"
+    );
     b.goto(&format!("{base}/")).await.unwrap();
-    b.find(Locator::Id("f-q")).await.unwrap().send_keys("PENDING").await.unwrap();
-    b.find(Locator::Id("f-apply")).await.unwrap().click().await.unwrap();
+    b.find(Locator::Id("f-q"))
+        .await
+        .unwrap()
+        .send_keys("PENDING")
+        .await
+        .unwrap();
+    b.find(Locator::Id("f-apply"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
     for _ in 0..100 {
-        if b.current_url().await.unwrap().as_str().contains("q=PENDING") {
+        if b.current_url()
+            .await
+            .unwrap()
+            .as_str()
+            .contains("q=PENDING")
+        {
             break;
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
@@ -356,19 +465,39 @@ async fn the_console_and_the_sandbox_page_in_a_real_browser() {
 
     // The day's charts, drawn on the server.
     b.goto(&format!("{base}/day/{day}")).await.unwrap();
-    for chart in ["#chart-per-minute", "#chart-time-to-final", "#chart-pending-share"] {
+    for chart in [
+        "#chart-per-minute",
+        "#chart-time-to-final",
+        "#chart-pending-share",
+    ] {
         b.find(Locator::Css(chart)).await.unwrap();
     }
-    assert_eq!(text(&b, "#sum-payments").await, (6 + BACKGROUND).to_string());
+    assert_eq!(
+        text(&b, "#sum-payments").await,
+        (6 + BACKGROUND).to_string()
+    );
     assert_eq!(text(&b, "#sum-open").await, "2");
     assert_eq!(text(&b, "#sum-unresolved").await, "1");
     assert_eq!(text(&b, "#sum-conflicts").await, "1");
-    let bars = b.find_all(Locator::Css("#chart-per-minute rect.bar")).await.unwrap();
+    let bars = b
+        .find_all(Locator::Css("#chart-per-minute rect.bar"))
+        .await
+        .unwrap();
     let mut drawn: i64 = 0;
     for bar in bars {
-        drawn += bar.attr("data-count").await.unwrap().unwrap().parse::<i64>().unwrap();
+        drawn += bar
+            .attr("data-count")
+            .await
+            .unwrap()
+            .unwrap()
+            .parse::<i64>()
+            .unwrap();
     }
-    assert_eq!(drawn, 6 + BACKGROUND, "every payment is in the per-minute chart");
+    assert_eq!(
+        drawn,
+        6 + BACKGROUND,
+        "every payment is in the per-minute chart"
+    );
     only_from(&b, &base).await;
     shot(&b, "day").await;
 
@@ -378,7 +507,12 @@ async fn the_console_and_the_sandbox_page_in_a_real_browser() {
     let kinds = b.find_all(Locator::Css("#timeline li")).await.unwrap();
     assert!(kinds.len() >= 3, "intent, answer, query at least");
     assert!(text(&b, "#timeline").await.contains("trade query"));
-    b.find(Locator::Id("query-platform")).await.unwrap().click().await.unwrap();
+    b.find(Locator::Id("query-platform"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
     let state = text(&b, "#platform-state").await;
     assert!(["DEAL", "SUCCESS"].contains(&state.as_str()), "{state}");
 
@@ -393,7 +527,10 @@ async fn the_console_and_the_sandbox_page_in_a_real_browser() {
     }
     world
         .client
-        .micropay(pay("BR-LIVE", auth_codes::SUCCEED_WECHAT, 250), MicropayOptions::new(PendingPolicy::ReturnPending))
+        .micropay(
+            pay("BR-LIVE", auth_codes::SUCCEED_WECHAT, 250),
+            MicropayOptions::new(PendingPolicy::ReturnPending),
+        )
         .await
         .unwrap();
     let live_row = wait_for(&b, &format!("#row-{}-{}", hex(MERCHANT_NO), hex("BR-LIVE"))).await;
@@ -410,15 +547,34 @@ async fn the_console_and_the_sandbox_page_in_a_real_browser() {
         .await
         .unwrap();
     shot(&b, "payment").await;
-    b.find(Locator::Id("resolve-now")).await.unwrap().click().await.unwrap();
+    b.find(Locator::Id("resolve-now"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
     let done = text(&b, "#done").await;
     assert!(done.contains("succeeded"), "{done}");
     assert!(text(&b, "#status").await.contains("succeeded"));
-    let record = world.journal.payment(&PaymentKey::new(MERCHANT_NO, "BR-PENDING")).await.unwrap().unwrap();
+    let record = world
+        .journal
+        .payment(&PaymentKey::new(MERCHANT_NO, "BR-PENDING"))
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(record.status, PaymentStatus::Succeeded);
     let events = world.journal.events(&record.key).await.unwrap();
-    let actions: Vec<&Value> = events.iter().filter(|e| e.kind == ACTION_EVENT).map(|e| &e.payload).collect();
-    assert!(actions.iter().all(|p| p["by"] == "alice" && p["action"] == "resolve_now"), "{actions:?}");
+    let actions: Vec<&Value> = events
+        .iter()
+        .filter(|e| e.kind == ACTION_EVENT)
+        .map(|e| &e.payload)
+        .collect();
+    assert!(
+        actions
+            .iter()
+            .all(|p| p["by"] == "alice" && p["action"] == "resolve_now"),
+        "{actions:?}"
+    );
     assert_eq!(actions.len(), 2, "requested and done: {actions:?}");
     assert!(text(&b, "#timeline").await.contains("by alice"));
     only_from(&b, &base).await;
@@ -433,36 +589,78 @@ async fn the_console_and_the_sandbox_page_in_a_real_browser() {
         )
         .await
         .unwrap();
-    assert!(again.as_str().unwrap().contains("submitted before"), "{again}");
+    assert!(
+        again.as_str().unwrap().contains("submitted before"),
+        "{again}"
+    );
     let after = world.journal.events(&record.key).await.unwrap();
-    assert_eq!(after.len(), events.len(), "a repeated submit journals nothing");
+    assert_eq!(
+        after.len(),
+        events.len(),
+        "a repeated submit journals nothing"
+    );
 
     // A stale CSRF token (from the session before signing in again) is refused.
     let conflict = format!("{base}/payment/{MERCHANT_NO}/BR-OK-3");
     b.goto(&conflict).await.unwrap();
     assert!(text(&b, "#conflict").await.contains("REFUND"));
     let old_csrf = b
-        .execute("return document.getElementById('form-handled').csrf.value;", vec![])
+        .execute(
+            "return document.getElementById('form-handled').csrf.value;",
+            vec![],
+        )
         .await
         .unwrap();
     sign_in(&b, &base).await;
     b.goto(&conflict).await.unwrap();
-    b.execute("document.getElementById('form-handled').csrf.value = arguments[0];", vec![old_csrf])
+    b.execute(
+        "document.getElementById('form-handled').csrf.value = arguments[0];",
+        vec![old_csrf],
+    )
+    .await
+    .unwrap();
+    b.find(Locator::Id("handled-note"))
+        .await
+        .unwrap()
+        .send_keys("called the shop")
         .await
         .unwrap();
-    b.find(Locator::Id("handled-note")).await.unwrap().send_keys("called the shop").await.unwrap();
-    b.find(Locator::Id("mark-handled")).await.unwrap().click().await.unwrap();
+    b.find(Locator::Id("mark-handled"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
     assert!(text(&b, "#message").await.contains("stale"));
-    let events = world.journal.events(&PaymentKey::new(MERCHANT_NO, "BR-OK-3")).await.unwrap();
-    assert!(events.iter().all(|e| e.kind != ACTION_EVENT), "nothing journaled on a stale token");
+    let events = world
+        .journal
+        .events(&PaymentKey::new(MERCHANT_NO, "BR-OK-3"))
+        .await
+        .unwrap();
+    assert!(
+        events.iter().all(|e| e.kind != ACTION_EVENT),
+        "nothing journaled on a stale token"
+    );
 
     // With this session's token the conflict is marked handled, with the note.
     b.goto(&conflict).await.unwrap();
-    b.find(Locator::Id("handled-note")).await.unwrap().send_keys("refund confirmed with the shop").await.unwrap();
-    b.find(Locator::Id("mark-handled")).await.unwrap().click().await.unwrap();
+    b.find(Locator::Id("handled-note"))
+        .await
+        .unwrap()
+        .send_keys("refund confirmed with the shop")
+        .await
+        .unwrap();
+    b.find(Locator::Id("mark-handled"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
     assert!(text(&b, "#done").await.contains("handled"));
     assert!(text(&b, "#conflict").await.contains("marked handled"));
-    assert!(text(&b, "#timeline").await.contains("refund confirmed with the shop"));
+    assert!(text(&b, "#timeline")
+        .await
+        .contains("refund confirmed with the shop"));
     shot(&b, "conflict-handled").await;
 
     // Read-only: no action shown, and a POST is refused.
@@ -470,8 +668,13 @@ async fn the_console_and_the_sandbox_page_in_a_real_browser() {
     let ro_base = ro.base_url();
     sign_in(&b, &ro_base).await;
     b.find(Locator::Id("read-only")).await.unwrap();
-    b.goto(&format!("{ro_base}/payment/{MERCHANT_NO}/BR-UNRESOLVED")).await.unwrap();
-    assert!(b.find(Locator::Id("actions")).await.is_err(), "no actions in read-only mode");
+    b.goto(&format!("{ro_base}/payment/{MERCHANT_NO}/BR-UNRESOLVED"))
+        .await
+        .unwrap();
+    assert!(
+        b.find(Locator::Id("actions")).await.is_err(),
+        "no actions in read-only mode"
+    );
     assert!(b.find_all(Locator::Css("form")).await.unwrap().is_empty());
     let refused = b
         .execute_async(
@@ -484,7 +687,10 @@ async fn the_console_and_the_sandbox_page_in_a_real_browser() {
     shot(&b, "read-only").await;
 
     // The sandbox's page: a request with a bad signature, refused, and why.
-    let http = HyperTransport::builder().timeout(Duration::from_secs(10)).build().unwrap();
+    let http = HyperTransport::builder()
+        .timeout(Duration::from_secs(10))
+        .build()
+        .unwrap();
     let keys = world.sandbox.keys();
     let auth = format!(
         r#"LKLAPI-SHA256withRSA appid="{}",serial_no="{}",timestamp="{}",nonce_str="abcdefghijkl",signature="QUJDRA==""#,
@@ -505,13 +711,21 @@ async fn the_console_and_the_sandbox_page_in_a_real_browser() {
         .await
         .unwrap();
     assert_eq!(answer.status, 401);
-    b.goto(&format!("{}/_dev", world.sandbox.base_url())).await.unwrap();
+    b.goto(&format!("{}/_dev", world.sandbox.base_url()))
+        .await
+        .unwrap();
     let refused_row = b.find(Locator::Css("#requests tr.refused")).await.unwrap();
     let row = refused_row.text().await.unwrap();
-    assert!(row.contains("BR-FORGED") && row.contains("SBX40104") && row.contains("验签失败"), "{row}");
+    assert!(
+        row.contains("BR-FORGED") && row.contains("SBX40104") && row.contains("验签失败"),
+        "{row}"
+    );
     let cells = refused_row.find_all(Locator::Css("td.bad")).await.unwrap();
     assert_eq!(cells.len(), 1, "one check failed");
-    assert_eq!(cells[0].attr("title").await.unwrap().as_deref(), Some("failed"));
+    assert_eq!(
+        cells[0].attr("title").await.unwrap().as_deref(),
+        Some("failed")
+    );
     let headers = b.find_all(Locator::Css("#requests th")).await.unwrap();
     let cells_all = refused_row.find_all(Locator::Css("td")).await.unwrap();
     let mut failed_check = String::new();
@@ -522,8 +736,10 @@ async fn the_console_and_the_sandbox_page_in_a_real_browser() {
     }
     assert_eq!(failed_check, "signature");
     assert!(text(&b, "#orders").await.contains("BR-PENDING"));
-    assert!(text(&b, "#scenarios").await.contains(auth_codes::PENDING_THEN_SUCCEED));
-    only_from(&b, &world.sandbox.base_url()).await;
+    assert!(text(&b, "#scenarios")
+        .await
+        .contains(auth_codes::PENDING_THEN_SUCCEED));
+    only_from(&b, world.sandbox.base_url()).await;
     shot(&b, "sandbox").await;
 
     b.close().await.unwrap();

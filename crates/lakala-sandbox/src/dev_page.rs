@@ -54,25 +54,48 @@ pub(crate) async fn route(
     request: Request<Incoming>,
 ) -> HttpResponse {
     if !peer.is_some_and(|p| p.ip().is_loopback()) {
-        return error_response(None, StatusCode::FORBIDDEN, crate::control::codes::NOT_LOOPBACK, "the developer page answers loopback clients only");
+        return error_response(
+            None,
+            StatusCode::FORBIDDEN,
+            crate::control::codes::NOT_LOOPBACK,
+            "the developer page answers loopback clients only",
+        );
     }
     let path = request.uri().path().to_owned();
     match (request.method().clone(), path.as_str()) {
         (Method::GET, PATH) => html(StatusCode::OK, page(&shared)),
         (Method::POST, REDELIVER) => redeliver(&shared, request).await,
-        _ => error_response(None, StatusCode::METHOD_NOT_ALLOWED, crate::behaviour::codes::METHOD_NOT_ALLOWED, "GET /_dev, POST /_dev/redeliver"),
+        _ => error_response(
+            None,
+            StatusCode::METHOD_NOT_ALLOWED,
+            crate::behaviour::codes::METHOD_NOT_ALLOWED,
+            "GET /_dev, POST /_dev/redeliver",
+        ),
     }
 }
 
 async fn redeliver(shared: &Arc<Shared>, request: Request<Incoming>) -> HttpResponse {
     // A form from this page only (a browser says where a POST comes from).
-    let host = request.headers().get(header::HOST).and_then(|v| v.to_str().ok()).map(str::to_owned);
-    let origin_ok = match request.headers().get(header::ORIGIN).and_then(|v| v.to_str().ok()) {
+    let host = request
+        .headers()
+        .get(header::HOST)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    let origin_ok = match request
+        .headers()
+        .get(header::ORIGIN)
+        .and_then(|v| v.to_str().ok())
+    {
         None => true,
-        Some(origin) => host.is_some_and(|h| origin.split_once("://").is_some_and(|(_, rest)| rest == h)),
+        Some(origin) => {
+            host.is_some_and(|h| origin.split_once("://").is_some_and(|(_, rest)| rest == h))
+        }
     };
     if !origin_ok {
-        return html(StatusCode::FORBIDDEN, "<p>a request from another site</p>".into());
+        return html(
+            StatusCode::FORBIDDEN,
+            "<p>a request from another site</p>".into(),
+        );
     }
     let body = match Limited::new(request.into_body(), 1024).collect().await {
         Ok(b) => b.to_bytes(),
@@ -86,7 +109,10 @@ async fn redeliver(shared: &Arc<Shared>, request: Request<Incoming>) -> HttpResp
         let delivery = lock(&shared.deliveries).get(i).cloned()?;
         let key = (delivery.merchant_no.clone(), delivery.out_trade_no.clone());
         let order = shared.state().orders.get(&key).cloned()?;
-        Some(NotifyJob { url: delivery.url, order })
+        Some(NotifyJob {
+            url: delivery.url,
+            order,
+        })
     });
     let Some(job) = job else {
         return html(StatusCode::NOT_FOUND, "<p>no such notification</p>".into());
@@ -123,7 +149,11 @@ th{background:#eef1f5}td.ok{color:#2e7d32;font-weight:700;text-align:center}td.b
 tr.refused{background:#fff3f3}code{font-size:12px}button{background:#1565c0;color:#fff;border:0;border-radius:3px;padding:.2em .8em}h2{font-size:16px}</style></head><body>
 <header>lakala sandbox · developer page</header><main>"#,
     );
-    let _ = write!(out, "<p>base URL <code>{}</code> · times in China time · reload to see new requests</p>", esc(&shared.base_url));
+    let _ = write!(
+        out,
+        "<p>base URL <code>{}</code> · times in China time · reload to see new requests</p>",
+        esc(&shared.base_url)
+    );
     // Requests.
     out.push_str(r#"<h2>requests received (newest first)</h2><table id="requests"><thead><tr><th>#</th><th>time</th><th>path</th><th>order</th>"#);
     for check in CHECKS {
@@ -144,10 +174,20 @@ tr.refused{background:#fff3f3}code{font-size:12px}button{background:#1565c0;colo
         match r.checks {
             Some(checks) => checks.iter().for_each(|c| out.push_str(mark(*c))),
             None => {
-                let _ = write!(out, r#"<td colspan="{}" class="skip">cross-border envelope: see the answer</td>"#, CHECKS.len());
+                let _ = write!(
+                    out,
+                    r#"<td colspan="{}" class="skip">cross-border envelope: see the answer</td>"#,
+                    CHECKS.len()
+                );
             }
         }
-        let _ = write!(out, r#"<td>{}</td><td class="answer"><code>{}</code> {}</td></tr>"#, r.status, esc(&r.code), esc(&r.msg));
+        let _ = write!(
+            out,
+            r#"<td>{}</td><td class="answer"><code>{}</code> {}</td></tr>"#,
+            r.status,
+            esc(&r.code),
+            esc(&r.msg)
+        );
     }
     out.push_str("</tbody></table>");
     // Orders.
@@ -179,35 +219,110 @@ tr.refused{background:#fff3f3}code{font-size:12px}button{background:#1565c0;colo
         let _ = write!(
             out,
             r#"<tr><td>{}</td><td>{}</td><td><code>{}</code></td><td>{}</td><td>{}</td><td><form method="post" action="{REDELIVER}"><input type="hidden" name="index" value="{i}"><button type="submit">redeliver</button></form></td></tr>"#,
-            esc(&d.out_trade_no), esc(&d.trade_state), esc(&d.url), d.attempts, esc(&status),
+            esc(&d.out_trade_no),
+            esc(&d.trade_state),
+            esc(&d.url),
+            d.attempts,
+            esc(&status),
         );
     }
     out.push_str("</tbody></table>");
     // Scenarios.
     out.push_str(r#"<h2>scenarios (deterministic)</h2><table id="scenarios"><thead><tr><th>input</th><th>value</th><th>what the sandbox does</th></tr></thead><tbody>"#);
     let rows: [(&str, String, &str); 16] = [
-        ("micropay auth_code", auth_codes::SUCCEED.into(), "Alipay, succeeds at once"),
-        ("micropay auth_code", auth_codes::SUCCEED_WECHAT.into(), "WeChat, succeeds at once"),
-        ("micropay auth_code", auth_codes::PENDING_THEN_SUCCEED.into(), "pending, then succeeds after the pending delay"),
-        ("micropay auth_code", auth_codes::PENDING_THEN_FAIL.into(), "pending, then fails after the pending delay"),
-        ("micropay auth_code", auth_codes::PENDING_UNTIL_REVOKED.into(), "pending until revoked"),
-        ("micropay auth_code", auth_codes::PAYING_THEN_SUCCEED.into(), "BBS10000 (paying), then succeeds"),
-        ("micropay auth_code", auth_codes::PENDING_THEN_CLOSE.into(), "pending, then closed unpaid"),
-        ("micropay auth_code", auth_codes::PENDING_REVOKE_INCONCLUSIVE.into(), "pending; the first revoke is inconclusive"),
-        ("micropay auth_code", auth_codes::SLOW_ANSWER_THEN_QUERY_TIMEOUT.into(), "answered late; the first query times out"),
-        ("micropay auth_code", auth_codes::INSUFFICIENT_BALANCE.into(), "declined: insufficient balance"),
-        ("micropay auth_code", auth_codes::EXPIRED_CODE.into(), "declined: expired payment code"),
-        ("refund amount (fen)", refund_amounts::DEAL.to_string(), "answered DEAL, stays DEAL"),
-        ("refund amount (fen)", refund_amounts::DEAL_THEN_DONE.to_string(), "DEAL, then SUCCESS"),
-        ("pre-order amount (fen)", preorder_amounts::PAID.to_string(), "paid after the pending delay"),
-        ("pre-order amount (fen)", preorder_amounts::NEVER_PAID.to_string(), "never paid: expires (CLOSE)"),
-        ("pre-order amount (fen)", preorder_amounts::FAILS.to_string(), "the payment fails after the pending delay"),
+        (
+            "micropay auth_code",
+            auth_codes::SUCCEED.into(),
+            "Alipay, succeeds at once",
+        ),
+        (
+            "micropay auth_code",
+            auth_codes::SUCCEED_WECHAT.into(),
+            "WeChat, succeeds at once",
+        ),
+        (
+            "micropay auth_code",
+            auth_codes::PENDING_THEN_SUCCEED.into(),
+            "pending, then succeeds after the pending delay",
+        ),
+        (
+            "micropay auth_code",
+            auth_codes::PENDING_THEN_FAIL.into(),
+            "pending, then fails after the pending delay",
+        ),
+        (
+            "micropay auth_code",
+            auth_codes::PENDING_UNTIL_REVOKED.into(),
+            "pending until revoked",
+        ),
+        (
+            "micropay auth_code",
+            auth_codes::PAYING_THEN_SUCCEED.into(),
+            "BBS10000 (paying), then succeeds",
+        ),
+        (
+            "micropay auth_code",
+            auth_codes::PENDING_THEN_CLOSE.into(),
+            "pending, then closed unpaid",
+        ),
+        (
+            "micropay auth_code",
+            auth_codes::PENDING_REVOKE_INCONCLUSIVE.into(),
+            "pending; the first revoke is inconclusive",
+        ),
+        (
+            "micropay auth_code",
+            auth_codes::SLOW_ANSWER_THEN_QUERY_TIMEOUT.into(),
+            "answered late; the first query times out",
+        ),
+        (
+            "micropay auth_code",
+            auth_codes::INSUFFICIENT_BALANCE.into(),
+            "declined: insufficient balance",
+        ),
+        (
+            "micropay auth_code",
+            auth_codes::EXPIRED_CODE.into(),
+            "declined: expired payment code",
+        ),
+        (
+            "refund amount (fen)",
+            refund_amounts::DEAL.to_string(),
+            "answered DEAL, stays DEAL",
+        ),
+        (
+            "refund amount (fen)",
+            refund_amounts::DEAL_THEN_DONE.to_string(),
+            "DEAL, then SUCCESS",
+        ),
+        (
+            "pre-order amount (fen)",
+            preorder_amounts::PAID.to_string(),
+            "paid after the pending delay",
+        ),
+        (
+            "pre-order amount (fen)",
+            preorder_amounts::NEVER_PAID.to_string(),
+            "never paid: expires (CLOSE)",
+        ),
+        (
+            "pre-order amount (fen)",
+            preorder_amounts::FAILS.to_string(),
+            "the payment fails after the pending delay",
+        ),
     ];
     for (input, value, what) in rows {
-        let _ = write!(out, "<tr><td>{input}</td><td><code>{}</code></td><td>{what}</td></tr>", esc(&value));
+        let _ = write!(
+            out,
+            "<tr><td>{input}</td><td><code>{}</code></td><td>{what}</td></tr>",
+            esc(&value)
+        );
     }
     for (code, msg) in AUTH_CODES {
-        let _ = write!(out, "<tr><td>gate/auth certNo ending</td><td><code>{code}</code></td><td>{msg}</td></tr>");
+        let _ = write!(
+            out,
+            "<tr><td>gate/auth certNo ending</td><td><code>{code}</code></td><td>{msg}</td></tr>"
+        );
     }
     out.push_str("</tbody></table></main></body></html>");
     out

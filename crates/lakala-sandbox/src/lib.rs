@@ -400,8 +400,8 @@
 
 pub mod behaviour;
 mod config;
-mod dev_page;
 pub mod control;
+mod dev_page;
 mod error;
 mod gate;
 mod keys;

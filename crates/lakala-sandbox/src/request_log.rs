@@ -104,7 +104,11 @@ pub(crate) async fn record(
     response: HttpResponse,
 ) -> HttpResponse {
     let (parts, full) = response.into_parts();
-    let bytes: Bytes = full.collect().await.map(|c| c.to_bytes()).unwrap_or_default();
+    let bytes: Bytes = full
+        .collect()
+        .await
+        .map(|c| c.to_bytes())
+        .unwrap_or_default();
     let answer: Option<serde_json::Value> = serde_json::from_slice(&bytes).ok();
     let field = |names: &[&str]| {
         answer

@@ -117,7 +117,10 @@ fn operators_file(path: &Path) -> Result<Vec<Operator>, Failure> {
         out.push(op);
     }
     if out.is_empty() {
-        return Err(Failure::Usage(format!("{} names no operator", path.display())));
+        return Err(Failure::Usage(format!(
+            "{} names no operator",
+            path.display()
+        )));
     }
     Ok(out)
 }
