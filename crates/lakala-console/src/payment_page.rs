@@ -228,15 +228,19 @@ async fn platform_card(app: &App, r: &PaymentRecord) -> String {
             };
             let code = value.get("code").and_then(Value::as_str).unwrap_or("—");
             let state = field("trade_state");
+            let platform_final = ["SUCCESS", "FAIL", "CLOSE", "REFUND"].contains(&state.as_str());
             let agrees = match (r.last_trade_state.as_deref(), state.as_str()) {
+                (_, "—") => "the platform gave no trade state",
                 (Some(mine), theirs) if mine == theirs => {
                     "agrees with the journal's last trade state"
                 }
-                (_, "—") => "the platform gave no trade state",
-                _ => "differs from the journal's last trade state: see the reconciliation",
+                _ if !r.status.is_final() && platform_final => {
+                    "the platform has it final and the journal does not yet: resolve now settles it"
+                }
+                _ => "differs from the journal: a reconciliation marks it for a person",
             };
             format!(
-                r#"{head}<dl><dt>code</dt><dd id="platform-code">{code}</dd><dt>trade state</dt><dd id="platform-state">{state}</dd><dt>trade_no</dt><dd>{trade_no}</dd><dt>amount</dt><dd>{amount}</dd><dt>comparison</dt><dd>{agrees}</dd></dl><pre>{json}</pre></section>"#,
+                r#"{head}<dl><dt>code</dt><dd id="platform-code">{code}</dd><dt>trade state</dt><dd id="platform-state">{state}</dd><dt>trade_no</dt><dd>{trade_no}</dd><dt>amount (fen)</dt><dd>{amount}</dd><dt>comparison</dt><dd>{agrees}</dd></dl><pre>{json}</pre></section>"#,
                 code = esc(code),
                 state = esc(&state),
                 trade_no = esc(&field("trade_no")),

@@ -17,7 +17,7 @@ use lakala_journal::{
     Intent, NewEvent, PaymentJournal, PaymentKey, PaymentStatus, SqliteJournal, StateUpdate,
 };
 use lakala_sandbox::behaviour::{auth_codes, MERCHANT_NO, TERM_NO};
-use lakala_sandbox::{RunningSandbox, Sandbox, SandboxConfig};
+use lakala_sandbox::{NotifyPolicy, RunningSandbox, Sandbox, SandboxConfig};
 use lakala_transport::{HttpRequest, HttpTransport, HyperTransport};
 use lakala_types::micropay::{LocationInfo, MicropayRequest};
 use lakala_types::Amount;
@@ -132,9 +132,13 @@ struct World {
 /// A sandbox, an SQLite journal and a client, and a day with succeeded, pending,
 /// unresolved and conflicting payments.
 async fn world() -> World {
-    let sandbox = Sandbox::start(SandboxConfig::default().pending_delay(Duration::from_secs(1)))
-        .await
-        .unwrap();
+    let sandbox = Sandbox::start(
+        SandboxConfig::default()
+            .pending_delay(Duration::from_secs(1))
+            .notify(NotifyPolicy::new(1, Duration::from_millis(10))),
+    )
+    .await
+    .unwrap();
     let dir = tempfile::tempdir().unwrap();
     let path = sandbox.write_client_config(dir.path()).unwrap();
     let mut config = Config::from_file_and_env(Some(&path), |_| None).unwrap();
@@ -515,6 +519,7 @@ async fn the_console_and_the_sandbox_page_in_a_real_browser() {
         .unwrap();
     let state = text(&b, "#platform-state").await;
     assert!(["DEAL", "SUCCESS"].contains(&state.as_str()), "{state}");
+    shot(&b, "payment").await;
 
     // Live: a new payment's row appears on the open list page without a reload.
     b.goto(&base).await.unwrap();
@@ -546,7 +551,6 @@ async fn the_console_and_the_sandbox_page_in_a_real_browser() {
         )
         .await
         .unwrap();
-    shot(&b, "payment").await;
     b.find(Locator::Id("resolve-now"))
         .await
         .unwrap()
