@@ -459,20 +459,16 @@ pub enum NotifyCommand {
 /// `lakala payments ...`.
 #[derive(Debug, Subcommand)]
 pub enum PaymentsCommand {
-    /// List the journaled payments (newest last).
-    List {
-        /// Only those left for a person (past the resolver's horizon).
-        #[arg(long)]
-        unresolved: bool,
-        /// Only those not final (recorded, pending, unresolved).
-        #[arg(long)]
-        open: bool,
-        /// Only those the platform contradicted, marked for a person (any status, or
-        /// only the open or unresolved ones with --open or --unresolved); shows what
-        /// disagreed.
-        #[arg(long)]
-        conflicts: bool,
-    },
+    /// List the journaled payments, newest first, --limit at a time (default 50); prints
+    /// a cursor to continue with when there are more. Times are China time (UTC+08:00).
+    /// Payments are printed as they are read: `--json` prints one object when the limit
+    /// is at most 1000, JSON lines (one payment a line, then a summary line) above that
+    /// or with `--limit 0` (all).
+    List(PaymentsListArgs),
+    /// Delete payments final for longer than --older-than days, with their events,
+    /// optionally archived first. Never open, unresolved or contradicted payments, never
+    /// a payment whose revoke or refund is kept nor a revoke or refund whose payment is.
+    Prune(PaymentsPruneArgs),
     /// Resolve open payments now by trade query (also unresolved ones).
     Resolve {
         /// The payment's out_trade_no (else --all).
@@ -500,4 +496,64 @@ pub enum PaymentsCommand {
     /// must look (a contradiction, a payment the platform cannot find), 4 when some could
     /// not be checked (run again later).
     Reconcile(crate::reconcile_args::ReconcileArgs),
+}
+
+/// `lakala payments list`.
+#[derive(Debug, Args)]
+pub struct PaymentsListArgs {
+    /// Only those left for a person (past the resolver's horizon).
+    #[arg(long, conflicts_with = "status")]
+    pub unresolved: bool,
+    /// Only those not final (recorded, pending, unresolved).
+    #[arg(long, conflicts_with = "status")]
+    pub open: bool,
+    /// Only those the platform contradicted, marked for a person (any status, or
+    /// only the open or unresolved ones with --open or --unresolved); shows what
+    /// disagreed.
+    #[arg(long)]
+    pub conflicts: bool,
+    /// Only this status (recorded, pending, succeeded, failed, revoked, unresolved);
+    /// repeat for several.
+    #[arg(long, value_name = "STATUS")]
+    pub status: Vec<String>,
+    /// Only this merchant's payments.
+    #[arg(long)]
+    pub merchant_no: Option<String>,
+    /// Only payments created at or after this time: YYYY-MM-DD, YYYY-MM-DD HH:MM[:SS]
+    /// (China time unless followed by Z or +HH:MM), or @UNIX_SECONDS.
+    #[arg(long, value_name = "TIME")]
+    pub since: Option<String>,
+    /// Only payments created before this time (a date alone: before the end of that
+    /// day, so `--since D --until D` is the day D).
+    #[arg(long, value_name = "TIME")]
+    pub until: Option<String>,
+    /// At most this many (0: all, streamed).
+    #[arg(long, default_value_t = 50)]
+    pub limit: usize,
+    /// Continue after the last payment of an earlier listing (the cursor it printed),
+    /// with the same filters.
+    #[arg(long, conflicts_with = "from_archive")]
+    pub cursor: Option<String>,
+    /// Read the payments of an archive written by `payments prune --archive`, in the
+    /// archive's order, instead of the journal.
+    #[arg(long, value_name = "FILE")]
+    pub from_archive: Option<std::path::PathBuf>,
+}
+
+/// `lakala payments prune`.
+#[derive(Debug, Args)]
+pub struct PaymentsPruneArgs {
+    /// Prune payments that became final more than this many days ago.
+    #[arg(long, value_name = "DAYS")]
+    pub older_than: u32,
+    /// First append what is pruned to this gzip JSON-lines file (created if missing),
+    /// synced to disk before anything is deleted; read it with `payments list
+    /// --from-archive FILE`.
+    #[arg(long, value_name = "FILE")]
+    pub archive: Option<std::path::PathBuf>,
+    /// SQLite: a journal file made before incremental vacuum keeps freed pages for later
+    /// payments; this runs the one full VACUUM that converts it (rewrites the file: it
+    /// needs as much free disk space again).
+    #[arg(long)]
+    pub vacuum: bool,
 }

@@ -161,4 +161,13 @@ impl PaymentJournal for WatchedJournal {
     async fn prune(&self, final_before: i64) -> Result<u64, JournalError> {
         self.watch("prune", self.inner.prune(final_before).await)
     }
+
+    async fn prune_payments(
+        &self,
+        keys: &[PaymentKey],
+        final_before: i64,
+    ) -> Result<Vec<PaymentKey>, JournalError> {
+        let result = self.inner.prune_payments(keys, final_before).await;
+        self.watch("prune", result)
+    }
 }

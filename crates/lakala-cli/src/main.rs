@@ -2,6 +2,7 @@
 #![forbid(unsafe_code)]
 
 mod args;
+mod china_time;
 mod commands;
 mod embedded;
 mod exit;

@@ -131,20 +131,21 @@ async fn payments_list_conflicts_shows_the_contradicted_payments_and_what_disagr
         .iter()
         .map(|p| p["out_trade_no"].as_str().unwrap_or(""))
         .collect();
-    assert_eq!(names, ["CF-PAID", "CF-PENDING"], "{stdout}");
-    let paid = payments[0]["conflict"].as_str().expect("conflict text");
+    // Newest first; created in the same second, so by number descending.
+    assert_eq!(names, ["CF-PENDING", "CF-PAID"], "{stdout}");
+    let paid = payments[1]["conflict"].as_str().expect("conflict text");
     assert!(
         paid.contains("succeeded") && paid.contains("failed"),
         "{paid}"
     );
-    assert_eq!(payments[0]["status"], "succeeded", "the status is kept");
-    let pending = payments[1]["conflict"].as_str().expect("conflict text");
+    assert_eq!(payments[1]["status"], "succeeded", "the status is kept");
+    let pending = payments[0]["conflict"].as_str().expect("conflict text");
     assert!(
         pending.contains("trade_no") && pending.contains("T200") && pending.contains("T999"),
         "{pending}"
     );
     assert_eq!(
-        payments[1]["trade_no"], "T200",
+        payments[0]["trade_no"], "T200",
         "the journaled fact is kept"
     );
     assert_eq!(code, 4, "one of them is not final: {stderr}");
@@ -166,8 +167,8 @@ async fn payments_list_conflicts_shows_the_contradicted_payments_and_what_disagr
     let json: Value = serde_json::from_str(&stdout).expect("JSON");
     let payments = json["payments"].as_array().expect("payments");
     assert_eq!(payments.len(), 3);
-    assert_eq!(payments[0]["out_trade_no"], "CF-CLEAN");
-    assert!(payments[0]["conflict"].is_null());
+    assert_eq!(payments[2]["out_trade_no"], "CF-CLEAN");
+    assert!(payments[2]["conflict"].is_null());
     assert!(payments[1]["conflict"].is_string());
 
     // The text output names the contradiction on the payment's line.

@@ -618,6 +618,43 @@ async fn story(
         money_before,
         "nothing that moves money was sent"
     );
+
+    // A payment a resolver holds is left to it: not queried, not journaled, reported
+    // inconclusive; once released, the same run takes it.
+    let now = lakala_crypto::Clock::unix_seconds(&lakala_crypto::SystemClock);
+    let held = journal
+        .claim_payment(&key("RC-AGREE"), "resolver-x", now, 300)
+        .await
+        .unwrap()
+        .expect("free");
+    let mut short = config("R4");
+    short.held_retries = 2;
+    short.held_wait = Duration::from_millis(10);
+    let agree_queries = platform.queries_of("RC-AGREE");
+    let r4 = client
+        .reconciler(short.clone())
+        .unwrap()
+        .run()
+        .await
+        .unwrap();
+    assert_eq!(class_of(&r4, "RC-AGREE"), Class::Inconclusive);
+    assert!(
+        item(&r4, "RC-AGREE").detail.contains("resolver-x"),
+        "{:?}",
+        item(&r4, "RC-AGREE")
+    );
+    assert_eq!(
+        platform.queries_of("RC-AGREE"),
+        agree_queries,
+        "not queried under another's lease"
+    );
+    assert_eq!(reconciled_events(&*journal, "RC-AGREE", "R4").await, 0);
+    journal.release(&held.lease, None).await.unwrap();
+    let queries = platform.queries();
+    let r4 = client.reconciler(short).unwrap().run().await.unwrap();
+    assert_eq!(class_of(&r4, "RC-AGREE"), Class::Agrees);
+    assert_eq!(platform.queries() - queries, 1, "only the one left over");
+    assert_eq!(platform.money_requests(), money_before);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -646,6 +683,65 @@ async fn reconciliation_finds_every_kind_of_disagreement_on_postgresql() {
     let journal: Arc<dyn PaymentJournal> = Arc::new(open().await.unwrap());
     let second: Arc<dyn PaymentJournal> = Arc::new(open().await.unwrap());
     story(&platform, journal, second).await;
+}
+
+/// Records what it is asked to wait, and returns at once.
+#[derive(Debug, Default)]
+struct Waits(Mutex<Vec<Duration>>);
+
+#[lakala_transport::async_trait]
+impl lakala_client::Sleeper for Waits {
+    async fn sleep(&self, duration: Duration) {
+        self.0.lock().unwrap().push(duration);
+        tokio::task::yield_now().await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reconciliation_spaces_its_queries_by_its_pace() {
+    let platform = Platform::start().await;
+    let journal: Arc<dyn PaymentJournal> = Arc::new(lakala_journal::MemoryJournal::new());
+    let maker = platform.client(journal.clone(), "till-1");
+    for i in 0..4 {
+        pay(&maker, &format!("RC-PACE-{i}"), auth_codes::SUCCEED, 101).await;
+    }
+    let waits = Arc::new(Waits::default());
+    let proxy = platform.proxy_url.clone();
+    let config = Config::from_file_and_env(Some(&platform.config), |k| {
+        (k == "LAKALA_BASE_URL").then(|| proxy.clone())
+    })
+    .unwrap();
+    let client = LakalaClient::builder(config)
+        .journal(journal)
+        .sleeper(waits.clone())
+        .resolved_elsewhere()
+        .build()
+        .unwrap();
+    // Long enough that a slow query never outlasts a slot (the sleeper does not sleep).
+    let pace = QueryPace::every(Duration::from_secs(30));
+    let report = client
+        .reconciler(config_paced("PACE", pace))
+        .unwrap()
+        .run()
+        .await
+        .unwrap();
+    assert_eq!(report.count(Class::Agrees), 4, "{report:#?}");
+    let waits = waits.0.lock().unwrap().clone();
+    // The first query leaves at once; each later one waits for its slot, one interval
+    // after the previous slot (the sleeper returned at once, so the slots pile up).
+    assert_eq!(waits.len(), 3, "{waits:?}");
+    for (k, wait) in waits.iter().enumerate() {
+        let slot = pace.interval() * (k as u32 + 1);
+        assert!(
+            *wait > Duration::ZERO && *wait <= slot,
+            "wait {k}: {wait:?} (slot {slot:?})"
+        );
+    }
+    assert!(waits[2] > waits[0], "{waits:?}");
+}
+
+fn config_paced(run: &str, pace: QueryPace) -> ReconcileConfig {
+    ReconcileConfig::days(today(), today()).run(run).pace(pace)
 }
 
 // ---------------------------------------------------------------------------------------
@@ -683,6 +779,15 @@ fn parsed(out: &Output) -> (i32, Value, String) {
     )
 }
 
+/// Gives a test handle up. A checkpoint another connection still holds back (`Busy`) is
+/// fine: the journal is whole with its `-wal`, which every later handle reads.
+async fn closed(journal: SqliteJournal) {
+    match journal.close().await {
+        Ok(()) | Err(lakala_journal::JournalError::Busy { .. }) => {}
+        Err(e) => panic!("closing the test's journal handle: {e}"),
+    }
+}
+
 /// A journal file with payments made by a client of this test process.
 async fn journal_with(platform: &Platform, name: &str, orders: &[(&str, &str)]) -> PathBuf {
     let path = platform.dir.path().join(name);
@@ -691,7 +796,8 @@ async fn journal_with(platform: &Platform, name: &str, orders: &[(&str, &str)]) 
     for (order, code) in orders {
         pay(&client, order, code, 101).await;
     }
-    journal.close().await.unwrap();
+    drop(client);
+    closed(journal).await;
     path
 }
 
@@ -775,7 +881,7 @@ async fn lakala_payments_reconcile_exit_status_json_and_csv() {
             now,
         );
         journal.record_intent(&ghost).await.unwrap();
-        journal.close().await.unwrap();
+        closed(journal).await;
     }
     let csv = platform.dir.path().join("reconciliation.csv");
     let csv_arg = csv.display().to_string();

@@ -15,10 +15,15 @@ pub struct ChinaDay {
     days: i64,
 }
 
-/// A day that is not `YYYY-MM-DD` (or not a real date).
+/// Why a text is not a [`ChinaDay`]. Nothing else is wrong with the input.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("not a day (YYYY-MM-DD): {0:?}")]
-pub struct DayError(String);
+#[non_exhaustive]
+pub enum DayError {
+    /// Not `YYYY-MM-DD` in ASCII digits, or not a real date (the text, cut to 32
+    /// characters).
+    #[error("not a day (YYYY-MM-DD): {0:?}")]
+    NotADay(String),
+}
 
 impl ChinaDay {
     /// The day (China time) of the Unix time `unix`.
@@ -81,7 +86,7 @@ impl FromStr for ChinaDay {
     type Err = DayError;
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        let bad = || DayError(s.chars().take(32).collect());
+        let bad = || DayError::NotADay(s.chars().take(32).collect());
         let b = s.as_bytes();
         if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
             return Err(bad());

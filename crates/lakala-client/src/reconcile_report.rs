@@ -186,7 +186,10 @@ pub struct DaySummary {
 }
 
 /// One day's totals while a report is summed: per (kind rank, status), per class.
-type DayTotals = (BTreeMap<(u8, PaymentStatus), StatusTotal>, BTreeMap<Class, u64>);
+type DayTotals = (
+    BTreeMap<(u8, PaymentStatus), StatusTotal>,
+    BTreeMap<Class, u64>,
+);
 
 /// A whole reconciliation.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

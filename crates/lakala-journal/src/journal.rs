@@ -143,8 +143,39 @@ pub trait PaymentJournal: Send + Sync + std::fmt::Debug {
 
     /// The merchant's retention tool: deletes the payments whose final status was reached
     /// before `final_before` (Unix seconds), with their events, and returns how many
-    /// payments went. Never touches a payment that is not final. The SDK never calls it.
+    /// payments went. Never touches a payment that is not final, nor one marked as a
+    /// conflict, nor one whose group (the original payment and its revokes and refunds)
+    /// has a payment that may not be pruned (see [`crate::retention`]). The SDK never
+    /// calls it. To keep an archive of what goes, use [`crate::retention::prune_finished`].
     async fn prune(&self, final_before: i64) -> Result<u64, JournalError>;
+
+    /// Deletes those of `keys` that a [`prune`](Self::prune) with the same cut would
+    /// delete (the rules are checked again, in the same transaction as the delete), with
+    /// their events, and returns the keys deleted. At most
+    /// [`crate::validation::MAX_BATCH`] keys; a payment missing or no longer prunable is
+    /// left alone and not returned.
+    ///
+    /// The default refuses with [`JournalError::InvalidInput`] (field `prune`): a store
+    /// written elsewhere (or a wrapper) must implement it to be pruned with an archive.
+    async fn prune_payments(
+        &self,
+        keys: &[PaymentKey],
+        final_before: i64,
+    ) -> Result<Vec<PaymentKey>, JournalError> {
+        let _ = (keys, final_before);
+        Err(JournalError::invalid(
+            "prune",
+            "this store cannot delete chosen payments",
+        ))
+    }
+}
+
+/// Checks the keys of [`PaymentJournal::prune_payments`].
+pub(crate) fn check_prune_keys(keys: &[PaymentKey]) -> Result<(), JournalError> {
+    if keys.len() > crate::validation::MAX_BATCH {
+        return Err(JournalError::invalid("keys", "more than MAX_BATCH"));
+    }
+    keys.iter().try_for_each(PaymentKey::validate)
 }
 
 /// Checks the arguments of [`PaymentJournal::append`] and serializes the payload.

@@ -54,6 +54,8 @@
 //!   two callers while a lease is valid, across connections and processes; an expired
 //!   lease is taken over; every write fenced by a lease that was taken over fails with
 //!   [`JournalError::LeaseLost`] (fencing tokens grow with every claim).
+//!   [`PaymentJournal::claim_payment`] leases one given payment whatever its status
+//!   (for reconciliation), under the same rule: never while anyone's lease on it is valid.
 //! - **The SDK never deletes.** Only [`PaymentJournal::prune`], the merchant's
 //!   retention tool, deletes, and only final payments.
 //!
@@ -222,6 +224,7 @@ mod open;
 mod open_schema;
 mod payment;
 mod redaction;
+pub mod retention;
 #[cfg(any(feature = "sqlite", feature = "postgres"))]
 mod schema;
 mod status;
@@ -233,6 +236,9 @@ mod sqlite;
 
 #[cfg(feature = "postgres")]
 mod postgres;
+
+#[cfg(feature = "archive")]
+pub mod archive;
 
 #[cfg(feature = "conformance")]
 pub mod conformance;
@@ -252,7 +258,7 @@ pub use status::{PaymentKind, PaymentStatus};
 pub use update::StateUpdate;
 
 #[cfg(feature = "sqlite")]
-pub use sqlite::{SqliteJournal, SqliteOptions, Synchronous};
+pub use sqlite::{SpaceReclaimed, SqliteJournal, SqliteOptions, Synchronous};
 
 #[cfg(feature = "postgres")]
 pub use postgres::{PostgresJournal, PostgresOptions};

@@ -6,3 +6,29 @@ pub(crate) const PAYMENT_COLUMNS: &str = "merchant_no, out_trade_no, kind, term_
     last_trade_state, outcome, reason, attempts, event_count, created_at, created_by, \
     updated_at, next_check_at, finished_at, lease_owner, lease_until, lease_token, \
     auth_digest, conflict";
+
+/// Whether the payment row `row` (a table name or alias) may be pruned on its own:
+/// final, finished before the cut (`cut`, a placeholder), and not marked as a conflict.
+fn prunable(row: &str, cut: &str) -> String {
+    format!(
+        "{row}.status IN ('succeeded', 'failed', 'revoked') AND {row}.finished_at IS NOT NULL \
+         AND {row}.finished_at < {cut} AND {row}.conflict IS NULL"
+    )
+}
+
+/// The condition under which the row `lakala_payments` is deleted by a prune with the
+/// cut `cut` (a placeholder): it is prunable, and so is every payment of its group (the
+/// original payment and all its revokes and refunds, by merchant and original number):
+/// a companion is never pruned while its payment is kept, nor a payment while one of its
+/// companions is.
+pub(crate) fn deletable(cut: &str) -> String {
+    format!(
+        "{own} AND NOT EXISTS (SELECT 1 FROM lakala_payments AS g \
+         WHERE g.merchant_no = lakala_payments.merchant_no \
+         AND (g.out_trade_no = COALESCE(lakala_payments.origin_out_trade_no, lakala_payments.out_trade_no) \
+           OR g.origin_out_trade_no = COALESCE(lakala_payments.origin_out_trade_no, lakala_payments.out_trade_no)) \
+         AND NOT ({group}))",
+        own = prunable("lakala_payments", cut),
+        group = prunable("g", cut),
+    )
+}

@@ -308,6 +308,7 @@
 //! |---|---|---|
 //! | `/sandbox/notify/crossborder` | `{"url", "req_type"?, "biz"?}` | seals `biz` (an object, or the exact JSON text as a string; default `{"orderNo":"SBXN<ts>","retCode":"0000","retMsg":"认证成功"}`) as a `req_type` (default `B0005`) notification, sends it to `url`, verifies and opens the answer |
 //! | `/sandbox/notify/open-platform` | `{"url", "body"}` or `{"url", "merchant_no", "out_trade_no"}`, and `"repeat"?`, `"as_merchant_no"?` | signs `body` (an object, or the exact text), or the result notification of that order in its current state, sends it to `url` `repeat` times (default 1), each freshly signed, expects `{"code":"SUCCESS",...}` each time; `as_merchant_no` sends it as another merchant's |
+//! | `/sandbox/orders/state` | `{"merchant_no", "out_trade_no", "trade_state"}` | changes the order behind the merchant's back (an operator's revoke in the portal, a late settlement): `REFUND` revokes it (anything paid given back), `SUCCESS` pays it, `FAIL` fails it, `CLOSE` closes it; no notification. For reconciliation tests |
 //!
 //! Cross-border answers are read as Lakala reads them: `retCode`, `ts`, `reqType` and `mac`
 //! (over `retCode + retMsg + ts + reqType`) are required; `retMsg` may be absent (it then

@@ -9,6 +9,8 @@ pub mod micropay;
 pub mod notify;
 pub mod open_calls;
 pub mod payments;
+pub mod payments_list;
+pub mod payments_prune;
 pub mod preauth;
 pub mod reconcile;
 pub mod sandbox;

@@ -1,5 +1,5 @@
-//! `lakala payments list`, `resolve` and `backup`: the journal's payments, finishing the
-//! open ones by query, and a consistent copy of the journal.
+//! `lakala payments ...`: `resolve` and `backup` here (finishing the open payments by
+//! query, a consistent copy of the journal); `list` and `prune` in their own modules.
 
 use crate::args::{Cli, PaymentsCommand};
 use crate::exit::Exit;
@@ -16,25 +16,8 @@ use std::time::Duration;
 
 pub async fn run(cli: &Cli, command: &PaymentsCommand) -> Result<Report, Failure> {
     match command {
-        PaymentsCommand::List {
-            unresolved,
-            open,
-            conflicts,
-        } => {
-            let journal = crate::journal::open(cli, None).await?;
-            let mut filter = if *unresolved {
-                ListFilter::unresolved()
-            } else if *open {
-                ListFilter::open()
-            } else {
-                ListFilter::all()
-            };
-            if *conflicts {
-                filter = ListFilter::conflicts().with_statuses(filter.statuses);
-            }
-            let records = all(&*journal, filter).await?;
-            Ok(report(&records, "listed"))
-        }
+        PaymentsCommand::List(args) => super::payments_list::run(cli, args).await,
+        PaymentsCommand::Prune(args) => super::payments_prune::run(cli, args).await,
         PaymentsCommand::Resolve {
             out_trade_no,
             all: _,
@@ -97,10 +80,10 @@ async fn backup(cli: &Cli, path: &std::path::Path) -> Result<Report, Failure> {
     }
     // Check the copy: it opens as a journal and holds every payment there was before
     // (the journal may gain more meanwhile: the copy is one moment of it).
-    let original = all(&journal, ListFilter::all()).await?.len();
+    let original = count(&journal, ListFilter::all(), |_| true).await?;
     journal.backup_to(path).await?;
     let copy = SqliteJournal::open_with(path, SqliteOptions::default().read_only(true)).await?;
-    let copied = all(&copy, ListFilter::all()).await?.len();
+    let copied = count(&copy, ListFilter::all(), |_| true).await?;
     copy.close().await?;
     journal.close().await?;
     if copied < original {
@@ -114,19 +97,36 @@ async fn backup(cli: &Cli, path: &std::path::Path) -> Result<Report, Failure> {
         .line(format!("{copied} payments copied to {}", path.display())))
 }
 
-/// Every record the filter selects, page by page.
-async fn all(
+/// How many payments the filter selects that `keep` keeps, page by page (one page in
+/// memory at a time), with the keys of at most two kept ones.
+async fn scan(
     journal: &dyn PaymentJournal,
     mut filter: ListFilter,
-) -> Result<Vec<PaymentRecord>, Failure> {
-    let mut records = Vec::new();
+    keep: impl Fn(&PaymentRecord) -> bool,
+) -> Result<(u64, Vec<PaymentKey>), Failure> {
+    let mut n = 0;
+    let mut first = Vec::new();
+    filter = filter.limit(lakala_journal::validation::MAX_BATCH);
     loop {
         let page = journal.list(&filter).await?;
         let Some(last) = page.last() else { break };
-        filter = filter.after(last.key.clone());
-        records.extend(page);
+        filter = filter.page_after(last)?;
+        for r in page.iter().filter(|r| keep(r)) {
+            n += 1;
+            if first.len() < 2 {
+                first.push(r.key.clone());
+            }
+        }
     }
-    Ok(records)
+    Ok((n, first))
+}
+
+async fn count(
+    journal: &dyn PaymentJournal,
+    filter: ListFilter,
+    keep: impl Fn(&PaymentRecord) -> bool,
+) -> Result<u64, Failure> {
+    Ok(scan(journal, filter, keep).await?.0)
 }
 
 /// The key of the payment numbered `number`.
@@ -135,16 +135,15 @@ async fn find(
     number: &str,
     merchant_no: Option<&str>,
 ) -> Result<PaymentKey, Failure> {
-    let mut filter = ListFilter::all();
     if let Some(m) = merchant_no {
-        filter = filter.with_merchant(m);
+        let key = PaymentKey::new(m, number);
+        return match journal.payment(&key).await? {
+            Some(_) => Ok(key),
+            None => Err(Failure::Usage(format!("no journaled payment {number}"))),
+        };
     }
-    let matches: Vec<PaymentKey> = all(journal, filter)
-        .await?
-        .into_iter()
-        .map(|r| r.key)
-        .filter(|k| k.out_trade_no == number)
-        .collect();
+    // Without a merchant, every merchant's payments are looked through, a page at a time.
+    let (_, matches) = scan(journal, ListFilter::all(), |r| r.key.out_trade_no == number).await?;
     match matches.as_slice() {
         [one] => Ok(one.clone()),
         [] => Err(Failure::Usage(format!("no journaled payment {number}"))),

@@ -26,6 +26,7 @@ mod intents;
 mod leases;
 mod ledger;
 mod listing;
+mod pruning;
 mod retention;
 mod state;
 mod time_listing;
@@ -50,6 +51,7 @@ pub use ledger::{
     ledger_first_in_progress_answered,
 };
 pub use listing::{list_by_origin, list_filters_and_pages};
+pub use pruning::{prune_keeps_conflicts_and_groups, prune_payments_and_archive};
 pub use retention::{data_survives_reopen, prune_keeps_open_payments};
 pub use state::{
     concurrent_appends_keep_the_sequence, events_are_ordered_and_counted,
@@ -117,6 +119,8 @@ macro_rules! conformance_tests {
             ledger_abandon_and_processing_window,
             ledger_concurrent_claims_have_one_winner,
             prune_keeps_open_payments,
+            prune_keeps_conflicts_and_groups,
+            prune_payments_and_archive,
             data_survives_reopen
         );
     };

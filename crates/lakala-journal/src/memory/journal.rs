@@ -3,10 +3,11 @@
 use super::{MemoryJournal, StoredPayment};
 use crate::error::JournalError;
 use crate::event::{kinds, Event, NewEvent};
-use crate::journal::{check_append, PaymentJournal};
+use crate::journal::{check_append, check_prune_keys, PaymentJournal};
 use crate::lease::{self, Claim, Lease};
 use crate::list::ListFilter;
 use crate::payment::{Intent, PaymentKey, PaymentRecord, Recorded};
+use crate::retention;
 use crate::update::StateUpdate;
 use crate::validation;
 
@@ -170,11 +171,56 @@ impl PaymentJournal for MemoryJournal {
 
     async fn prune(&self, final_before: i64) -> Result<u64, JournalError> {
         let mut state = self.lock();
-        let before = state.payments.len();
-        state.payments.retain(|_, p| {
-            !(p.record.status.is_final()
-                && p.record.finished_at.is_some_and(|at| at < final_before))
-        });
-        Ok((before - state.payments.len()) as u64)
+        let doomed: Vec<PaymentKey> = state
+            .payments
+            .values()
+            .filter(|p| deletable_in(&state.payments, &p.record, final_before))
+            .map(|p| p.record.key.clone())
+            .collect();
+        for key in &doomed {
+            state.payments.remove(key);
+        }
+        Ok(doomed.len() as u64)
     }
+
+    async fn prune_payments(
+        &self,
+        keys: &[PaymentKey],
+        final_before: i64,
+    ) -> Result<Vec<PaymentKey>, JournalError> {
+        check_prune_keys(keys)?;
+        let mut state = self.lock();
+        let doomed: Vec<PaymentKey> = keys
+            .iter()
+            .filter(|k| {
+                state
+                    .payments
+                    .get(*k)
+                    .is_some_and(|p| deletable_in(&state.payments, &p.record, final_before))
+            })
+            .cloned()
+            .collect();
+        for key in &doomed {
+            state.payments.remove(key);
+        }
+        Ok(doomed)
+    }
+}
+
+/// Whether `record` may be pruned, its group read from `payments`.
+fn deletable_in(
+    payments: &std::collections::BTreeMap<PaymentKey, StoredPayment>,
+    record: &PaymentRecord,
+    final_before: i64,
+) -> bool {
+    let root = retention::group_root(record);
+    let merchant = &record.key.merchant_no;
+    retention::deletable(
+        record,
+        final_before,
+        payments.values().map(|p| &p.record).filter(|g| {
+            g.key.merchant_no == *merchant
+                && (g.key.out_trade_no == root || g.origin_out_trade_no.as_deref() == Some(root))
+        }),
+    )
 }

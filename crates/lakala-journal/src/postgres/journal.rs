@@ -1,9 +1,10 @@
 //! [`PaymentJournal`] for [`PostgresJournal`].
 
+use super::error::PostgresResult;
 use super::{row, sql, PostgresJournal};
 use crate::error::JournalError;
 use crate::event::{Event, NewEvent};
-use crate::journal::{check_append, PaymentJournal};
+use crate::journal::{check_append, check_prune_keys, PaymentJournal};
 use crate::lease;
 use crate::lease::{Claim, Lease, LeaseClock};
 use crate::list::ListFilter;
@@ -402,11 +403,41 @@ impl PaymentJournal for PostgresJournal {
 
     async fn prune(&self, final_before: i64) -> Result<u64, JournalError> {
         let mut c = self.pool.get().await?;
-        let statement = c.statement(sql::PRUNE).await?;
+        let statement = c.statement(sql::PRUNE.as_str()).await?;
         {
             let result = c.client()?.execute(&statement, &[&final_before]).await;
             c.check(result)
         }
+    }
+
+    async fn prune_payments(
+        &self,
+        keys: &[PaymentKey],
+        final_before: i64,
+    ) -> Result<Vec<PaymentKey>, JournalError> {
+        check_prune_keys(keys)?;
+        if keys.is_empty() {
+            return Ok(Vec::new());
+        }
+        let merchants: Vec<&str> = keys.iter().map(|k| k.merchant_no.as_str()).collect();
+        let numbers: Vec<&str> = keys.iter().map(|k| k.out_trade_no.as_str()).collect();
+        let mut c = self.pool.get().await?;
+        let statement = c.statement(sql::PRUNE_KEYS.as_str()).await?;
+        let rows = {
+            let result = c
+                .client()?
+                .query(&statement, &[&final_before, &merchants, &numbers])
+                .await;
+            c.check(result)
+        }?;
+        rows.iter()
+            .map(|r| {
+                Ok(PaymentKey::new(
+                    r.try_get::<_, String>(0).journal()?,
+                    r.try_get::<_, String>(1).journal()?,
+                ))
+            })
+            .collect()
     }
 }
 

@@ -10,7 +10,7 @@
 
 use crate::list::{ListOrder, TimeField};
 use crate::list_query::order_clause;
-use crate::schema::PAYMENT_COLUMNS;
+use crate::schema::{deletable, PAYMENT_COLUMNS};
 use std::sync::LazyLock;
 
 /// The server's clock in Unix seconds.
@@ -215,10 +215,27 @@ UPDATE lakala_payments SET lease_owner = NULL, lease_until = NULL, lease_skew = 
 WHERE merchant_no = $1::text AND out_trade_no = $2::text
   AND lease_owner = $3::text AND lease_token = $4::int8";
 
-/// Deletes final payments finished before `$1` (their events go by `ON DELETE CASCADE`).
-pub(crate) const PRUNE: &str = "\
-DELETE FROM lakala_payments
-WHERE status IN ('succeeded', 'failed', 'revoked') AND finished_at < $1::int8";
+/// Deletes the payments a prune with the cut `$1` may delete (see `schema::deletable`);
+/// their events go by `ON DELETE CASCADE`.
+pub(crate) static PRUNE: LazyLock<String> = LazyLock::new(|| {
+    format!(
+        "DELETE FROM lakala_payments WHERE {}",
+        deletable("$1::int8")
+    )
+});
+
+/// Deletes those of the keys (`$2` merchants, `$3` numbers) a prune with the cut `$1`
+/// may delete, and returns their keys. The group condition reads the statement's
+/// snapshot, so payments of one group deleted together still count as prunable.
+pub(crate) static PRUNE_KEYS: LazyLock<String> = LazyLock::new(|| {
+    format!(
+        "DELETE FROM lakala_payments \
+         WHERE (merchant_no, out_trade_no) IN \
+             (SELECT * FROM unnest($2::text[], $3::text[])) \
+         AND {} RETURNING merchant_no, out_trade_no",
+        deletable("$1::int8")
+    )
+});
 
 /// Takes a notification key unless it is answered or being processed (and not expired).
 pub(crate) const LEDGER_CLAIM: &str = "\

@@ -47,6 +47,11 @@ fn build(temp: &Path) -> Result<(), JournalError> {
     .map_err(|e| JournalError::Unavailable {
         reason: format!("cannot create the journal file: {e}"),
     })?;
+    // Before any table: pages freed by prunes can be given back to the file system
+    // (`SqliteJournal::reclaim_space`); a file made without it needs one VACUUM.
+    connection
+        .pragma_update(None, "auto_vacuum", "INCREMENTAL")
+        .journal()?;
     let mode: String = connection
         .query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))
         .journal()?;

@@ -7,11 +7,12 @@ use super::row::{self, COLUMNS};
 use super::{SqliteJournal, Synchronous};
 use crate::error::JournalError;
 use crate::event::{kinds, Event, NewEvent};
-use crate::journal::{check_append, PaymentJournal};
+use crate::journal::{check_append, check_prune_keys, PaymentJournal};
 use crate::lease::{self, Claim, Lease};
 use crate::list::ListFilter;
 use crate::list_query;
 use crate::payment::{Intent, PaymentKey, PaymentRecord, Recorded};
+use crate::schema;
 use crate::status::PaymentStatus;
 use crate::update::StateUpdate;
 use crate::validation;
@@ -207,27 +208,74 @@ impl PaymentJournal for SqliteJournal {
     async fn prune(&self, final_before: i64) -> Result<u64, JournalError> {
         self.worker
             .write(false, move |tx| {
-                {
-                    let finals = status_list(&PaymentStatus::FINAL);
-                    let which = format!(
-                        "status IN ({finals}) AND finished_at IS NOT NULL AND finished_at < ?1"
-                    );
-                    tx.execute(
-                        &format!(
-                            "DELETE FROM lakala_payment_events WHERE (merchant_no, out_trade_no) \
-                             IN (SELECT merchant_no, out_trade_no FROM lakala_payments WHERE {which})"
-                        ),
+                let which = schema::deletable("?1");
+                // Events first (one statement, not a cascade per payment); the payments'
+                // condition is unchanged by it.
+                tx.execute(
+                    &format!(
+                        "DELETE FROM lakala_payment_events WHERE (merchant_no, out_trade_no) \
+                         IN (SELECT merchant_no, out_trade_no FROM lakala_payments WHERE {which})"
+                    ),
+                    params![final_before],
+                )
+                .journal()?;
+                let deleted = tx
+                    .execute(
+                        &format!("DELETE FROM lakala_payments WHERE {which}"),
                         params![final_before],
                     )
                     .journal()?;
-                    let deleted = tx
-                        .execute(
-                            &format!("DELETE FROM lakala_payments WHERE {which}"),
-                            params![final_before],
+                Ok(deleted as u64)
+            })
+            .await
+    }
+
+    async fn prune_payments(
+        &self,
+        keys: &[PaymentKey],
+        final_before: i64,
+    ) -> Result<Vec<PaymentKey>, JournalError> {
+        check_prune_keys(keys)?;
+        let keys = keys.to_vec();
+        self.worker
+            .write(false, move |tx| {
+                let which = schema::deletable("?1");
+                let mut check = tx
+                    .prepare_cached(&format!(
+                        "SELECT count(*) FROM lakala_payments \
+                         WHERE merchant_no = ?2 AND out_trade_no = ?3 AND {which}"
+                    ))
+                    .journal()?;
+                let mut events = tx
+                    .prepare_cached(
+                        "DELETE FROM lakala_payment_events \
+                         WHERE merchant_no = ?1 AND out_trade_no = ?2",
+                    )
+                    .journal()?;
+                let mut payment = tx
+                    .prepare_cached(
+                        "DELETE FROM lakala_payments WHERE merchant_no = ?1 AND out_trade_no = ?2",
+                    )
+                    .journal()?;
+                let mut deleted = Vec::new();
+                for key in keys {
+                    let n: i64 = check
+                        .query_row(
+                            params![final_before, key.merchant_no, key.out_trade_no],
+                            |r| r.get(0),
                         )
                         .journal()?;
-                    Ok(deleted as u64)
+                    if n == 1 {
+                        events
+                            .execute(params![key.merchant_no, key.out_trade_no])
+                            .journal()?;
+                        payment
+                            .execute(params![key.merchant_no, key.out_trade_no])
+                            .journal()?;
+                        deleted.push(key);
+                    }
                 }
+                Ok(deleted)
             })
             .await
     }

@@ -11,11 +11,13 @@ mod maintenance;
 mod marker;
 mod migration;
 mod row;
+mod space;
 mod worker;
 
 use crate::error::JournalError;
 use error::SqliteResult;
 use rusqlite::{Connection, OpenFlags};
+pub use space::SpaceReclaimed;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 use worker::Worker;
