@@ -245,18 +245,29 @@ impl Intent {
         Ok(())
     }
 
-    /// The payload of the first event (`intent`) of a payment.
+    /// The payload of the first event (`intent`) of a payment: what a person reading the
+    /// history wants to see (kind, terminal, amount, masked auth code, origin, first check
+    /// time), without the fields that would only repeat the payment row: the request
+    /// fingerprint and the auth digest are machine digests the row keeps for the life of
+    /// the payment, and absent fields are left out rather than written as `null` (about
+    /// 220 bytes less per payment than writing every field).
     pub(crate) fn event_payload(&self) -> serde_json::Value {
-        serde_json::json!({
-            "kind": self.kind.as_str(),
-            "term_no": self.term_no,
-            "origin_out_trade_no": self.origin_out_trade_no,
-            "amount_fen": self.amount_fen,
-            "masked_auth_code": self.masked_auth_code,
-            "auth_digest": self.auth_digest,
-            "fingerprint": self.fingerprint,
-            "next_check_at": self.next_check_at,
-        })
+        let mut payload = serde_json::Map::new();
+        payload.insert("kind".into(), self.kind.as_str().into());
+        payload.insert("term_no".into(), self.term_no.clone().into());
+        if let Some(origin) = &self.origin_out_trade_no {
+            payload.insert("origin_out_trade_no".into(), origin.clone().into());
+        }
+        if let Some(amount) = self.amount_fen {
+            payload.insert("amount_fen".into(), amount.into());
+        }
+        if let Some(code) = &self.masked_auth_code {
+            payload.insert("masked_auth_code".into(), code.clone().into());
+        }
+        if let Some(at) = self.next_check_at {
+            payload.insert("next_check_at".into(), at.into());
+        }
+        serde_json::Value::Object(payload)
     }
 }
 

@@ -140,3 +140,19 @@ async fn postgres_listings_by_time_read_an_index() {
     drop(journal);
     h.finish().await;
 }
+
+/// A payment's companions (what a prune checks for every payment) are found by the
+/// origin index, not by walking the merchant's payments.
+#[tokio::test]
+async fn sqlite_companions_are_found_by_the_origin_index() {
+    let dir = tempfile::tempdir().expect("dir");
+    let journal = SqliteJournal::open(dir.path().join("journal.sqlite3"))
+        .await
+        .expect("open");
+    let filter = ListFilter::all()
+        .with_merchant("822290059430001")
+        .with_origin("MP-1");
+    let plan = journal.explain_list(&filter).await.expect("plan");
+    assert!(plan.contains("lakala_payments_origin"), "{plan}");
+    assert!(journal.list(&filter).await.expect("list").is_empty());
+}

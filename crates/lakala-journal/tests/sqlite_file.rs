@@ -485,7 +485,8 @@ async fn a_version_1_journal_is_upgraded_on_open() {
 }
 
 /// What version 3 added, taken away again: the payments table rebuilt with the kind
-/// check of version 2 (without `preorder`) and its indexes, without the time indexes.
+/// check of version 2 (without `preorder`) and its indexes, without the time indexes;
+/// the events in a table with rowids.
 fn to_version_2(c: &Connection) {
     c.execute_batch(
         "PRAGMA foreign_keys = OFF; BEGIN;
@@ -507,6 +508,17 @@ fn to_version_2(c: &Connection) {
             PRIMARY KEY (merchant_no, out_trade_no));
          INSERT INTO lakala_payments SELECT * FROM old_payments;
          DROP TABLE old_payments;
+         CREATE TABLE old_events AS SELECT * FROM lakala_payment_events;
+         DROP TABLE lakala_payment_events;
+         CREATE TABLE lakala_payment_events (
+            merchant_no TEXT NOT NULL, out_trade_no TEXT NOT NULL, seq INTEGER NOT NULL,
+            at INTEGER NOT NULL, instance TEXT NOT NULL, kind TEXT NOT NULL,
+            payload TEXT NOT NULL,
+            PRIMARY KEY (merchant_no, out_trade_no, seq),
+            FOREIGN KEY (merchant_no, out_trade_no)
+                REFERENCES lakala_payments (merchant_no, out_trade_no) ON DELETE CASCADE);
+         INSERT INTO lakala_payment_events SELECT * FROM old_events;
+         DROP TABLE old_events;
          CREATE INDEX lakala_payments_due ON lakala_payments (next_check_at)
              WHERE status IN ('recorded', 'pending');
          CREATE INDEX lakala_payments_finished ON lakala_payments (finished_at)
@@ -627,6 +639,15 @@ async fn a_version_2_journal_is_upgraded_on_open() {
             "lakala_payments_status"
         ]
     );
+    let without_rowid: i64 = c
+        .query_row(
+            "SELECT count(*) FROM sqlite_master WHERE name = 'lakala_payment_events' \
+             AND sql LIKE '%WITHOUT ROWID%'",
+            [],
+            |r| r.get(0),
+        )
+        .expect("events table");
+    assert_eq!(without_rowid, 1, "the events are rebuilt without rowids");
     let dangling: i64 = c
         .query_row("SELECT count(*) FROM pragma_foreign_key_check", [], |r| {
             r.get(0)

@@ -37,6 +37,9 @@ pub async fn intent_is_written_ahead<H: Harness>(harness: &H) {
     assert_eq!(events[0].at, T0);
     assert_eq!(events[0].payload["masked_auth_code"], "2885**********2810");
     assert_eq!(events[0].payload["amount_fen"], 101);
+    // The row keeps the digests; the event does not repeat them, nor absent fields.
+    assert!(events[0].payload.get("fingerprint").is_none());
+    assert!(events[0].payload.get("origin_out_trade_no").is_none());
 
     // The same request again: not sent twice.
     let again = journal.record_intent(&intent).await.expect("record again");

@@ -461,7 +461,12 @@ impl ListParams {
         let after = filter.after.as_ref();
         let (from, before) = list_query::bounds(filter);
         Self {
-            sql: sql::list(filter.order(), after.is_some()),
+            sql: sql::list(
+                filter.order(),
+                after.is_some(),
+                filter.merchant_no.is_some(),
+                filter.origin_out_trade_no.is_some(),
+            ),
             statuses: words(&filter.statuses),
             merchant_no: filter.merchant_no.clone(),
             after_merchant: after.map(|c| c.key().merchant_no.clone()),

@@ -115,8 +115,14 @@ FROM state, unnest($15::int8[], $16::int8[], $17::text[], $18::text[], $19::text
 /// origin; `$5` limit) in `order`, after the cursor (`$10` time, `$3`, `$4` key) when
 /// `with_cursor`, within `[$8, $9)` in a time order (see `list_query`). One statement
 /// per order and cursor, built once.
-pub(crate) fn list(order: ListOrder, with_cursor: bool) -> &'static str {
-    static ALL: LazyLock<Vec<(ListOrder, bool, String)>> = LazyLock::new(|| {
+pub(crate) fn list(
+    order: ListOrder,
+    with_cursor: bool,
+    by_merchant: bool,
+    by_origin: bool,
+) -> &'static str {
+    type Variant = (ListOrder, [bool; 3], String);
+    static ALL: LazyLock<Vec<Variant>> = LazyLock::new(|| {
         let orders = [
             ListOrder::Key,
             ListOrder::OldestFirst(TimeField::Created),
@@ -124,29 +130,44 @@ pub(crate) fn list(order: ListOrder, with_cursor: bool) -> &'static str {
             ListOrder::NewestFirst(TimeField::Created),
             ListOrder::NewestFirst(TimeField::Finished),
         ];
-        orders
-            .into_iter()
-            .flat_map(|o| [(o, false), (o, true)])
-            .map(|(o, c)| (o, c, list_sql(o, c)))
-            .collect()
+        let mut all = Vec::new();
+        for o in orders {
+            for bits in 0..8u8 {
+                let flags = [bits & 1 != 0, bits & 2 != 0, bits & 4 != 0];
+                all.push((o, flags, list_sql(o, flags)));
+            }
+        }
+        all
     });
+    let flags = [with_cursor, by_merchant, by_origin];
     ALL.iter()
-        .find(|(o, c, _)| *o == order && *c == with_cursor)
+        .find(|(o, f, _)| *o == order && *f == flags)
         .map(|(_, _, sql)| sql.as_str())
         .unwrap_or_default()
 }
 
-fn list_sql(order: ListOrder, with_cursor: bool) -> String {
+/// The statement of one variant: `[with_cursor, by_merchant, by_origin]`. The merchant
+/// and origin conditions are written only when given (a generic plan of `$2 IS NULL OR
+/// merchant_no = $2` could not use an index for them).
+fn list_sql(order: ListOrder, [with_cursor, by_merchant, by_origin]: [bool; 3]) -> String {
     let placeholder = |n: u8| match n {
-        3 | 4 => format!("${n}::text"),
+        2 | 3 | 4 | 7 => format!("${n}::text"),
         _ => format!("${n}::int8"),
     };
+    let mut conditions = String::new();
+    if by_merchant {
+        conditions += "\n  AND merchant_no = $2::text";
+    }
+    if by_origin {
+        conditions += "\n  AND origin_out_trade_no = $7::text";
+    }
     let order = order_clause(order, with_cursor, placeholder);
-    // PostgreSQL types every parameter up to the highest one named; the ones this order
+    // PostgreSQL types every parameter up to the highest one named; the ones this variant
     // does not use are named once in a constant condition (always true, evaluated once).
-    let unused: String = [3u8, 4, 8, 9, 10]
+    let named = format!("{conditions}{order}");
+    let unused: String = [2u8, 3, 4, 7, 8, 9, 10]
         .into_iter()
-        .filter(|n| !order.contains(&format!("${n}::")))
+        .filter(|n| !named.contains(&format!("${n}::")))
         .map(|n| {
             let p = placeholder(n);
             format!("\n  AND {p} IS NOT DISTINCT FROM {p}")
@@ -156,9 +177,7 @@ fn list_sql(order: ListOrder, with_cursor: bool) -> String {
         "\
 SELECT {cols} FROM lakala_payments
 WHERE (cardinality($1::text[]) = 0 OR status = ANY($1::text[]))
-  AND ($2::text IS NULL OR merchant_no = $2::text)
-  AND (NOT $6::bool OR conflict IS NOT NULL)
-  AND ($7::text IS NULL OR origin_out_trade_no = $7::text){unused}
+  AND (NOT $6::bool OR conflict IS NOT NULL){conditions}{unused}
   {order}
 LIMIT $5::int8",
         cols = *COLUMNS,

@@ -314,23 +314,37 @@ fn append_in(
 
 /// The statement that lists `filter` and its parameters (`?1` to `?10`, see list_query.rs).
 pub(crate) fn list_statement(filter: &ListFilter) -> (String, [Value; 10]) {
-    let mut sql = format!("SELECT {COLUMNS} FROM lakala_payments WHERE 1 = 1");
+    let time_order = filter.order().time_field().is_some();
+    // A payment's companions: by the origin index, never by walking the merchant's
+    // payments in key order (which SQLite would otherwise prefer, to avoid a sort).
+    let index = if filter.origin_out_trade_no.is_some() && filter.merchant_no.is_some() {
+        " INDEXED BY lakala_payments_origin"
+    } else {
+        ""
+    };
+    let mut sql = format!("SELECT {COLUMNS} FROM lakala_payments{index} WHERE 1 = 1");
     if !filter.statuses.is_empty() {
         // Fixed words from the enum, never caller text. In a time order the time index
         // must lead: `+status` keeps SQLite from reading the status index instead (every
         // finished payment of a year, then sorted).
-        let column = if filter.order().time_field().is_some() {
-            "+status"
-        } else {
-            "status"
-        };
+        let column = if time_order { "+status" } else { "status" };
         sql += &format!(" AND {column} IN ({})", status_list(&filter.statuses));
     }
     if filter.conflicts_only {
         sql += " AND conflict IS NOT NULL";
     }
-    sql += " AND (?1 IS NULL OR merchant_no = ?1)";
-    sql += " AND (?7 IS NULL OR origin_out_trade_no = ?7)";
+    // Only the conditions given, so that the key and origin indexes can serve them (in
+    // key order; in a time order the time index leads, as for the status above).
+    if filter.merchant_no.is_some() {
+        sql += if time_order {
+            " AND +merchant_no = ?1"
+        } else {
+            " AND merchant_no = ?1"
+        };
+    }
+    if filter.origin_out_trade_no.is_some() {
+        sql += " AND origin_out_trade_no = ?7";
+    }
     sql += &list_query::order_clause(filter.order(), filter.after.is_some(), |n| format!("?{n}"));
     sql += " LIMIT ?5";
     let after = filter.after.as_ref();

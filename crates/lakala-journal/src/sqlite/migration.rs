@@ -78,8 +78,10 @@ CREATE INDEX lakala_payments_origin ON lakala_payments (merchant_no, origin_out_
     WHERE origin_out_trade_no IS NOT NULL;
 ",
     // 3: the `preorder` kind (SQLite cannot alter a CHECK constraint: the table is
-    // rebuilt, with foreign keys off, as SQLite's documentation prescribes), and the
-    // time indexes for listing by creation and finish time with keyset paging.
+    // rebuilt, with foreign keys off, as SQLite's documentation prescribes), the time
+    // indexes for listing by creation and finish time with keyset paging, and the events
+    // in a WITHOUT ROWID table (their key was stored twice: in the rows and again in the
+    // primary key's index; about 35 bytes per event).
     r"
 CREATE TABLE lakala_payments_v3 (
     merchant_no         TEXT    NOT NULL,
@@ -136,6 +138,24 @@ CREATE INDEX lakala_payments_created
 CREATE INDEX lakala_payments_finished
     ON lakala_payments (finished_at, merchant_no, out_trade_no)
     WHERE finished_at IS NOT NULL;
+CREATE TABLE lakala_payment_events_v3 (
+    merchant_no  TEXT    NOT NULL,
+    out_trade_no TEXT    NOT NULL,
+    seq          INTEGER NOT NULL,
+    at           INTEGER NOT NULL,
+    instance     TEXT    NOT NULL,
+    kind         TEXT    NOT NULL,
+    payload      TEXT    NOT NULL,
+    PRIMARY KEY (merchant_no, out_trade_no, seq),
+    FOREIGN KEY (merchant_no, out_trade_no)
+        REFERENCES lakala_payments (merchant_no, out_trade_no) ON DELETE CASCADE
+) WITHOUT ROWID;
+INSERT INTO lakala_payment_events_v3 (merchant_no, out_trade_no, seq, at, instance, kind,
+    payload)
+SELECT merchant_no, out_trade_no, seq, at, instance, kind, payload
+FROM lakala_payment_events;
+DROP TABLE lakala_payment_events;
+ALTER TABLE lakala_payment_events_v3 RENAME TO lakala_payment_events;
 ",
 ];
 
