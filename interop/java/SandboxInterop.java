@@ -182,7 +182,7 @@ public final class SandboxInterop {
         opMerchantKey = Wire.privateKey(file.apply("open_platform.merchant_key"));
         platformCert = Wire.certificate(file.apply("open_platform.platform_cert"));
         notifyCert = Wire.certificate(file.apply("open_platform.notify_cert"));
-        sm4 = Sm4.fromBase64(Files.readString(keys.resolve("open-sm4.key"), StandardCharsets.UTF_8));
+        sm4 = Sm4.fromBase64(file.apply("open_platform.sm4_key"));
         X509Certificate merchantCert = Wire.certificate(Files.readString(keys.resolve("open-merchant.cert.pem")));
 
         check("the sandbox's certificates are signing certificates", p -> {

@@ -85,6 +85,10 @@ pub enum Command {
     Preauth(PreauthArgs),
     /// Barcode payment; polls while pending.
     Micropay(MicropayArgs),
+    /// Labs pre-order (聚合主扫): draws the QR code (or prints the wallet's payment
+    /// fields), then polls until paid, closed or failed; closes it when asked
+    /// (`--close-after`) or past its expiry.
+    Preorder(PreorderArgs),
     /// Trade query.
     Query(QueryArgs),
     /// Revoke (cancel) a barcode payment.
@@ -337,6 +341,95 @@ pub struct MicropayArgs {
     /// When polling ends without a final state.
     #[arg(long, value_enum, default_value_t = OnPending::Wait)]
     pub on_pending: OnPending,
+    /// The micropay route (default: the configuration's `open_platform.micropay_route`,
+    /// else `dcp`).
+    #[arg(long, value_enum)]
+    pub route: Option<Route>,
+    #[command(flatten)]
+    pub location: Location,
+}
+
+/// Which route `lakala micropay` sends the payment to.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum Route {
+    /// `/api/v3/dcp/trans/micropay`.
+    Dcp,
+    /// `/api/v3/labs/trans/micropay` (the route of Lakala's Java SDK).
+    Labs,
+}
+
+impl Route {
+    /// The client's setting for this route.
+    pub fn setting(self) -> lakala_client::MicropayRoute {
+        match self {
+            Route::Dcp => lakala_client::MicropayRoute::Dcp,
+            Route::Labs => lakala_client::MicropayRoute::Labs,
+        }
+    }
+}
+
+/// The wallet of `lakala preorder`.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum Wallet {
+    /// ALIPAY.
+    Alipay,
+    /// WECHAT.
+    Wechat,
+    /// UQRCODEPAY (UnionPay).
+    Unionpay,
+}
+
+/// How the customer pays a `lakala preorder`.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum PayBy {
+    /// 41: a QR code the customer scans (Alipay, UnionPay).
+    Native,
+    /// 51: a page in the wallet (WeChat needs --sub-appid and --user-id; Alipay --user-id).
+    Jsapi,
+    /// 71: a WeChat mini-program (--sub-appid and --user-id).
+    MiniProgram,
+}
+
+/// `lakala preorder`.
+#[derive(Debug, Args)]
+pub struct PreorderArgs {
+    /// Merchant number.
+    #[arg(long)]
+    pub merchant_no: String,
+    /// Terminal number.
+    #[arg(long)]
+    pub term_no: String,
+    /// Amount in fen.
+    #[arg(long)]
+    pub amount: u64,
+    /// The wallet.
+    #[arg(long, value_enum, default_value_t = Wallet::Alipay)]
+    pub wallet: Wallet,
+    /// How the customer pays.
+    #[arg(long = "pay-by", value_enum, default_value_t = PayBy::Native)]
+    pub pay_by: PayBy,
+    /// The merchant's app (WeChat official account or mini-program) id.
+    #[arg(long)]
+    pub sub_appid: Option<String>,
+    /// The payer in the wallet (WeChat openid, Alipay buyer id). Personal data.
+    #[arg(long)]
+    pub user_id: Option<String>,
+    /// Order title.
+    #[arg(long)]
+    pub subject: Option<String>,
+    /// The merchant's trade number (generated when absent).
+    #[arg(long)]
+    pub out_trade_no: Option<String>,
+    /// Asynchronous notification URL.
+    #[arg(long)]
+    pub notify_url: Option<String>,
+    /// Minutes the order stays payable (timeout_express; Lakala's default 5).
+    #[arg(long)]
+    pub timeout_minutes: Option<u32>,
+    /// Close the order this many seconds after it was made, if still unpaid (otherwise at
+    /// its expiry plus a minute).
+    #[arg(long)]
+    pub close_after: Option<u64>,
     #[command(flatten)]
     pub location: Location,
 }
@@ -396,8 +489,13 @@ pub struct RefundArgs {
     #[arg(long)]
     pub refund_reason: Option<String>,
     /// This refund's own number (generated when absent; retry only with the same one).
+    /// With `--by-order`, the refund's `out_refund_order_no`.
     #[arg(long)]
     pub out_trade_no: Option<String>,
+    /// Refund by the merchant's order (`/api/v3/labs/relation/idmrefund`, 商户订单退款)
+    /// instead of the plain refund route; settled the same way, by `lakala refund-query`.
+    #[arg(long)]
+    pub by_order: bool,
     #[command(flatten)]
     pub location: Location,
 }

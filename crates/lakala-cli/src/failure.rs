@@ -35,9 +35,9 @@ impl Failure {
                 | ClientError::UnsignedAnswer { .. }
                 | ClientError::UnknownCertificate { .. } => Exit::Verification,
                 ClientError::Transport(_) | ClientError::TransportSetup(_) => Exit::Transport,
-                ClientError::MalformedAnswer { .. } | ClientError::ForeignAnswer { .. } => {
-                    Exit::Verification
-                }
+                ClientError::MalformedAnswer { .. }
+                | ClientError::ForeignAnswer { .. }
+                | ClientError::Unsealing(_) => Exit::Verification,
                 ClientError::FlowAborted(_) => Exit::Pending,
                 ClientError::Journal(_) => Exit::Journal,
                 ClientError::NumberReused { .. } | ClientError::OtherAuthCode { .. } => Exit::Usage,

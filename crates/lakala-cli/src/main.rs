@@ -42,6 +42,7 @@ async fn main() -> ExitCode {
         Command::Auth(a) => commands::auth::run(&cli, a).await,
         Command::Preauth(a) => commands::preauth::run(&cli, a).await,
         Command::Micropay(a) => commands::micropay::run(&cli, a).await,
+        Command::Preorder(a) => commands::preorder::run(&cli, a).await,
         Command::Query(a) => commands::open_calls::query(&cli, a).await,
         Command::Revoke(a) => commands::open_calls::revoke(&cli, a).await,
         Command::Refund(a) => commands::open_calls::refund(&cli, a).await,

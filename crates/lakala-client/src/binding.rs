@@ -14,6 +14,8 @@
 //! | refund | `out_trade_no` (the refund's own) | `merchant_no`, `origin_out_trade_no`, `origin_trade_no`, `refund_amount` |
 //! | refund query | `out_refund_order_no` (the refund's own; an answer without it may name the refund by `out_trade_no`) | `merchant_no`, `term_no` |
 //! | close | `origin_out_trade_no` (or `origin_trade_no` when closed by it) | `merchant_no`, the other number |
+//! | pre-order (labs v3) | `out_trade_no` | `merchant_no` |
+//! | idmrefund | `out_refund_order_no` (an answer without it may name the refund by `out_trade_no`) | `merchant_no`, `origin_out_trade_no`, `origin_trade_no`, `refund_amount` |
 //! | pre-order (v2) | `merReqSno` | `merId`, `termId` |
 //!
 //! An answer that names another order is [`ClientError::ForeignAnswer`]: neither a success
@@ -171,6 +173,26 @@ pub(crate) fn micropay(
         .finish()
 }
 
+/// A labs pre-order answer is about `request`'s order.
+pub(crate) fn preorder(
+    request: &lakala_types::labs::PreorderRequest,
+    answer: &V3Response<lakala_types::labs::PreorderResponse>,
+) -> Result<(), ClientError> {
+    let data = answer.resp_data();
+    Binding::new(claims(answer))
+        .required(
+            "out_trade_no",
+            request.out_trade_no(),
+            data.and_then(|d| d.out_trade_no()),
+        )
+        .if_present(
+            "merchant_no",
+            request.merchant_no(),
+            data.and_then(|d| d.merchant_no()),
+        )
+        .finish()
+}
+
 /// A trade-query answer is about the queried order.
 pub(crate) fn trade_query(
     request: &TradeQueryRequest,
@@ -284,6 +306,39 @@ pub(crate) fn refund_query(
             "term_no",
             request.term_no(),
             data.and_then(|d| extra(d.extra(), "term_no")),
+        )
+        .finish()
+}
+
+/// An idmrefund answer is about the refund asked for: its own number, the refunded order
+/// and the amount.
+pub(crate) fn idm_refund(
+    request: &lakala_types::labs::IdmRefundRequest,
+    answer: &V3Response<RefundQueryResponse>,
+) -> Result<(), ClientError> {
+    let data = answer.resp_data();
+    let named = data.and_then(|d| d.out_refund_order_no().or(d.out_trade_no()));
+    Binding::new(claims(answer))
+        .required("out_refund_order_no", request.out_refund_order_no(), named)
+        .if_present(
+            "merchant_no",
+            request.merchant_no(),
+            data.and_then(|d| d.merchant_no()),
+        )
+        .if_present(
+            "origin_out_trade_no",
+            request.origin_out_trade_no(),
+            data.and_then(|d| d.origin_out_trade_no()),
+        )
+        .if_present(
+            "origin_trade_no",
+            request.origin_trade_no(),
+            data.and_then(|d| d.origin_trade_no()),
+        )
+        .amount(
+            "refund_amount",
+            request.refund_amount(),
+            data.and_then(|d| d.refund_amount()),
         )
         .finish()
 }

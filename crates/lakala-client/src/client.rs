@@ -41,6 +41,9 @@ pub(crate) struct Inner {
     pub(crate) crossborder: Option<CrossBorderSide>,
     pub(crate) open: Option<OpenSide>,
     pub(crate) poll_schedule: PollSchedule,
+    pub(crate) micropay_route: crate::micropay_route::MicropayRoute,
+    pub(crate) sm4_key: Option<lakala_crypto::Sm4Key>,
+    pub(crate) encryption: crate::sealing::Encryption,
     pub(crate) notification_max_age: Duration,
     pub(crate) freshness: lakala_crypto::open_platform::Freshness,
     pub(crate) request_timeout: Duration,
@@ -140,6 +143,11 @@ impl LakalaClient {
     /// The merchant profile of the configuration, if it has one.
     pub fn merchant(&self) -> Option<&MerchantProfile> {
         self.inner.merchant.as_ref()
+    }
+
+    /// The route micropay is sent to ([`crate::Config::micropay_route`]).
+    pub fn micropay_route(&self) -> crate::micropay_route::MicropayRoute {
+        self.inner.micropay_route
     }
 
     /// The poll schedule micropay uses.
@@ -284,6 +292,9 @@ impl LakalaClientBuilder {
                 crossborder,
                 open,
                 poll_schedule: config.poll_schedule,
+                micropay_route: config.micropay_route,
+                sm4_key: config.sm4_key,
+                encryption: config.encryption,
                 notification_max_age: config.notification_max_age,
                 freshness,
                 request_timeout: config.timeouts.request,
@@ -341,7 +352,23 @@ impl LakalaClient {
         Req: Serialize + Validate,
         Resp: DeserializeOwned + Validate,
     {
-        let result = self.open_exchange(path, request).await;
+        self.open_call_sealed(path, request, None).await
+    }
+
+    /// As [`LakalaClient::open_call`], the body sealed with `key` when there is one (the
+    /// `*_encry` routes, [`crate::sealing`]): signed as sealed, the answer verified as
+    /// received, then opened.
+    pub(crate) async fn open_call_sealed<Req, Resp>(
+        &self,
+        path: &str,
+        request: &Req,
+        key: Option<&lakala_crypto::Sm4Key>,
+    ) -> Result<Answer<Resp>, ClientError>
+    where
+        Req: Serialize + Validate,
+        Resp: DeserializeOwned + Validate,
+    {
+        let result = self.open_exchange(path, request, key).await;
         if let Err(e) = &result {
             crate::metrics::call_failed(crate::metrics::api_of(path), e);
         }
@@ -352,6 +379,7 @@ impl LakalaClient {
         &self,
         path: &str,
         request: &Req,
+        key: Option<&lakala_crypto::Sm4Key>,
     ) -> Result<Answer<Resp>, ClientError>
     where
         Req: Serialize + Validate,
@@ -359,8 +387,13 @@ impl LakalaClient {
     {
         let side = self.open_side()?;
         request.validate()?;
-        let body =
-            serde_json::to_vec(request).map_err(|e| ClientError::malformed("request", &e))?;
+        let json =
+            serde_json::to_string(request).map_err(|e| ClientError::malformed("request", &e))?;
+        // Sealed: the wire body is the base64 ciphertext, and that is what is signed.
+        let body = match key {
+            Some(key) => key.seal(&json).into_bytes(),
+            None => json.into_bytes(),
+        };
         let nonce = generate_nonce(&mut rand::rngs::OsRng);
         let authorization = side
             .signer
@@ -378,6 +411,11 @@ impl LakalaClient {
                 line: 0,
                 column: 0,
             })?;
+        let opened = match key {
+            Some(key) => Some(key.open(text).map_err(ClientError::Unsealing)?),
+            None => None,
+        };
+        let text = opened.as_ref().map_or(text, |p| p.as_str());
         let parsed = parse::<Resp>(text).map_err(|e| ClientError::malformed("answer", &e))?;
         let json = serde_json::from_str(text).map_err(|e| ClientError::malformed("answer", &e))?;
         Ok(Answer::new(parsed.value, parsed.violations, json))

@@ -6,7 +6,7 @@ use crate::answer::Answer;
 use crate::companion_outcome::{RefundOutcome, RevokeOutcome, SettleBy};
 use crate::error::ClientError;
 use lakala_journal::PaymentStatus;
-use lakala_types::micropay::{RefundResponse, RevokeResponse, V3Response};
+use lakala_types::micropay::{RefundQueryResponse, RefundResponse, RevokeResponse, V3Response};
 
 /// The typed outcome of a revoke exchange; `Err` only when nothing was sent.
 pub(crate) fn revoke_outcome(
@@ -34,6 +34,23 @@ pub(crate) fn refund_outcome(
         Err(e) => Ok(RefundOutcome::Unknown {
             code: None,
             message: format!("refund failed: {e}"),
+            evidence: None,
+            settle_by: SettleBy::RefundQuery,
+        }),
+    }
+}
+
+/// The typed outcome of an idmrefund exchange (refund by the merchant's order); `Err` only
+/// when nothing was sent.
+pub(crate) fn idm_refund_outcome(
+    result: &Result<Answer<V3Response<RefundQueryResponse>>, ClientError>,
+) -> Result<RefundOutcome, String> {
+    match result {
+        Ok(answer) => Ok(RefundOutcome::from_idm_answer(&answer.value)),
+        Err(e) if !e.may_have_been_executed() => Err(format!("idmrefund not sent: {e}")),
+        Err(e) => Ok(RefundOutcome::Unknown {
+            code: None,
+            message: format!("idmrefund failed: {e}"),
             evidence: None,
             settle_by: SettleBy::RefundQuery,
         }),

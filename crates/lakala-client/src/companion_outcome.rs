@@ -238,6 +238,12 @@ pub enum RefundEvidence {
         /// Its `resp_data`.
         response: RefundQueryResponse,
     },
+    /// A refund by the merchant's order (idmrefund)'s own answer (the refund query's
+    /// fields).
+    IdmAnswer {
+        /// Its `resp_data`.
+        response: RefundQueryResponse,
+    },
 }
 
 /// How a refund ended.
@@ -319,6 +325,19 @@ impl RefundOutcome {
         let names_refund = named(data.and_then(|d| d.out_refund_order_no().or(d.out_trade_no())));
         let state = data.and_then(RefundQueryResponse::trade_state).cloned();
         classify(answer, evidence, names_refund, state, Reading::Query)
+    }
+
+    /// Classifies a verified idmrefund answer (already bound to its request) as a refund's
+    /// own answer is classified ([`RefundOutcome::from_answer`]): its `trade_state` says
+    /// where the refund is; a definite refusal naming the refund is declined. Pure: no I/O.
+    pub fn from_idm_answer(answer: &V3Response<RefundQueryResponse>) -> Self {
+        let data = answer.resp_data();
+        let evidence = data.map(|d| RefundEvidence::IdmAnswer {
+            response: d.clone(),
+        });
+        let names_refund = named(data.and_then(|d| d.out_refund_order_no().or(d.out_trade_no())));
+        let state = data.and_then(RefundQueryResponse::trade_state).cloned();
+        classify(answer, evidence, names_refund, state, Reading::Answer)
     }
 
     /// The stable snake_case word: `refunded`, `in_progress`, `declined`, `unknown`.

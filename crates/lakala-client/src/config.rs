@@ -2,6 +2,7 @@
 
 use crate::certificates::{CertificateFiles, CertificateSet};
 use crate::environment::Environment;
+use crate::micropay_route::MicropayRoute;
 use crate::poll::PollSchedule;
 use crate::service_config::{JournalSettings, ResolverSettings};
 use lakala_crypto::open_platform::Freshness;
@@ -154,6 +155,14 @@ pub struct Config {
     pub timeouts: Timeouts,
     /// When micropay queries a pending payment.
     pub poll_schedule: PollSchedule,
+    /// Which route micropay is sent to (default [`MicropayRoute::Dcp`]).
+    pub micropay_route: MicropayRoute,
+    /// The merchant's SM4 key for the `*_encry` routes ([`crate::sealing`]), if Lakala gave
+    /// one. Never shown by `Debug`.
+    pub sm4_key: Option<lakala_crypto::Sm4Key>,
+    /// When the `*_encry` routes are used (default: only for requests that carry the
+    /// buyer's identity, which are never sent in clear).
+    pub encryption: crate::sealing::Encryption,
     /// Allowed clock skew on signed open-platform timestamps.
     pub freshness: Freshness,
     /// How old a cross-border notification's `ts` may be.
@@ -203,6 +212,9 @@ impl Config {
             open_platform: None,
             timeouts: Timeouts::default(),
             poll_schedule: PollSchedule::spec(),
+            micropay_route: MicropayRoute::default(),
+            sm4_key: None,
+            encryption: crate::sealing::Encryption::default(),
             freshness: Freshness::default(),
             notification_max_age: Duration::from_secs(600),
             ts_partition: None,
@@ -251,6 +263,23 @@ impl Config {
     /// Sets the poll schedule of micropay.
     pub fn with_poll_schedule(mut self, schedule: PollSchedule) -> Self {
         self.poll_schedule = schedule;
+        self
+    }
+
+    /// Sends micropay on `route`.
+    pub fn with_micropay_route(mut self, route: MicropayRoute) -> Self {
+        self.micropay_route = route;
+        self
+    }
+
+    /// Seals calls on the `*_encry` routes with `key`, when `encryption` asks for it.
+    pub fn with_sm4_key(
+        mut self,
+        key: lakala_crypto::Sm4Key,
+        encryption: crate::sealing::Encryption,
+    ) -> Self {
+        self.sm4_key = Some(key);
+        self.encryption = encryption;
         self
     }
 

@@ -21,6 +21,9 @@
 //! | `LAKALA_OPEN_MERCHANT_KEY` | `open_platform.merchant_key` | path of the merchant private key |
 //! | `LAKALA_PLATFORM_CERT` | `open_platform.platform_cert` | path of the platform certificate, or several (a list in the file, `:`-separated in the variable) |
 //! | `LAKALA_NOTIFY_CERT` | `open_platform.notify_cert` | path of the notification certificate, or several |
+//! | `LAKALA_SM4_KEY` | `open_platform.sm4_key` | path of a file holding the merchant's SM4 key as Lakala gives it (base64 of 16 bytes), for the `*_encry` routes ([`crate::sealing`]) |
+//! | `LAKALA_ENCRYPTION` | `open_platform.encryption` | `when_required` (default: only requests carrying the buyer's identity, which need the key) or `always` |
+//! | `LAKALA_MICROPAY_ROUTE` | `open_platform.micropay_route` | `dcp` (default) or `labs`: where micropay is sent ([`crate::MicropayRoute`]) |
 //! | `LAKALA_CONNECT_TIMEOUT_SECS` | `timeouts.connect_secs` | connect timeout |
 //! | `LAKALA_REQUEST_TIMEOUT_SECS` | `timeouts.request_secs` | whole-request timeout |
 //! | `LAKALA_MERCHANT_NO` | `merchant.merchant_no` | `merchant_no` of the [`MerchantProfile`] |
@@ -54,6 +57,8 @@
 //! merchant_key = "keys/op-merchant.pem"
 //! platform_cert = "keys/lkl-apigw.pem"
 //! notify_cert = "keys/lkl-notify.pem"   # or a list: ["keys/lkl-notify.pem", "keys/next.pem"]
+//! micropay_route = "labs"               # default "dcp"
+//! sm4_key = "keys/sm4.key"              # base64; only for the *_encry routes
 //!
 //! [merchant]
 //! merchant_no = "822290070111135"
@@ -80,6 +85,7 @@ use crate::certificates::{CertificateFiles, CertificateSet};
 use crate::config::{Config, CrossBorderCredentials, MerchantProfile, OpenPlatformCredentials};
 pub use crate::config_error::ConfigError;
 use crate::environment::Environment;
+use crate::micropay_route::UnknownRoute;
 use crate::poll::PollSchedule;
 use crate::service_config::{parse_switch, RawJournal, RawResolver};
 use lakala_crypto::{Certificate, CryptoError, PrivateKey, PublicKey, ValidityCheck};
@@ -163,6 +169,9 @@ struct RawOpen {
     platform_cert: Option<Vec<PathBuf>>,
     #[serde(default, deserialize_with = "one_or_many")]
     notify_cert: Option<Vec<PathBuf>>,
+    micropay_route: Option<String>,
+    sm4_key: Option<PathBuf>,
+    encryption: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -208,6 +217,7 @@ impl Config {
         raw.open_platform.merchant_key = rebase(raw.open_platform.merchant_key);
         raw.open_platform.platform_cert = rebase_all(raw.open_platform.platform_cert);
         raw.open_platform.notify_cert = rebase_all(raw.open_platform.notify_cert);
+        raw.open_platform.sm4_key = rebase(raw.open_platform.sm4_key);
 
         let var = |name: &str| env(name).filter(|v| !v.is_empty());
         let path_var = |name: &str| var(name).map(PathBuf::from);
@@ -253,6 +263,12 @@ impl Config {
             &mut raw.open_platform.notify_cert,
             paths_var("LAKALA_NOTIFY_CERT"),
         );
+        override_with(
+            &mut raw.open_platform.micropay_route,
+            var("LAKALA_MICROPAY_ROUTE"),
+        );
+        override_with(&mut raw.open_platform.sm4_key, path_var("LAKALA_SM4_KEY"));
+        override_with(&mut raw.open_platform.encryption, var("LAKALA_ENCRYPTION"));
         let m = &mut raw.merchant;
         override_with(&mut m.merchant_no, var("LAKALA_MERCHANT_NO"));
         override_with(&mut m.term_no, var("LAKALA_TERM_NO"));
@@ -399,6 +415,37 @@ fn build(raw: RawFile) -> Result<Config, ConfigError> {
     }
 
     let op = raw.open_platform;
+    if let Some(path) = &op.sm4_key {
+        let text = zeroize::Zeroizing::new(read(path)?);
+        let text = std::str::from_utf8(&text).map_err(|_| ConfigError::Invalid {
+            name: "open_platform.sm4_key",
+            reason: "the key file is not text (expected the base64 of 16 bytes)".into(),
+        })?;
+        config.sm4_key =
+            Some(
+                lakala_crypto::Sm4Key::from_base64(text).map_err(|e| ConfigError::Invalid {
+                    name: "open_platform.sm4_key",
+                    reason: e.to_string(),
+                })?,
+            );
+    }
+    if let Some(word) = &op.encryption {
+        config.encryption = word.parse().map_err(|reason| ConfigError::Invalid {
+            name: "open_platform.encryption",
+            reason,
+        })?;
+        if config.encryption == crate::sealing::Encryption::Always && config.sm4_key.is_none() {
+            return Err(ConfigError::Missing("open_platform.sm4_key"));
+        }
+    }
+    if let Some(word) = &op.micropay_route {
+        config.micropay_route = word
+            .parse()
+            .map_err(|e: UnknownRoute| ConfigError::Invalid {
+                name: "open_platform.micropay_route",
+                reason: e.to_string(),
+            })?;
+    }
     if op.appid.is_some() || op.merchant_key.is_some() || op.platform_cert.is_some() {
         let key_path = op
             .merchant_key

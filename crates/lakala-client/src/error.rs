@@ -104,6 +104,12 @@ pub enum ClientError {
     /// shut down). The payment MAY have been made: query the order.
     #[error("the payment flow ended without an outcome ({0}); query the order")]
     FlowAborted(String),
+    /// An answer on an encrypted route (`*_encry`), genuinely signed, did not open with the
+    /// merchant's SM4 key (another key, or not a sealed body): nothing in it is read. The
+    /// request reached the platform and MAY have been executed: query the order. Carries
+    /// why, never key or body bytes.
+    #[error("sealed answer does not open with the SM4 key: {0}")]
+    Unsealing(#[source] lakala_crypto::Sm4Error),
     /// A verified answer is not the JSON the spec describes. The position, not the content,
     /// is reported (answers carry personal data).
     #[error("malformed {what} at line {line}, column {column}")]

@@ -15,11 +15,20 @@
 //!   `BBS10000`, `need_query`, any code that is not conclusive
 //!   ([`lakala_types::code_class`]), a timeout or a lost connection, on the spec's schedule,
 //!   then it applies the caller's [`PendingPolicy`].
+//! - Micropay goes to the `dcp` route or the `labs` one ([`MicropayRoute`], a setting of
+//!   the configuration); the same rules, binding, journal and resolver serve both.
 //! - The micropay flow runs on its own tokio task ([`LakalaClient::start_micropay`]): a
 //!   caller that drops the future does not stop it, and its outcome still reaches the
 //!   [`PollObserver`] ([`PollEvent::Finished`]) and the log. Its limits: the task lives as
 //!   long as the runtime and the process; a process that dies mid-flow loses it unless the
 //!   payment is journaled.
+//! - [`LakalaClient::preorder`] (labs 聚合主扫) journals a pre-order, sends it, hands back
+//!   what the customer pays with (a QR code, WeChat pay-sign fields...) and follows the
+//!   order on its own task until paid, closed or failed ([`PreorderOutcome`]; "Closed
+//!   means never paid" below). [`LakalaClient::idm_refund`] refunds by the merchant's order,
+//!   journaled and settled by the refund query like [`LakalaClient::refund`].
+//! - The `*_encry` routes ([`sealing`]): a request carrying the buyer's identity is only
+//!   sent sealed with the merchant's SM4 key; any other may be ([`Encryption::Always`]).
 //! - Business refusals are typed outcomes ([`AuthOutcome`], [`PreOrderOutcome`],
 //!   [`PaymentOutcome`]); [`ClientError`] is for exchanges that produced no trusted answer.
 //! - [`notification`] handles the platform's notifications without any web framework,
@@ -86,6 +95,21 @@
 //! - (c) every payment ends final, or open for a person (`unresolved`, `conflict`), never
 //!   forgotten;
 //! - (d) the journal agrees with the platform (and where they disagree, says so).
+//!
+//! # Closed means never paid
+//!
+//! **The rule of pre-orders** ([`LakalaClient::preorder`], where the customer pays on
+//! their phone and may never do so): a pre-order is reported [`PreorderOutcome::Closed`]
+//! only when a trade query about this very order found it `CLOSE`, and
+//! [`PreorderOutcome::Paid`] only when one found it paid (naming the merchant). Never from
+//! a close's own answer: a close the SDK sends (asked by the merchant, past the order's
+//! expiry plus a margin and still unpaid, or because the customer has nothing to pay with)
+//! is always followed by a query, and a close whose answer is lost, inconclusive or a
+//! refusal is settled by that query: if the customer paid first, the truth is "paid",
+//! reported as such, never "closed". One function decides it
+//! ([`preorder_outcome`]'s `settled_by_query`), for the live flow and the resolver alike.
+//! A close moves no money, so it may be sent again while the order is still open; the
+//! pre-order itself, like a micropay, is journaled before it is sent and never sent again.
 //!
 //! A payment that provably never reached the platform is not left pending for hours: it is
 //! sent when the till retries it (after waiting out the in-flight window), or the resolver
@@ -180,8 +204,10 @@ pub mod config_file;
 mod environment;
 mod error;
 pub mod events;
+mod idm_refund;
 pub mod metrics;
 mod micropay;
+pub mod micropay_route;
 mod money_gate;
 pub mod notification;
 pub mod outcome;
@@ -190,6 +216,11 @@ pub mod payer;
 mod payment_flow;
 mod poll;
 mod preauth;
+pub mod preorder;
+mod preorder_close;
+mod preorder_flow;
+mod preorder_options;
+pub mod preorder_outcome;
 pub mod reconcile;
 mod reconcile_check;
 pub mod reconcile_report;
@@ -198,6 +229,7 @@ pub mod resolver;
 mod resolver_watch;
 mod revoke_number;
 mod runtime;
+pub mod sealing;
 pub mod service;
 mod service_config;
 mod settle;
@@ -217,6 +249,7 @@ pub use config_error::ConfigError;
 pub use environment::{paths, Environment};
 pub use error::ClientError;
 pub use events::{SettledEvent, SettledObserver};
+pub use micropay_route::MicropayRoute;
 pub use outcome::{
     Confirmation, FailureReason, OrderRef, PaymentOutcome, PendingPayment, PlatformAnswer,
     RevokeAttempt,
@@ -224,8 +257,12 @@ pub use outcome::{
 pub use payment_flow::{MicropayHandle, MicropayOptions};
 pub use poll::{PendingPolicy, PollEvent, PollObserver, PollSchedule};
 pub use preauth::PreOrderOutcome;
+pub use preorder::PreorderHandle;
+pub use preorder_options::{PreorderOptions, DEFAULT_VALIDITY};
+pub use preorder_outcome::{CloseAttempt, ClosedBy, PendingPreorder, PreorderOutcome};
 pub use revoke_number::revoke_number;
 pub use runtime::{Sleeper, TokioSleeper};
+pub use sealing::Encryption;
 pub use service::{LakalaService, StartError};
 pub use service_config::{JournalSettings, ResolverSettings};
 

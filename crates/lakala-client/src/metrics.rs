@@ -15,12 +15,14 @@
 //! | [`CONFLICTS`] `lakala_conflicts_total` | counter | `field` | the platform contradicted the journal; the payment is marked `conflict` for a person |
 //!
 //! Label values come from short fixed lists, never from the messages:
-//! - `api`: `auth`, `preauth`, `micropay`, `trade_query`, `revoke`, `refund`,
-//!   `refund_query`, `close`, `other`;
+//! - `api`: `auth`, `preauth`, `micropay` (the `dcp` route), `micropay_labs` (the `labs`
+//!   route, [`crate::MicropayRoute`]), `preorder`, `trade_query`, `revoke`, `refund`,
+//!   `idmrefund`, `refund_query`, `close`, `other` (an `*_encry` variant counts as its
+//!   plain call);
 //! - `outcome` of a call: the class of the code answered (`success`, `pending`, `refused`,
 //!   `unknown`, see [`lakala_types::CodeClass`]), or the error that ended it
 //!   (`transport`, `verification`, `unknown_certificate`, `foreign_answer`, `malformed`,
-//!   `unsigned`, `invalid_request`, `not_configured`, `error`);
+//!   `unsigned`, `unsealing`, `invalid_request`, `not_configured`, `error`);
 //! - `source`: `answer`, `notification`; `reason`: `signature`, `stale`,
 //!   `unknown_certificate`, `certificate_validity`, `malformed`, `other`;
 //! - `outcome` of a payment: [`crate::PaymentOutcome::word`] or `not_sent`;
@@ -57,14 +59,18 @@ pub const CONFLICTS: &str = "lakala_conflicts_total";
 /// The `api` label of an open-platform path.
 pub(crate) fn api_of(path: &str) -> &'static str {
     use crate::environment::paths;
+    let path = path.strip_suffix("_encry").unwrap_or(path);
     match path {
         paths::MICROPAY => "micropay",
+        paths::LABS_MICROPAY => "micropay_labs",
+        paths::PREORDER => "preorder",
+        paths::IDM_REFUND => "idmrefund",
         paths::TRADE_QUERY => "trade_query",
         paths::REVOKE => "revoke",
         paths::REFUND => "refund",
         paths::REFUND_QUERY => "refund_query",
         paths::CLOSE => "close",
-        p if p.contains("preorder") || p.contains("preAuth") || p.contains("/v2/") => "preauth",
+        p if p.contains("preAuth") || p.contains("/v2/") => "preauth",
         _ => "other",
     }
 }
@@ -87,6 +93,7 @@ pub(crate) fn error_word(e: &ClientError) -> &'static str {
         ClientError::UnknownCertificate { .. } => "unknown_certificate",
         ClientError::ForeignAnswer { .. } => "foreign_answer",
         ClientError::MalformedAnswer { .. } => "malformed",
+        ClientError::Unsealing(_) => "unsealing",
         ClientError::UnsignedAnswer { .. } => "unsigned",
         ClientError::InvalidRequest(_) => "invalid_request",
         ClientError::NotConfigured(_) => "not_configured",
@@ -198,5 +205,22 @@ impl PollTimer {
 impl Drop for PollTimer {
     fn drop(&mut self) {
         metrics::histogram!(POLL_DURATION).record(self.0.elapsed().as_secs_f64());
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::api_of;
+    use crate::environment::paths;
+
+    #[test]
+    fn each_route_has_its_own_api_label_and_an_encrypted_variant_counts_as_its_call() {
+        assert_eq!(api_of(paths::MICROPAY), "micropay");
+        assert_eq!(api_of(paths::LABS_MICROPAY), "micropay_labs");
+        assert_eq!(api_of(paths::PREORDER), "preorder");
+        assert_eq!(api_of("/api/v3/labs/trans/preorder_encry"), "preorder");
+        assert_eq!(api_of(paths::IDM_REFUND), "idmrefund");
+        assert_eq!(api_of(paths::PREAUTH_PRE_ORDER), "preauth");
+        assert_eq!(api_of("/api/v3/somewhere/else"), "other");
     }
 }

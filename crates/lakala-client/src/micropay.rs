@@ -29,17 +29,41 @@ impl LakalaClient {
     /// answer.
     pub(crate) async fn v3_call<Req, Resp>(
         &self,
-        path: &str,
+        path: &'static str,
         req_data: Req,
     ) -> Result<Answer<V3Response<Resp>>, ClientError>
     where
         Req: Serialize + Validate,
         Resp: DeserializeOwned + Validate,
     {
+        self.v3_call_as(path, req_data, false).await
+    }
+
+    /// As [`LakalaClient::v3_call`], on the call's encrypted variant when the request
+    /// carries the buyer's identity or the configuration asks for it ([`crate::sealing`]).
+    pub(crate) async fn v3_call_as<Req, Resp>(
+        &self,
+        path: &'static str,
+        req_data: Req,
+        carries_identity: bool,
+    ) -> Result<Answer<V3Response<Resp>>, ClientError>
+    where
+        Req: Serialize + Validate,
+        Resp: DeserializeOwned + Validate,
+    {
+        let inner = &self.inner;
+        let wire = crate::sealing::wire(
+            path,
+            carries_identity,
+            inner.encryption,
+            inner.sm4_key.as_ref(),
+        )?;
         let req_time = DateTime14::parse(&format_china_time(self.now_unix()))
             .map_err(|_| ClientError::NotConfigured("a clock within years 0..9999"))?;
         let envelope = V3Request::new(req_time, req_data)?;
-        let answer: Answer<V3Response<Resp>> = self.open_call(path, &envelope).await?;
+        let answer: Answer<V3Response<Resp>> = self
+            .open_call_sealed(wire.path, &envelope, wire.key)
+            .await?;
         let class = answer.value.code().map(|c| c.class());
         crate::metrics::call(
             crate::metrics::api_of(path),
@@ -48,8 +72,9 @@ impl LakalaClient {
         Ok(answer)
     }
 
-    /// One micropay exchange, without the pending-state handling. Most callers want
-    /// [`LakalaClient::micropay`], which never leaves a payment unknown.
+    /// One micropay exchange, without the pending-state handling, on the configured route
+    /// ([`crate::Config::micropay_route`]). Most callers want [`LakalaClient::micropay`],
+    /// which never leaves a payment unknown.
     ///
     /// The answer is bound to the request (see [`crate::binding`]): an answer about
     /// another order is [`ClientError::ForeignAnswer`].
@@ -57,7 +82,8 @@ impl LakalaClient {
         &self,
         request: MicropayRequest,
     ) -> Result<Answer<V3Response<MicropayResponse>>, ClientError> {
-        let answer = self.v3_call(paths::MICROPAY, request.clone()).await?;
+        let path = self.inner.micropay_route.path();
+        let answer = self.v3_call(path, request.clone()).await?;
         binding::micropay(&request, &answer.value)?;
         Ok(answer)
     }
@@ -261,7 +287,7 @@ impl LakalaClient {
 }
 
 /// Journals a companion's answer: final with `status`, or pending.
-async fn record_answer<T>(
+pub(crate) async fn record_answer<T>(
     recorder: &Recorder,
     result: &Result<Answer<V3Response<T>>, ClientError>,
     status: Option<PaymentStatus>,
@@ -301,7 +327,7 @@ pub(crate) enum Companion<T> {
 }
 
 /// What [`LakalaClient::journal_companion`] did.
-enum Journaling {
+pub(crate) enum Journaling {
     /// No journal.
     Off,
     /// The intent is written.
@@ -318,7 +344,7 @@ impl LakalaClient {
     /// Writes a revoke's or refund's intent (and its request) before it is sent. `None`
     /// without a journal.
     #[allow(clippy::too_many_arguments)]
-    async fn journal_companion(
+    pub(crate) async fn journal_companion(
         &self,
         kind: PaymentKind,
         merchant_no: Option<&str>,

@@ -156,6 +156,19 @@ impl LakalaClient {
         request.validate()?;
         self.open_side()?;
         let inner = &self.inner;
+        // A route the configuration cannot send on (encryption without a key) is refused
+        // before anything is journaled.
+        crate::sealing::wire(
+            inner.micropay_route.path(),
+            false,
+            inner.encryption,
+            inner.sm4_key.as_ref(),
+        )?;
+        // The labs route's own table is stricter (subject ≤ 42 characters): refused before
+        // anything is journaled or sent.
+        if inner.micropay_route == crate::micropay_route::MicropayRoute::Labs {
+            lakala_types::labs::LabsMicropayRequest::from_micropay(request.clone())?;
+        }
         inner
             .resolver_watch
             .check(inner.journal.is_some(), &inner.instance);

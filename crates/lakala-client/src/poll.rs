@@ -110,6 +110,12 @@ pub enum PollEvent {
     ScheduleExhausted,
     /// Revoking the order (the pending policy asked for it).
     Revoking,
+    /// Closing a pre-order (asked, past its expiry, or nothing to pay with); a trade query
+    /// follows and decides.
+    Closing {
+        /// Why (safe to log).
+        reason: String,
+    },
     /// The flow ended (also when its caller had gone away): `outcome` is
     /// [`crate::PaymentOutcome::word`], or `not_sent` when the flow ended in an error before
     /// anything was sent.

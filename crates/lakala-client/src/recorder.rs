@@ -146,9 +146,9 @@ impl Recorder {
         request: &MicropayRequest,
         auth_digest: Option<String>,
     ) -> Result<Begin, ClientError> {
-        let Some(journal) = &self.journal else {
+        if self.journal.is_none() {
             return Ok(Begin::Send);
-        };
+        }
         let amount = request
             .total_amount()
             .map(|a| i64::try_from(a.fen()).unwrap_or(i64::MAX))
@@ -170,6 +170,15 @@ impl Recorder {
         let intent = match auth_digest {
             Some(d) => intent.with_auth_digest(d),
             None => intent,
+        };
+        self.begin_intent(intent).await
+    }
+
+    /// Writes `intent` before its request is sent: [`Begin::Resume`] when the same request
+    /// is journaled already, [`ClientError::NumberReused`] when another one is.
+    pub(crate) async fn begin_intent(&self, intent: Intent) -> Result<Begin, ClientError> {
+        let Some(journal) = &self.journal else {
+            return Ok(Begin::Send);
         };
         match journal.record_intent(&intent).await? {
             Recorded::New(_) => Ok(Begin::Send),
@@ -332,16 +341,36 @@ impl Recorder {
             PaymentOutcome::Revoked { .. } => (PaymentStatus::Revoked, None),
             PaymentOutcome::Pending(p) => (PaymentStatus::Pending, Some(p.reason.clone())),
         };
+        self.finish_as(
+            status,
+            outcome.word(),
+            order.trade_no.as_deref(),
+            reason,
+            next_check_at,
+        )
+        .await
+    }
+
+    /// A flow's outcome as a status and its word (`succeeded`, `paid`, `closed`...): the
+    /// journal's side of [`Recorder::finish`], for any kind of payment.
+    pub(crate) async fn finish_as(
+        &self,
+        status: PaymentStatus,
+        word: &str,
+        trade_no: Option<&str>,
+        reason: Option<String>,
+        next_check_at: i64,
+    ) -> Written {
         // A flow that never sent (it only queried a journaled payment) leaves its status:
         // `recorded` stays provably unsent.
         let keep = status == PaymentStatus::Pending && !self.sent.load(Ordering::SeqCst);
         let mut update = if keep {
-            StateUpdate::none().with_outcome(outcome.word())
+            StateUpdate::none().with_outcome(word)
         } else {
-            StateUpdate::status(status).with_outcome(outcome.word())
+            StateUpdate::status(status).with_outcome(word)
         };
-        if let Some(t) = &order.trade_no {
-            update = update.with_trade_no(t.clone());
+        if let Some(t) = trade_no {
+            update = update.with_trade_no(t);
         }
         if let Some(r) = &reason {
             update = update.with_reason(truncate(r, 500));
@@ -351,7 +380,7 @@ impl Recorder {
         }
         self.note(
             kinds::OUTCOME,
-            json!({"outcome": outcome.word(), "trade_no": order.trade_no, "reason": reason}),
+            json!({"outcome": word, "trade_no": trade_no, "reason": reason}),
             update,
         )
         .await

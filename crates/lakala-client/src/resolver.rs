@@ -50,6 +50,10 @@ use crate::error::ClientError;
 use crate::events::{SettledEvent, SettledObserver};
 use crate::money_gate;
 use crate::outcome::{Confirmation, FailureReason, OrderRef, PaymentOutcome};
+use crate::preorder_close::{close_then_query, CloseSettled, CLOSE_EVENT};
+use crate::preorder_flow::journal_words as preorder_journal_words;
+use crate::preorder_options::{DEFAULT_VALIDITY, PREORDER_EVENT};
+use crate::preorder_outcome::{settled_by_query, PreorderOutcome};
 use crate::recorder::{Recorder, Written};
 use crate::revoke_number::revoke_number;
 use crate::settle::{self, revoke_by_origin, CompanionVerdict, RevokeSettled};
@@ -462,6 +466,7 @@ impl Resolver {
         let step = match payment.kind {
             PaymentKind::Micropay => self.work_micropay(&payment, &mut job).await,
             PaymentKind::Revoke => self.work_revoke(&payment, &mut job).await,
+            PaymentKind::Preorder => self.work_preorder(&payment, &mut job).await,
             _ => self.work_refund(&payment, &mut job).await,
         };
         if step.lease_lost {
@@ -507,6 +512,22 @@ impl Resolver {
         let next = now.saturating_add(secs(delay));
         let horizon = record
             .created_at
+            .saturating_add(secs(self.config.tail.horizon()));
+        (next <= horizon).then_some(next)
+    }
+
+    /// As [`Resolver::next_check`], with the horizon counted from `from` (a pre-order's
+    /// expiry) instead of the intent.
+    fn next_check_from(&self, from: i64, record: &PaymentRecord, attempts: usize) -> Option<i64> {
+        let spec = self.client.inner.poll_schedule.delays();
+        let delay = match spec.get(attempts) {
+            Some(d) => *d,
+            None => self.config.tail.delay(attempts - spec.len()),
+        };
+        let now = self.client.now_unix();
+        let next = now.saturating_add(secs(delay));
+        let horizon = from
+            .max(record.created_at)
             .saturating_add(secs(self.config.tail.horizon()));
         (next <= horizon).then_some(next)
     }
@@ -841,6 +862,160 @@ impl Resolver {
         }
     }
 
+    /// A pre-order: queried; past its deadline (its expiry plus a minute) and still
+    /// unpaid, closed and confirmed by query. Its end is decided by the query alone
+    /// ([`settled_by_query`]): paid when the customer paid before the close, closed only on
+    /// `CLOSE`. Its horizon counts from its expiry.
+    async fn work_preorder(&self, record: &PaymentRecord, job: &mut Job) -> Step {
+        let attempt = attempt_of(record);
+        let (mut order, amount) = Self::order_of(record);
+        let kept = match self.journal.events(&record.key).await {
+            Ok(events) => PreorderKept::of(&events, record.created_at),
+            Err(e) => return self.later(record, attempt, format!("cannot read its events: {e}")),
+        };
+        let finding = settle::query(&self.client, &order, amount).await;
+        if order.trade_no.is_none() {
+            order.trade_no = finding.trade_no.clone();
+        }
+        let now = self.client.now_unix();
+        let window = InFlightWindow::new(self.client.inner.request_timeout);
+        let (code, state) = finding.verdict.journal_words();
+        let (code, state) = (code.to_owned(), state.map(str::to_owned));
+        let verdict = match settled_by_query(&order, finding.verdict, attempt, kept.close_sent) {
+            Ok(outcome) => {
+                job.recorder.hold_query(attempt, &code, state.as_deref());
+                return self.preorder_finished(record, job, outcome).await;
+            }
+            Err(open) => open,
+        };
+        let still_unsent = record.status == PaymentStatus::Recorded;
+        if matches!(verdict, Verdict::NotFound { .. })
+            && still_unsent
+            && window.is_over(record.created_at, now)
+        {
+            let outcome = PreorderOutcome::Failed {
+                order,
+                reason: FailureReason::NotSent {
+                    reason: format!(
+                        "never reached the platform: journaled, then {}; nothing to pay",
+                        verdict.describe(attempt)
+                    ),
+                },
+            };
+            return self.preorder_finished(record, job, outcome).await;
+        }
+        let deadline = kept.expires_at.saturating_add(PREORDER_CLOSE_MARGIN_SECS);
+        let mut why = verdict.describe(attempt);
+        if now >= deadline {
+            if let Some(location) = kept
+                .location
+                .or_else(|| self.client.merchant().and_then(|m| m.location.clone()))
+            {
+                // A close moves no money: no permit, but the lease must still be ours.
+                match self
+                    .journal
+                    .renew(&job.lease, now.saturating_add(secs(self.config.lease)))
+                    .await
+                {
+                    Ok(lease) => {
+                        job.lease = lease.clone();
+                        job.recorder.refence(lease);
+                    }
+                    Err(_) => return Step::lost(record),
+                }
+                match close_then_query(
+                    &self.client,
+                    &order,
+                    amount,
+                    location,
+                    attempt + 1,
+                    &job.recorder,
+                )
+                .await
+                {
+                    CloseSettled::Ended(outcome) => {
+                        return self.preorder_finished(record, job, *outcome).await
+                    }
+                    CloseSettled::LeaseLost => return Step::lost(record),
+                    CloseSettled::Open {
+                        attempt: tried,
+                        verdict,
+                    } => {
+                        why = format!("{}; {}", tried.result, verdict.describe(attempt + 1));
+                    }
+                }
+            } else {
+                why = format!("{why}; past its expiry, but no location_info to close it with");
+            }
+        }
+        let horizon_from = kept.expires_at.max(record.created_at);
+        match self.next_check_from(horizon_from, record, attempt) {
+            Some(next) => {
+                let written = job
+                    .recorder
+                    .query_then(attempt, "preorder", None, Some(&why), next)
+                    .await;
+                if written == Written::LeaseLost {
+                    return Step::lost(record);
+                }
+                Step::open(record, why, Some(next))
+            }
+            None => self.give_up(record, job, &why).await,
+        }
+    }
+
+    /// Journals a pre-order's end and says so.
+    async fn preorder_finished(
+        &self,
+        record: &PaymentRecord,
+        job: &Job,
+        outcome: PreorderOutcome,
+    ) -> Step {
+        let (status, reason) = preorder_journal_words(&outcome);
+        let next = job.recorder.now_plus_first_tail();
+        let written = job
+            .recorder
+            .finish_as(
+                status,
+                outcome.word(),
+                outcome.order().trade_no.as_deref(),
+                reason,
+                next,
+            )
+            .await;
+        if written == Written::LeaseLost {
+            return Step::lost(record);
+        }
+        let detail = format!("{outcome}");
+        let event = match written {
+            Written::Conflict => Some(SettledEvent::Conflict {
+                key: record.key.clone(),
+                field: "status".into(),
+                detail: format!(
+                    "journaled {}, the platform says {}",
+                    record.status,
+                    outcome.word()
+                ),
+            }),
+            _ if outcome.is_final() => Some(SettledEvent::Final {
+                key: record.key.clone(),
+                kind: record.kind,
+                status,
+                outcome: outcome.word().to_owned(),
+                detail: detail.clone(),
+            }),
+            _ => None,
+        };
+        Step {
+            status,
+            outcome: outcome.is_final().then(|| outcome.word()),
+            detail,
+            next: (status == PaymentStatus::Pending).then_some(next),
+            lease_lost: false,
+            event,
+        }
+    }
+
     /// A refund: never sent again; settled by the refund query.
     async fn work_refund(&self, record: &PaymentRecord, job: &mut Job) -> Step {
         let fate = settle::refund_fate(&self.client, record).await;
@@ -1080,6 +1255,39 @@ impl Step {
             next: None,
             lease_lost: true,
             event: None,
+        }
+    }
+}
+
+/// How long past a pre-order's expiry a resolver waits for the platform to close it before
+/// closing it itself (the live flow's default margin).
+const PREORDER_CLOSE_MARGIN_SECS: i64 = 60;
+
+/// What the journal kept of a pre-order for its resolver.
+struct PreorderKept {
+    expires_at: i64,
+    location: Option<LocationInfo>,
+    close_sent: bool,
+}
+
+impl PreorderKept {
+    fn of(events: &[lakala_journal::Event], created_at: i64) -> Self {
+        let kept = events.iter().find(|e| e.kind == PREORDER_EVENT);
+        let expires_at = kept
+            .and_then(|e| e.payload.get("expires_at"))
+            .and_then(serde_json::Value::as_i64)
+            .unwrap_or_else(|| {
+                created_at
+                    .saturating_add(i64::try_from(DEFAULT_VALIDITY.as_secs()).unwrap_or(i64::MAX))
+            });
+        let location = kept
+            .and_then(|e| e.payload.get("location_info"))
+            .and_then(|v| serde_json::from_value(v.clone()).ok());
+        let close_sent = events.iter().any(|e| e.kind == CLOSE_EVENT);
+        Self {
+            expires_at,
+            location,
+            close_sent,
         }
     }
 }

@@ -223,7 +223,7 @@ pub enum PreorderScenario {
     /// The payer never pays: `CREATE` until the order expires (`acc_busi_fields`
     /// `timeout_express` minutes after it was made, else
     /// [`crate::SandboxConfig::preorder_expiry`]), then `CLOSE` (notified), unless it is
-    /// closed before.
+    /// closed before; a WeChat order stays `CREATE`, unpayable, until it is closed.
     NeverPaid,
     /// The payer's payment fails after the pending delay: `CREATE`, then `FAIL`
     /// (notified).

@@ -147,7 +147,7 @@ pub struct SandboxConfig {
     pub max_body_bytes: usize,
     /// Deadline for reading a request's headers, and again for its body (default 10 s).
     pub read_timeout: Duration,
-    /// Retries of micropay notifications.
+    /// Redeliveries of micropay and pre-order notifications.
     pub notify: NotifyPolicy,
     /// How long a slow micropay's answer is held back (default
     /// [`DEFAULT_SLOW_ANSWER_DELAY`]), in real time.

@@ -60,6 +60,19 @@ pub mod files {
     pub const OPEN_SM4_KEY: &str = "open-sm4.key";
 }
 
+/// One setting of Lakala's open-platform SDKs (the Java SDK's `Config` names) and its
+/// value for this sandbox: what a Java or PHP team configures
+/// ([`SandboxKeys::sdk_settings`]). Key material is named by its file, never shown.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct SdkSetting {
+    /// The setting, as Lakala's Java SDK names it (`serverUrl`, `appId`, `serialNo`,
+    /// `priKeyPath`, `lklCerPath`, `lklNotifyCerPath`, `sm4Key`).
+    pub name: &'static str,
+    /// Its value: a URL or id, or the path of the file that holds it.
+    pub value: String,
+}
+
 /// A private key with the self-signed certificate issued for it: a signing certificate
 /// like Lakala's (`CA:FALSE`, critical key usage `digitalSignature`; see
 /// [`Certificate::self_signed`]), so that Java's `Signature.initVerify(X509Certificate)`
@@ -369,6 +382,7 @@ impl SandboxKeys {
     /// merchant_key = "open-merchant.key.pem"
     /// platform_cert = "open-platform.cert.pem"
     /// notify_cert = "open-notify.cert.pem"
+    /// sm4_key = "open-sm4.key"
     /// ```
     ///
     /// No platform private key is written here.
@@ -390,7 +404,8 @@ impl SandboxKeys {
              serial_no = {serial}\n\
              merchant_key = {op_key}\n\
              platform_cert = {op_cert}\n\
-             notify_cert = {op_notify}\n",
+             notify_cert = {op_notify}\n\
+             sm4_key = {op_sm4}\n",
             base_url = q(base_url),
             mer_id = q(&self.mer_id),
             cb_key = q(files::CROSSBORDER_MERCHANT_KEY),
@@ -400,10 +415,34 @@ impl SandboxKeys {
             op_key = q(files::OPEN_MERCHANT_KEY),
             op_cert = q(files::OPEN_PLATFORM_CERT),
             op_notify = q(files::OPEN_NOTIFY_CERT),
+            op_sm4 = q(files::OPEN_SM4_KEY),
         );
         let path = dir.join(files::CLIENT_CONFIG);
         write_file(&path, text.as_bytes(), false)?;
         Ok(path)
+    }
+
+    /// What to configure in Lakala's open-platform SDKs to use this sandbox, with the
+    /// merchant's files in `dir` (where [`SandboxKeys::write`] or
+    /// [`SandboxKeys::write_client_config`] put them): `serverUrl` (`base_url`), `appId`,
+    /// `serialNo` (with its leading `00`), `priKeyPath`, `lklCerPath`, `lklNotifyCerPath`,
+    /// and `sm4Key` (the file holding its base64 text). Nothing secret is in the values.
+    pub fn sdk_settings(&self, dir: impl AsRef<Path>, base_url: &str) -> Vec<SdkSetting> {
+        let dir = dir.as_ref();
+        let file = |name: &str| dir.join(name).display().to_string();
+        let setting = |name, value| SdkSetting { name, value };
+        vec![
+            setting("serverUrl", base_url.to_owned()),
+            setting("appId", self.appid.clone()),
+            setting("serialNo", self.serial_no()),
+            setting("priKeyPath", file(files::OPEN_MERCHANT_KEY)),
+            setting("lklCerPath", file(files::OPEN_PLATFORM_CERT)),
+            setting("lklNotifyCerPath", file(files::OPEN_NOTIFY_CERT)),
+            setting(
+                "sm4Key",
+                format!("the text of {}", file(files::OPEN_SM4_KEY)),
+            ),
+        ]
     }
 
     /// The cross-border merchant id (`merId`) the sandbox accepts.

@@ -128,6 +128,11 @@ pub(crate) fn preorder(shared: &Shared, text: &str, now: i64) -> Value {
             pay_at,
             then,
             expire_at: Some(now.saturating_add(expiry)),
+            // WeChat only ends the payer's chance at expiry; the order waits for a close.
+            closes_at_expiry: !matches!(
+                request.kind,
+                PreorderKind::WechatJsapi | PreorderKind::WechatMiniProgram
+            ),
         },
         trade_time: now,
         notify_url: request.notify_url.clone(),

@@ -228,13 +228,16 @@
 //! | `total_amount` ends | trade query `trade_state` |
 //! |---|---|
 //! | anything else (e.g. `100`) | `CREATE`, then `SUCCESS` once [`SandboxConfig::pending_delay`] has passed (paid; notified) |
-//! | `44` (e.g. `144`) | `CREATE`, never paid; `CLOSE` at its expiry (notified) |
+//! | `44` (e.g. `144`) | `CREATE`, never paid; at its expiry `CLOSE` (notified), except WeChat's (below) |
 //! | `45` (e.g. `145`) | `CREATE`, then `FAIL` after the pending delay (notified) |
 //!
 //! A pre-order expires `acc_busi_fields.timeout_express` minutes after it was made, or
 //! [`SandboxConfig::preorder_expiry`] without it (default 5 minutes, the default Lakala's SDK
-//! documents); an order its payer has not paid by then is `CLOSE` and is never paid
-//! afterwards. A close call closes a `CREATE` order at once (`CLOSE`, never paid, no
+//! documents); an order its payer has not paid by then is never paid afterwards. Alipay and
+//! UnionPay orders are then `CLOSE` (notified); a WeChat (JSAPI, mini-program) order stays
+//! `CREATE` (`trade_state_desc` 订单已过期,未支付,请关单) until a close call, as Lakala's SDK
+//! documents that WeChat only lets the `prepay_id` expire and never closes the order by
+//! itself: close what you give up on. A close call closes a `CREATE` order at once (`CLOSE`, never paid, no
 //! notification); a close arriving after the payment is refused with `SBX00008` and the
 //! order stays `SUCCESS` (revoke or refund it). `trade_main_type` is `PREORDER`.
 //!
@@ -285,7 +288,8 @@
 //!   next to `micropay_requests(out_trade_no)` (both micropay routes),
 //!   [`preorder_requests`](RunningSandbox::preorder_requests) (labs pre-orders) and
 //!   [`paid_amount`](RunningSandbox::paid_amount) (what the payer paid for a micropay or a
-//!   pre-order, counted once when it became paid).
+//!   pre-order, counted once when it became paid), and
+//!   [`sealed_requests`](RunningSandbox::sealed_requests) (`*_encry` requests that opened).
 //!
 //! Pending payments settle by the sandbox clock ([`SandboxConfig::clock`]): checked on
 //! every request and every 100 ms, so a [`lakala_crypto::ManualClock`] moved forward
@@ -350,20 +354,26 @@
 //! # For Java and PHP teams
 //!
 //! `lakala sandbox --keys-dir DIR` writes everything a merchant configures into `DIR` (and
-//! keeps it across runs). Lakala's open-platform SDKs take the same material as for
-//! Lakala's own test environment:
+//! keeps it across runs); [`RunningSandbox::sdk_settings`] lists the settings with their
+//! values. Lakala's open-platform SDKs take the same material as for Lakala's own test
+//! environment:
 //!
-//! | setting (Java SDK `Config` / `sdk.properties`; PHP SDK `Configuration`) | file in `DIR` / value | format |
-//! |---|---|---|
-//! | `serverUrl` / host | the base URL the sandbox prints, `http://127.0.0.1:PORT` (the SDKs append `/api/v3/...`) | |
-//! | `appId` | `appid` in `lakala.toml` (`OPSANDBOX001`) | |
-//! | `serialNo` | `serial_no` in `lakala.toml` | hex of the merchant certificate's serial **as Lakala registers it, with its leading `00`** (e.g. `00d2…`); upper case is accepted too; the serial stripped of `00` or in decimal is refused (`SBX40103`, 401, saying so) |
-//! | `priKeyPath` / merchant private key path | `open-merchant.key.pem` | RSA-2048 private key, PKCS#8 PEM (`BEGIN PRIVATE KEY`) |
-//! | `lklCerPath` / Lakala certificate path | `open-platform.cert.pem` | X.509 PEM, RSA-2048, `CA:FALSE`, key usage `digitalSignature` (verifies the `Lklapi-*` answer signatures) |
-//! | `lklNotifyCerPath` / notification certificate | `open-notify.cert.pem` | X.509 PEM, RSA-2048, as above (verifies notifications) |
-//! | `sm4Key` | the one line of `open-sm4.key` | base64 of a 16-byte (128-bit) SM4 key; only the `*_encry` routes use it |
-//! | (the merchant's certificate, for reference) | `open-merchant.cert.pem` | X.509 PEM; its serial is `serialNo` |
-//! | cross-border `merId`, merchant key, platform key | `sandbox.toml` `mer_id`; `crossborder-merchant.key.pem`; `crossborder-platform.pub.pem` | RSA-1024 PKCS#8 PEM; SubjectPublicKeyInfo PEM |
+//! | Java SDK (`Config`, or `LKLSDK.init(path)`'s properties) | PHP SDK (`.lklopensdk.env`) | file in `DIR` / value | format |
+//! |---|---|---|---|
+//! | `serverUrl` | `host_test` with `app_debug=true` | the base URL the sandbox prints, `http://127.0.0.1:PORT` (the SDKs append `/api/v3/...`) | |
+//! | `appId` | `app_id` | `appid` in `lakala.toml` (`OPSANDBOX001`) | |
+//! | `serialNo` | `serial_no` | `serial_no` in `lakala.toml` | hex of the merchant certificate's serial **as Lakala registers it, with its leading `00`** (e.g. `00d2…`); upper case is accepted too; the serial stripped of `00` or in decimal is refused (`SBX40103`, 401, saying so) |
+//! | `priKeyPath` | `merchant_private_key_path` | `open-merchant.key.pem` | RSA-2048 private key, PKCS#8 PEM (`BEGIN PRIVATE KEY`) |
+//! | `lklCerPath` | `lkl_certificate_path` | `open-platform.cert.pem` | X.509 PEM, RSA-2048, `CA:FALSE`, key usage `digitalSignature` (verifies the `Lklapi-*` answer signatures) |
+//! | `lklNotifyCerPath` | (none: see below) | `open-notify.cert.pem` | X.509 PEM, RSA-2048, as above (verifies notifications) |
+//! | `sm4Key` | `sm4_key` | the one line of `open-sm4.key` (`sm4_key` in `lakala.toml` names it) | base64 of a 16-byte (128-bit) SM4 key; only the `*_encry` routes use it |
+//! | (for reference) | | `open-merchant.cert.pem` | X.509 PEM; its serial is `serialNo` |
+//! | cross-border (gate/auth) | | `sandbox.toml` `mer_id`; `crossborder-merchant.key.pem`; `crossborder-platform.pub.pem` | RSA-1024, PKCS#8 PEM; SubjectPublicKeyInfo PEM |
+//!
+//! Notifications are signed with their own certificate, `open-notify.cert.pem`, as Lakala's
+//! are (the Java SDK's `lklNotifyCerPath`). The PHP SDK's notification handler verifies with
+//! `lkl_certificate_path`: give the handler a configuration whose `lkl_certificate_path` is
+//! `open-notify.cert.pem`, and keep `open-platform.cert.pem` for the API calls.
 //!
 //! `sandbox.toml` and the `*.key.pem` files without `merchant` in their name are the
 //! platform's side; a merchant configures none of them. The sandbox checks what Lakala's
@@ -392,10 +402,11 @@
 //! * Pending delays are whole seconds of the sandbox clock; notification retries wait in
 //!   real time. Wallet fields (`paySign`, `prepayId`, QR URLs) are placeholders no wallet
 //!   accepts.
-//! * Every labs pre-order closes at its expiry. Lakala's SDK says `timeout_express` only
-//!   bounds WeChat's `prepay_id` and WeChat does not close the order by itself: on the real
-//!   platform close a WeChat order you give up on. The labs pre-order's kinds beyond
-//!   lakala-types' (BESTPAY, SUNING, LKLACC, NUCSPAY, trans_type 61 and 81) are refused.
+//! * Expiry follows Lakala's SDK's notes (Alipay and UnionPay orders close, WeChat's wait
+//!   for a close); what the real platform's trade query says of an expired WeChat order
+//!   before it is closed is not documented (the sandbox says `CREATE`). The labs
+//!   pre-order's kinds beyond lakala-types' (BESTPAY, SUNING, LKLACC, NUCSPAY, trans_type 61
+//!   and 81) are refused.
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
 
@@ -421,7 +432,7 @@ pub use config::{
     DEFAULT_SLOW_ANSWER_DELAY, LAKALA_SCHEDULE_SECS,
 };
 pub use error::{Result, SandboxError};
-pub use keys::{files, IssuedKey, SandboxKeys, DEFAULT_APPID, DEFAULT_MER_ID};
+pub use keys::{files, IssuedKey, SandboxKeys, SdkSetting, DEFAULT_APPID, DEFAULT_MER_ID};
 pub use notify::{
     CrossBorderNotificationAnswer, DeliveryStatus, NotificationDelivery,
     OpenPlatformNotificationAnswer,

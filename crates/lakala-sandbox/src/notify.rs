@@ -1,6 +1,7 @@
-//! Notifications the sandbox sends: open-platform micropay results (signed with the
-//! notification key, retried with backoff) and cross-border notifications (sealed, the
-//! merchant's signed answer verified). Only to loopback `http://` URLs.
+//! Notifications the sandbox sends: open-platform payment results of micropays and
+//! pre-orders (signed with the notification key, redelivered on Lakala's schedule) and
+//! cross-border notifications (sealed, the merchant's signed answer verified). Only to
+//! loopback `http://` URLs.
 
 use crate::error::{Result, SandboxError};
 use crate::server::{lock, Shared};
@@ -21,7 +22,7 @@ const MAX_ANSWER_BYTES: usize = 64 * 1024;
 /// Deadline of one cross-border notification exchange.
 const CROSSBORDER_TIMEOUT: Duration = Duration::from_secs(10);
 
-/// Where a micropay notification stands.
+/// Where a payment-result notification (micropay or pre-order) stands.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum DeliveryStatus {
@@ -41,7 +42,7 @@ pub enum DeliveryStatus {
     },
 }
 
-/// One micropay notification and how its delivery went.
+/// One payment-result notification (micropay or pre-order) and how its delivery went.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct NotificationDelivery {
@@ -181,7 +182,7 @@ async fn post(
         .map_err(|_| format!("no answer within {deadline:?}"))?
 }
 
-/// The body of a micropay result notification: the sandbox's own shape (the specs give no
+/// The body of a payment-result notification (micropay or pre-order): the sandbox's own shape (the specs give no
 /// table for it), the trade query's fields in snake_case.
 pub(crate) fn notification_body(order: &Order) -> String {
     let (trade_state, desc) = order.trade_state();
@@ -210,7 +211,7 @@ fn update(shared: &Shared, index: usize, f: impl FnOnce(&mut NotificationDeliver
     }
 }
 
-/// Delivers one micropay notification, retrying with backoff until the merchant answers
+/// Delivers one payment-result notification, retrying with backoff until the merchant answers
 /// SUCCESS or the attempts run out.
 pub(crate) async fn deliver(shared: Arc<Shared>, job: NotifyJob) {
     let body = notification_body(&job.order);

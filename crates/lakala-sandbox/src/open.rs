@@ -89,6 +89,7 @@ pub(crate) fn handle(
         (Wire::Plain, Ok(text)) => Ok(text),
         (Wire::Sm4, Ok(sealed)) => match shared.keys.sm4_key().open(sealed) {
             Ok(plain) => {
+                shared.state().sealed_requests += 1;
                 opened = plain;
                 Ok(opened.as_str())
             }
@@ -253,6 +254,7 @@ fn pre_order(shared: &Shared, text: &str, now: i64) -> Value {
             pay_at: None,
             then: Settle::Success,
             expire_at: None,
+            closes_at_expiry: true,
         },
         trade_time: now,
         notify_url: None,

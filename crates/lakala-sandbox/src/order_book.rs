@@ -136,7 +136,7 @@ pub(crate) fn revoke(shared: &Shared, text: &str, now: i64) -> Value {
         );
     }
     let returned = match order.status {
-        Status::Created { .. } | Status::Paying { .. } => 0,
+        Status::Created { .. } | Status::Expired | Status::Paying { .. } => 0,
         Status::Success => order.total.saturating_sub(order.refunded),
         Status::Failed { .. } => {
             return v3(now, codes::CANNOT_REVOKE, "原交易已失败,无需撤销", None)
@@ -417,7 +417,7 @@ pub(crate) fn close(shared: &Shared, text: &str, now: i64) -> Value {
         return v3(now, codes::ORDER_NOT_FOUND, "原交易不存在", None);
     };
     match order.status {
-        Status::Created { .. } | Status::Paying { .. } => {
+        Status::Created { .. } | Status::Expired | Status::Paying { .. } => {
             order.status = Status::Closed;
             order.trade_time = now;
         }

@@ -206,6 +206,12 @@ impl RunningSandbox {
             .write_client_config(dir, &self.shared.base_url)
     }
 
+    /// The settings of Lakala's open-platform SDKs for this sandbox, with the merchant's
+    /// files in `dir`: see [`SandboxKeys::sdk_settings`]. For a startup banner.
+    pub fn sdk_settings(&self, dir: impl AsRef<Path>) -> Vec<crate::keys::SdkSetting> {
+        self.shared.keys.sdk_settings(dir, &self.shared.base_url)
+    }
+
     /// Sends a cross-border `B0005` notification carrying `biz_json` to `url` (a loopback
     /// `http://` URL), and verifies and opens the merchant's signed answer.
     pub async fn send_crossborder_notification(
@@ -282,6 +288,12 @@ impl RunningSandbox {
         amount.copied().unwrap_or(0)
     }
 
+    /// How many authenticated requests on the `*_encry` routes opened with the SM4 key (what
+    /// shows that a client sealed its calls).
+    pub fn sealed_requests(&self) -> usize {
+        self.shared.state().sealed_requests
+    }
+
     /// How many micropay requests reached the sandbox in all.
     pub fn micropay_requests_total(&self) -> usize {
         self.shared.state().micropays.len()
@@ -300,7 +312,7 @@ impl RunningSandbox {
         notify::send_open_platform_once(&self.shared, url, body).await
     }
 
-    /// Every micropay notification so far, in the order they were started, with their
+    /// Every payment-result notification (micropays and pre-orders) so far, in the order they were started, with their
     /// state.
     pub fn notification_deliveries(&self) -> Vec<NotificationDelivery> {
         lock(&self.shared.deliveries).clone()

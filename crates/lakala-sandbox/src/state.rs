@@ -51,7 +51,14 @@ pub(crate) enum Status {
         pay_at: Option<i64>,
         then: Settle,
         expire_at: Option<i64>,
+        /// What expiry does: closes the order (`true`), or, as WeChat does, only ends the
+        /// payer's chance to pay, leaving the order for the merchant to close
+        /// ([`Status::Expired`]).
+        closes_at_expiry: bool,
     },
+    /// A WeChat pre-order past its expiry: it can no longer be paid, and stays open (trade
+    /// state CREATE) until the merchant closes it, as WeChat leaves an expired order.
+    Expired,
     /// A pending micropay (trade state DEAL); settles at `at` (sandbox clock), or never.
     Paying { at: Option<i64>, then: Settle },
     /// Paid (trade state SUCCESS).
@@ -114,6 +121,7 @@ impl Order {
     pub(crate) fn trade_state(&self) -> (&'static str, &'static str) {
         match &self.status {
             Status::Created { .. } => ("CREATE", "订单已创建,待支付"),
+            Status::Expired => ("CREATE", "订单已过期,未支付,请关单"),
             Status::Paying { .. } => ("DEAL", "支付中"),
             Status::Success if self.refunded >= self.total => ("REFUND", "已全额退款"),
             Status::Success if self.refunded > 0 => ("PART_REFUND", "部分退款"),
@@ -219,6 +227,8 @@ pub(crate) struct State {
     /// `out_trade_no` of every labs pre-order request that passed authentication,
     /// duplicates included, in arrival order.
     pub(crate) preorders: Vec<String>,
+    /// How many authenticated `*_encry` requests opened with the SM4 key.
+    pub(crate) sealed_requests: usize,
     pub(crate) refunds: HashMap<OrderKey, Remembered>,
     /// Accepted refunds by their own number `(merchant_no, out_trade_no)`.
     pub(crate) refund_records: HashMap<OrderKey, RefundRecord>,
@@ -289,36 +299,31 @@ impl State {
                     pay_at,
                     then,
                     expire_at,
-                } => match (pay_at, expire_at) {
-                    (Some(pay), Some(expire)) if expire <= pay => (Settle::Close, expire),
-                    (Some(pay), _) => (then, pay),
-                    (None, Some(expire)) => (Settle::Close, expire),
-                    (None, None) => return false,
-                },
+                    closes_at_expiry,
+                } => {
+                    let expiry = match (pay_at, expire_at) {
+                        (Some(pay), Some(expire)) if expire <= pay => Some(expire),
+                        (Some(pay), _) => return settle(pay, then, now, order, ledger, &mut jobs),
+                        (None, Some(expire)) => Some(expire),
+                        (None, None) => None,
+                    };
+                    let Some(expire) = expiry else {
+                        return false;
+                    };
+                    if closes_at_expiry {
+                        (Settle::Close, expire)
+                    } else if expire <= now {
+                        // WeChat: no longer payable; the order waits for a close call.
+                        order.status = Status::Expired;
+                        return false;
+                    } else {
+                        return true;
+                    }
+                }
                 // Revoked, closed (or otherwise settled) while pending.
                 _ => return false,
             };
-            if at > now {
-                return true;
-            }
-            order.status = match then {
-                Settle::Success => {
-                    ledger.record_payment(&order.out_trade_no, order.total);
-                    Status::Success
-                }
-                Settle::Fail => Status::Failed {
-                    desc: "用户取消支付",
-                },
-                Settle::Close => Status::Closed,
-            };
-            order.trade_time = at;
-            if let Some(url) = &order.notify_url {
-                jobs.push(NotifyJob {
-                    url: url.clone(),
-                    order: order.clone(),
-                });
-            }
-            false
+            settle(at, then, now, order, ledger, &mut jobs)
         });
         jobs
     }
@@ -342,4 +347,37 @@ impl State {
             }
         }
     }
+}
+
+/// Settles `order` as `then` if `at` has come (and queues its notification); whether it
+/// is still pending.
+fn settle(
+    at: i64,
+    then: Settle,
+    now: i64,
+    order: &mut Order,
+    ledger: &mut Ledger,
+    jobs: &mut Vec<NotifyJob>,
+) -> bool {
+    if at > now {
+        return true;
+    }
+    order.status = match then {
+        Settle::Success => {
+            ledger.record_payment(&order.out_trade_no, order.total);
+            Status::Success
+        }
+        Settle::Fail => Status::Failed {
+            desc: "用户取消支付",
+        },
+        Settle::Close => Status::Closed,
+    };
+    order.trade_time = at;
+    if let Some(url) = &order.notify_url {
+        jobs.push(NotifyJob {
+            url: url.clone(),
+            order: order.clone(),
+        });
+    }
+    false
 }

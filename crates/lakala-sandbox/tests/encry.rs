@@ -238,3 +238,37 @@ fn the_sm4_key_is_kept_in_the_keys_directory_and_an_older_directory_gets_one() {
         other => panic!("expected a key error, got {other:?}"),
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_sdk_settings_name_the_files_a_java_team_configures() {
+    let env = start().await;
+    let dir = tempfile::tempdir().unwrap();
+    env.sandbox.write_client_config(dir.path()).unwrap();
+    let settings = env.sandbox.sdk_settings(dir.path());
+    let value = |name: &str| {
+        settings
+            .iter()
+            .find(|s| s.name == name)
+            .map(|s| s.value.clone())
+            .unwrap_or_else(|| panic!("{name} listed"))
+    };
+    assert_eq!(value("serverUrl"), env.sandbox.base_url());
+    assert_eq!(value("appId"), env.keys.appid());
+    assert_eq!(value("serialNo"), env.keys.serial_no());
+    for (name, file) in [
+        ("priKeyPath", files::OPEN_MERCHANT_KEY),
+        ("lklCerPath", files::OPEN_PLATFORM_CERT),
+        ("lklNotifyCerPath", files::OPEN_NOTIFY_CERT),
+    ] {
+        let path = value(name);
+        assert_eq!(path, dir.path().join(file).display().to_string());
+        assert!(std::path::Path::new(&path).exists(), "{name}: {path}");
+    }
+    let sm4 = value("sm4Key");
+    assert!(sm4.ends_with(files::OPEN_SM4_KEY), "{sm4}");
+    let secret = env.keys.sm4_key().expose_base64();
+    assert!(
+        settings.iter().all(|s| !s.value.contains(secret.as_str())),
+        "no key material in the settings"
+    );
+}

@@ -402,3 +402,63 @@ async fn idmrefund_of_a_paid_preorder_is_in_progress_then_done_and_queries_agree
         assert!(msg.contains(field), "{field} named in {msg}");
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_expired_wechat_preorder_cannot_be_paid_and_waits_for_a_close_as_wechat_leaves_it() {
+    let env = start().await;
+    let (url, seen) =
+        listener(|_, _, _| (200, br#"{"code":"SUCCESS","message":"ok"}"#.to_vec())).await;
+    let mut data = preorder_data("WX1", "WECHAT", "51", preorder_amounts::NEVER_PAID);
+    data["acc_busi_fields"] = json!({"sub_appid": "wx1234567890abcdef", "user_id": "oUser0001",
+                                     "timeout_express": "1"});
+    data["notify_url"] = json!(url);
+    assert_eq!(preorder(&env, data).await["code"], "BBS00000");
+    advance(&env, 60).await;
+    let q = env.query("WX1").await;
+    assert_eq!(q["resp_data"]["trade_state"], "CREATE", "{q}");
+    assert!(q["resp_data"]["trade_state_desc"]
+        .as_str()
+        .unwrap()
+        .contains("过期"));
+    advance(&env, 3600).await;
+    assert_eq!(env.state("WX1").await, "CREATE", "WeChat does not close it");
+    assert_eq!(env.sandbox.paid_amount("WX1"), 0);
+    let closed = close(&env, "WX1").await;
+    assert_eq!(closed["code"], "BBS00000", "{closed}");
+    assert_eq!(env.state("WX1").await, "CLOSE");
+    assert!(seen.lock().unwrap().is_empty(), "nothing to notify");
+
+    // A WeChat order paid before its expiry is paid.
+    let mut data = preorder_data("WX2", "WECHAT", "71", preorder_amounts::PAID);
+    data["acc_busi_fields"] = json!({"sub_appid": "wx1234567890abcdef", "user_id": "oUser0001",
+                                     "timeout_express": "1"});
+    assert_eq!(preorder(&env, data).await["code"], "BBS00000");
+    advance(&env, 12).await;
+    assert_eq!(env.state("WX2").await, "SUCCESS");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_control_endpoint_sends_a_preorders_notification_in_its_current_state() {
+    let env = start().await;
+    let (url, seen) =
+        listener(|_, _, _| (200, br#"{"code":"SUCCESS","message":"ok"}"#.to_vec())).await;
+    qr(&env, "CTL1", preorder_amounts::NEVER_PAID).await;
+    close(&env, "CTL1").await;
+    let order = json!({"url": url, "merchant_no": MERCHANT_NO, "out_trade_no": "CTL1"});
+    let response = env
+        .post(
+            lakala_sandbox::control::OPEN_PLATFORM_PATH,
+            order.to_string().into_bytes(),
+            None,
+        )
+        .await;
+    let answer: Value = serde_json::from_slice(&response.body).unwrap();
+    assert_eq!(
+        answer["code"],
+        lakala_sandbox::control::codes::DELIVERED,
+        "{answer}"
+    );
+    let body: Value = serde_json::from_slice(&seen.lock().unwrap()[0].1).unwrap();
+    assert_eq!(body["out_trade_no"], "CTL1");
+    assert_eq!(body["trade_state"], "CLOSE");
+}

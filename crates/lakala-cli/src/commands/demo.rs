@@ -9,11 +9,12 @@ use crate::settings::{self, Family};
 use lakala_client::notification::InMemoryReplayGuard;
 use lakala_client::{
     AuthOutcome, Confirmation, LakalaClient, MicropayOptions, PaymentOutcome, PendingPolicy,
-    PollSchedule, PreOrderOutcome,
+    PollSchedule, PreOrderOutcome, PreorderOptions, PreorderOutcome,
 };
-use lakala_sandbox::behaviour::{auth_codes, cert_numbers, MERCHANT_NO, TERM_NO};
+use lakala_sandbox::behaviour::{auth_codes, cert_numbers, preorder_amounts, MERCHANT_NO, TERM_NO};
 use lakala_sandbox::SandboxConfig;
 use lakala_types::crossborder::{AuthRequest, BizType, CertType, RetCode};
+use lakala_types::labs::{PreorderRequest as LabsPreorderRequest, PreorderScenario};
 use lakala_types::micropay::{LocationInfo, MicropayRequest, RefundRequest, RevokeRequest};
 use lakala_types::preauth::{AccountType, PaymentData, PreOrderRequest, TransType};
 use lakala_types::Amount;
@@ -179,6 +180,54 @@ pub async fn run(cli: &Cli) -> Result<Report, Failure> {
         },
     );
 
+    // Labs pre-orders (聚合主扫): one the customer pays, one never paid and closed by the
+    // SDK; both followed at the same time.
+    let qr = |no: String, fen: u64| -> Result<LabsPreorderRequest, Failure> {
+        Ok(LabsPreorderRequest::builder()
+            .merchant_no(MERCHANT_NO)
+            .term_no(TERM_NO)
+            .out_trade_no(no)
+            .total_amount(Amount::from_fen(fen)?)
+            .location_info(location()?)
+            .subject("lakala demo")
+            .scenario(PreorderScenario::alipay_native())
+            .build()?)
+    };
+    let paid_qr = client
+        .preorder(
+            qr(format!("DEMOQP{stamp}"), preorder_amounts::PAID)?,
+            PreorderOptions::default(),
+        )
+        .await;
+    let closed_qr = client
+        .preorder(
+            qr(format!("DEMOQC{stamp}"), preorder_amounts::NEVER_PAID)?,
+            PreorderOptions::default().close_after(Duration::from_secs(2)),
+        )
+        .await;
+    let (paid_qr, closed_qr) = tokio::join!(followed(paid_qr), followed(closed_qr));
+    steps.record(
+        "QR pre-order (labs), paid",
+        match paid_qr {
+            Ok((code, PreorderOutcome::Paid { attempt, .. })) => {
+                Ok(format!("QR {code}, paid (trade query {attempt})"))
+            }
+            Ok((_, other)) => Err(other.to_string()),
+            Err(e) => Err(e),
+        },
+    );
+    steps.record(
+        "QR pre-order (labs), never paid",
+        match closed_qr {
+            Ok((code, PreorderOutcome::Closed { closed_by, .. })) => Ok(format!(
+                "QR {code}, closed by the {} (trade query: CLOSE), never reported paid",
+                closed_by.as_str()
+            )),
+            Ok((_, other)) => Err(other.to_string()),
+            Err(e) => Err(e),
+        },
+    );
+
     // Micropay: at once, then pending and resolved by polling.
     let paid_no = format!("DEMOP{stamp}");
     let now = client
@@ -308,4 +357,17 @@ pub async fn run(cli: &Cli) -> Result<Report, Failure> {
             steps.results.len()
         ));
     Ok(report)
+}
+
+/// What the customer was shown, and how the pre-order ended.
+async fn followed(
+    started: Result<lakala_client::PreorderHandle, lakala_client::ClientError>,
+) -> Result<(String, PreorderOutcome), String> {
+    let handle = started.map_err(|e| e.to_string())?;
+    let shown = handle
+        .payment_request()
+        .and_then(|p| p.qr_text())
+        .unwrap_or("?")
+        .to_owned();
+    Ok((shown, handle.outcome().await))
 }

@@ -46,7 +46,13 @@ pub async fn run(cli: &Cli, args: &MicropayArgs) -> Result<Report, Failure> {
     if !cli.json {
         options = options.observer(PollObserver::new(progress));
     }
-    let connection = super::connect_journaled(cli, Family::OpenPlatform).await?;
+    let route = args.route.map(|r| r.setting());
+    let connection = super::connect_journaled_adjusted(cli, Family::OpenPlatform, |config| {
+        if let Some(route) = route {
+            config.micropay_route = route;
+        }
+    })
+    .await?;
     let outcome = connection.client.micropay(request, options).await?;
     Ok(report(&outcome))
 }

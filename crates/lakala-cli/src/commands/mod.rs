@@ -12,6 +12,7 @@ pub mod payments;
 pub mod payments_list;
 pub mod payments_prune;
 pub mod preauth;
+pub mod preorder;
 pub mod reconcile;
 pub mod sandbox;
 pub mod settling;
@@ -31,15 +32,30 @@ pub struct Connection {
 }
 
 pub async fn connect(cli: &Cli, family: Family) -> Result<Connection, Failure> {
-    connect_with(cli, family, false).await
+    connect_with(cli, family, false, |_| {}).await
 }
 
 /// As [`connect`], with the payment journal (micropay, revoke, refund, payments).
 pub async fn connect_journaled(cli: &Cli, family: Family) -> Result<Connection, Failure> {
-    connect_with(cli, family, true).await
+    connect_with(cli, family, true, |_| {}).await
 }
 
-async fn connect_with(cli: &Cli, family: Family, journaled: bool) -> Result<Connection, Failure> {
+/// As [`connect_journaled`], with the command's own settings applied to the
+/// configuration last (a flag wins over the file and the environment).
+pub async fn connect_journaled_adjusted(
+    cli: &Cli,
+    family: Family,
+    adjust: impl FnOnce(&mut lakala_client::Config),
+) -> Result<Connection, Failure> {
+    connect_with(cli, family, true, adjust).await
+}
+
+async fn connect_with(
+    cli: &Cli,
+    family: Family,
+    journaled: bool,
+    adjust: impl FnOnce(&mut lakala_client::Config),
+) -> Result<Connection, Failure> {
     let (config, embedded) = if settings::platform_configured(cli) {
         (settings::load(cli, family, None)?, None)
     } else {
@@ -55,6 +71,7 @@ async fn connect_with(cli: &Cli, family: Family, journaled: bool) -> Result<Conn
     if let Some(schedule) = &cli.poll_schedule {
         config.poll_schedule = lakala_client::PollSchedule::from_secs(schedule);
     }
+    adjust(&mut config);
     let mut builder = LakalaClient::builder(config);
     if journaled {
         let journal = crate::journal::open(cli, embedded.as_ref()).await?;

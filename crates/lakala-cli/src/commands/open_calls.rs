@@ -1,4 +1,4 @@
-//! `lakala query`, `lakala revoke`, `lakala refund`.
+//! `lakala query`, `lakala revoke`, `lakala refund` (and `--by-order`: idmrefund).
 
 use crate::args::{Cli, QueryArgs, RefundArgs, RevokeArgs};
 use crate::exit::Exit;
@@ -6,6 +6,7 @@ use crate::failure::Failure;
 use crate::report::Report;
 use crate::settings::Family;
 use lakala_client::{RefundOutcome, RevokeOutcome};
+use lakala_types::labs::IdmRefundRequest;
 use lakala_types::micropay::{
     LocationInfo, RefundRequest, RevokeRequest, TradeQueryRequest, TradeState, TradeVerdict,
 };
@@ -111,23 +112,57 @@ pub async fn refund(cli: &Cli, args: &RefundArgs) -> Result<Report, Failure> {
         .out_trade_no
         .clone()
         .unwrap_or_else(|| super::fresh_number("RF"));
+    let location = LocationInfo::builder()
+        .request_ip(args.location.request_ip.clone())
+        .build()?;
+    let outcome = if args.by_order {
+        let mut builder = IdmRefundRequest::builder()
+            .merchant_no(args.merchant_no.clone())
+            .term_no(args.term_no.clone())
+            .out_refund_order_no(out_trade_no.clone())
+            .refund_amount(Amount::from_fen(args.refund_amount)?)
+            .origin_out_trade_no(args.origin_out_trade_no.clone())
+            .location_info(location);
+        if let Some(reason) = &args.refund_reason {
+            builder = builder.refund_reason(reason.clone());
+        }
+        let request = builder.build()?;
+        let connection = super::connect_journaled(cli, Family::OpenPlatform).await?;
+        connection.client.idm_refund(request).await?
+    } else {
+        plain_refund(cli, args, &out_trade_no, location).await?
+    };
+    refund_report(args, &out_trade_no, outcome)
+}
+
+/// The plain refund route (`/api/v3/labs/relation/refund`).
+async fn plain_refund(
+    cli: &Cli,
+    args: &RefundArgs,
+    out_trade_no: &str,
+    location: LocationInfo,
+) -> Result<RefundOutcome, Failure> {
     let mut builder = RefundRequest::builder()
         .merchant_no(args.merchant_no.clone())
         .term_no(args.term_no.clone())
-        .out_trade_no(out_trade_no.clone())
+        .out_trade_no(out_trade_no.to_owned())
         .refund_amount(Amount::from_fen(args.refund_amount)?)
         .origin_out_trade_no(args.origin_out_trade_no.clone())
-        .location_info(
-            LocationInfo::builder()
-                .request_ip(args.location.request_ip.clone())
-                .build()?,
-        );
+        .location_info(location);
     if let Some(reason) = &args.refund_reason {
         builder = builder.refund_reason(reason.clone());
     }
     let request = builder.build()?;
     let connection = super::connect_journaled(cli, Family::OpenPlatform).await?;
-    let outcome = connection.client.refund(request).await?;
+    Ok(connection.client.refund(request).await?)
+}
+
+/// The report of a refund, by either route.
+fn refund_report(
+    args: &RefundArgs,
+    out_trade_no: &str,
+    outcome: RefundOutcome,
+) -> Result<Report, Failure> {
     let said = match &outcome {
         RefundOutcome::InProgress {
             code,
@@ -160,7 +195,7 @@ pub async fn refund(cli: &Cli, args: &RefundArgs) -> Result<Report, Failure> {
         done,
         "refund",
         &args.origin_out_trade_no,
-        &out_trade_no,
+        out_trade_no,
     ))
 }
 

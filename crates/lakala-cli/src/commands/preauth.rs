@@ -61,7 +61,7 @@ pub async fn run(cli: &Cli, args: &PreauthArgs) -> Result<Report, Failure> {
 }
 
 /// The QR code drawn with Unicode half blocks, two modules per character row.
-fn qr_text(data: &str) -> String {
+pub fn qr_text(data: &str) -> String {
     match qrcode::QrCode::new(data.as_bytes()) {
         Ok(code) => code
             .render::<qrcode::render::unicode::Dense1x2>()

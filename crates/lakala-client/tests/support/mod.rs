@@ -61,6 +61,8 @@ pub enum Reply {
     Status(u16),
     /// Answer with this JSON, genuinely signed, but for another appid.
     OtherAppid(serde_json::Value),
+    /// Answer with this JSON sealed with another SM4 key than the merchant's, signed.
+    SealedWithOtherKey(serde_json::Value),
 }
 
 #[derive(Debug, Default)]
@@ -84,6 +86,9 @@ pub struct FakePlatform {
     clock: Arc<ManualClock>,
     script: Mutex<Script>,
     pub seen: Mutex<Vec<Seen>>,
+    /// The merchant's SM4 key: requests to `*_encry` paths are opened with it, and their
+    /// answers sealed with it.
+    pub sm4: Mutex<Option<lakala_crypto::Sm4Key>>,
 }
 
 impl FakePlatform {
@@ -156,12 +161,34 @@ impl FakePlatform {
         if let Reply::FailBefore(e) = reply {
             return Err(e);
         }
+        let sm4 = self.sm4.lock().unwrap().clone();
+        let sealed = path.ends_with("_encry");
+        let json = if sealed {
+            let key = sm4
+                .clone()
+                .expect("an *_encry path needs the harness's SM4 key");
+            let text = std::str::from_utf8(&request.body).unwrap();
+            let opened = key
+                .open(text)
+                .expect("the body opens with the merchant's key");
+            serde_json::from_str(opened.as_str()).unwrap()
+        } else {
+            serde_json::from_slice(&request.body).unwrap()
+        };
         self.seen.lock().unwrap().push(Seen {
             path: path.to_owned(),
-            json: serde_json::from_slice(&request.body).unwrap(),
+            json,
         });
+        let answer = |v: serde_json::Value| match (&sm4, sealed) {
+            (Some(key), true) => key.seal(&v.to_string()).into_bytes(),
+            _ => v.to_string().into_bytes(),
+        };
         match reply {
-            Reply::Json(v) => Ok(self.sign_open(v.to_string().into_bytes())),
+            Reply::Json(v) => Ok(self.sign_open(answer(v))),
+            Reply::SealedWithOtherKey(v) => {
+                let other = lakala_crypto::Sm4Key::from_bytes(&[7; 16]).unwrap();
+                Ok(self.sign_open(other.seal(&v.to_string()).into_bytes()))
+            }
             Reply::OtherAppid(v) => Ok(self.sign_open_as("OP99999999", v.to_string().into_bytes())),
             Reply::Tampered(v) => {
                 let mut r = self.sign_open(v.to_string().into_bytes());
@@ -217,7 +244,9 @@ impl FakePlatform {
                 e.ret_code = "0000".into();
                 serde_json::to_vec(&e).unwrap()
             }
-            Reply::Unsigned(v) | Reply::OtherAppid(v) => v.to_string().into_bytes(),
+            Reply::Unsigned(v) | Reply::OtherAppid(v) | Reply::SealedWithOtherKey(v) => {
+                v.to_string().into_bytes()
+            }
             Reply::FailAfter(e) | Reply::FailBefore(e) => return Err(e),
             Reply::Status(s) => {
                 return Ok(HttpResponse {
@@ -316,6 +345,7 @@ pub fn harness_with(adjust: impl FnOnce(Config) -> Config) -> Harness {
         clock: clock.clone(),
         script: Mutex::default(),
         seen: Mutex::default(),
+        sm4: Mutex::default(),
     });
     let config = Config::new(Environment::Custom("http://platform.test".into()))
         .with_crossborder(CrossBorderCredentials {
