@@ -667,6 +667,108 @@ async fn the_console_and_the_sandbox_page_in_a_real_browser() {
         .contains("refund confirmed with the shop"));
     shot(&b, "conflict-handled").await;
 
+    // Revoke with a typed confirmation, through the client's own revoke.
+    b.goto(&format!("{base}/payment/{MERCHANT_NO}/BR-OK-1"))
+        .await
+        .unwrap();
+    let revoke = b.find(Locator::Id("revoke")).await.unwrap();
+    b.find(Locator::Id("revoke-confirm"))
+        .await
+        .unwrap()
+        .send_keys("BR-OK-")
+        .await
+        .unwrap();
+    assert!(
+        !revoke.is_enabled().await.unwrap(),
+        "disabled until the order number is typed"
+    );
+    let revoke_fields = b
+        .execute(
+            "const f = document.getElementById('form-revoke'); return [f.csrf.value, f.action_id.value, f.getAttribute('action')];",
+            vec![],
+        )
+        .await
+        .unwrap();
+    b.find(Locator::Id("revoke-confirm"))
+        .await
+        .unwrap()
+        .send_keys("1")
+        .await
+        .unwrap();
+    assert!(revoke.is_enabled().await.unwrap());
+    revoke.click().await.unwrap();
+    let done = text(&b, "#done").await;
+    assert!(done.contains("Revoked"), "{done}");
+    assert_eq!(world.sandbox.revokes_executed("BR-OK-1"), 1);
+    // The same revoke form again: nothing is sent twice.
+    let fields: Vec<String> = serde_json::from_value(revoke_fields).unwrap();
+    let again = b
+        .execute_async(
+            "const [csrf, id, url, done] = arguments; fetch(url, {method: 'POST', headers: {'Content-Type': 'application/x-www-form-urlencoded'}, body: new URLSearchParams({csrf, action_id: id, action: 'revoke', confirm: 'BR-OK-1'})}).then(r => r.text()).then(done);",
+            vec![json!(fields[0]), json!(fields[1]), json!(fields[2])],
+        )
+        .await
+        .unwrap();
+    assert!(
+        again.as_str().unwrap().contains("submitted before"),
+        "{again}"
+    );
+    assert_eq!(
+        world.sandbox.revokes_executed("BR-OK-1"),
+        1,
+        "one revoke only"
+    );
+
+    // Refund: the amount typed twice; a mismatch does nothing.
+    b.goto(&format!("{base}/payment/{MERCHANT_NO}/BR-OK-2"))
+        .await
+        .unwrap();
+    b.find(Locator::Id("refund-amount"))
+        .await
+        .unwrap()
+        .send_keys("1.00")
+        .await
+        .unwrap();
+    b.find(Locator::Id("refund-confirm"))
+        .await
+        .unwrap()
+        .send_keys("1.10")
+        .await
+        .unwrap();
+    b.find(Locator::Id("refund"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    assert!(text(&b, "#message").await.contains("not the same amount"));
+    assert_eq!(world.sandbox.refunds_executed("BR-OK-2"), 0);
+    b.goto(&format!("{base}/payment/{MERCHANT_NO}/BR-OK-2"))
+        .await
+        .unwrap();
+    b.find(Locator::Id("refund-amount"))
+        .await
+        .unwrap()
+        .send_keys("1.00")
+        .await
+        .unwrap();
+    b.find(Locator::Id("refund-confirm"))
+        .await
+        .unwrap()
+        .send_keys("1.00")
+        .await
+        .unwrap();
+    b.find(Locator::Id("refund"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let done = text(&b, "#done").await;
+    assert!(done.contains("Refunded"), "{done}");
+    assert_eq!(world.sandbox.refunded_amount("BR-OK-2"), 100);
+    assert!(text(&b, "#companions").await.contains("refund"));
+
     // Read-only: no action shown, and a POST is refused.
     let ro = console(&world, true).await;
     let ro_base = ro.base_url();

@@ -207,6 +207,18 @@ async fn a_proxy_header_signs_in_and_read_only_refuses_actions() {
         .next()
         .unwrap()
         .to_owned();
+    // Without a client the platform's view is said to be unavailable.
+    let (status, _, body) = http(
+        addr,
+        &get(
+            addr,
+            "/payment/822290059430001/S-1?query=1",
+            "X-Remote-User: carol\r\n",
+        ),
+    )
+    .await;
+    assert_eq!(status, 200);
+    assert!(body.contains("id=\"platform-unavailable\""), "{body}");
     let form = "csrf=x&action_id=0123456789abcdef&action=conflict_handled&note=handled";
     let (status, _, body) = http(
         addr,
