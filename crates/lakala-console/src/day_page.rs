@@ -69,6 +69,7 @@ pub(crate) async fn show(
     let viewer = Viewer {
         identity: &session.identity,
         read_only: app.read_only,
+        csrf: &session.csrf,
     };
     let count = |f: &dyn Fn(&PaymentRecord) -> bool| records.iter().filter(|r| f(r)).count();
     let open = count(&|r| !r.status.is_final());

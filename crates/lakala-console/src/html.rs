@@ -44,6 +44,8 @@ pub(crate) struct Viewer<'a> {
     pub identity: &'a str,
     /// Whether actions are hidden.
     pub read_only: bool,
+    /// The session's CSRF token (for the sign-out form).
+    pub csrf: &'a str,
 }
 
 /// A whole page: the frame, the navigation, `body`.
@@ -65,7 +67,8 @@ pub(crate) fn page(title: &str, viewer: &Viewer<'_>, live: Option<&str>, body: &
 </head><body{live}>
 <header><a class="brand" href="/">lakala console</a>
 <nav><a href="/">payments</a> <a href="/?view=open">open</a> <a href="/?view=unresolved">unresolved</a> <a href="/?view=conflicts">conflicts</a> <a href="/day">today</a></nav>
-<span class="who">{mode} signed in as <b id="identity">{who}</b></span></header>
+<span class="who">{mode} signed in as <b id="identity">{who}</b></span>
+<form method="post" action="/logout" class="logout"><input type="hidden" name="csrf" value="{csrf}"><button type="submit" id="sign-out">sign out</button></form></header>
 <main>
 {body}
 </main>
@@ -73,6 +76,7 @@ pub(crate) fn page(title: &str, viewer: &Viewer<'_>, live: Option<&str>, body: &
 </body></html>"#,
         title = esc(title),
         who = esc(viewer.identity),
+        csrf = esc(viewer.csrf),
     );
     with_headers(StatusCode::OK, html)
 }

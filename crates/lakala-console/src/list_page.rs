@@ -161,6 +161,7 @@ pub(crate) async fn show(
     let viewer = Viewer {
         identity: &session.identity,
         read_only: app.read_only,
+        csrf: &session.csrf,
     };
     let chosen = match choose(&q) {
         Ok(c) => c,

@@ -64,6 +64,7 @@ pub(crate) async fn show(
     let viewer = Viewer {
         identity: &session.identity,
         read_only: app.read_only,
+        csrf: &session.csrf,
     };
     let mut body = String::new();
     let _ = write!(

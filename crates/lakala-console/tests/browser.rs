@@ -781,7 +781,11 @@ async fn the_console_and_the_sandbox_page_in_a_real_browser() {
         b.find(Locator::Id("actions")).await.is_err(),
         "no actions in read-only mode"
     );
-    assert!(b.find_all(Locator::Css("form")).await.unwrap().is_empty());
+    assert!(b
+        .find_all(Locator::Css("main form"))
+        .await
+        .unwrap()
+        .is_empty());
     let refused = b
         .execute_async(
             "const [done] = arguments; fetch(location.pathname + '/action', {method: 'POST', headers: {'Content-Type': 'application/x-www-form-urlencoded'}, body: 'csrf=x&action_id=0123456789abcdef&action=resolve_now'}).then(r => r.status + ' ' + r.statusText).then(done);",
@@ -791,6 +795,21 @@ async fn the_console_and_the_sandbox_page_in_a_real_browser() {
         .unwrap();
     assert!(refused.as_str().unwrap().starts_with("403"), "{refused}");
     shot(&b, "read-only").await;
+    // Signing out ends the session: the next page asks for the token again.
+    b.find(Locator::Id("sign-out"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    for _ in 0..100 {
+        if b.current_url().await.unwrap().as_str().ends_with("/login") {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    b.goto(&ro_base).await.unwrap();
+    assert!(b.current_url().await.unwrap().as_str().ends_with("/login"));
 
     // The sandbox's page: a request with a bad signature, refused, and why.
     let http = HyperTransport::builder()
