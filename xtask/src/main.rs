@@ -8,7 +8,12 @@
 //! `cargo xtask test [ARGS...]` installs what the test suite needs and the machine lacks
 //! (one `apt-get install` on Debian/Ubuntu as root; elsewhere one line saying what to
 //! install, see [`prerequisites::ALL`]), then runs `cargo test --workspace ARGS...`.
+//!
+//! `cargo xtask console-screenshots` runs lakala-console's browser test with
+//! `LAKALA_CONSOLE_SCREENSHOTS=docs/console`, so that the real browser saves a PNG of each
+//! page there (the README shows them).
 
+mod console_screenshots;
 mod fixtures;
 mod prerequisites;
 mod spec_examples;
@@ -49,6 +54,9 @@ enum Command {
         #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
         args: Vec<String>,
     },
+    /// Save a PNG of each console page and of the sandbox's page in docs/console/, taken by
+    /// lakala-console's browser test in headless Chromium.
+    ConsoleScreenshots,
 }
 
 fn main() -> ExitCode {
@@ -70,6 +78,12 @@ fn main() -> ExitCode {
                 .parent()
                 .expect("xtask/ is inside the workspace");
             test_suite::run(workspace, &args)
+        }
+        Command::ConsoleScreenshots => {
+            let workspace = Path::new(env!("CARGO_MANIFEST_DIR"))
+                .parent()
+                .expect("xtask/ is inside the workspace");
+            console_screenshots::run(workspace)
         }
     }
 }

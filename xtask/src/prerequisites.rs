@@ -65,6 +65,16 @@ pub const ALL: &[Prerequisite] = &[
         present: || on_path("javac"),
     },
     Prerequisite {
+        purpose: "Chromium (lakala-console's and the sandbox page's browser tests)",
+        package: "chromium",
+        present: || executable(Path::new("/usr/bin/chromium")),
+    },
+    Prerequisite {
+        purpose: "chromedriver (the browser tests drive Chromium over WebDriver)",
+        package: "chromium-driver",
+        present: || executable(Path::new("/usr/bin/chromedriver")),
+    },
+    Prerequisite {
         purpose: "git (CI's fresh clone)",
         package: "git",
         present: || on_path("git"),

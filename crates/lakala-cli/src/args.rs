@@ -105,6 +105,10 @@ pub enum Command {
     /// The payments in the journal: list them, or resolve the open ones by query.
     #[command(subcommand)]
     Payments(PaymentsCommand),
+    /// Serve the operations console on the journal (`--journal`): payments, timelines,
+    /// per-day charts, and the actions that need a person (with `--config`, through the
+    /// client). Loopback only unless a login keeps strangers out; see the README.
+    Console(ConsoleArgs),
     /// Check a configuration: keys, certificates (validity, serials), the merchant profile,
     /// the journal (open and unresolved payments) and its resolver, the platform's
     /// reachability. One line per finding; exit status 0 only when nothing failed (2 for a
@@ -135,6 +139,29 @@ pub enum Command {
         )]
         common_name: String,
     },
+}
+
+/// `lakala console`.
+#[derive(Debug, Args)]
+pub struct ConsoleArgs {
+    /// Address to listen on. A non-loopback address needs `--operators`,
+    /// `LAKALA_CONSOLE_TOKEN` or `--auth-header`.
+    #[arg(long, default_value = "127.0.0.1:8788")]
+    pub bind: String,
+    /// Show only: hide and refuse every action.
+    #[arg(long)]
+    pub read_only: bool,
+    /// A TOML file of operators and their tokens (`[operators]` then `alice = "..."`, at
+    /// least 16 characters each). Else `LAKALA_CONSOLE_TOKEN` (the operator named by
+    /// `LAKALA_CONSOLE_OPERATOR`, default `operator`); else a one-time token printed on
+    /// stderr.
+    #[arg(long, value_name = "FILE")]
+    pub operators: Option<PathBuf>,
+    /// Sign people in by this header, set by your reverse proxy (its value is the identity
+    /// actions are journaled under). The proxy must set it on every request and strip it
+    /// from what clients send.
+    #[arg(long, value_name = "NAME")]
+    pub auth_header: Option<String>,
 }
 
 /// `lakala sandbox`.

@@ -50,6 +50,7 @@ async fn main() -> ExitCode {
         Command::Close(a) => commands::settling::close(&cli, a).await,
         Command::Notify(n) => commands::notify::run(&cli, n).await,
         Command::Payments(p) => commands::payments::run(&cli, p).await,
+        Command::Console(a) => commands::console::run(&cli, a).await,
         Command::Doctor => commands::doctor::run(&cli).await,
         Command::Validate { kind, list } => commands::validate::run(kind.as_deref(), *list),
         Command::Keygen {

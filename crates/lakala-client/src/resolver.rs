@@ -302,6 +302,56 @@ impl Resolver {
         Ok(all)
     }
 
+    /// Works the one payment `key` now, under its own lease, through the same code as
+    /// [`Resolver::run_once`] (one query, and what the rule allows after it), whatever its
+    /// `next_check_at`; an `unresolved` one is made `pending` first (fenced by that lease),
+    /// as [`Resolver::resolve_now`] does. For a person asking about one payment (the
+    /// console's "resolve now"). `Ok(None)` when its lease is held by someone else (a
+    /// resolver is working it) or it is already final: nothing was done.
+    pub async fn resolve_payment(
+        &self,
+        key: &PaymentKey,
+    ) -> Result<Option<Resolution>, ClientError> {
+        let now = self.client.now_unix();
+        let Some(mut claim) = self
+            .journal
+            .claim_payment(
+                key,
+                &self.client.inner.instance,
+                now,
+                secs(self.config.lease),
+            )
+            .await?
+        else {
+            return Ok(None);
+        };
+        if claim.payment.status.is_final() {
+            let _ = self.journal.release(&claim.lease, None).await;
+            return Ok(None);
+        }
+        if claim.payment.status == PaymentStatus::Unresolved {
+            let event = NewEvent::new(
+                now,
+                self.client.inner.instance.clone(),
+                kinds::NOTE,
+                json!({"resolve_now": true}),
+            );
+            let update = StateUpdate::status(PaymentStatus::Pending).with_next_check_at(now);
+            match self
+                .journal
+                .append(key, &event, &update, Some(&claim.lease))
+                .await
+            {
+                Ok(record) => claim.payment = record,
+                Err(e) => {
+                    let _ = self.journal.release(&claim.lease, None).await;
+                    return Err(e.into());
+                }
+            }
+        }
+        Ok(Some(self.work(claim).await))
+    }
+
     /// Every payment `filter` lists, page by page.
     async fn open_payments(&self, filter: ListFilter) -> Result<Vec<PaymentRecord>, ClientError> {
         let mut all = Vec::new();

@@ -104,6 +104,14 @@
 //!   the platform reads JSON in UTF-8 only, and the bytes a signature covers must be read
 //!   as the merchant meant them.
 //!
+//! The developer page, `GET /_dev` (loopback clients only; `lakala sandbox` prints its
+//! address), shows every request the sandbox received with each check's result in the order
+//! above — Authorization header, appid, serial, signature, freshness, replay, validation:
+//! the first that fails decides the answer code, so the checks after it were not run — and
+//! its answer; the orders and their states; the notifications and their deliveries, each
+//! with a redeliver button; and the scenario table below. The first place to look when a
+//! signature is refused.
+//!
 //! # Answers
 //!
 //! | case | HTTP | body | signed |
@@ -413,6 +421,7 @@
 pub mod behaviour;
 mod config;
 pub mod control;
+mod dev_page;
 mod error;
 mod gate;
 mod keys;
@@ -421,6 +430,7 @@ mod micropay;
 mod notify;
 mod open;
 mod order_book;
+mod request_log;
 mod server;
 mod state;
 mod v3_wire;

@@ -56,6 +56,8 @@ pub(crate) struct Shared {
     read_timeout: Duration,
     state: Mutex<State>,
     pub(crate) deliveries: Mutex<Vec<NotificationDelivery>>,
+    /// What was received, for the developer page.
+    pub(crate) requests: Mutex<crate::request_log::RequestLog>,
     tasks: Mutex<JoinSet<()>>,
 }
 
@@ -161,6 +163,7 @@ impl Sandbox {
             read_timeout: config.read_timeout,
             state: Mutex::new(State::default()),
             deliveries: Mutex::new(Vec::new()),
+            requests: Mutex::default(),
             tasks: Mutex::new(JoinSet::new()),
         });
         let (shutdown, shutdown_rx) = watch::channel(false);
@@ -644,6 +647,9 @@ async fn route(
     if path.starts_with(control::PREFIX) {
         return route_control(shared, peer, request).await;
     }
+    if crate::dev_page::is_dev_path(&path) {
+        return crate::dev_page::route(shared, peer, request).await;
+    }
     let Some((api, wire)) = Api::from_path(&path) else {
         tracing::debug!(%path, "no such API");
         return error_response(
@@ -711,6 +717,7 @@ async fn route(
         Api::GateAuth => gate::handle(&shared, &body),
         _ => open::handle(&shared, api, wire, &parts.headers, &body),
     };
+    let response = crate::request_log::record(&shared, &path, api, &body, response).await;
     if let Some(SlowAnswer(delay)) = response.extensions().get::<SlowAnswer>().copied() {
         tracing::debug!(%path, ?delay, "holding the answer back");
         tokio::time::sleep(delay).await;

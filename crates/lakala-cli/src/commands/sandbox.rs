@@ -104,6 +104,10 @@ async fn serve(args: &SandboxArgs) -> Result<Report, Failure> {
     for setting in sandbox.sdk_settings(&dir) {
         eprintln!("  {} = {}", setting.name, setting.value);
     }
+    eprintln!(
+        "developer page (requests and their checks, orders, notifications, scenarios): {}/_dev",
+        sandbox.base_url()
+    );
     eprintln!("press Ctrl-C to stop");
     tokio::signal::ctrl_c().await?;
     sandbox.shutdown().await;
