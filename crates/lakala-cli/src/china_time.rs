@@ -158,14 +158,14 @@ mod tests {
 
     #[test]
     fn dates_are_china_midnights() {
-        // 2025-12-01 00:00 +08:00 is 2026-11-30 16:00 UTC.
-        assert_eq!(parse("2025-12-01", false), Ok(1_764_518_400));
-        assert_eq!(parse("2025-12-01", true), Ok(1_764_518_400 + 86_400));
-        assert_eq!(parse("2025-12-01 08:00", false), Ok(1_764_547_200));
-        assert_eq!(parse("2025-12-01T00:00:00Z", false), Ok(1_764_547_200));
-        assert_eq!(parse("2025-12-01T02:00:00+02:00", false), Ok(1_764_547_200));
-        assert_eq!(parse("@1764547200", false), Ok(1_764_547_200));
-        assert_eq!(format(1_764_547_200), "2025-12-01 08:00:00");
+        // 2026-12-01 00:00 +08:00 is 2026-11-30 16:00 UTC (1796054400).
+        assert_eq!(parse("2026-12-01", false), Ok(1_796_054_400));
+        assert_eq!(parse("2026-12-01", true), Ok(1_796_054_400 + 86_400));
+        assert_eq!(parse("2026-12-01 08:00", false), Ok(1_796_083_200));
+        assert_eq!(parse("2026-12-01T00:00:00Z", false), Ok(1_796_083_200));
+        assert_eq!(parse("2026-12-01T02:00:00+02:00", false), Ok(1_796_083_200));
+        assert_eq!(parse("@1796083200", false), Ok(1_796_083_200));
+        assert_eq!(format(1_796_083_200), "2026-12-01 08:00:00");
         assert_eq!(
             format(parse("2024-02-29 23:59:59", false).unwrap()),
             "2024-02-29 23:59:59"

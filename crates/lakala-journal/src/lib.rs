@@ -56,8 +56,9 @@
 //!   [`JournalError::LeaseLost`] (fencing tokens grow with every claim).
 //!   [`PaymentJournal::claim_payment`] leases one given payment whatever its status
 //!   (for reconciliation), under the same rule: never while anyone's lease on it is valid.
-//! - **The SDK never deletes.** Only [`PaymentJournal::prune`], the merchant's
-//!   retention tool, deletes, and only final payments.
+//! - **The SDK never deletes.** Only [`PaymentJournal::prune`] and
+//!   [`PaymentJournal::prune_payments`], the merchant's retention tools, delete, and only
+//!   final payments (see *Pruning and archiving*).
 //!
 //! What it does **not** guarantee: that every later fact survives a power loss on SQLite
 //! with the default `Synchronous::Intents` (they survive a crash of the process; after a
@@ -151,12 +152,12 @@
 //! `lakala_payments` for it, with foreign keys off during the migration and checked before
 //! its commit; PostgreSQL replaces the check constraint) and adds the time indexes.
 //!
-//! # Pruning
+//! # Pruning and archiving
 //!
 //! The journal grows by one row per payment and a few per event. The SDK never deletes;
 //! the merchant decides how long to keep finished payments (accounting rules often say
-//! years) and calls [`PaymentJournal::prune`] on that schedule, for example from a daily
-//! job:
+//! years) and prunes on that schedule, for example from a daily job
+//! (`lakala payments prune --older-than DAYS --archive FILE` does exactly this):
 //!
 //! ```
 //! # use lakala_journal::{MemoryJournal, PaymentJournal};
@@ -171,8 +172,40 @@
 //! # }
 //! ```
 //!
-//! Payments that are not final are never pruned, however old. Notification entries are
-//! forgotten by themselves after their `expires_at`.
+//! What goes ([`retention`]): payments final for longer than the cut, never open or
+//! unresolved ones however old, never one marked as a conflict, and a payment only with
+//! its whole group (the original and all its revokes and refunds): a refund is never
+//! pruned while its payment is kept, nor a payment while one of its refunds is.
+//! [`retention::prune_finished`] walks the finished payments oldest first through the
+//! finish-time index, writes each batch to an archive and syncs it **before** deleting it
+//! ([`PaymentJournal::prune_payments`] re-checks the rules in the delete's transaction);
+//! with the `archive` feature, `archive::GzipArchive` writes gzip JSON lines (one
+//! complete gzip member per synced batch) and `archive::ArchiveReader` streams them back.
+//!
+//! Space: SQLite journals are created with `auto_vacuum = INCREMENTAL`, and
+//! `SqliteJournal::reclaim_space` gives the freed pages back to the file system (a file
+//! made before keeps them for later payments until one full `VACUUM` converts it:
+//! `reclaim_space(true)`, `lakala payments prune --vacuum`). PostgreSQL: plain deletes;
+//! autovacuum makes the space of deleted rows reusable by later payments (the table does
+//! not shrink: `VACUUM FULL` or `pg_repack` do, with their own locks). Notification
+//! entries are forgotten by themselves after their `expires_at`.
+//!
+//! # What a payment costs on disk, and what is kept
+//!
+//! Measured by the `journal-scale` benchmark (BENCHMARKS.md, section 5) on copies of a
+//! real journaled micropay (intent, answer, confirming query, outcome): about 1,190 bytes
+//! per finished payment on SQLite (490 for the row and its indexes, 700 for four events
+//! with their key) and 1,800 on PostgreSQL (per-row headers and the events' key index),
+//! down from about 1,560 on SQLite before schema v3. What was waste and went: the events'
+//! key stored twice on SQLite (rows and primary-key index: the table is `WITHOUT ROWID`
+//! since v3), and the intent event repeating the row's fingerprint and auth digest and
+//! writing absent fields as `null`. What is kept, and why: the row (everything the
+//! resolver and a person need to act: status, amounts, numbers, times, lease, conflict;
+//! the fingerprint and auth digest that tell a retry from a reused number), each event's
+//! time, instance, kind and payload (the evidence a person reads to settle a dispute:
+//! what the platform answered, what each query said, why the SDK concluded what it did;
+//! the client writes small summaries there, never whole answers), and the indexes each
+//! listing needs (key, due time, status, conflicts, origin, creation and finish time).
 //!
 //! # Why these database crates
 //!

@@ -22,12 +22,18 @@ fn prunable(row: &str, cut: &str) -> String {
 /// a companion is never pruned while its payment is kept, nor a payment while one of its
 /// companions is.
 pub(crate) fn deletable(cut: &str) -> String {
+    // Two lookups, not one with OR: each is a range of one index (the primary key for
+    // the original, the origin index for the companions); with OR, SQLite walks every
+    // payment of the merchant.
+    let root = "COALESCE(lakala_payments.origin_out_trade_no, lakala_payments.out_trade_no)";
     format!(
-        "{own} AND NOT EXISTS (SELECT 1 FROM lakala_payments AS g \
-         WHERE g.merchant_no = lakala_payments.merchant_no \
-         AND (g.out_trade_no = COALESCE(lakala_payments.origin_out_trade_no, lakala_payments.out_trade_no) \
-           OR g.origin_out_trade_no = COALESCE(lakala_payments.origin_out_trade_no, lakala_payments.out_trade_no)) \
-         AND NOT ({group}))",
+        "{own} \
+         AND NOT EXISTS (SELECT 1 FROM lakala_payments AS g \
+             WHERE g.merchant_no = lakala_payments.merchant_no AND g.out_trade_no = {root} \
+             AND NOT ({group})) \
+         AND NOT EXISTS (SELECT 1 FROM lakala_payments AS g \
+             WHERE g.merchant_no = lakala_payments.merchant_no \
+             AND g.origin_out_trade_no = {root} AND NOT ({group}))",
         own = prunable("lakala_payments", cut),
         group = prunable("g", cut),
     )
