@@ -1017,37 +1017,15 @@ impl Resolver {
                 next,
             )
             .await;
-        if written == Written::LeaseLost {
-            return Step::lost(record);
-        }
-        let detail = format!("{outcome}");
-        let event = match written {
-            Written::Conflict => Some(SettledEvent::Conflict {
-                key: record.key.clone(),
-                field: "status".into(),
-                detail: format!(
-                    "journaled {}, the platform says {}",
-                    record.status,
-                    outcome.word()
-                ),
-            }),
-            _ if outcome.is_final() => Some(SettledEvent::Final {
-                key: record.key.clone(),
-                kind: record.kind,
-                status,
-                outcome: outcome.word().to_owned(),
-                detail: detail.clone(),
-            }),
-            _ => None,
-        };
-        Step {
+        ended(
+            record,
+            written,
             status,
-            outcome: outcome.is_final().then(|| outcome.word()),
-            detail,
-            next: (status == PaymentStatus::Pending).then_some(next),
-            lease_lost: false,
-            event,
-        }
+            outcome.word(),
+            outcome.is_final(),
+            format!("{outcome}"),
+            next,
+        )
     }
 
     /// A refund: never sent again; settled by the refund query.
@@ -1415,28 +1393,47 @@ async fn finished(record: &PaymentRecord, recorder: &Recorder, outcome: PaymentO
         } => reason.clone(),
         _ => format!("{} ({})", outcome.word(), record.key),
     };
+    ended(
+        record,
+        written,
+        status,
+        outcome.word(),
+        outcome.is_final(),
+        detail,
+        next,
+    )
+}
+
+/// The step of a payment whose outcome was just journaled (`written`, not a lost lease):
+/// what the round reports, and the event the service hears — a contradiction when the
+/// journal held another final outcome, the end when `outcome` is final.
+fn ended(
+    record: &PaymentRecord,
+    written: Written,
+    status: PaymentStatus,
+    word: &'static str,
+    is_final: bool,
+    detail: String,
+    next: i64,
+) -> Step {
     let event = match written {
         Written::Conflict => Some(SettledEvent::Conflict {
             key: record.key.clone(),
             field: "status".into(),
-            detail: format!(
-                "journaled {}, the platform says {}",
-                record.status,
-                outcome.word()
-            ),
+            detail: format!("journaled {}, the platform says {word}", record.status),
         }),
-        _ if outcome.is_final() => Some(SettledEvent::Final {
+        _ if is_final => Some(SettledEvent::Final {
             key: record.key.clone(),
             kind: record.kind,
             status,
-            outcome: outcome.word().to_owned(),
+            outcome: word.to_owned(),
             detail: detail.clone(),
         }),
         _ => None,
     };
     Step {
         status,
-        outcome: outcome.is_final().then(|| outcome.word()),
+        outcome: is_final.then_some(word),
         detail,
         next: (status == PaymentStatus::Pending).then_some(next),
         lease_lost: false,
