@@ -113,6 +113,8 @@ struct Shape<'a> {
     start: i64,
     span: i64,
     pad: fn(&str, usize) -> String,
+    /// SQLite: events keyed by the payment's `id`, digests stored as bytes (`unhex`).
+    sqlite: bool,
 }
 
 impl Shape<'_> {
@@ -151,11 +153,23 @@ impl Shape<'_> {
         let created = self.created();
         let open = self.open();
         // A distinct fingerprint per payment, as long as the real one.
-        let fingerprint = format!(
+        let mut fingerprint = format!(
             "{} || {}",
             Self::q(&p.fingerprint[..p.fingerprint.len().saturating_sub(12)]),
             (self.pad)("i", 12.min(p.fingerprint.len()))
         );
+        let mut digest = Self::opt_q(&p.auth_digest);
+        if self.sqlite {
+            // As the store writes them (sqlite/digest.rs): bytes.
+            fingerprint = format!("unhex({fingerprint})");
+            if let Some(hex) = p
+                .auth_digest
+                .as_deref()
+                .and_then(|d| d.strip_prefix("hmac-sha256:"))
+            {
+                digest = format!("unhex({})", Self::q(hex));
+            }
+        }
         let d = |t: Option<i64>| {
             t.map_or("NULL".into(), |t| {
                 format!("{created} + {}", t - p.created_at)
@@ -190,7 +204,6 @@ impl Shape<'_> {
             by = Self::q(&p.created_by),
             updated = d(Some(p.updated_at)),
             finished = d(p.finished_at),
-            digest = Self::opt_q(&p.auth_digest),
         )
     }
 
@@ -212,11 +225,29 @@ impl Shape<'_> {
                 if let Some(t) = &p.trade_no {
                     expr = format!("replace({expr}, {}, {trade})", Self::q(t));
                 }
-                let only_open = if e.seq > 2 {
+                let mut only_open = if e.seq > 2 {
                     format!(" WHERE NOT {}", self.open())
                 } else {
                     String::new()
                 };
+                if self.sqlite {
+                    // Keyed by the payment's id (schema v3).
+                    let join = format!(
+                        " JOIN lakala_payments AS p ON p.merchant_no = {} AND p.out_trade_no = {number}",
+                        Self::q(&p.key.merchant_no)
+                    );
+                    only_open = format!("{join}{only_open}");
+                    return format!(
+                        "INSERT INTO lakala_payment_events (payment_id, seq, at, instance, kind, \
+                         payload) SELECT p.id, {seq}, {created} + {dt}, {instance}, {kind}, {expr} \
+                         FROM {series}{only_open}",
+                        seq = e.seq,
+                        created = self.created(),
+                        dt = e.at - p.created_at,
+                        instance = Self::q(&e.instance),
+                        kind = Self::q(&e.kind),
+                    );
+                }
                 format!(
                     "INSERT INTO lakala_payment_events (merchant_no, out_trade_no, seq, at, \
                      instance, kind, payload) SELECT {merchant}, {number}, {seq}, {created} + {dt}, \
@@ -537,6 +568,7 @@ async fn measure(
             Store::Sqlite(_) => sqlite_pad,
             Store::Postgres { .. } => pg_pad,
         },
+        sqlite: matches!(store, Store::Sqlite(_)),
     };
     let t = Instant::now();
     store.load(&shape).await;
