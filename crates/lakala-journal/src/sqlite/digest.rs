@@ -49,7 +49,7 @@ pub(crate) fn auth_digest(value: ValueRef<'_>) -> Option<Option<String>> {
 /// text, so that it reads back unchanged).
 fn hex_bytes(text: &str) -> Option<Vec<u8>> {
     let digits = text.as_bytes();
-    if digits.is_empty() || digits.len() % 2 != 0 {
+    if digits.is_empty() || !digits.len().is_multiple_of(2) {
         return None;
     }
     let nibble = |c: u8| match c {
