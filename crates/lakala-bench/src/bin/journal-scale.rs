@@ -113,7 +113,7 @@ struct Shape<'a> {
     start: i64,
     span: i64,
     pad: fn(&str, usize) -> String,
-    /// SQLite: events keyed by the payment's `id`, digests stored as bytes (`unhex`).
+    /// SQLite: digests stored as bytes (`unhex`), as the store writes them.
     sqlite: bool,
 }
 
@@ -225,33 +225,17 @@ impl Shape<'_> {
                 if let Some(t) = &p.trade_no {
                     expr = format!("replace({expr}, {}, {trade})", Self::q(t));
                 }
-                let mut only_open = if e.seq > 2 {
+                let only_open = if e.seq > 2 {
                     format!(" WHERE NOT {}", self.open())
                 } else {
                     String::new()
                 };
-                if self.sqlite {
-                    // Keyed by the payment's id (schema v3).
-                    let join = format!(
-                        " JOIN lakala_payments AS p ON p.merchant_no = {} AND p.out_trade_no = {number}",
-                        Self::q(&p.key.merchant_no)
-                    );
-                    only_open = format!("{join}{only_open}");
-                    return format!(
-                        "INSERT INTO lakala_payment_events (payment_id, seq, at, instance, kind, \
-                         payload) SELECT p.id, {seq}, {created} + {dt}, {instance}, {kind}, {expr} \
-                         FROM {series}{only_open}",
-                        seq = e.seq,
-                        created = self.created(),
-                        dt = e.at - p.created_at,
-                        instance = Self::q(&e.instance),
-                        kind = Self::q(&e.kind),
-                    );
-                }
+                // Keyed by the payment's id (schema v3).
                 format!(
-                    "INSERT INTO lakala_payment_events (merchant_no, out_trade_no, seq, at, \
-                     instance, kind, payload) SELECT {merchant}, {number}, {seq}, {created} + {dt}, \
-                     {instance}, {kind}, {expr} FROM {series}{only_open}",
+                    "INSERT INTO lakala_payment_events (payment_id, seq, at, instance, kind, \
+                     payload) SELECT p.id, {seq}, {created} + {dt}, {instance}, {kind}, {expr} \
+                     FROM {series} JOIN lakala_payments AS p ON p.merchant_no = {merchant} \
+                     AND p.out_trade_no = {number}{only_open}",
                     merchant = Self::q(&p.key.merchant_no),
                     seq = e.seq,
                     created = self.created(),
