@@ -368,6 +368,27 @@ impl Store {
                         s.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
                             .collect::<Result<Vec<_>, _>>()
                     });
+                // Where the bytes go, for whoever reads the log: each table and index
+                // with its unused space (pages are rarely full: events arrive for older
+                // payments while newer ones are written).
+                if let Ok(mut s) = c.prepare(
+                    "SELECT name, sum(pgsize), sum(unused), sum(ncell) FROM dbstat GROUP BY name",
+                ) {
+                    if let Ok(rows) = s.query_map([], |r| {
+                        Ok((
+                            r.get::<_, String>(0)?,
+                            r.get::<_, i64>(1)?,
+                            r.get::<_, i64>(2)?,
+                            r.get::<_, i64>(3)?,
+                        ))
+                    }) {
+                        for (name, size, unused, cells) in rows.flatten() {
+                            eprintln!(
+                                "dbstat {name}: {size} bytes, {unused} unused, {cells} cells"
+                            );
+                        }
+                    }
+                }
                 let (mut p, mut e) = (0, 0);
                 for (name, size) in per.unwrap_or_default() {
                     if name.contains("event") {
