@@ -107,7 +107,7 @@
 //!
 //! | column | type | meaning |
 //! |---|---|---|
-//! | `id` | integer primary key | SQLite only (v3): the row id the events are keyed by |
+//! | `id` | integer (v3) | what the events are keyed by: SQLite's row id (primary key), PostgreSQL's identity column (unique) |
 //! | `merchant_no`, `out_trade_no` | text, primary key (SQLite: unique) | the [`PaymentKey`] |
 //! | `kind` | text | `micropay`, `revoke`, `refund`, `preorder` (v3) |
 //! | `term_no` | text | |
@@ -136,9 +136,9 @@
 //!
 //! `lakala_payment_events`: (`merchant_no`, `out_trade_no`, `seq`) primary key, `at`,
 //! `instance`, `kind`, `payload` (JSON text, exactly as serialized; PostgreSQL `jsonb`
-//! would reorder keys and refuse `\u0000`), foreign key to the payment. SQLite since v3:
-//! (`payment_id`, `seq`) primary key of a `WITHOUT ROWID` table, `payment_id` the
-//! payment's `id` (foreign key, cascading deletes).
+//! would reorder keys and refuse `\u0000`), foreign key to the payment. Since v3:
+//! (`payment_id`, `seq`) primary key (SQLite: of a `WITHOUT ROWID` table), `payment_id`
+//! the payment's `id` (foreign key, cascading deletes).
 //!
 //! `lakala_notifications`: `key` primary key, `answer` (bytes, null while processing),
 //! `processing_until`, `expires_at`, `first_seen_at`, `answered_at`.
@@ -155,7 +155,9 @@
 //! `lakala_payments` for it, with foreign keys off during the migration and checked before
 //! its commit; PostgreSQL replaces the check constraint) and adds the time indexes; on
 //! SQLite it also gives each payment its `id` (its row id of v2, kept) and keys the events
-//! by it. Rows written before v3 keep their digests as text; both forms read the same.
+//! by it (PostgreSQL adds `id` as an identity column and rebuilds the events the same
+//! way). SQLite rows written before v3 keep their digests as text; both forms read the
+//! same.
 //!
 //! # Pruning and archiving
 //!
@@ -200,26 +202,28 @@
 //! Measured by the `journal-scale` benchmark (BENCHMARKS.md, section 5) on copies of a
 //! real journaled micropay (intent, answer, confirming query, outcome): about 985 bytes
 //! per finished payment on SQLite (415 for the row and its indexes, 570 for four events)
-//! and 1,800 on PostgreSQL (per-row headers of about 28 bytes, the events' text key in
-//! every event and again in their primary-key index), down on SQLite from about 1,560
-//! before schema v3 and 1,194 with v3's first layout. What was waste and went (SQLite):
-//! the events' key stored twice (the table is `WITHOUT ROWID`); the merchant and number
-//! (about 31 bytes) repeated in every event: events are keyed by the payment's integer
-//! `id`, one to three bytes; the fingerprint and auth digest as hex text: stored as
-//! their bytes (about 70 bytes a row; `sqlite/digest.rs`, values of another form stay
-//! text so that everything reads back exactly as written); the intent event repeating
-//! the row's fingerprint and auth digest and writing absent fields as `null`. What is
-//! kept, and why: the row (everything the resolver and a person need to act: status,
-//! amounts, numbers, times, lease, conflict; the fingerprint and auth digest that tell a
-//! retry from a reused number), each event's time, instance, kind and payload (the
-//! evidence a person reads to settle a dispute: what the platform answered, what each
-//! query said, why the SDK concluded what it did; the client writes small summaries
-//! there, never whole answers, and their keys are read by name by the CLI and by
-//! people), and the indexes each listing needs (key, due time, status for the open and
-//! by-status listings, conflicts, origin for prune's group check, creation and finish
-//! time). The target of 600 bytes is not met: the four payloads alone are about
-//! 380 bytes of JSON. PostgreSQL keeps v3's first layout (its events keyed by the text
-//! key): the same change there is the next step.
+//! and 1,470 on PostgreSQL (615 and 860: its per-row header of 24 bytes plus a 4-byte
+//! line pointer in the table and a header in every index entry, 8-byte alignment, and
+//! the `id` column with its index), down from about 1,560 on SQLite before schema v3 and
+//! 1,194 (SQLite) and 1,803 (PostgreSQL) with v3's first layout. What was waste and
+//! went: the events' key stored twice on SQLite (the table is `WITHOUT ROWID`); the
+//! merchant and number (about 31 bytes) repeated in every event and in the events'
+//! primary-key index: events are keyed by the payment's integer `id`; on SQLite, the
+//! fingerprint and auth digest as hex text: stored as their bytes (about 70 bytes a row;
+//! `sqlite/digest.rs`; values of another form stay text, so that everything reads back
+//! exactly as written); the intent event repeating the row's fingerprint and auth digest
+//! and writing absent fields as `null`. What is kept, and why: the row (everything the
+//! resolver and a person need to act: status, amounts, numbers, times, lease, conflict;
+//! the fingerprint and auth digest that tell a retry from a reused number), each event's
+//! time, instance, kind and payload (the evidence a person reads to settle a dispute:
+//! what the platform answered, what each query said, why the SDK concluded what it did;
+//! the client writes small summaries there, never whole answers, under keys a person
+//! can read), and the indexes each query needs: the key (every lookup), due time
+//! (`claim_due`), status (open and by-status listings), conflicts, origin (companions,
+//! prune's group check), creation and finish time with the key (time listings with
+//! keyset paging, prune). The 600 bytes is not reached: the four payloads alone
+//! are about 380 bytes of JSON, and each time index carries the text key (about 50
+//! bytes each on SQLite) so that ties page in key order without a sort.
 //!
 //! # Why these database crates
 //!
