@@ -107,14 +107,15 @@
 //!
 //! | column | type | meaning |
 //! |---|---|---|
-//! | `merchant_no`, `out_trade_no` | text, primary key | the [`PaymentKey`] |
+//! | `id` | integer (v3) | what the events are keyed by: SQLite's row id (primary key), PostgreSQL's identity column (unique) |
+//! | `merchant_no`, `out_trade_no` | text, primary key (SQLite: unique) | the [`PaymentKey`] |
 //! | `kind` | text | `micropay`, `revoke`, `refund`, `preorder` (v3) |
 //! | `term_no` | text | |
 //! | `origin_out_trade_no` | text, null | revoke/refund: the original payment |
 //! | `amount_fen` | bigint, null | |
 //! | `masked_auth_code` | text, null | masked by the caller |
-//! | `auth_digest` | text, null | the caller's keyed hash of the auth code (v2) |
-//! | `fingerprint` | text | the caller's digest of the request |
+//! | `auth_digest` | text, null | the caller's keyed hash of the auth code (v2; SQLite v3: bytes when of the client's form `hmac-sha256:<hex>`) |
+//! | `fingerprint` | text | the caller's digest of the request (SQLite v3: its bytes when even-length hex) |
 //! | `status` | text | see above |
 //! | `trade_no`, `last_trade_state`, `outcome`, `reason` | text, null | what was learnt |
 //! | `attempts`, `event_count` | bigint | counters |
@@ -135,7 +136,9 @@
 //!
 //! `lakala_payment_events`: (`merchant_no`, `out_trade_no`, `seq`) primary key, `at`,
 //! `instance`, `kind`, `payload` (JSON text, exactly as serialized; PostgreSQL `jsonb`
-//! would reorder keys and refuse `\u0000`), foreign key to the payment.
+//! would reorder keys and refuse `\u0000`), foreign key to the payment. Since v3:
+//! (`payment_id`, `seq`) primary key (SQLite: of a `WITHOUT ROWID` table), `payment_id`
+//! the payment's `id` (foreign key, cascading deletes).
 //!
 //! `lakala_notifications`: `key` primary key, `answer` (bytes, null while processing),
 //! `processing_until`, `expires_at`, `first_seen_at`, `answered_at`.
@@ -150,7 +153,11 @@
 //! Migrations: v1 → v2 adds `auth_digest`, `conflict` (and `lease_skew` on PostgreSQL) and
 //! the conflict and origin indexes; v2 → v3 allows the `preorder` kind (SQLite rebuilds
 //! `lakala_payments` for it, with foreign keys off during the migration and checked before
-//! its commit; PostgreSQL replaces the check constraint) and adds the time indexes.
+//! its commit; PostgreSQL replaces the check constraint) and adds the time indexes; on
+//! SQLite it also gives each payment its `id` (its row id of v2, kept) and keys the events
+//! by it (PostgreSQL adds `id` as an identity column and rebuilds the events the same
+//! way). SQLite rows written before v3 keep their digests as text; both forms read the
+//! same.
 //!
 //! # Pruning and archiving
 //!
@@ -193,19 +200,30 @@
 //! # What a payment costs on disk, and what is kept
 //!
 //! Measured by the `journal-scale` benchmark (BENCHMARKS.md, section 5) on copies of a
-//! real journaled micropay (intent, answer, confirming query, outcome): about 1,190 bytes
-//! per finished payment on SQLite (490 for the row and its indexes, 700 for four events
-//! with their key) and 1,800 on PostgreSQL (per-row headers and the events' key index),
-//! down from about 1,560 on SQLite before schema v3. What was waste and went: the events'
-//! key stored twice on SQLite (rows and primary-key index: the table is `WITHOUT ROWID`
-//! since v3), and the intent event repeating the row's fingerprint and auth digest and
-//! writing absent fields as `null`. What is kept, and why: the row (everything the
+//! real journaled micropay (intent, answer, confirming query, outcome): about 985 bytes
+//! per finished payment on SQLite (415 for the row and its indexes, 570 for four events)
+//! and 1,470 on PostgreSQL (615 and 860: its per-row header of 24 bytes plus a 4-byte
+//! line pointer in the table and a header in every index entry, 8-byte alignment, and
+//! the `id` column with its index), down from about 1,560 on SQLite before schema v3 and
+//! 1,194 (SQLite) and 1,803 (PostgreSQL) with v3's first layout. What was waste and
+//! went: the events' key stored twice on SQLite (the table is `WITHOUT ROWID`); the
+//! merchant and number (about 31 bytes) repeated in every event and in the events'
+//! primary-key index: events are keyed by the payment's integer `id`; on SQLite, the
+//! fingerprint and auth digest as hex text: stored as their bytes (about 70 bytes a row;
+//! `sqlite/digest.rs`; values of another form stay text, so that everything reads back
+//! exactly as written); the intent event repeating the row's fingerprint and auth digest
+//! and writing absent fields as `null`. What is kept, and why: the row (everything the
 //! resolver and a person need to act: status, amounts, numbers, times, lease, conflict;
 //! the fingerprint and auth digest that tell a retry from a reused number), each event's
 //! time, instance, kind and payload (the evidence a person reads to settle a dispute:
 //! what the platform answered, what each query said, why the SDK concluded what it did;
-//! the client writes small summaries there, never whole answers), and the indexes each
-//! listing needs (key, due time, status, conflicts, origin, creation and finish time).
+//! the client writes small summaries there, never whole answers, under keys a person
+//! can read), and the indexes each query needs: the key (every lookup), due time
+//! (`claim_due`), status (open and by-status listings), conflicts, origin (companions,
+//! prune's group check), creation and finish time with the key (time listings with
+//! keyset paging, prune). The 600 bytes is not reached: the four payloads alone
+//! are about 380 bytes of JSON, and each time index carries the text key (about 50
+//! bytes each on SQLite) so that ties page in key order without a sort.
 //!
 //! # Why these database crates
 //!

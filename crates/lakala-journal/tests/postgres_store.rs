@@ -387,7 +387,8 @@ async fn a_version_1_schema_is_upgraded_on_connect() {
     h.finish().await;
 }
 
-/// What version 3 added, taken away again: back to exactly version 2.
+/// What version 3 added, taken away again: back to exactly version 2 (no payment `id`,
+/// the events keyed by the merchant and number).
 const TO_V2: &str = "\
     ALTER TABLE lakala_payments DROP CONSTRAINT lakala_payments_kind_check; \
     ALTER TABLE lakala_payments ADD CONSTRAINT lakala_payments_kind_check \
@@ -395,6 +396,19 @@ const TO_V2: &str = "\
     DROP INDEX lakala_payments_created; DROP INDEX lakala_payments_finished; \
     CREATE INDEX lakala_payments_finished ON lakala_payments (finished_at) \
         WHERE finished_at IS NOT NULL; \
+    CREATE TABLE old_events (merchant_no TEXT COLLATE \"C\" NOT NULL, \
+        out_trade_no TEXT COLLATE \"C\" NOT NULL, seq BIGINT NOT NULL, at BIGINT NOT NULL, \
+        instance TEXT NOT NULL, kind TEXT NOT NULL, payload TEXT NOT NULL, \
+        PRIMARY KEY (merchant_no, out_trade_no, seq), \
+        FOREIGN KEY (merchant_no, out_trade_no) \
+            REFERENCES lakala_payments (merchant_no, out_trade_no) ON DELETE CASCADE); \
+    INSERT INTO old_events SELECT p.merchant_no, p.out_trade_no, e.seq, e.at, e.instance, \
+        e.kind, e.payload FROM lakala_payment_events AS e \
+        JOIN lakala_payments AS p ON p.id = e.payment_id; \
+    DROP TABLE lakala_payment_events; \
+    ALTER TABLE old_events RENAME TO lakala_payment_events; \
+    ALTER INDEX old_events_pkey RENAME TO lakala_payment_events_pkey; \
+    ALTER TABLE lakala_payments DROP COLUMN id; \
     UPDATE lakala_journal_schema SET version = 2;";
 
 /// A schema written by version 2 (before pre-orders and the time indexes) is brought to
@@ -498,6 +512,28 @@ async fn a_version_2_schema_is_upgraded_on_connect() {
         .expect("list");
     let names: Vec<&str> = newest.iter().map(|r| r.key.out_trade_no.as_str()).collect();
     assert_eq!(names, ["PO-V3", "MP-V2"]);
+    assert_eq!(
+        journal.events(&key("PO-V3")).await.expect("events").len(),
+        1,
+        "a new payment's intent event, keyed by its id"
+    );
+    let keyed: i64 = client
+        .query_one(
+            &format!(
+                "SELECT count(*) FROM \"{s}\".lakala_payment_events AS e \
+                 JOIN \"{s}\".lakala_payments AS p ON p.id = e.payment_id \
+                 WHERE p.out_trade_no = 'MP-V2'",
+                s = h.schema
+            ),
+            &[],
+        )
+        .await
+        .expect("events by id")
+        .get(0);
+    assert_eq!(
+        keyed, 2,
+        "the events of version 2 keyed by their payment's id"
+    );
     drop(journal);
     drop(h.open().await.expect("reconnect: nothing to migrate"));
     h.finish().await;

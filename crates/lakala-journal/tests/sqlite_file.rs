@@ -485,8 +485,9 @@ async fn a_version_1_journal_is_upgraded_on_open() {
 }
 
 /// What version 3 added, taken away again: the payments table rebuilt with the kind
-/// check of version 2 (without `preorder`) and its indexes, without the time indexes;
-/// the events in a table with rowids.
+/// check of version 2 (without `preorder`) and its indexes, without the time indexes,
+/// its fingerprints as hex text, no `id` column; the events keyed by the merchant and
+/// number, in a table with rowids.
 fn to_version_2(c: &Connection) {
     c.execute_batch(
         "PRAGMA foreign_keys = OFF; BEGIN;
@@ -506,9 +507,18 @@ fn to_version_2(c: &Connection) {
             lease_owner TEXT, lease_token INTEGER NOT NULL DEFAULT 0, lease_until INTEGER,
             auth_digest TEXT, conflict TEXT,
             PRIMARY KEY (merchant_no, out_trade_no));
-         INSERT INTO lakala_payments SELECT * FROM old_payments;
+         INSERT INTO lakala_payments SELECT merchant_no, out_trade_no, kind, term_no,
+            origin_out_trade_no, amount_fen, masked_auth_code, lower(hex(fingerprint)),
+            status, trade_no, last_trade_state, outcome, reason, attempts, event_count,
+            created_at, created_by, updated_at, next_check_at, finished_at, lease_owner,
+            lease_token, lease_until,
+            CASE WHEN typeof(auth_digest) = 'blob'
+                THEN 'hmac-sha256:' || lower(hex(auth_digest)) ELSE auth_digest END,
+            conflict FROM old_payments;
+         CREATE TABLE old_events AS SELECT p.merchant_no, p.out_trade_no, e.seq, e.at,
+            e.instance, e.kind, e.payload
+            FROM lakala_payment_events AS e JOIN old_payments AS p ON p.id = e.payment_id;
          DROP TABLE old_payments;
-         CREATE TABLE old_events AS SELECT * FROM lakala_payment_events;
          DROP TABLE lakala_payment_events;
          CREATE TABLE lakala_payment_events (
             merchant_no TEXT NOT NULL, out_trade_no TEXT NOT NULL, seq INTEGER NOT NULL,
@@ -535,6 +545,10 @@ fn to_version_2(c: &Connection) {
     .expect("make it a version 2 file");
 }
 
+/// An auth digest of the client's form (stored as bytes by version 3, as text by 2).
+const V2_DIGEST: &str =
+    "hmac-sha256:00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff";
+
 /// A file written by schema version 2 (before pre-orders and the time indexes) is
 /// brought to version 3 when opened: the payments table rebuilt without losing a row or
 /// an event (foreign keys off while it is, so the drop does not cascade), pre-orders
@@ -545,7 +559,8 @@ async fn a_version_2_journal_is_upgraded_on_open() {
     {
         let journal = SqliteJournal::open(&path).await.expect("create");
         for no in ["MP-V2-1", "MP-V2-2"] {
-            journal.record_intent(&micropay(no)).await.expect("record");
+            let intent = micropay(no).with_auth_digest(V2_DIGEST);
+            journal.record_intent(&intent).await.expect("record");
         }
         journal
             .append(
@@ -598,6 +613,11 @@ async fn a_version_2_journal_is_upgraded_on_open() {
         journal.events(&key("MP-V2-2")).await.expect("events").len(),
         2
     );
+    assert_eq!(
+        (r.fingerprint.as_str(), r.auth_digest.as_deref()),
+        (micropay("MP-V2-1").fingerprint.as_str(), Some(V2_DIGEST)),
+        "the digests of version 2 (text) read back unchanged"
+    );
     let marked = journal.list(&ListFilter::conflicts()).await.expect("list");
     assert_eq!(marked.len(), 1);
     let preorder = lakala_journal::Intent::preorder(
@@ -648,6 +668,35 @@ async fn a_version_2_journal_is_upgraded_on_open() {
         )
         .expect("events table");
     assert_eq!(without_rowid, 1, "the events are rebuilt without rowids");
+    let stored: Vec<(String, String)> = c
+        .prepare(
+            "SELECT out_trade_no, typeof(fingerprint) || ' ' || typeof(auth_digest) \
+             FROM lakala_payments WHERE out_trade_no IN ('MP-V2-1', 'PO-V3') \
+             ORDER BY out_trade_no",
+        )
+        .expect("prepare")
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+        .expect("query")
+        .collect::<Result<_, _>>()
+        .expect("rows");
+    assert_eq!(
+        stored,
+        [
+            ("MP-V2-1".to_owned(), "text text".to_owned()),
+            ("PO-V3".to_owned(), "blob null".to_owned())
+        ],
+        "rows of version 2 keep their text; new rows store the fingerprint as bytes"
+    );
+    let event_keys: i64 = c
+        .query_row(
+            "SELECT count(*) FROM lakala_payment_events AS e \
+             JOIN lakala_payments AS p ON p.id = e.payment_id \
+             WHERE p.out_trade_no IN ('MP-V2-1', 'MP-V2-2')",
+            [],
+            |r| r.get(0),
+        )
+        .expect("events by payment id");
+    assert_eq!(event_keys, 4, "every event keyed by its payment's id");
     let dangling: i64 = c
         .query_row("SELECT count(*) FROM pragma_foreign_key_check", [], |r| {
             r.get(0)

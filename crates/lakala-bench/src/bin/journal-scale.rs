@@ -113,6 +113,8 @@ struct Shape<'a> {
     start: i64,
     span: i64,
     pad: fn(&str, usize) -> String,
+    /// SQLite: digests stored as bytes (`unhex`), as the store writes them.
+    sqlite: bool,
 }
 
 impl Shape<'_> {
@@ -151,11 +153,23 @@ impl Shape<'_> {
         let created = self.created();
         let open = self.open();
         // A distinct fingerprint per payment, as long as the real one.
-        let fingerprint = format!(
+        let mut fingerprint = format!(
             "{} || {}",
             Self::q(&p.fingerprint[..p.fingerprint.len().saturating_sub(12)]),
             (self.pad)("i", 12.min(p.fingerprint.len()))
         );
+        let mut digest = Self::opt_q(&p.auth_digest);
+        if self.sqlite {
+            // As the store writes them (sqlite/digest.rs): bytes.
+            fingerprint = format!("unhex({fingerprint})");
+            if let Some(hex) = p
+                .auth_digest
+                .as_deref()
+                .and_then(|d| d.strip_prefix("hmac-sha256:"))
+            {
+                digest = format!("unhex({})", Self::q(hex));
+            }
+        }
         let d = |t: Option<i64>| {
             t.map_or("NULL".into(), |t| {
                 format!("{created} + {}", t - p.created_at)
@@ -190,7 +204,6 @@ impl Shape<'_> {
             by = Self::q(&p.created_by),
             updated = d(Some(p.updated_at)),
             finished = d(p.finished_at),
-            digest = Self::opt_q(&p.auth_digest),
         )
     }
 
@@ -217,10 +230,12 @@ impl Shape<'_> {
                 } else {
                     String::new()
                 };
+                // Keyed by the payment's id (schema v3).
                 format!(
-                    "INSERT INTO lakala_payment_events (merchant_no, out_trade_no, seq, at, \
-                     instance, kind, payload) SELECT {merchant}, {number}, {seq}, {created} + {dt}, \
-                     {instance}, {kind}, {expr} FROM {series}{only_open}",
+                    "INSERT INTO lakala_payment_events (payment_id, seq, at, instance, kind, \
+                     payload) SELECT p.id, {seq}, {created} + {dt}, {instance}, {kind}, {expr} \
+                     FROM {series} JOIN lakala_payments AS p ON p.merchant_no = {merchant} \
+                     AND p.out_trade_no = {number}{only_open}",
                     merchant = Self::q(&p.key.merchant_no),
                     seq = e.seq,
                     created = self.created(),
@@ -353,6 +368,27 @@ impl Store {
                         s.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
                             .collect::<Result<Vec<_>, _>>()
                     });
+                // Where the bytes go, for whoever reads the log: each table and index
+                // with its unused space (pages are rarely full: events arrive for older
+                // payments while newer ones are written).
+                if let Ok(mut s) = c.prepare(
+                    "SELECT name, sum(pgsize), sum(unused), sum(ncell) FROM dbstat GROUP BY name",
+                ) {
+                    if let Ok(rows) = s.query_map([], |r| {
+                        Ok((
+                            r.get::<_, String>(0)?,
+                            r.get::<_, i64>(1)?,
+                            r.get::<_, i64>(2)?,
+                            r.get::<_, i64>(3)?,
+                        ))
+                    }) {
+                        for (name, size, unused, cells) in rows.flatten() {
+                            eprintln!(
+                                "dbstat {name}: {size} bytes, {unused} unused, {cells} cells"
+                            );
+                        }
+                    }
+                }
                 let (mut p, mut e) = (0, 0);
                 for (name, size) in per.unwrap_or_default() {
                     if name.contains("event") {
@@ -537,6 +573,7 @@ async fn measure(
             Store::Sqlite(_) => sqlite_pad,
             Store::Postgres { .. } => pg_pad,
         },
+        sqlite: matches!(store, Store::Sqlite(_)),
     };
     let t = Instant::now();
     store.load(&shape).await;

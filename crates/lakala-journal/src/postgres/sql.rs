@@ -59,10 +59,10 @@ WITH ins AS (
     VALUES ($1::text, $2::text, $3::text, $4::text, $5::text, $6::int8, $7::text, $8::text,
         'recorded', 0, 1, $9::int8, $10::text, $9::int8, $11::int8, 0, $13::text)
     ON CONFLICT (merchant_no, out_trade_no) DO NOTHING
-    RETURNING merchant_no, out_trade_no
+    RETURNING id
 ), ev AS (
-    INSERT INTO lakala_payment_events (merchant_no, out_trade_no, seq, at, instance, kind, payload)
-    SELECT merchant_no, out_trade_no, 1, $9::int8, $10::text, 'intent', $12::text FROM ins
+    INSERT INTO lakala_payment_events (payment_id, seq, at, instance, kind, payload)
+    SELECT id, 1, $9::int8, $10::text, 'intent', $12::text FROM ins
 )
 SELECT count(*) FROM ins";
 
@@ -81,7 +81,9 @@ pub(crate) const EXISTS: &str =
 /// A payment's events in order.
 pub(crate) const EVENTS: &str = "\
 SELECT seq, at, instance, kind, payload FROM lakala_payment_events
-WHERE merchant_no = $1::text AND out_trade_no = $2::text ORDER BY seq";
+WHERE payment_id = (SELECT id FROM lakala_payments
+    WHERE merchant_no = $1::text AND out_trade_no = $2::text)
+ORDER BY seq";
 
 /// The payment, locked until the end of the transaction (an append's first step).
 pub(crate) static PAYMENT_FOR_UPDATE: LazyLock<String> = LazyLock::new(|| {
@@ -104,10 +106,10 @@ WITH state AS (
         next_check_at = $11::int8, finished_at = $12::int8, amount_fen = $13::int8,
         conflict = $14::text
     WHERE merchant_no = $1::text AND out_trade_no = $2::text
-    RETURNING merchant_no, out_trade_no
+    RETURNING id
 )
-INSERT INTO lakala_payment_events (merchant_no, out_trade_no, seq, at, instance, kind, payload)
-SELECT state.merchant_no, state.out_trade_no, e.seq, e.at, e.instance, e.kind, e.payload
+INSERT INTO lakala_payment_events (payment_id, seq, at, instance, kind, payload)
+SELECT state.id, e.seq, e.at, e.instance, e.kind, e.payload
 FROM state, unnest($15::int8[], $16::int8[], $17::text[], $18::text[], $19::text[])
     AS e(seq, at, instance, kind, payload)";
 

@@ -213,8 +213,8 @@ impl PaymentJournal for SqliteJournal {
                 // condition is unchanged by it.
                 tx.execute(
                     &format!(
-                        "DELETE FROM lakala_payment_events WHERE (merchant_no, out_trade_no) \
-                         IN (SELECT merchant_no, out_trade_no FROM lakala_payments WHERE {which})"
+                        "DELETE FROM lakala_payment_events WHERE payment_id \
+                         IN (SELECT id FROM lakala_payments WHERE {which})"
                     ),
                     params![final_before],
                 )
@@ -248,8 +248,9 @@ impl PaymentJournal for SqliteJournal {
                     .journal()?;
                 let mut events = tx
                     .prepare_cached(
-                        "DELETE FROM lakala_payment_events \
-                         WHERE merchant_no = ?1 AND out_trade_no = ?2",
+                        "DELETE FROM lakala_payment_events WHERE payment_id = \
+                         (SELECT id FROM lakala_payments \
+                         WHERE merchant_no = ?1 AND out_trade_no = ?2)",
                     )
                     .journal()?;
                 let mut payment = tx

@@ -79,11 +79,15 @@ CREATE INDEX lakala_payments_origin ON lakala_payments (merchant_no, origin_out_
 ",
     // 3: the `preorder` kind (SQLite cannot alter a CHECK constraint: the table is
     // rebuilt, with foreign keys off, as SQLite's documentation prescribes), the time
-    // indexes for listing by creation and finish time with keyset paging, and the events
-    // in a WITHOUT ROWID table (their key was stored twice: in the rows and again in the
-    // primary key's index; about 35 bytes per event).
+    // indexes for listing by creation and finish time with keyset paging, and a compact
+    // layout (crate docs, "What a payment costs on disk"): each payment has an integer
+    // `id` (its row id, kept from version 2), the events are keyed by it in a WITHOUT
+    // ROWID table (not by the merchant and number repeated in every event, and stored
+    // once, not again in an index), and new rows keep their digests as bytes
+    // (sqlite/digest.rs; rows of version 2 keep their text, read the same).
     r"
 CREATE TABLE lakala_payments_v3 (
+    id                  INTEGER PRIMARY KEY,
     merchant_no         TEXT    NOT NULL,
     out_trade_no        TEXT    NOT NULL,
     kind                TEXT    NOT NULL CHECK (kind IN
@@ -111,21 +115,37 @@ CREATE TABLE lakala_payments_v3 (
     lease_until         INTEGER,
     auth_digest         TEXT,
     conflict            TEXT,
-    PRIMARY KEY (merchant_no, out_trade_no)
+    UNIQUE (merchant_no, out_trade_no)
 );
-INSERT INTO lakala_payments_v3 (merchant_no, out_trade_no, kind, term_no,
+INSERT INTO lakala_payments_v3 (id, merchant_no, out_trade_no, kind, term_no,
     origin_out_trade_no, amount_fen, masked_auth_code, fingerprint, status, trade_no,
     last_trade_state, outcome, reason, attempts, event_count, created_at, created_by,
     updated_at, next_check_at, finished_at, lease_owner, lease_token, lease_until,
     auth_digest, conflict)
-SELECT merchant_no, out_trade_no, kind, term_no,
+SELECT rowid, merchant_no, out_trade_no, kind, term_no,
     origin_out_trade_no, amount_fen, masked_auth_code, fingerprint, status, trade_no,
     last_trade_state, outcome, reason, attempts, event_count, created_at, created_by,
     updated_at, next_check_at, finished_at, lease_owner, lease_token, lease_until,
     auth_digest, conflict
 FROM lakala_payments;
+CREATE TABLE lakala_payment_events_v3 (
+    payment_id   INTEGER NOT NULL REFERENCES lakala_payments (id) ON DELETE CASCADE,
+    seq          INTEGER NOT NULL,
+    at           INTEGER NOT NULL,
+    instance     TEXT    NOT NULL,
+    kind         TEXT    NOT NULL,
+    payload      TEXT    NOT NULL,
+    PRIMARY KEY (payment_id, seq)
+) WITHOUT ROWID;
+INSERT INTO lakala_payment_events_v3 (payment_id, seq, at, instance, kind, payload)
+SELECT p.id, e.seq, e.at, e.instance, e.kind, e.payload
+FROM lakala_payment_events AS e
+JOIN lakala_payments_v3 AS p
+    ON p.merchant_no = e.merchant_no AND p.out_trade_no = e.out_trade_no;
+DROP TABLE lakala_payment_events;
 DROP TABLE lakala_payments;
 ALTER TABLE lakala_payments_v3 RENAME TO lakala_payments;
+ALTER TABLE lakala_payment_events_v3 RENAME TO lakala_payment_events;
 CREATE INDEX lakala_payments_due ON lakala_payments (next_check_at)
     WHERE status IN ('recorded', 'pending');
 CREATE INDEX lakala_payments_status ON lakala_payments (status);
@@ -138,24 +158,6 @@ CREATE INDEX lakala_payments_created
 CREATE INDEX lakala_payments_finished
     ON lakala_payments (finished_at, merchant_no, out_trade_no)
     WHERE finished_at IS NOT NULL;
-CREATE TABLE lakala_payment_events_v3 (
-    merchant_no  TEXT    NOT NULL,
-    out_trade_no TEXT    NOT NULL,
-    seq          INTEGER NOT NULL,
-    at           INTEGER NOT NULL,
-    instance     TEXT    NOT NULL,
-    kind         TEXT    NOT NULL,
-    payload      TEXT    NOT NULL,
-    PRIMARY KEY (merchant_no, out_trade_no, seq),
-    FOREIGN KEY (merchant_no, out_trade_no)
-        REFERENCES lakala_payments (merchant_no, out_trade_no) ON DELETE CASCADE
-) WITHOUT ROWID;
-INSERT INTO lakala_payment_events_v3 (merchant_no, out_trade_no, seq, at, instance, kind,
-    payload)
-SELECT merchant_no, out_trade_no, seq, at, instance, kind, payload
-FROM lakala_payment_events;
-DROP TABLE lakala_payment_events;
-ALTER TABLE lakala_payment_events_v3 RENAME TO lakala_payment_events;
 ",
 ];
 

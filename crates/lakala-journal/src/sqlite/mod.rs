@@ -2,6 +2,7 @@
 
 mod claim_payment;
 mod create;
+mod digest;
 mod error;
 mod explain;
 mod group_commit;

@@ -1,5 +1,6 @@
 //! Reading and writing payment rows.
 
+use super::digest;
 use super::error::SqliteResult;
 use crate::error::JournalError;
 use crate::event::Event;
@@ -22,7 +23,8 @@ pub(crate) fn record(row: &Row<'_>) -> Result<PaymentRecord, JournalError> {
         origin_out_trade_no: row.get(4).journal()?,
         amount_fen: row.get(5).journal()?,
         masked_auth_code: row.get(6).journal()?,
-        fingerprint: row.get(7).journal()?,
+        fingerprint: digest::fingerprint(row.get_ref(7).journal()?)
+            .ok_or_else(|| JournalError::corrupt("a payment's fingerprint is not text"))?,
         status: status.parse()?,
         trade_no: row.get(9).journal()?,
         last_trade_state: row.get(10).journal()?,
@@ -38,7 +40,8 @@ pub(crate) fn record(row: &Row<'_>) -> Result<PaymentRecord, JournalError> {
         lease_owner: row.get(20).journal()?,
         lease_until: row.get(21).journal()?,
         lease_token: row.get(22).journal()?,
-        auth_digest: row.get(23).journal()?,
+        auth_digest: digest::auth_digest(row.get_ref(23).journal()?)
+            .ok_or_else(|| JournalError::corrupt("a payment's auth digest is unreadable"))?,
         conflict: row.get(24).journal()?,
     })
 }
@@ -80,7 +83,7 @@ pub(crate) fn insert(connection: &Connection, r: &PaymentRecord) -> Result<bool,
             r.origin_out_trade_no,
             r.amount_fen,
             r.masked_auth_code,
-            r.fingerprint,
+            digest::fingerprint_value(&r.fingerprint),
             r.status.as_str(),
             r.trade_no,
             r.last_trade_state,
@@ -96,7 +99,7 @@ pub(crate) fn insert(connection: &Connection, r: &PaymentRecord) -> Result<bool,
             r.lease_owner,
             r.lease_until,
             r.lease_token,
-            r.auth_digest,
+            digest::auth_digest_value(r.auth_digest.as_deref()),
             r.conflict,
         ])
         .journal()?;
@@ -150,11 +153,12 @@ pub(crate) fn insert_event(
     kind: &str,
     payload: &str,
 ) -> Result<(), JournalError> {
-    connection
+    // Keyed by the payment's row id: its text key is not repeated in every event.
+    let inserted = connection
         .prepare_cached(
-            "INSERT INTO lakala_payment_events \
-             (merchant_no, out_trade_no, seq, at, instance, kind, payload) \
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            "INSERT INTO lakala_payment_events (payment_id, seq, at, instance, kind, payload) \
+             SELECT id, ?3, ?4, ?5, ?6, ?7 FROM lakala_payments \
+             WHERE merchant_no = ?1 AND out_trade_no = ?2",
         )
         .journal()?
         .execute(params![
@@ -167,6 +171,9 @@ pub(crate) fn insert_event(
             payload
         ])
         .journal()?;
+    if inserted != 1 {
+        return Err(JournalError::NotFound { what: "payment" });
+    }
     Ok(())
 }
 
@@ -178,7 +185,8 @@ pub(crate) fn events(
     let mut statement = connection
         .prepare_cached(
             "SELECT seq, at, instance, kind, payload FROM lakala_payment_events \
-             WHERE merchant_no = ?1 AND out_trade_no = ?2 ORDER BY seq",
+             WHERE payment_id = (SELECT id FROM lakala_payments \
+                 WHERE merchant_no = ?1 AND out_trade_no = ?2) ORDER BY seq",
         )
         .journal()?;
     let mut rows = statement
