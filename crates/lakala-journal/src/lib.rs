@@ -263,6 +263,8 @@
 
 mod error;
 mod event;
+#[cfg(any(feature = "sqlite", feature = "postgres"))]
+mod history;
 mod instance;
 mod journal;
 mod lease;
