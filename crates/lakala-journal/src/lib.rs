@@ -317,4 +317,4 @@ pub use sqlite::{SpaceReclaimed, SqliteJournal, SqliteOptions, Synchronous};
 pub use postgres::{PostgresJournal, PostgresOptions};
 
 /// The newest schema version this build writes and reads.
-pub const SCHEMA_VERSION: i64 = 3;
+pub const SCHEMA_VERSION: i64 = 4;

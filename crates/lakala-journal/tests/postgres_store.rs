@@ -326,7 +326,7 @@ async fn a_version_1_schema_is_upgraded_on_connect() {
     client
         .batch_execute(&format!(
             "SET search_path TO \"{s}\"; \
-             {TO_V2} \
+             {TO_V3} {TO_V2} \
              DROP INDEX lakala_payments_conflict; DROP INDEX lakala_payments_origin; \
              ALTER TABLE lakala_payments DROP COLUMN auth_digest, DROP COLUMN conflict, \
                  DROP COLUMN lease_skew; \
@@ -387,7 +387,20 @@ async fn a_version_1_schema_is_upgraded_on_connect() {
     h.finish().await;
 }
 
-/// What version 3 added, taken away again: back to exactly version 2 (no payment `id`,
+/// What version 4 changed, undone: the status index back, the time indexes carrying the
+/// key again, no indexes of the open payments.
+const TO_V3: &str = "\
+    DROP INDEX lakala_payments_open; DROP INDEX lakala_payments_open_created; \
+    DROP INDEX lakala_payments_created; DROP INDEX lakala_payments_finished; \
+    CREATE INDEX lakala_payments_status ON lakala_payments (status); \
+    CREATE INDEX lakala_payments_created \
+        ON lakala_payments (created_at, merchant_no, out_trade_no); \
+    CREATE INDEX lakala_payments_finished \
+        ON lakala_payments (finished_at, merchant_no, out_trade_no) \
+        WHERE finished_at IS NOT NULL; \
+    UPDATE lakala_journal_schema SET version = 3;";
+
+/// What version 3 added, taken away again (after [`TO_V3`]): back to exactly version 2 (no payment `id`,
 /// the events keyed by the merchant and number).
 const TO_V2: &str = "\
     ALTER TABLE lakala_payments DROP CONSTRAINT lakala_payments_kind_check; \
@@ -412,7 +425,7 @@ const TO_V2: &str = "\
     UPDATE lakala_journal_schema SET version = 2;";
 
 /// A schema written by version 2 (before pre-orders and the time indexes) is brought to
-/// version 3 on connect: its payments and events intact, pre-orders accepted, the time
+/// the current version on connect: its payments and events intact, pre-orders accepted, the time
 /// indexes there.
 #[tokio::test]
 async fn a_version_2_schema_is_upgraded_on_connect() {
@@ -435,7 +448,10 @@ async fn a_version_2_schema_is_upgraded_on_connect() {
     }
     let client = raw_client().await;
     client
-        .batch_execute(&format!("SET search_path TO \"{}\"; {TO_V2}", h.schema))
+        .batch_execute(&format!(
+            "SET search_path TO \"{}\"; {TO_V3} {TO_V2}",
+            h.schema
+        ))
         .await
         .expect("make it a version 2 schema");
     let refused = client
@@ -455,21 +471,15 @@ async fn a_version_2_schema_is_upgraded_on_connect() {
         .await
         .expect("version")
         .get(0);
-    assert_eq!(version, 3);
-    let indexes: i64 = client
-        .query_one(
-            // Only this schema's indexes are described (other tests drop theirs).
-            "WITH mine AS MATERIALIZED (SELECT c.oid FROM pg_class c \
-                 JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = $1 \
-                 AND c.relname IN ('lakala_payments_created', 'lakala_payments_finished')) \
-             SELECT count(*) FROM mine \
-             WHERE pg_get_indexdef(oid) LIKE '%merchant_no, out_trade_no%'",
-            &[&h.schema],
-        )
-        .await
-        .expect("indexes")
-        .get(0);
-    assert_eq!(indexes, 2, "both time indexes carry the key");
+    assert_eq!(version, lakala_journal::SCHEMA_VERSION);
+    assert_eq!(
+        payment_indexes(&client, &h.schema)
+            .await
+            .into_iter()
+            .map(|(name, _)| name)
+            .collect::<Vec<_>>(),
+        V4_INDEXES
+    );
     let r = journal
         .payment(&key("MP-V2"))
         .await
@@ -535,6 +545,147 @@ async fn a_version_2_schema_is_upgraded_on_connect() {
         "the events of version 2 keyed by their payment's id"
     );
     drop(journal);
+    drop(h.open().await.expect("reconnect: nothing to migrate"));
+    h.finish().await;
+}
+
+/// The indexes of `lakala_payments` in `schema` besides its key and `id`, by name:
+/// (name, definition).
+async fn payment_indexes(client: &tokio_postgres::Client, schema: &str) -> Vec<(String, String)> {
+    client
+        .query(
+            "SELECT c.relname::text, pg_get_indexdef(c.oid) FROM pg_index i \
+             JOIN pg_class c ON c.oid = i.indexrelid \
+             JOIN pg_class t ON t.oid = i.indrelid \
+             JOIN pg_namespace n ON n.oid = t.relnamespace \
+             WHERE n.nspname = $1 AND t.relname = 'lakala_payments' \
+             AND c.relname NOT IN ('lakala_payments_pkey', 'lakala_payments_id_key') \
+             ORDER BY 1",
+            &[&schema],
+        )
+        .await
+        .expect("indexes")
+        .into_iter()
+        .map(|row| (row.get(0), row.get(1)))
+        .collect()
+}
+
+/// The indexes of `lakala_payments` besides its key and `id` since version 4.
+const V4_INDEXES: [&str; 7] = [
+    "lakala_payments_conflict",
+    "lakala_payments_created",
+    "lakala_payments_due",
+    "lakala_payments_finished",
+    "lakala_payments_open",
+    "lakala_payments_open_created",
+    "lakala_payments_origin",
+];
+
+/// A schema written by version 3 is brought to version 4 on connect: the status index
+/// gone, the time indexes on the time alone, the open payments indexed by key and by
+/// creation time; its payments intact and listed in the same orders (ties within a
+/// second by key, across pages).
+#[tokio::test]
+async fn a_version_3_schema_is_upgraded_on_connect() {
+    use lakala_journal::PaymentStatus;
+    let h = harness().await;
+    {
+        let journal = h.open().await.expect("create");
+        for no in ["MP-V3-1", "MP-V3-2", "MP-V3-3", "MP-V3-4"] {
+            journal.record_intent(&micropay(no)).await.expect("record");
+        }
+        for (no, status) in [
+            ("MP-V3-1", PaymentStatus::Succeeded),
+            ("MP-V3-2", PaymentStatus::Pending),
+            ("MP-V3-4", PaymentStatus::Failed),
+        ] {
+            journal
+                .append(
+                    &key(no),
+                    &event(T0 + 1, "answer"),
+                    &StateUpdate::status(status),
+                    None,
+                )
+                .await
+                .expect("append");
+        }
+    }
+    let client = raw_client().await;
+    client
+        .batch_execute(&format!("SET search_path TO \"{}\"; {TO_V3}", h.schema))
+        .await
+        .expect("make it a version 3 schema");
+    let before: Vec<String> = payment_indexes(&client, &h.schema)
+        .await
+        .into_iter()
+        .map(|(name, _)| name)
+        .collect();
+    assert!(
+        before.contains(&"lakala_payments_status".to_owned()),
+        "{before:?}"
+    );
+
+    let journal = h.open().await.expect("connect and upgrade");
+    let version: i64 = client
+        .query_one(
+            &format!("SELECT version FROM \"{}\".lakala_journal_schema", h.schema),
+            &[],
+        )
+        .await
+        .expect("version")
+        .get(0);
+    assert_eq!(version, 4);
+    let names = |records: Vec<lakala_journal::PaymentRecord>| -> Vec<String> {
+        records.into_iter().map(|r| r.key.out_trade_no).collect()
+    };
+    let open = journal.list(&ListFilter::open()).await.expect("open");
+    assert_eq!(names(open), ["MP-V3-2", "MP-V3-3"]);
+    let open_newest = journal
+        .list(&ListFilter::open().newest_first())
+        .await
+        .expect("open, newest first");
+    assert_eq!(names(open_newest), ["MP-V3-3", "MP-V3-2"]);
+    let finished = journal
+        .list(&ListFilter::all().finished_in(T0, T0 + 2).newest_first())
+        .await
+        .expect("finished");
+    assert_eq!(names(finished), ["MP-V3-4", "MP-V3-1"]);
+    // All four created in the same second: two pages of two, in key order descending.
+    let first = ListFilter::all().newest_first().limit(2);
+    let page = journal.list(&first).await.expect("page 1");
+    let next = first
+        .page_after(page.last().expect("a page"))
+        .expect("cursor");
+    assert_eq!(names(page), ["MP-V3-4", "MP-V3-3"]);
+    let page = journal.list(&next).await.expect("page 2");
+    assert_eq!(names(page), ["MP-V3-2", "MP-V3-1"]);
+    drop(journal);
+
+    let indexes = payment_indexes(&client, &h.schema).await;
+    assert_eq!(
+        indexes.iter().map(|(n, _)| n.as_str()).collect::<Vec<_>>(),
+        V4_INDEXES
+    );
+    let definition =
+        |name: &str| -> &str { &indexes.iter().find(|(n, _)| n == name).expect("index").1 };
+    assert!(
+        definition("lakala_payments_created").ends_with("btree (created_at)"),
+        "{}",
+        definition("lakala_payments_created")
+    );
+    assert!(
+        definition("lakala_payments_finished")
+            .ends_with("btree (finished_at) WHERE (finished_at IS NOT NULL)"),
+        "{}",
+        definition("lakala_payments_finished")
+    );
+    for name in ["lakala_payments_open", "lakala_payments_open_created"] {
+        assert!(
+            definition(name).contains("WHERE (status = ANY (ARRAY['recorded'::text, 'pending'::text, 'unresolved'::text]))"),
+            "{}",
+            definition(name)
+        );
+    }
     drop(h.open().await.expect("reconnect: nothing to migrate"));
     h.finish().await;
 }

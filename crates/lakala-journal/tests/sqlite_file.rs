@@ -550,7 +550,7 @@ const V2_DIGEST: &str =
     "hmac-sha256:00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff";
 
 /// A file written by schema version 2 (before pre-orders and the time indexes) is
-/// brought to version 3 when opened: the payments table rebuilt without losing a row or
+/// brought to the current version when opened: the payments table rebuilt without losing a row or
 /// an event (foreign keys off while it is, so the drop does not cascade), pre-orders
 /// accepted, the time indexes there.
 #[tokio::test]
@@ -590,7 +590,10 @@ async fn a_version_2_journal_is_upgraded_on_open() {
     assert_eq!(pragma(&path, "user_version"), 2);
 
     let journal = SqliteJournal::open(&path).await.expect("open and upgrade");
-    assert_eq!(pragma(&path, "user_version"), 3);
+    assert_eq!(
+        pragma(&path, "user_version"),
+        lakala_journal::SCHEMA_VERSION
+    );
     let r = journal
         .payment(&key("MP-V2-1"))
         .await
@@ -641,23 +644,12 @@ async fn a_version_2_journal_is_upgraded_on_open() {
     assert_eq!(names, ["PO-V3", "MP-V2-2"]);
     drop(journal);
     let c = Connection::open(&path).expect("raw open");
-    let indexes: Vec<String> = c
-        .prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'lakala_payments' AND sql IS NOT NULL ORDER BY name")
-        .expect("prepare")
-        .query_map([], |r| r.get(0))
-        .expect("query")
-        .collect::<Result<_, _>>()
-        .expect("names");
     assert_eq!(
-        indexes,
-        [
-            "lakala_payments_conflict",
-            "lakala_payments_created",
-            "lakala_payments_due",
-            "lakala_payments_finished",
-            "lakala_payments_origin",
-            "lakala_payments_status"
-        ]
+        payment_indexes(&c)
+            .into_iter()
+            .map(|(name, _)| name)
+            .collect::<Vec<_>>(),
+        V4_INDEXES
     );
     let without_rowid: i64 = c
         .query_row(
@@ -703,4 +695,144 @@ async fn a_version_2_journal_is_upgraded_on_open() {
         })
         .expect("check");
     assert_eq!(dangling, 0);
+}
+
+/// The indexes of `lakala_payments` besides its key, by name: (name, definition).
+fn payment_indexes(c: &Connection) -> Vec<(String, String)> {
+    c.prepare(
+        "SELECT name, sql FROM sqlite_master WHERE type = 'index' \
+         AND tbl_name = 'lakala_payments' AND sql IS NOT NULL ORDER BY name",
+    )
+    .expect("prepare")
+    .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+    .expect("query")
+    .collect::<Result<_, _>>()
+    .expect("indexes")
+}
+
+/// The indexes of `lakala_payments` besides its key since version 4.
+const V4_INDEXES: [&str; 7] = [
+    "lakala_payments_conflict",
+    "lakala_payments_created",
+    "lakala_payments_due",
+    "lakala_payments_finished",
+    "lakala_payments_open",
+    "lakala_payments_open_created",
+    "lakala_payments_origin",
+];
+
+/// What version 4 changed, undone: the status index back, the time indexes carrying
+/// the key again, no indexes of the open payments.
+fn to_version_3(c: &Connection) {
+    c.execute_batch(
+        "BEGIN;
+         DROP INDEX lakala_payments_open; DROP INDEX lakala_payments_open_created;
+         DROP INDEX lakala_payments_created; DROP INDEX lakala_payments_finished;
+         CREATE INDEX lakala_payments_status ON lakala_payments (status);
+         CREATE INDEX lakala_payments_created
+             ON lakala_payments (created_at, merchant_no, out_trade_no);
+         CREATE INDEX lakala_payments_finished
+             ON lakala_payments (finished_at, merchant_no, out_trade_no)
+             WHERE finished_at IS NOT NULL;
+         PRAGMA user_version = 3;
+         COMMIT;",
+    )
+    .expect("make it a version 3 file");
+}
+
+/// A file written by schema version 3 is brought to version 4 when opened: the status
+/// index gone, the time indexes on the time alone, the open payments indexed by key and
+/// by creation time; its payments intact and listed in the same orders (ties within a
+/// second by key, across pages).
+#[tokio::test]
+async fn a_version_3_journal_is_upgraded_on_open() {
+    let (_dir, path) = temp_journal();
+    {
+        let journal = SqliteJournal::open(&path).await.expect("create");
+        for no in ["MP-V3-1", "MP-V3-2", "MP-V3-3", "MP-V3-4"] {
+            journal.record_intent(&micropay(no)).await.expect("record");
+        }
+        for (no, status) in [
+            ("MP-V3-1", PaymentStatus::Succeeded),
+            ("MP-V3-2", PaymentStatus::Pending),
+            ("MP-V3-4", PaymentStatus::Failed),
+        ] {
+            journal
+                .append(
+                    &key(no),
+                    &event(T0 + 1, "answer"),
+                    &StateUpdate::status(status),
+                    None,
+                )
+                .await
+                .expect("append");
+        }
+    }
+    {
+        let c = Connection::open(&path).expect("raw open");
+        to_version_3(&c);
+        let names: Vec<String> = payment_indexes(&c).into_iter().map(|(n, _)| n).collect();
+        assert!(
+            names.contains(&"lakala_payments_status".to_owned()),
+            "{names:?}"
+        );
+    }
+    assert_eq!(pragma(&path, "user_version"), 3);
+
+    let journal = SqliteJournal::open(&path).await.expect("open and upgrade");
+    assert_eq!(pragma(&path, "user_version"), 4);
+    let names = |records: Vec<lakala_journal::PaymentRecord>| -> Vec<String> {
+        records.into_iter().map(|r| r.key.out_trade_no).collect()
+    };
+    let open = journal.list(&ListFilter::open()).await.expect("open");
+    assert_eq!(names(open), ["MP-V3-2", "MP-V3-3"]);
+    let open_newest = journal
+        .list(&ListFilter::open().newest_first())
+        .await
+        .expect("open, newest first");
+    assert_eq!(names(open_newest), ["MP-V3-3", "MP-V3-2"]);
+    let finished = journal
+        .list(&ListFilter::all().finished_in(T0, T0 + 2).newest_first())
+        .await
+        .expect("finished");
+    assert_eq!(names(finished), ["MP-V3-4", "MP-V3-1"]);
+    // All four created in the same second: two pages of two, in key order descending.
+    let first = ListFilter::all().newest_first().limit(2);
+    let page = journal.list(&first).await.expect("page 1");
+    let next = first
+        .page_after(page.last().expect("a page"))
+        .expect("cursor");
+    assert_eq!(names(page), ["MP-V3-4", "MP-V3-3"]);
+    let page = journal.list(&next).await.expect("page 2");
+    assert_eq!(names(page), ["MP-V3-2", "MP-V3-1"]);
+    drop(journal);
+
+    let c = Connection::open(&path).expect("raw open");
+    let indexes = payment_indexes(&c);
+    assert_eq!(
+        indexes.iter().map(|(n, _)| n.as_str()).collect::<Vec<_>>(),
+        V4_INDEXES
+    );
+    let definition = |name: &str| -> String {
+        let sql = &indexes.iter().find(|(n, _)| n == name).expect("index").1;
+        sql.split_whitespace().collect::<Vec<_>>().join(" ")
+    };
+    assert!(
+        definition("lakala_payments_created").ends_with("ON lakala_payments (created_at)"),
+        "{}",
+        definition("lakala_payments_created")
+    );
+    assert!(
+        definition("lakala_payments_finished")
+            .ends_with("(finished_at) WHERE finished_at IS NOT NULL"),
+        "{}",
+        definition("lakala_payments_finished")
+    );
+    for name in ["lakala_payments_open", "lakala_payments_open_created"] {
+        assert!(
+            definition(name).ends_with("WHERE status IN ('recorded', 'pending', 'unresolved')"),
+            "{}",
+            definition(name)
+        );
+    }
 }
