@@ -65,6 +65,7 @@ thread_local! {
 }
 
 /// One event of a history, as stored: its payload is JSON text.
+#[cfg(test)]
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct StoredEvent {
     /// When it happened (Unix seconds).
@@ -154,6 +155,7 @@ impl History {
     }
 
     /// Its events, in order (`seq` 1, 2, ...), payloads as stored.
+    #[cfg(test)]
     pub(crate) fn stored_events(&self) -> Result<Vec<StoredEvent>, JournalError> {
         entries(&self.text)
             .map(|entry| {

@@ -405,7 +405,7 @@ async fn normal_sync_and_handles_sharing_one_connection() {
 #[tokio::test]
 async fn a_version_1_journal_is_upgraded_on_open() {
     let (_dir, path) = temp_journal();
-    {
+    let events = {
         let journal = SqliteJournal::open(&path).await.expect("create");
         journal
             .record_intent(&micropay("MP-V1"))
@@ -420,10 +420,12 @@ async fn a_version_1_journal_is_upgraded_on_open() {
             )
             .await
             .expect("append");
-    }
+        all_events(&journal).await
+    };
     // Back to exactly what version 1 had: no digest, no conflict, no new indexes.
     {
         let c = Connection::open(&path).expect("raw open");
+        to_version_3(&c, &events);
         to_version_2(&c);
         c.execute_batch(
             "DROP INDEX lakala_payments_conflict; DROP INDEX lakala_payments_origin; \
@@ -556,7 +558,7 @@ const V2_DIGEST: &str =
 #[tokio::test]
 async fn a_version_2_journal_is_upgraded_on_open() {
     let (_dir, path) = temp_journal();
-    {
+    let events = {
         let journal = SqliteJournal::open(&path).await.expect("create");
         for no in ["MP-V2-1", "MP-V2-2"] {
             let intent = micropay(no).with_auth_digest(V2_DIGEST);
@@ -580,9 +582,11 @@ async fn a_version_2_journal_is_upgraded_on_open() {
             )
             .await
             .expect("mark");
-    }
+        all_events(&journal).await
+    };
     {
         let c = Connection::open(&path).expect("raw open");
+        to_version_3(&c, &events);
         to_version_2(&c);
         let refused = c.execute("UPDATE lakala_payments SET kind = 'preorder'", []);
         assert!(refused.is_err(), "version 2 refuses the preorder kind");
@@ -651,15 +655,7 @@ async fn a_version_2_journal_is_upgraded_on_open() {
             .collect::<Vec<_>>(),
         V4_INDEXES
     );
-    let without_rowid: i64 = c
-        .query_row(
-            "SELECT count(*) FROM sqlite_master WHERE name = 'lakala_payment_events' \
-             AND sql LIKE '%WITHOUT ROWID%'",
-            [],
-            |r| r.get(0),
-        )
-        .expect("events table");
-    assert_eq!(without_rowid, 1, "the events are rebuilt without rowids");
+    assert_eq!(events_table(&c), 0, "the events moved into the payments' histories");
     let stored: Vec<(String, String)> = c
         .prepare(
             "SELECT out_trade_no, typeof(fingerprint) || ' ' || typeof(auth_digest) \
@@ -679,16 +675,6 @@ async fn a_version_2_journal_is_upgraded_on_open() {
         ],
         "rows of version 2 keep their text; new rows store the fingerprint as bytes"
     );
-    let event_keys: i64 = c
-        .query_row(
-            "SELECT count(*) FROM lakala_payment_events AS e \
-             JOIN lakala_payments AS p ON p.id = e.payment_id \
-             WHERE p.out_trade_no IN ('MP-V2-1', 'MP-V2-2')",
-            [],
-            |r| r.get(0),
-        )
-        .expect("events by payment id");
-    assert_eq!(event_keys, 4, "every event keyed by its payment's id");
     let dangling: i64 = c
         .query_row("SELECT count(*) FROM pragma_foreign_key_check", [], |r| {
             r.get(0)
@@ -721,9 +707,37 @@ const V4_INDEXES: [&str; 7] = [
     "lakala_payments_origin",
 ];
 
-/// What version 4 changed, undone: the status index back, the time indexes carrying
-/// the key again, no indexes of the open payments.
-fn to_version_3(c: &Connection) {
+/// Every payment's events, read through the journal: what a file of version 3 keeps in
+/// its events table.
+async fn all_events(journal: &SqliteJournal) -> Vec<(String, Vec<lakala_journal::Event>)> {
+    let mut all = Vec::new();
+    for r in journal
+        .list(&ListFilter::all().limit(1000))
+        .await
+        .expect("list")
+    {
+        let events = journal.events(&r.key).await.expect("events");
+        assert_eq!(events.len() as i64, r.event_count);
+        all.push((r.key.out_trade_no, events));
+    }
+    all
+}
+
+/// Whether the file has the events table of versions 1 to 3 (1) or not (0).
+fn events_table(c: &Connection) -> i64 {
+    c.query_row(
+        "SELECT count(*) FROM sqlite_master WHERE name = 'lakala_payment_events'",
+        [],
+        |r| r.get(0),
+    )
+    .expect("events table")
+}
+
+/// What version 4 changed, undone with the SQL of version 3: the status index back, the
+/// time indexes carrying the key again, no indexes of the open payments, and the events
+/// (`events`, by payment number, of the merchant of `key`) in the events table of
+/// version 3, keyed by the payment's id, instead of each payment's history.
+fn to_version_3(c: &Connection, events: &[(String, Vec<lakala_journal::Event>)]) {
     c.execute_batch(
         "BEGIN;
          DROP INDEX lakala_payments_open; DROP INDEX lakala_payments_open_created;
@@ -734,6 +748,40 @@ fn to_version_3(c: &Connection) {
          CREATE INDEX lakala_payments_finished
              ON lakala_payments (finished_at, merchant_no, out_trade_no)
              WHERE finished_at IS NOT NULL;
+         CREATE TABLE lakala_payment_events (
+             payment_id   INTEGER NOT NULL REFERENCES lakala_payments (id) ON DELETE CASCADE,
+             seq          INTEGER NOT NULL,
+             at           INTEGER NOT NULL,
+             instance     TEXT    NOT NULL,
+             kind         TEXT    NOT NULL,
+             payload      TEXT    NOT NULL,
+             PRIMARY KEY (payment_id, seq)
+         ) WITHOUT ROWID;",
+    )
+    .expect("version 3's indexes and events table");
+    for (no, list) in events {
+        for e in list {
+            let inserted = c
+                .execute(
+                    "INSERT INTO lakala_payment_events (payment_id, seq, at, instance, kind, \
+                     payload) SELECT id, ?3, ?4, ?5, ?6, ?7 FROM lakala_payments \
+                     WHERE merchant_no = ?1 AND out_trade_no = ?2",
+                    rusqlite::params![
+                        key(no).merchant_no,
+                        no,
+                        e.seq,
+                        e.at,
+                        e.instance,
+                        e.kind,
+                        serde_json::to_string(&e.payload).expect("payload")
+                    ],
+                )
+                .expect("an event of version 3");
+            assert_eq!(inserted, 1);
+        }
+    }
+    c.execute_batch(
+        "ALTER TABLE lakala_payments DROP COLUMN history;
          PRAGMA user_version = 3;
          COMMIT;",
     )
@@ -747,7 +795,7 @@ fn to_version_3(c: &Connection) {
 #[tokio::test]
 async fn a_version_3_journal_is_upgraded_on_open() {
     let (_dir, path) = temp_journal();
-    {
+    let events = {
         let journal = SqliteJournal::open(&path).await.expect("create");
         for no in ["MP-V3-1", "MP-V3-2", "MP-V3-3", "MP-V3-4"] {
             journal.record_intent(&micropay(no)).await.expect("record");
@@ -767,10 +815,24 @@ async fn a_version_3_journal_is_upgraded_on_open() {
                 .await
                 .expect("append");
         }
-    }
+        // Payloads whose text must survive byte for byte: Chinese, escapes, nesting.
+        let odd = lakala_journal::NewEvent::new(
+            T0 + 2,
+            "node-b",
+            "note",
+            serde_json::json!({"msg": "交易成功", "esc": "tab\there \"quoted\" \\ \u{1}",
+                "nested": {"list": [1, 2.5, null, true], "z": "", "a": -7}}),
+        );
+        journal
+            .append(&key("MP-V3-2"), &odd, &StateUpdate::none(), None)
+            .await
+            .expect("append the odd one");
+        all_events(&journal).await
+    };
     {
         let c = Connection::open(&path).expect("raw open");
-        to_version_3(&c);
+        to_version_3(&c, &events);
+        assert_eq!(events_table(&c), 1);
         let names: Vec<String> = payment_indexes(&c).into_iter().map(|(n, _)| n).collect();
         assert!(
             names.contains(&"lakala_payments_status".to_owned()),
@@ -781,6 +843,26 @@ async fn a_version_3_journal_is_upgraded_on_open() {
 
     let journal = SqliteJournal::open(&path).await.expect("open and upgrade");
     assert_eq!(pragma(&path, "user_version"), 4);
+    assert_eq!(
+        all_events(&journal).await,
+        events,
+        "every event read back as version 3 kept it"
+    );
+    let after = journal
+        .append(
+            &key("MP-V3-2"),
+            &event(T0 + 3, "query"),
+            &StateUpdate::none(),
+            None,
+        )
+        .await
+        .expect("append after the upgrade");
+    assert_eq!(after.event_count, 4);
+    let read = journal.events(&key("MP-V3-2")).await.expect("events");
+    assert_eq!(
+        read.iter().map(|e| (e.seq, e.kind.as_str())).collect::<Vec<_>>(),
+        [(1, "intent"), (2, "answer"), (3, "note"), (4, "query")]
+    );
     let names = |records: Vec<lakala_journal::PaymentRecord>| -> Vec<String> {
         records.into_iter().map(|r| r.key.out_trade_no).collect()
     };
@@ -808,6 +890,7 @@ async fn a_version_3_journal_is_upgraded_on_open() {
     drop(journal);
 
     let c = Connection::open(&path).expect("raw open");
+    assert_eq!(events_table(&c), 0, "the events table is gone");
     let indexes = payment_indexes(&c);
     assert_eq!(
         indexes.iter().map(|(n, _)| n.as_str()).collect::<Vec<_>>(),

@@ -7,6 +7,7 @@ use super::row::{self, COLUMNS};
 use super::{SqliteJournal, Synchronous};
 use crate::error::JournalError;
 use crate::event::{kinds, Event, NewEvent};
+use crate::history::History;
 use crate::journal::{check_append, check_prune_keys, PaymentJournal};
 use crate::lease::{self, Claim, Lease};
 use crate::list::ListFilter;
@@ -37,16 +38,14 @@ impl PaymentJournal for SqliteJournal {
         self.worker
             .write(sync_intent, move |tx| {
                 let record = PaymentRecord::from_intent(&intent);
-                if row::insert(tx, &record)? {
-                    row::insert_event(
-                        tx,
-                        &intent.key,
-                        1,
-                        intent.created_at,
-                        &intent.instance,
-                        kinds::INTENT,
-                        &payload,
-                    )?;
+                let mut history = History::new();
+                history.push(
+                    intent.created_at,
+                    &intent.instance,
+                    kinds::INTENT,
+                    &payload,
+                );
+                if row::insert(tx, &record, &history.encode()?)? {
                     return Ok(Recorded::New(record));
                 }
                 let existing = row::load(tx, &intent.key)?
@@ -67,7 +66,7 @@ impl PaymentJournal for SqliteJournal {
         let (key, event, update, fence) =
             (key.clone(), event.clone(), update.clone(), fence.cloned());
         self.worker
-            .write_keeping(move |tx| append_in(tx, &key, &event, &payload, &update, fence.as_ref()))
+            .write_keeping(move |tx| append_in(tx, &key, &[(event, payload, update)], fence.as_ref()))
             .await
     }
 
@@ -87,16 +86,7 @@ impl PaymentJournal for SqliteJournal {
         }
         let (key, fence) = (key.clone(), fence.cloned());
         self.worker
-            .write_keeping(move |tx| {
-                let mut last = Err(JournalError::invalid("facts", "nothing to append"));
-                for (event, payload, update) in &checked {
-                    last = append_in(tx, &key, event, payload, update, fence.as_ref())?;
-                    if last.is_err() {
-                        break;
-                    }
-                }
-                Ok(last)
-            })
+            .write_keeping(move |tx| append_in(tx, &key, &checked, fence.as_ref()))
             .await
     }
 
@@ -208,17 +198,8 @@ impl PaymentJournal for SqliteJournal {
     async fn prune(&self, final_before: i64) -> Result<u64, JournalError> {
         self.worker
             .write(false, move |tx| {
+                // The events go with their payment's row (its history).
                 let which = schema::deletable("?1");
-                // Events first (one statement, not a cascade per payment); the payments'
-                // condition is unchanged by it.
-                tx.execute(
-                    &format!(
-                        "DELETE FROM lakala_payment_events WHERE payment_id \
-                         IN (SELECT id FROM lakala_payments WHERE {which})"
-                    ),
-                    params![final_before],
-                )
-                .journal()?;
                 let deleted = tx
                     .execute(
                         &format!("DELETE FROM lakala_payments WHERE {which}"),
@@ -246,13 +227,6 @@ impl PaymentJournal for SqliteJournal {
                          WHERE merchant_no = ?2 AND out_trade_no = ?3 AND {which}"
                     ))
                     .journal()?;
-                let mut events = tx
-                    .prepare_cached(
-                        "DELETE FROM lakala_payment_events WHERE payment_id = \
-                         (SELECT id FROM lakala_payments \
-                         WHERE merchant_no = ?1 AND out_trade_no = ?2)",
-                    )
-                    .journal()?;
                 let mut payment = tx
                     .prepare_cached(
                         "DELETE FROM lakala_payments WHERE merchant_no = ?1 AND out_trade_no = ?2",
@@ -267,9 +241,6 @@ impl PaymentJournal for SqliteJournal {
                         )
                         .journal()?;
                     if n == 1 {
-                        events
-                            .execute(params![key.merchant_no, key.out_trade_no])
-                            .journal()?;
                         payment
                             .execute(params![key.merchant_no, key.out_trade_no])
                             .journal()?;
@@ -282,35 +253,43 @@ impl PaymentJournal for SqliteJournal {
     }
 }
 
-/// One append inside a write transaction. The outer error undoes it; the inner one (a
-/// refused status change) keeps its event.
+/// Appends `facts` (each event, its serialized payload, its update) inside a write
+/// transaction, stopping after the first refused update (whose event is kept). The outer
+/// error undoes it all; the inner one (a refused status change) keeps the events.
 fn append_in(
     tx: &rusqlite::Connection,
     key: &PaymentKey,
-    event: &NewEvent,
-    payload: &str,
-    update: &StateUpdate,
+    facts: &[(NewEvent, String, StateUpdate)],
     fence: Option<&Lease>,
 ) -> Result<Result<PaymentRecord, JournalError>, JournalError> {
-    let current = row::load(tx, key)?.ok_or(JournalError::NotFound { what: "payment" })?;
+    let mut record = row::load(tx, key)?.ok_or(JournalError::NotFound { what: "payment" })?;
     if let Some(lease) = fence {
-        if !lease::holds(&current, lease) {
+        if !lease::holds(&record, lease) {
             return Err(JournalError::LeaseLost);
         }
     }
-    let applied = update.apply(&current, event.at);
-    let next = &applied.record;
-    row::store(tx, next)?;
-    row::insert_event(
-        tx,
-        key,
-        next.event_count,
-        event.at,
-        &event.instance,
-        &event.kind,
-        payload,
-    )?;
-    Ok(applied.result())
+    let mut history =
+        row::history(tx, key)?.ok_or(JournalError::NotFound { what: "payment" })?;
+    let mut refusal = None;
+    for (event, payload, update) in facts {
+        let applied = update.apply(&record, event.at);
+        history.push(event.at, &event.instance, &event.kind, payload);
+        record = applied.record;
+        if applied.refusal.is_some() {
+            refusal = applied.refusal;
+            break;
+        }
+    }
+    if history.len() as i64 != record.event_count {
+        return Err(JournalError::corrupt(
+            "a payment's event count disagrees with its history",
+        ));
+    }
+    row::store_appended(tx, &record, &history.encode()?)?;
+    Ok(match refusal {
+        None => Ok(record),
+        Some(e) => Err(e),
+    })
 }
 
 /// The statement that lists `filter` and its parameters (`?1` to `?10`, see list_query.rs).

@@ -2,14 +2,16 @@
 
 use super::error::SqliteResult;
 use crate::error::JournalError;
+use crate::history::History;
 use crate::SCHEMA_VERSION;
-use rusqlite::{Connection, TransactionBehavior};
+use rusqlite::{params, Connection, TransactionBehavior};
 
 /// `PRAGMA application_id` of a journal file: "LKLJ" (and, while handles may be writing
 /// to it, [`marker::OPEN`](super::marker::OPEN), "LKLW").
 pub(crate) const APPLICATION_ID: i64 = 0x4C4B_4C4A;
 
-/// Migration `n` (1-based) takes the schema from version `n - 1` to `n`.
+/// Migration `n` (1-based) takes the schema from version `n - 1` to `n`: its SQL, then
+/// its Rust step, if any (for what SQL cannot do: [`STEPS`]).
 const MIGRATIONS: &[&str] = &[
     // 1: payments, their events, notification replay memory.
     r"
@@ -179,8 +181,76 @@ CREATE INDEX lakala_payments_open ON lakala_payments (merchant_no, out_trade_no)
     WHERE status IN ('recorded', 'pending', 'unresolved');
 CREATE INDEX lakala_payments_open_created ON lakala_payments (created_at)
     WHERE status IN ('recorded', 'pending', 'unresolved');
+-- Each payment's events move into its row as one compressed history (history.rs; the
+-- crate docs say what a payment costs on disk): the events table cost a row and its key
+-- for every event. The default is only for the rows of before: the Rust step
+-- history_from_events fills them and drops the events table.
+ALTER TABLE lakala_payments ADD COLUMN history BLOB NOT NULL DEFAULT x'';
 ",
 ];
+
+/// A migration's Rust step: runs after its SQL, in the same transaction.
+type Step = fn(&Connection) -> Result<(), JournalError>;
+
+/// The Rust steps, by migration (`None`: SQL only).
+const STEPS: &[Option<Step>] = &[None, None, None, Some(history_from_events)];
+
+/// Migration 4's step: every payment's events (`lakala_payment_events`, read in key order
+/// with no sort) become its `history`; then the table goes. A payment whose events are
+/// not numbered 1, 2, 3, ... is refused (nothing is renumbered or lost: the migration
+/// rolls back).
+fn history_from_events(connection: &Connection) -> Result<(), JournalError> {
+    let mut events = connection
+        .prepare(
+            "SELECT payment_id, seq, at, instance, kind, payload FROM lakala_payment_events \
+             ORDER BY payment_id, seq",
+        )
+        .journal()?;
+    let mut write = connection
+        .prepare("UPDATE lakala_payments SET history = ?2 WHERE id = ?1")
+        .journal()?;
+    let mut flush = |id: i64, history: &History| -> Result<(), JournalError> {
+        write.execute(params![id, history.encode()?]).journal()?;
+        Ok(())
+    };
+    let mut rows = events.query([]).journal()?;
+    let mut current: Option<(i64, History)> = None;
+    while let Some(row) = rows.next().journal()? {
+        let id: i64 = row.get(0).journal()?;
+        let seq: i64 = row.get(1).journal()?;
+        let at: i64 = row.get(2).journal()?;
+        let instance: String = row.get(3).journal()?;
+        let kind: String = row.get(4).journal()?;
+        let payload: String = row.get(5).journal()?;
+        if current.as_ref().is_some_and(|(c, _)| *c != id) {
+            if let Some((c, history)) = current.take() {
+                flush(c, &history)?;
+            }
+        }
+        let (_, history) = current.get_or_insert_with(|| (id, History::new()));
+        if seq != history.len() as i64 + 1 {
+            return Err(JournalError::corrupt(
+                "a payment's events are not numbered 1, 2, 3, ... (found while migrating)",
+            ));
+        }
+        history.push(at, &instance, &kind, &payload);
+    }
+    if let Some((c, history)) = current.take() {
+        flush(c, &history)?;
+    }
+    drop(rows);
+    drop(events);
+    // A payment without events (never written by this crate) gets an empty history.
+    connection
+        .execute(
+            "UPDATE lakala_payments SET history = ?1 WHERE length(history) = 0",
+            params![History::new().encode()?],
+        )
+        .journal()?;
+    connection
+        .execute_batch("DROP TABLE lakala_payment_events;")
+        .journal()
+}
 
 /// Brings the schema to [`SCHEMA_VERSION`]: nothing to do when it is current, the
 /// missing migrations in one `BEGIN IMMEDIATE` transaction otherwise. Refuses another
@@ -188,6 +258,7 @@ CREATE INDEX lakala_payments_open_created ON lakala_payments (created_at)
 /// schema.
 pub(crate) fn migrate(connection: &mut Connection, read_only: bool) -> Result<(), JournalError> {
     debug_assert_eq!(MIGRATIONS.len() as i64, SCHEMA_VERSION);
+    debug_assert_eq!(STEPS.len(), MIGRATIONS.len());
     let version = check(connection)?;
     if version == SCHEMA_VERSION {
         return Ok(());
@@ -221,6 +292,9 @@ fn migrate_in_transaction(connection: &mut Connection) -> Result<(), JournalErro
     let version = check(&tx)?;
     for (i, sql) in MIGRATIONS.iter().enumerate().skip(version as usize) {
         tx.execute_batch(sql).journal()?;
+        if let Some(step) = STEPS[i] {
+            step(&tx)?;
+        }
         tx.pragma_update(None, "user_version", i as i64 + 1)
             .journal()?;
     }

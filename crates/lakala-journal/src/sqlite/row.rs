@@ -4,8 +4,9 @@ use super::digest;
 use super::error::SqliteResult;
 use crate::error::JournalError;
 use crate::event::Event;
+use crate::history::History;
 use crate::payment::{PaymentKey, PaymentRecord};
-use rusqlite::{params, Connection, Row};
+use rusqlite::{params, Connection, OptionalExtension, Row};
 
 pub(crate) use crate::schema::PAYMENT_COLUMNS as COLUMNS;
 
@@ -64,12 +65,16 @@ pub(crate) fn load(
     }
 }
 
-/// Inserts a new payment row.
-pub(crate) fn insert(connection: &Connection, r: &PaymentRecord) -> Result<bool, JournalError> {
+/// Inserts a new payment row with its stored `history` (history.rs).
+pub(crate) fn insert(
+    connection: &Connection,
+    r: &PaymentRecord,
+    history: &[u8],
+) -> Result<bool, JournalError> {
     let sql = format!(
-        "INSERT INTO lakala_payments ({COLUMNS}) VALUES \
+        "INSERT INTO lakala_payments ({COLUMNS}, history) VALUES \
          (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, \
-          ?19, ?20, ?21, ?22, ?23, ?24, ?25) \
+          ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26) \
          ON CONFLICT (merchant_no, out_trade_no) DO NOTHING"
     );
     let changed = connection
@@ -101,109 +106,103 @@ pub(crate) fn insert(connection: &Connection, r: &PaymentRecord) -> Result<bool,
             r.lease_token,
             digest::auth_digest_value(r.auth_digest.as_deref()),
             r.conflict,
+            history,
         ])
         .journal()?;
     Ok(changed == 1)
 }
 
+/// The update of every mutable column of a payment row (`?1`, `?2` its key).
+const STORE: &str = "UPDATE lakala_payments SET status = ?3, trade_no = ?4, \
+    last_trade_state = ?5, outcome = ?6, reason = ?7, attempts = ?8, event_count = ?9, \
+    updated_at = ?10, next_check_at = ?11, finished_at = ?12, lease_owner = ?13, \
+    lease_until = ?14, lease_token = ?15, amount_fen = ?16, conflict = ?17";
+
 /// Writes every mutable column of an existing payment row.
 pub(crate) fn store(connection: &Connection, r: &PaymentRecord) -> Result<(), JournalError> {
-    let changed = connection
-        .prepare_cached(
-            "UPDATE lakala_payments SET status = ?3, trade_no = ?4, last_trade_state = ?5, \
-             outcome = ?6, reason = ?7, attempts = ?8, event_count = ?9, updated_at = ?10, \
-             next_check_at = ?11, finished_at = ?12, lease_owner = ?13, lease_until = ?14, \
-             lease_token = ?15, amount_fen = ?16, conflict = ?17 \
-             WHERE merchant_no = ?1 AND out_trade_no = ?2",
-        )
-        .journal()?
-        .execute(params![
-            r.key.merchant_no,
-            r.key.out_trade_no,
-            r.status.as_str(),
-            r.trade_no,
-            r.last_trade_state,
-            r.outcome,
-            r.reason,
-            r.attempts,
-            r.event_count,
-            r.updated_at,
-            r.next_check_at,
-            r.finished_at,
-            r.lease_owner,
-            r.lease_until,
-            r.lease_token,
-            r.amount_fen,
-            r.conflict,
-        ])
-        .journal()?;
+    store_with(connection, r, None)
+}
+
+/// Writes every mutable column of an existing payment row and its new stored `history`
+/// (an append: the events and the state they changed, in one statement).
+pub(crate) fn store_appended(
+    connection: &Connection,
+    r: &PaymentRecord,
+    history: &[u8],
+) -> Result<(), JournalError> {
+    store_with(connection, r, Some(history))
+}
+
+fn store_with(
+    connection: &Connection,
+    r: &PaymentRecord,
+    history: Option<&[u8]>,
+) -> Result<(), JournalError> {
+    let sql = match history {
+        None => format!("{STORE} WHERE merchant_no = ?1 AND out_trade_no = ?2"),
+        Some(_) => format!("{STORE}, history = ?18 WHERE merchant_no = ?1 AND out_trade_no = ?2"),
+    };
+    let mut statement = connection.prepare_cached(&sql).journal()?;
+    let params = params![
+        r.key.merchant_no,
+        r.key.out_trade_no,
+        r.status.as_str(),
+        r.trade_no,
+        r.last_trade_state,
+        r.outcome,
+        r.reason,
+        r.attempts,
+        r.event_count,
+        r.updated_at,
+        r.next_check_at,
+        r.finished_at,
+        r.lease_owner,
+        r.lease_until,
+        r.lease_token,
+        r.amount_fen,
+        r.conflict,
+    ];
+    let changed = match history {
+        None => statement.execute(params),
+        Some(history) => {
+            let mut all = params.to_vec();
+            all.push(&history);
+            statement.execute(all.as_slice())
+        }
+    }
+    .journal()?;
     if changed != 1 {
         return Err(JournalError::NotFound { what: "payment" });
     }
     Ok(())
 }
 
-/// Appends one event row.
-pub(crate) fn insert_event(
+/// The payment's events (its stored history, history.rs), `None` when there is no such
+/// payment.
+pub(crate) fn history(
     connection: &Connection,
     key: &PaymentKey,
-    seq: i64,
-    at: i64,
-    instance: &str,
-    kind: &str,
-    payload: &str,
-) -> Result<(), JournalError> {
-    // Keyed by the payment's row id: its text key is not repeated in every event.
-    let inserted = connection
+) -> Result<Option<History>, JournalError> {
+    let stored: Option<Vec<u8>> = connection
         .prepare_cached(
-            "INSERT INTO lakala_payment_events (payment_id, seq, at, instance, kind, payload) \
-             SELECT id, ?3, ?4, ?5, ?6, ?7 FROM lakala_payments \
-             WHERE merchant_no = ?1 AND out_trade_no = ?2",
+            "SELECT history FROM lakala_payments WHERE merchant_no = ?1 AND out_trade_no = ?2",
         )
         .journal()?
-        .execute(params![
-            key.merchant_no,
-            key.out_trade_no,
-            seq,
-            at,
-            instance,
-            kind,
-            payload
-        ])
+        .query_row(params![key.merchant_no, key.out_trade_no], |r| r.get(0))
+        .optional()
         .journal()?;
-    if inserted != 1 {
-        return Err(JournalError::NotFound { what: "payment" });
-    }
-    Ok(())
+    stored.map(|stored| History::decode(&stored)).transpose()
 }
 
-/// The payment's events in order.
+/// The payment's events in order (none when there is no such payment).
 pub(crate) fn events(
     connection: &Connection,
     key: &PaymentKey,
 ) -> Result<Vec<Event>, JournalError> {
-    let mut statement = connection
-        .prepare_cached(
-            "SELECT seq, at, instance, kind, payload FROM lakala_payment_events \
-             WHERE payment_id = (SELECT id FROM lakala_payments \
-                 WHERE merchant_no = ?1 AND out_trade_no = ?2) ORDER BY seq",
-        )
-        .journal()?;
-    let mut rows = statement
-        .query(params![key.merchant_no, key.out_trade_no])
-        .journal()?;
-    let mut events = Vec::new();
-    while let Some(row) = rows.next().journal()? {
-        let payload: String = row.get(4).journal()?;
-        events.push(Event::from_stored(
-            row.get(0).journal()?,
-            row.get(1).journal()?,
-            row.get(2).journal()?,
-            row.get(3).journal()?,
-            &payload,
-        )?);
+    match history(connection, key)? {
+        Some(history) => history.events(),
+        None => Ok(Vec::new()),
     }
-    Ok(events)
 }
 
 /// Runs a query returning payment rows.
