@@ -7,6 +7,10 @@ pub(crate) const PAYMENT_COLUMNS: &str = "merchant_no, out_trade_no, kind, term_
     updated_at, next_check_at, finished_at, lease_owner, lease_until, lease_token, \
     auth_digest, conflict";
 
+/// How many columns [`PAYMENT_COLUMNS`] names.
+#[cfg_attr(not(feature = "postgres"), allow(dead_code))]
+pub(crate) const PAYMENT_COLUMN_COUNT: usize = 25;
+
 /// Whether the payment row `row` (a table name or alias) may be pruned on its own:
 /// final, finished before the cut (`cut`, a placeholder), and not marked as a conflict.
 fn prunable(row: &str, cut: &str) -> String {
@@ -37,4 +41,14 @@ pub(crate) fn deletable(cut: &str) -> String {
         own = prunable("lakala_payments", cut),
         group = prunable("g", cut),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_column_count_is_right() {
+        assert_eq!(PAYMENT_COLUMNS.split(',').count(), PAYMENT_COLUMN_COUNT);
+    }
 }

@@ -167,7 +167,7 @@ async fn a_broken_schema_is_corrupt() {
     raw_client()
         .await
         .batch_execute(&format!(
-            "DROP TABLE \"{}\".lakala_payment_events",
+            "ALTER TABLE \"{}\".lakala_payments DROP COLUMN history",
             h.schema
         ))
         .await
@@ -182,9 +182,9 @@ async fn a_broken_schema_is_corrupt() {
             None,
         )
         .await
-        .expect_err("no events table");
+        .expect_err("no history column");
     assert!(matches!(e, JournalError::Corrupt { .. }), "{e:?}");
-    assert!(e.to_string().contains("42P01"), "{e}");
+    assert!(e.to_string().contains("42703"), "{e}");
     h.finish().await;
 }
 
@@ -305,7 +305,7 @@ async fn debug_never_shows_the_connection_string() {
 #[tokio::test]
 async fn a_version_1_schema_is_upgraded_on_connect() {
     let h = harness().await;
-    {
+    let events = {
         let journal = h.open().await.expect("create");
         journal
             .record_intent(&micropay("MP-V1"))
@@ -320,13 +320,15 @@ async fn a_version_1_schema_is_upgraded_on_connect() {
             )
             .await
             .expect("append");
-    }
+        all_events(&journal).await
+    };
     let client = raw_client().await;
+    to_version_3(&client, &h.schema, &events).await;
     // Back to exactly what version 1 had.
     client
         .batch_execute(&format!(
             "SET search_path TO \"{s}\"; \
-             {TO_V3} {TO_V2} \
+             {TO_V2} \
              DROP INDEX lakala_payments_conflict; DROP INDEX lakala_payments_origin; \
              ALTER TABLE lakala_payments DROP COLUMN auth_digest, DROP COLUMN conflict, \
                  DROP COLUMN lease_skew; \
@@ -387,20 +389,114 @@ async fn a_version_1_schema_is_upgraded_on_connect() {
     h.finish().await;
 }
 
-/// What version 4 changed, undone: the status index back, the time indexes carrying the
-/// key again, no indexes of the open payments.
-const TO_V3: &str = "\
-    DROP INDEX lakala_payments_open; DROP INDEX lakala_payments_open_created; \
-    DROP INDEX lakala_payments_created; DROP INDEX lakala_payments_finished; \
-    CREATE INDEX lakala_payments_status ON lakala_payments (status); \
-    CREATE INDEX lakala_payments_created \
-        ON lakala_payments (created_at, merchant_no, out_trade_no); \
-    CREATE INDEX lakala_payments_finished \
-        ON lakala_payments (finished_at, merchant_no, out_trade_no) \
-        WHERE finished_at IS NOT NULL; \
-    UPDATE lakala_journal_schema SET version = 3;";
+/// Every payment's events, read through the journal: what a schema of version 3 keeps
+/// in its events table.
+async fn all_events(journal: &impl PaymentJournal) -> Vec<(String, Vec<lakala_journal::Event>)> {
+    let mut all = Vec::new();
+    for r in journal
+        .list(&ListFilter::all().limit(1000))
+        .await
+        .expect("list")
+    {
+        let events = journal.events(&r.key).await.expect("events");
+        assert_eq!(events.len() as i64, r.event_count);
+        all.push((r.key.out_trade_no, events));
+    }
+    all
+}
 
-/// What version 3 added, taken away again (after [`TO_V3`]): back to exactly version 2 (no payment `id`,
+/// A stored digest (digest.rs's forms) as the text version 3 kept: 32 bytes as hex (with
+/// `prefix`), anything else the text after its marker bytes.
+fn digest_text(column: &str, prefix: &str) -> String {
+    format!(
+        "CASE WHEN {column} IS NULL THEN NULL \
+         WHEN octet_length({column}) = 32 THEN '{prefix}' || encode({column}, 'hex') \
+         ELSE convert_from(substr({column}, CASE WHEN octet_length({column}) = 33 \
+             AND get_byte({column}, 1) = 255 THEN 3 ELSE 2 END), 'UTF8') END"
+    )
+}
+
+/// What version 4 changed, undone with the SQL of version 3: the status index back, the
+/// time indexes carrying the key again, no indexes of the open payments, the digests as
+/// text, each payment's `id` back, and the events (`events`, by payment number of the
+/// fixtures' merchant) in the events table of version 3 instead of each payment's history.
+async fn to_version_3(
+    client: &tokio_postgres::Client,
+    schema: &str,
+    events: &[(String, Vec<lakala_journal::Event>)],
+) {
+    client
+        .batch_execute(&format!(
+            "SET search_path TO \"{schema}\";
+             DROP INDEX lakala_payments_open; DROP INDEX lakala_payments_open_created;
+             DROP INDEX lakala_payments_created; DROP INDEX lakala_payments_finished;
+             CREATE INDEX lakala_payments_status ON lakala_payments (status);
+             CREATE INDEX lakala_payments_created
+                 ON lakala_payments (created_at, merchant_no, out_trade_no);
+             CREATE INDEX lakala_payments_finished
+                 ON lakala_payments (finished_at, merchant_no, out_trade_no)
+                 WHERE finished_at IS NOT NULL;
+             ALTER TABLE lakala_payments
+                 ALTER COLUMN fingerprint TYPE text USING ({fingerprint}),
+                 ALTER COLUMN auth_digest TYPE text USING ({auth_digest}),
+                 DROP COLUMN history,
+                 ADD COLUMN id BIGINT GENERATED BY DEFAULT AS IDENTITY;
+             ALTER TABLE lakala_payments ADD CONSTRAINT lakala_payments_id_key UNIQUE (id);
+             CREATE TABLE lakala_payment_events (
+                 payment_id BIGINT NOT NULL REFERENCES lakala_payments (id) ON DELETE CASCADE,
+                 seq        BIGINT NOT NULL,
+                 at         BIGINT NOT NULL,
+                 instance   TEXT   NOT NULL,
+                 kind       TEXT   NOT NULL,
+                 payload    TEXT   NOT NULL,
+                 PRIMARY KEY (payment_id, seq));
+             UPDATE lakala_journal_schema SET version = 3;",
+            fingerprint = digest_text("fingerprint", ""),
+            auth_digest = digest_text("auth_digest", "hmac-sha256:"),
+        ))
+        .await
+        .expect("make it a version 3 schema");
+    for (no, list) in events {
+        for e in list {
+            let payload = serde_json::to_string(&e.payload).expect("payload");
+            let inserted = client
+                .execute(
+                    &format!(
+                        "INSERT INTO \"{schema}\".lakala_payment_events \
+                         (payment_id, seq, at, instance, kind, payload) \
+                         SELECT id, $3, $4, $5, $6, $7 FROM \"{schema}\".lakala_payments \
+                         WHERE merchant_no = $1 AND out_trade_no = $2"
+                    ),
+                    &[
+                        &key(no).merchant_no,
+                        no,
+                        &e.seq,
+                        &e.at,
+                        &e.instance,
+                        &e.kind,
+                        &payload,
+                    ],
+                )
+                .await
+                .expect("an event of version 3");
+            assert_eq!(inserted, 1);
+        }
+    }
+}
+
+/// Whether `schema` has the events table of versions 1 to 3.
+async fn has_events_table(client: &tokio_postgres::Client, schema: &str) -> bool {
+    client
+        .query_one(
+            &format!("SELECT to_regclass('\"{schema}\".lakala_payment_events') IS NOT NULL"),
+            &[],
+        )
+        .await
+        .expect("events table")
+        .get(0)
+}
+
+/// What version 3 added, taken away again (after [`to_version_3`]): back to exactly version 2 (no payment `id`,
 /// the events keyed by the merchant and number).
 const TO_V2: &str = "\
     ALTER TABLE lakala_payments DROP CONSTRAINT lakala_payments_kind_check; \
@@ -430,7 +526,7 @@ const TO_V2: &str = "\
 #[tokio::test]
 async fn a_version_2_schema_is_upgraded_on_connect() {
     let h = harness().await;
-    {
+    let events = {
         let journal = h.open().await.expect("create");
         journal
             .record_intent(&micropay("MP-V2"))
@@ -445,13 +541,12 @@ async fn a_version_2_schema_is_upgraded_on_connect() {
             )
             .await
             .expect("append");
-    }
+        all_events(&journal).await
+    };
     let client = raw_client().await;
+    to_version_3(&client, &h.schema, &events).await;
     client
-        .batch_execute(&format!(
-            "SET search_path TO \"{}\"; {TO_V3} {TO_V2}",
-            h.schema
-        ))
+        .batch_execute(&format!("SET search_path TO \"{}\"; {TO_V2}", h.schema))
         .await
         .expect("make it a version 2 schema");
     let refused = client
@@ -525,25 +620,9 @@ async fn a_version_2_schema_is_upgraded_on_connect() {
     assert_eq!(
         journal.events(&key("PO-V3")).await.expect("events").len(),
         1,
-        "a new payment's intent event, keyed by its id"
+        "a new payment's intent event, in its history"
     );
-    let keyed: i64 = client
-        .query_one(
-            &format!(
-                "SELECT count(*) FROM \"{s}\".lakala_payment_events AS e \
-                 JOIN \"{s}\".lakala_payments AS p ON p.id = e.payment_id \
-                 WHERE p.out_trade_no = 'MP-V2'",
-                s = h.schema
-            ),
-            &[],
-        )
-        .await
-        .expect("events by id")
-        .get(0);
-    assert_eq!(
-        keyed, 2,
-        "the events of version 2 keyed by their payment's id"
-    );
+    assert!(!has_events_table(&client, &h.schema).await);
     drop(journal);
     drop(h.open().await.expect("reconnect: nothing to migrate"));
     h.finish().await;
@@ -589,7 +668,7 @@ const V4_INDEXES: [&str; 7] = [
 async fn a_version_3_schema_is_upgraded_on_connect() {
     use lakala_journal::PaymentStatus;
     let h = harness().await;
-    {
+    let events = {
         let journal = h.open().await.expect("create");
         for no in ["MP-V3-1", "MP-V3-2", "MP-V3-3", "MP-V3-4"] {
             journal.record_intent(&micropay(no)).await.expect("record");
@@ -609,12 +688,23 @@ async fn a_version_3_schema_is_upgraded_on_connect() {
                 .await
                 .expect("append");
         }
-    }
+        // Payloads whose text must survive byte for byte: Chinese, escapes, nesting.
+        let odd = lakala_journal::NewEvent::new(
+            T0 + 2,
+            "node-b",
+            "note",
+            serde_json::json!({"msg": "交易成功", "esc": "tab\there \"quoted\" \\ \u{1}",
+                "nested": {"list": [1, 2.5, null, true], "z": "", "a": -7}}),
+        );
+        journal
+            .append(&key("MP-V3-2"), &odd, &StateUpdate::none(), None)
+            .await
+            .expect("append the odd one");
+        all_events(&journal).await
+    };
     let client = raw_client().await;
-    client
-        .batch_execute(&format!("SET search_path TO \"{}\"; {TO_V3}", h.schema))
-        .await
-        .expect("make it a version 3 schema");
+    to_version_3(&client, &h.schema, &events).await;
+    assert!(has_events_table(&client, &h.schema).await);
     let before: Vec<String> = payment_indexes(&client, &h.schema)
         .await
         .into_iter()
@@ -635,6 +725,12 @@ async fn a_version_3_schema_is_upgraded_on_connect() {
         .expect("version")
         .get(0);
     assert_eq!(version, 4);
+    assert_eq!(
+        all_events(&journal).await,
+        events,
+        "every event read back as version 3 kept it"
+    );
+    assert!(!has_events_table(&client, &h.schema).await);
     let names = |records: Vec<lakala_journal::PaymentRecord>| -> Vec<String> {
         records.into_iter().map(|r| r.key.out_trade_no).collect()
     };
@@ -687,5 +783,133 @@ async fn a_version_3_schema_is_upgraded_on_connect() {
         );
     }
     drop(h.open().await.expect("reconnect: nothing to migrate"));
+    h.finish().await;
+}
+
+/// Digests of every form, written as text by version 3, read back exactly after the
+/// upgrade to version 4 (which stores them as `bytea`: the client's forms as 32 bytes).
+#[tokio::test]
+async fn digests_of_version_3_read_back_unchanged_as_bytea() {
+    let h = harness().await;
+    let client_fp = "0123456789abcdef".repeat(4);
+    let client_digest = format!("hmac-sha256:{}", "5a".repeat(32));
+    let cases: [(&str, String, Option<String>); 5] = [
+        ("MP-DG-1", client_fp.clone(), Some(client_digest.clone())),
+        ("MP-DG-2", "legacy-FP".into(), Some("hmac:abc".into())),
+        ("MP-DG-3", "x".repeat(31), Some("y".repeat(31))),
+        ("MP-DG-4", client_fp.to_uppercase(), None),
+        ("MP-DG-5", "交易-ü".into(), Some("ab".repeat(32))),
+    ];
+    let events = {
+        let journal = h.open().await.expect("create");
+        for (no, _, _) in &cases {
+            journal.record_intent(&micropay(no)).await.expect("record");
+        }
+        all_events(&journal).await
+    };
+    let client = raw_client().await;
+    to_version_3(&client, &h.schema, &events).await;
+    // Values of any form, as older versions (or other writers) may have left them.
+    for (no, fingerprint, digest) in &cases {
+        client
+            .execute(
+                &format!(
+                    "UPDATE \"{}\".lakala_payments SET fingerprint = $2, auth_digest = $3 \
+                     WHERE out_trade_no = $1",
+                    h.schema
+                ),
+                &[no, fingerprint, digest],
+            )
+            .await
+            .expect("a value of version 3");
+    }
+    let texts: Vec<(String, String, Option<String>)> = client
+        .query(
+            &format!(
+                "SELECT out_trade_no, fingerprint, auth_digest FROM \"{}\".lakala_payments \
+                 ORDER BY out_trade_no",
+                h.schema
+            ),
+            &[],
+        )
+        .await
+        .expect("version 3's text")
+        .into_iter()
+        .map(|r| (r.get(0), r.get(1), r.get(2)))
+        .collect();
+    let expected: Vec<(String, String, Option<String>)> = cases
+        .iter()
+        .map(|(no, fp, d)| (no.to_string(), fp.clone(), d.clone()))
+        .collect();
+    assert_eq!(
+        texts, expected,
+        "the schema of version 3 holds them as text"
+    );
+
+    let journal = h.open().await.expect("connect and upgrade");
+    for (no, fingerprint, digest) in &cases {
+        let r = journal
+            .payment(&key(no))
+            .await
+            .expect("read")
+            .expect("kept");
+        assert_eq!(
+            (&r.fingerprint, &r.auth_digest),
+            (fingerprint, digest),
+            "{no}"
+        );
+    }
+    let stored: Vec<(String, String, i32, Option<i32>)> = client
+        .query(
+            &format!(
+                "SELECT out_trade_no, pg_typeof(fingerprint)::text, octet_length(fingerprint), \
+                 octet_length(auth_digest) FROM \"{}\".lakala_payments ORDER BY out_trade_no",
+                h.schema
+            ),
+            &[],
+        )
+        .await
+        .expect("stored")
+        .into_iter()
+        .map(|r| (r.get(0), r.get(1), r.get(2), r.get(3)))
+        .collect();
+    assert_eq!(stored[0], ("MP-DG-1".into(), "bytea".into(), 32, Some(32)));
+    assert_eq!(stored[1].2, 1 + "legacy-FP".len() as i32);
+    assert_eq!((stored[2].2, stored[2].3), (33, Some(33)));
+    // New payments of each form the journal accepts, written by version 4, read back the
+    // same.
+    let new_cases: [(&str, String, Option<String>); 4] = [
+        ("MP-DG-1", client_fp.clone(), Some(client_digest.clone())),
+        (
+            "MP-DG-2",
+            "0123456789abcdef".repeat(2),
+            Some("hmac:abc".into()),
+        ),
+        ("MP-DG-3", "ab".repeat(16), Some("y".repeat(31))),
+        ("MP-DG-5", client_fp.clone(), Some("ab".repeat(32))),
+    ];
+    for (no, fingerprint, digest) in &new_cases {
+        let no = format!("{no}-NEW");
+        let mut intent = micropay(&no);
+        intent.fingerprint = fingerprint.clone();
+        intent.auth_digest = digest.clone();
+        let Recorded::New(_) = journal.record_intent(&intent).await.expect("record") else {
+            panic!("new");
+        };
+        let r = journal
+            .payment(&key(&no))
+            .await
+            .expect("read")
+            .expect("there");
+        assert_eq!(
+            (&r.fingerprint, &r.auth_digest),
+            (fingerprint, digest),
+            "{no}"
+        );
+        assert!(matches!(
+            journal.record_intent(&intent).await.expect("again"),
+            Recorded::Existing(_)
+        ));
+    }
     h.finish().await;
 }

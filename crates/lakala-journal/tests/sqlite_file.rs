@@ -655,7 +655,11 @@ async fn a_version_2_journal_is_upgraded_on_open() {
             .collect::<Vec<_>>(),
         V4_INDEXES
     );
-    assert_eq!(events_table(&c), 0, "the events moved into the payments' histories");
+    assert_eq!(
+        events_table(&c),
+        0,
+        "the events moved into the payments' histories"
+    );
     let stored: Vec<(String, String)> = c
         .prepare(
             "SELECT out_trade_no, typeof(fingerprint) || ' ' || typeof(auth_digest) \
@@ -860,7 +864,9 @@ async fn a_version_3_journal_is_upgraded_on_open() {
     assert_eq!(after.event_count, 4);
     let read = journal.events(&key("MP-V3-2")).await.expect("events");
     assert_eq!(
-        read.iter().map(|e| (e.seq, e.kind.as_str())).collect::<Vec<_>>(),
+        read.iter()
+            .map(|e| (e.seq, e.kind.as_str()))
+            .collect::<Vec<_>>(),
         [(1, "intent"), (2, "answer"), (3, "note"), (4, "query")]
     );
     let names = |records: Vec<lakala_journal::PaymentRecord>| -> Vec<String> {

@@ -1,9 +1,10 @@
 //! [`PaymentJournal`] for [`PostgresJournal`].
 
 use super::error::PostgresResult;
-use super::{row, sql, PostgresJournal};
+use super::{digest, row, sql, PostgresJournal};
 use crate::error::JournalError;
-use crate::event::{Event, NewEvent};
+use crate::event::{kinds, Event, NewEvent};
+use crate::history::History;
 use crate::journal::{check_append, check_prune_keys, PaymentJournal};
 use crate::lease;
 use crate::lease::{Claim, Lease, LeaseClock};
@@ -50,7 +51,7 @@ impl PostgresJournal {
         fence: Option<&Lease>,
     ) -> Result<PaymentRecord, JournalError> {
         let mut c = self.pool.get().await?;
-        let read = c.statement(sql::PAYMENT_FOR_UPDATE.as_str()).await?;
+        let read = c.statement(sql::PAYMENT_FOR_APPEND.as_str()).await?;
         let write = c.statement(sql::WRITE_APPEND).await?;
         c.transaction_started();
         let (begun, found) = {
@@ -63,8 +64,11 @@ impl PostgresJournal {
         };
         c.check(begun)?;
         let found = c.check(found)?;
-        let current = match found {
-            Some(row) => row::record(&row, 0)?,
+        let (current, stored) = match found {
+            Some(row) => (
+                row::record(&row, 0)?,
+                row::value::<Vec<u8>>(&row, crate::schema::PAYMENT_COLUMN_COUNT)?,
+            ),
             None => return Err(roll_back(c, JournalError::NotFound { what: "payment" }).await),
         };
         if let Some(lease) = fence {
@@ -72,28 +76,37 @@ impl PostgresJournal {
                 return Err(roll_back(c, JournalError::LeaseLost).await);
             }
         }
+        let mut history = match History::decode(&stored) {
+            Ok(history) => history,
+            Err(e) => return Err(roll_back(c, e).await),
+        };
         let mut record = current;
         let mut refusal = None;
-        let (mut seqs, mut ats, mut instances, mut kinds, mut payloads) =
-            (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
         for (event, payload, update) in facts {
             let applied = update.apply(&record, event.at);
             record = applied.record;
-            seqs.push(record.event_count);
-            ats.push(event.at);
-            instances.push(event.instance.as_str());
-            kinds.push(event.kind.as_str());
-            payloads.push(payload.as_str());
+            history.push(event.at, &event.instance, &event.kind, payload);
             if applied.refusal.is_some() {
                 refusal = applied.refusal;
                 break;
             }
         }
+        let encoded = if history.len() as i64 == record.event_count {
+            history.encode()
+        } else {
+            Err(JournalError::corrupt(
+                "a payment's event count disagrees with its history",
+            ))
+        };
+        let encoded = match encoded {
+            Ok(encoded) => encoded,
+            Err(e) => return Err(roll_back(c, e).await),
+        };
         let r = &record;
         let status = r.status.as_str();
         let (written, committed) = {
             let client: &tokio_postgres::Client = c.client()?;
-            let params: [&(dyn ToSql + Sync); 19] = [
+            let params: [&(dyn ToSql + Sync); 15] = [
                 &r.key.merchant_no,
                 &r.key.out_trade_no,
                 &status,
@@ -108,21 +121,17 @@ impl PostgresJournal {
                 &r.finished_at,
                 &r.amount_fen,
                 &r.conflict,
-                &seqs,
-                &ats,
-                &instances,
-                &kinds,
-                &payloads,
+                &encoded,
             ];
             tokio::join!(
                 client.execute(&write, &params),
                 client.batch_execute("COMMIT")
             )
         };
-        let inserted = c.check(written)?;
+        let written = c.check(written)?;
         c.check(committed)?;
         c.transaction_ended();
-        if inserted != seqs.len() as u64 {
+        if written != 1 {
             // Cannot happen under the row lock; said rather than assumed.
             return Err(JournalError::corrupt(
                 "the payment row vanished under its lock",
@@ -174,6 +183,11 @@ impl PaymentJournal for PostgresJournal {
     async fn record_intent(&self, intent: &Intent) -> Result<Recorded, JournalError> {
         intent.validate()?;
         let payload = validation::payload(&intent.event_payload())?;
+        let mut history = History::new();
+        history.push(intent.created_at, &intent.instance, kinds::INTENT, &payload);
+        let history = history.encode()?;
+        let fingerprint = digest::fingerprint_value(&intent.fingerprint);
+        let auth_digest = digest::auth_digest_value(intent.auth_digest.as_deref());
         // A concurrent prune could remove the existing row between the two statements;
         // a second pass then inserts it.
         for _ in 0..2 {
@@ -193,12 +207,12 @@ impl PaymentJournal for PostgresJournal {
                                 &intent.origin_out_trade_no,
                                 &intent.amount_fen,
                                 &intent.masked_auth_code,
-                                &intent.fingerprint,
+                                &fingerprint,
                                 &intent.created_at,
                                 &intent.instance,
                                 &intent.next_check_at,
-                                &payload,
-                                &intent.auth_digest,
+                                &auth_digest,
+                                &history,
                             ],
                         )
                         .await;
@@ -255,15 +269,18 @@ impl PaymentJournal for PostgresJournal {
     async fn events(&self, key: &PaymentKey) -> Result<Vec<Event>, JournalError> {
         key.validate()?;
         let mut c = self.pool.get().await?;
-        let statement = c.statement(sql::EVENTS).await?;
-        let rows = {
+        let statement = c.statement(sql::HISTORY).await?;
+        let found = {
             let result = c
                 .client()?
-                .query(&statement, &[&key.merchant_no, &key.out_trade_no])
+                .query_opt(&statement, &[&key.merchant_no, &key.out_trade_no])
                 .await;
             c.check(result)
         }?;
-        rows.iter().map(row::event).collect()
+        match found {
+            Some(found) => History::decode(&row::value::<Vec<u8>>(&found, 0)?)?.events(),
+            None => Ok(Vec::new()),
+        }
     }
 
     async fn list(&self, filter: &ListFilter) -> Result<Vec<PaymentRecord>, JournalError> {

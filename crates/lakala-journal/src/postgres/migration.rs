@@ -1,10 +1,16 @@
 //! The PostgreSQL schema and its versioned migrations, applied when a journal connects.
 
+use super::digest::{AUTH_DIGEST_FROM_TEXT, FINGERPRINT_FROM_TEXT};
 use super::error::PostgresResult;
 use super::pool::Pool;
 use crate::error::JournalError;
+use crate::history::History;
 use crate::SCHEMA_VERSION;
-use tokio_postgres::GenericClient;
+use tokio_postgres::{GenericClient, Transaction};
+
+/// How many payments migration 4 moves per statement, and how many event rows it reads
+/// at a time.
+const BATCH: usize = 10_000;
 
 /// The advisory lock that serializes migrations of every journal in a database.
 const MIGRATION_LOCK: i64 = 0x4C4B_4C4A;
@@ -135,6 +141,11 @@ CREATE INDEX lakala_payments_open ON lakala_payments (merchant_no, out_trade_no)
     WHERE status IN ('recorded', 'pending', 'unresolved');
 CREATE INDEX lakala_payments_open_created ON lakala_payments (created_at)
     WHERE status IN ('recorded', 'pending', 'unresolved');
+-- Each payment's events move into its row as one compressed history (history.rs; the
+-- crate docs say what a payment costs on disk): every event row cost a tuple header, a
+-- line pointer, alignment and an index entry. The Rust step (version_4) fills it, makes
+-- it NOT NULL, drops the events table and stores the digests as bytea.
+ALTER TABLE lakala_payments ADD COLUMN history BYTEA;
 "#,
 ];
 
@@ -168,8 +179,11 @@ pub(crate) async fn migrate(pool: &Pool) -> Result<(), JournalError> {
     .journal()?;
     // Again under the lock: another instance may have migrated meanwhile.
     let version = check(&tx).await?;
-    for sql in MIGRATIONS.iter().skip(version as usize) {
+    for (i, sql) in MIGRATIONS.iter().enumerate().skip(version as usize) {
         tx.batch_execute(sql).await.journal()?;
+        if i + 1 == 4 {
+            version_4(&tx).await?;
+        }
     }
     tx.execute(
         "INSERT INTO lakala_journal_schema (id, version) VALUES (TRUE, $1) \
@@ -179,6 +193,92 @@ pub(crate) async fn migrate(pool: &Pool) -> Result<(), JournalError> {
     .await
     .journal()?;
     tx.commit().await.journal()
+}
+
+/// Migration 4's Rust step: every payment's events (`lakala_payment_events`, streamed in
+/// key order, [`BATCH`] rows at a time) become its `history`, [`BATCH`] payments per
+/// `UPDATE`; a payment without events gets an empty one. A payment whose events are not
+/// numbered 1, 2, 3, ... is refused (nothing renumbered or lost: the migration rolls
+/// back). Then the events table goes, and the digests become `bytea` (digest.rs): one
+/// rewrite of the table, which also leaves out the row versions the updates left behind.
+async fn version_4(tx: &Transaction<'_>) -> Result<(), JournalError> {
+    let events = tx
+        .prepare(
+            "SELECT payment_id, seq, at, instance, kind, payload FROM lakala_payment_events \
+             ORDER BY payment_id, seq",
+        )
+        .await
+        .journal()?;
+    let write = tx
+        .prepare(
+            "UPDATE lakala_payments AS p SET history = h.history \
+             FROM unnest($1::int8[], $2::bytea[]) AS h(id, history) WHERE p.id = h.id",
+        )
+        .await
+        .journal()?;
+    let portal = tx.bind(&events, &[]).await.journal()?;
+    let mut ids: Vec<i64> = Vec::with_capacity(BATCH);
+    let mut histories: Vec<Vec<u8>> = Vec::with_capacity(BATCH);
+    let mut current: Option<(i64, History)> = None;
+    loop {
+        let rows = tx.query_portal(&portal, BATCH as i32).await.journal()?;
+        let done = rows.len() < BATCH;
+        for row in rows {
+            let id: i64 = row.try_get(0).journal()?;
+            if current.as_ref().is_some_and(|(c, _)| *c != id) {
+                if let Some((c, history)) = current.take() {
+                    ids.push(c);
+                    histories.push(history.encode()?);
+                }
+            }
+            let (_, history) = current.get_or_insert_with(|| (id, History::new()));
+            let seq: i64 = row.try_get(1).journal()?;
+            if seq != history.len() as i64 + 1 {
+                return Err(JournalError::corrupt(
+                    "a payment's events are not numbered 1, 2, 3, ... (found while migrating)",
+                ));
+            }
+            history.push(
+                row.try_get(2).journal()?,
+                row.try_get(3).journal()?,
+                row.try_get(4).journal()?,
+                row.try_get(5).journal()?,
+            );
+        }
+        if done {
+            if let Some((c, history)) = current.take() {
+                ids.push(c);
+                histories.push(history.encode()?);
+            }
+        }
+        if ids.len() >= BATCH || (done && !ids.is_empty()) {
+            tx.execute(&write, &[&ids, &histories]).await.journal()?;
+            ids.clear();
+            histories.clear();
+        }
+        if done {
+            break;
+        }
+    }
+    // Closed (the messages go in order) before the table they read is dropped.
+    drop(portal);
+    drop(events);
+    tx.execute(
+        "UPDATE lakala_payments SET history = $1::bytea WHERE history IS NULL",
+        &[&History::new().encode()?],
+    )
+    .await
+    .journal()?;
+    // The `id` of version 3 only keyed the events: it goes with them (and its index).
+    tx.batch_execute(&format!(
+        "DROP TABLE lakala_payment_events;
+         ALTER TABLE lakala_payments DROP COLUMN id,
+             ALTER COLUMN history SET NOT NULL,
+             ALTER COLUMN fingerprint TYPE bytea USING ({FINGERPRINT_FROM_TEXT}),
+             ALTER COLUMN auth_digest TYPE bytea USING ({AUTH_DIGEST_FROM_TEXT});"
+    ))
+    .await
+    .journal()
 }
 
 /// The schema version in the store (0 when there is no journal yet); refuses a newer

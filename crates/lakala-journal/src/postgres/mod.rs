@@ -1,6 +1,7 @@
 //! [`PostgresJournal`]: the journal in a PostgreSQL database shared by several instances.
 
 mod claim_payment;
+mod digest;
 mod error;
 mod explain;
 mod journal;

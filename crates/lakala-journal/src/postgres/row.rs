@@ -1,7 +1,7 @@
-//! Payment and event rows.
+//! Payment rows.
 
+use super::digest;
 use crate::error::JournalError;
-use crate::event::Event;
 use crate::payment::{PaymentKey, PaymentRecord};
 use tokio_postgres::types::FromSql;
 use tokio_postgres::Row;
@@ -26,7 +26,7 @@ pub(crate) fn record(row: &Row, at: usize) -> Result<PaymentRecord, JournalError
         origin_out_trade_no: get(row, at + 4)?,
         amount_fen: get(row, at + 5)?,
         masked_auth_code: get(row, at + 6)?,
-        fingerprint: get(row, at + 7)?,
+        fingerprint: digest::fingerprint(get(row, at + 7)?)?,
         status: status.parse()?,
         trade_no: get(row, at + 9)?,
         last_trade_state: get(row, at + 10)?,
@@ -42,21 +42,9 @@ pub(crate) fn record(row: &Row, at: usize) -> Result<PaymentRecord, JournalError
         lease_owner: get(row, at + 20)?,
         lease_until: get(row, at + 21)?,
         lease_token: get(row, at + 22)?,
-        auth_digest: get(row, at + 23)?,
+        auth_digest: digest::auth_digest(get(row, at + 23)?)?,
         conflict: get(row, at + 24)?,
     })
-}
-
-/// An event from `seq, at, instance, kind, payload`.
-pub(crate) fn event(row: &Row) -> Result<Event, JournalError> {
-    let payload: String = get(row, 4)?;
-    Event::from_stored(
-        get(row, 0)?,
-        get(row, 1)?,
-        get(row, 2)?,
-        get(row, 3)?,
-        &payload,
-    )
 }
 
 /// A value of column `i`.

@@ -1,7 +1,7 @@
 //! The statements of the PostgreSQL store. Most operations are one statement, so one
 //! round trip once the statement is prepared on the connection, each in its own implicit
 //! transaction; an append is a short explicit transaction of two pipelined round trips
-//! (`BEGIN` + [`PAYMENT_FOR_UPDATE`], then [`WRITE_APPEND`] + `COMMIT`; see journal.rs).
+//! (`BEGIN` + [`PAYMENT_FOR_APPEND`], then [`WRITE_APPEND`] + `COMMIT`; see journal.rs).
 //!
 //! Lease times: `lease_until` is stored in the **server's** clock
 //! (`clock_timestamp()`), and `lease_skew` is the claimer's clock minus the server's,
@@ -48,21 +48,20 @@ pub(super) fn clamped(numeric: &str) -> String {
 
 static COLUMNS: LazyLock<String> = LazyLock::new(|| columns_of(""));
 
-/// Inserts the payment and its `intent` event unless the key exists; returns how many
-/// payments were inserted (0 or 1).
+/// Inserts the payment with its history (its `intent` event, history.rs) unless the key
+/// exists; returns how many payments were inserted (0 or 1). The digests are in their
+/// stored form (digest.rs).
 pub(crate) const RECORD_INTENT: &str = "\
 WITH ins AS (
     INSERT INTO lakala_payments (merchant_no, out_trade_no, kind, term_no,
         origin_out_trade_no, amount_fen, masked_auth_code, fingerprint, status, attempts,
         event_count, created_at, created_by, updated_at, next_check_at, lease_token,
-        auth_digest)
-    VALUES ($1::text, $2::text, $3::text, $4::text, $5::text, $6::int8, $7::text, $8::text,
-        'recorded', 0, 1, $9::int8, $10::text, $9::int8, $11::int8, 0, $13::text)
+        auth_digest, history)
+    VALUES ($1::text, $2::text, $3::text, $4::text, $5::text, $6::int8, $7::text,
+        $8::bytea, 'recorded', 0, 1, $9::int8, $10::text, $9::int8, $11::int8, 0,
+        $12::bytea, $13::bytea)
     ON CONFLICT (merchant_no, out_trade_no) DO NOTHING
-    RETURNING id
-), ev AS (
-    INSERT INTO lakala_payment_events (payment_id, seq, at, instance, kind, payload)
-    SELECT id, 1, $9::int8, $10::text, 'intent', $12::text FROM ins
+    RETURNING 1
 )
 SELECT count(*) FROM ins";
 
@@ -78,40 +77,30 @@ pub(crate) static PAYMENT: LazyLock<String> = LazyLock::new(|| {
 pub(crate) const EXISTS: &str =
     "SELECT 1 FROM lakala_payments WHERE merchant_no = $1::text AND out_trade_no = $2::text";
 
-/// A payment's events in order.
-pub(crate) const EVENTS: &str = "\
-SELECT seq, at, instance, kind, payload FROM lakala_payment_events
-WHERE payment_id = (SELECT id FROM lakala_payments
-    WHERE merchant_no = $1::text AND out_trade_no = $2::text)
-ORDER BY seq";
+/// A payment's stored history (history.rs).
+pub(crate) const HISTORY: &str =
+    "SELECT history FROM lakala_payments WHERE merchant_no = $1::text AND out_trade_no = $2::text";
 
-/// The payment, locked until the end of the transaction (an append's first step).
-pub(crate) static PAYMENT_FOR_UPDATE: LazyLock<String> = LazyLock::new(|| {
+/// The payment and its stored history, locked until the end of the transaction (an
+/// append's first step).
+pub(crate) static PAYMENT_FOR_APPEND: LazyLock<String> = LazyLock::new(|| {
     format!(
-        "SELECT {cols} FROM lakala_payments WHERE merchant_no = $1::text AND out_trade_no = $2::text \
-         FOR UPDATE",
+        "SELECT {cols}, history FROM lakala_payments \
+         WHERE merchant_no = $1::text AND out_trade_no = $2::text FOR UPDATE",
         cols = *COLUMNS
     )
 });
 
 /// Writes the state an append computed (`StateUpdate::apply`, the one definition): every
-/// field an event can change, none of the lease; and appends the events (parallel
-/// arrays of `seq, at, instance, kind, payload`). One statement: returns how many events
-/// were inserted (none if the payment row was not there).
+/// field an event can change, none of the lease; and the history with the new events
+/// (`$15`). Returns how many rows it wrote (none if the payment row was not there).
 pub(crate) const WRITE_APPEND: &str = "\
-WITH state AS (
-    UPDATE lakala_payments SET status = $3::text, trade_no = $4::text,
-        last_trade_state = $5::text, outcome = $6::text, reason = $7::text,
-        attempts = $8::int8, event_count = $9::int8, updated_at = $10::int8,
-        next_check_at = $11::int8, finished_at = $12::int8, amount_fen = $13::int8,
-        conflict = $14::text
-    WHERE merchant_no = $1::text AND out_trade_no = $2::text
-    RETURNING id
-)
-INSERT INTO lakala_payment_events (payment_id, seq, at, instance, kind, payload)
-SELECT state.id, e.seq, e.at, e.instance, e.kind, e.payload
-FROM state, unnest($15::int8[], $16::int8[], $17::text[], $18::text[], $19::text[])
-    AS e(seq, at, instance, kind, payload)";
+UPDATE lakala_payments SET status = $3::text, trade_no = $4::text,
+    last_trade_state = $5::text, outcome = $6::text, reason = $7::text,
+    attempts = $8::int8, event_count = $9::int8, updated_at = $10::int8,
+    next_check_at = $11::int8, finished_at = $12::int8, amount_fen = $13::int8,
+    conflict = $14::text, history = $15::bytea
+WHERE merchant_no = $1::text AND out_trade_no = $2::text";
 
 /// Lists payments (`$1` statuses, empty for all; `$2` merchant; `$6` conflicts only; `$7`
 /// origin; `$5` limit) in `order`, after the cursor (`$10` time, `$3`, `$4` key) when
@@ -236,8 +225,8 @@ UPDATE lakala_payments SET lease_owner = NULL, lease_until = NULL, lease_skew = 
 WHERE merchant_no = $1::text AND out_trade_no = $2::text
   AND lease_owner = $3::text AND lease_token = $4::int8";
 
-/// Deletes the payments a prune with the cut `$1` may delete (see `schema::deletable`);
-/// their events go by `ON DELETE CASCADE`.
+/// Deletes the payments a prune with the cut `$1` may delete (see `schema::deletable`),
+/// their events with them (each row holds its history).
 pub(crate) static PRUNE: LazyLock<String> = LazyLock::new(|| {
     format!(
         "DELETE FROM lakala_payments WHERE {}",

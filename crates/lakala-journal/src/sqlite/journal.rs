@@ -39,12 +39,7 @@ impl PaymentJournal for SqliteJournal {
             .write(sync_intent, move |tx| {
                 let record = PaymentRecord::from_intent(&intent);
                 let mut history = History::new();
-                history.push(
-                    intent.created_at,
-                    &intent.instance,
-                    kinds::INTENT,
-                    &payload,
-                );
+                history.push(intent.created_at, &intent.instance, kinds::INTENT, &payload);
                 if row::insert(tx, &record, &history.encode()?)? {
                     return Ok(Recorded::New(record));
                 }
@@ -66,7 +61,9 @@ impl PaymentJournal for SqliteJournal {
         let (key, event, update, fence) =
             (key.clone(), event.clone(), update.clone(), fence.cloned());
         self.worker
-            .write_keeping(move |tx| append_in(tx, &key, &[(event, payload, update)], fence.as_ref()))
+            .write_keeping(move |tx| {
+                append_in(tx, &key, &[(event, payload, update)], fence.as_ref())
+            })
             .await
     }
 
@@ -268,8 +265,7 @@ fn append_in(
             return Err(JournalError::LeaseLost);
         }
     }
-    let mut history =
-        row::history(tx, key)?.ok_or(JournalError::NotFound { what: "payment" })?;
+    let mut history = row::history(tx, key)?.ok_or(JournalError::NotFound { what: "payment" })?;
     let mut refusal = None;
     for (event, payload, update) in facts {
         let applied = update.apply(&record, event.at);
