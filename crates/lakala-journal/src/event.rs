@@ -34,7 +34,8 @@ pub struct NewEvent {
     /// A short lowercase word (`[a-z0-9_]{1,32}`), see [`kinds`].
     pub kind: String,
     /// What was seen. Never put personal data or a clear auth code here; at most 64 KiB
-    /// serialized. Stored as JSON text, exactly as serialized.
+    /// serialized. Stored as JSON text, exactly as serialized (on the SQL stores, inside
+    /// the payment's compressed history).
     pub payload: serde_json::Value,
 }
 

@@ -107,15 +107,15 @@
 //!
 //! | column | type | meaning |
 //! |---|---|---|
-//! | `id` | integer (v3) | what the events are keyed by: SQLite's row id (primary key), PostgreSQL's identity column (unique) |
+//! | `id` | integer (v3) | SQLite: the row id (primary key); in v3 the events' key. PostgreSQL: v3 only (an identity column keying the events), dropped with them by v4 |
 //! | `merchant_no`, `out_trade_no` | text, primary key (SQLite: unique) | the [`PaymentKey`] |
 //! | `kind` | text | `micropay`, `revoke`, `refund`, `preorder` (v3) |
 //! | `term_no` | text | |
 //! | `origin_out_trade_no` | text, null | revoke/refund: the original payment |
 //! | `amount_fen` | bigint, null | |
 //! | `masked_auth_code` | text, null | masked by the caller |
-//! | `auth_digest` | text, null | the caller's keyed hash of the auth code (v2; SQLite v3: bytes when of the client's form `hmac-sha256:<hex>`) |
-//! | `fingerprint` | text | the caller's digest of the request (SQLite v3: its bytes when even-length hex) |
+//! | `auth_digest` | text, null | the caller's keyed hash of the auth code (v2; SQLite v3: bytes when of the client's form `hmac-sha256:<hex>`; PostgreSQL v4: `bytea`, 32 bytes for that form, any other value as marked text) |
+//! | `fingerprint` | text | the caller's digest of the request (SQLite v3: its bytes when even-length hex; PostgreSQL v4: `bytea`, 32 bytes for 64 hex digits, any other value as marked text) |
 //! | `status` | text | see above |
 //! | `trade_no`, `last_trade_state`, `outcome`, `reason` | text, null | what was learnt |
 //! | `attempts`, `event_count` | bigint | counters |
@@ -125,6 +125,7 @@
 //! | `lease_owner`, `lease_token`, `lease_until` | text null, bigint, bigint null | the lease (PostgreSQL: `lease_until` in the server's clock) |
 //! | `lease_skew` | bigint | PostgreSQL only: the claimer's clock minus the server's, measured at the claim (v2) |
 //! | `conflict` | text, null | what the platform contradicted, for a person (v2) |
+//! | `history` | bytes (v4) | all the payment's events, compressed together (below) |
 //!
 //! Indexes on `lakala_payments` besides the key: `lakala_payments_due` (`next_check_at`
 //! of claimable payments: resolvers), `lakala_payments_status`, `lakala_payments_conflict`
@@ -134,11 +135,23 @@
 //! [`ListFilter::finished_in`] and [`ListFilter::newest_first`] with keyset paging
 //! ([`ListCursor`]) and [`PaymentJournal::prune`].
 //!
-//! `lakala_payment_events`: (`merchant_no`, `out_trade_no`, `seq`) primary key, `at`,
-//! `instance`, `kind`, `payload` (JSON text, exactly as serialized; PostgreSQL `jsonb`
-//! would reorder keys and refuse `\u0000`), foreign key to the payment. Since v3:
-//! (`payment_id`, `seq`) primary key (SQLite: of a `WITHOUT ROWID` table), `payment_id`
-//! the payment's `id` (foreign key, cascading deletes).
+//! The events (v4): in their payment's row, `history`: one format byte, then the events
+//! as text compressed together, one line per event, `[at,"instance","kind",payload]`,
+//! an event's `seq` being its line's number, its payload the JSON text exactly as
+//! serialized (as the events table kept it: PostgreSQL `jsonb` would reorder keys and
+//! refuse `\u0000`). Format 1 is a Zstandard frame (without its magic number, checksum
+//! or dictionary id) compressed with a dictionary built into this crate
+//! (`history-dictionary-1.txt`: the keys and common values the SDK's client writes),
+//! which never changes: a test pins the bytes of a fixed history, and a better
+//! dictionary would be format 2, with format 1 still read. An append reads the history
+//! in its transaction (it locks the row anyway), adds its events and writes it back in
+//! the state's `UPDATE`; listings never read it. A history that does not decode (damaged,
+//! an unknown format, more than 64 MiB of text) is [`JournalError::Corrupt`].
+//!
+//! Before v4, `lakala_payment_events`: (`merchant_no`, `out_trade_no`, `seq`) primary
+//! key, `at`, `instance`, `kind`, `payload` (JSON text), foreign key to the payment; in
+//! v3 keyed by (`payment_id`, `seq`) (SQLite: a `WITHOUT ROWID` table), `payment_id` the
+//! payment's `id` (foreign key, cascading deletes).
 //!
 //! `lakala_notifications`: `key` primary key, `answer` (bytes, null while processing),
 //! `processing_until`, `expires_at`, `first_seen_at`, `answered_at`.
@@ -157,11 +170,15 @@
 //! SQLite it also gives each payment its `id` (its row id of v2, kept) and keys the events
 //! by it (PostgreSQL adds `id` as an identity column and rebuilds the events the same
 //! way). SQLite rows written before v3 keep their digests as text; both forms read the
-//! same.
+//! same. v3 → v4 moves every payment's events into its `history` (a step in Rust, as
+//! the encoding is: the events read in key order, PostgreSQL writing 10,000 payments per
+//! statement; a payment whose events are not numbered 1, 2, 3, ... stops the migration,
+//! nothing renumbered) and drops the events table (and PostgreSQL's `id` with it);
+//! PostgreSQL's digests become `bytea`, every stored value reading back as it was.
 //!
 //! # Pruning and archiving
 //!
-//! The journal grows by one row per payment and a few per event. The SDK never deletes;
+//! The journal grows by one row per payment (its events inside it). The SDK never deletes;
 //! the merchant decides how long to keep finished payments (accounting rules often say
 //! years) and prunes on that schedule, for example from a daily job
 //! (`lakala payments prune --older-than DAYS --archive FILE` does exactly this):
@@ -250,7 +267,7 @@
 //! commit), and with the default sync level only a commit holding an intent waits for
 //! the disk's flush; on PostgreSQL an intent is one SQL statement (one round trip once
 //! prepared) and an append (or an `append_all`) is a short transaction of two pipelined
-//! round trips (`BEGIN` with the locking read, then the state, the events and `COMMIT`),
+//! round trips (`BEGIN` with the locking read, then the state with the events and `COMMIT`),
 //! each plus the server's commit flush (every session sets `synchronous_commit = on`). The
 //! `journal-throughput` example measures both:
 //!

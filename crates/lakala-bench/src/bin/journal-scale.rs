@@ -3,7 +3,7 @@
 //! and PostgreSQL (`JOURNAL_SCALE_STORES`, default `sqlite,postgres`), each a copy of a
 //! real journaled payment (made by the client against the sandbox) under new numbers,
 //! spread over the last 365 days, one in a thousand left pending; then measures, in one
-//! run: bytes per payment (rows, events, indexes), listings (open, newest 50, one day's
+//! run: bytes per payment (rows with their histories, indexes), listings (open, newest 50, one day's
 //! first 50 and whole day), resolver claiming, micropay journaling cost against an empty
 //! journal of the same store, and the prune of the oldest month with its archive (and the
 //! archive read back). Prints a Markdown table (BENCHMARKS.md, section 5).
@@ -99,10 +99,124 @@ fn median(v: &[f64]) -> f64 {
     v[v.len() / 2]
 }
 
-/// A real journaled payment: its row and events, as the client wrote them.
+/// A real journaled payment: its row and events, as the client wrote them; and
+/// [`HISTORIES`] stored histories of copies of it (finished, then open), each encoded by
+/// the journal itself with its own trade number and times.
 struct Template {
     payment: PaymentRecord,
     events: Vec<Event>,
+    finished: Vec<Vec<u8>>,
+    open: Vec<Vec<u8>>,
+}
+
+/// How many distinct histories the bulk load cycles through: every copy's events are
+/// compressed with numbers and times of their own, as a real journal's are (one blob
+/// copied everywhere could compress better than a real payment's).
+const HISTORIES: usize = 1000;
+
+/// A deterministic stream of pseudo-random numbers (no dependency, same every run).
+struct Lcg(u64);
+
+impl Lcg {
+    fn next(&mut self) -> u64 {
+        self.0 = self
+            .0
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
+        self.0 >> 33
+    }
+    fn digits(&mut self, n: usize) -> String {
+        (0..n)
+            .map(|_| char::from(b'0' + (self.next() % 10) as u8))
+            .collect()
+    }
+}
+
+impl Template {
+    /// The stored histories of [`HISTORIES`] copies of the payment, finished (all its
+    /// events) and open (its first two, as the bulk load's open rows have), written
+    /// through a scratch SQLite journal and read back raw: the payloads with the copy's
+    /// own out_trade_no and trade_no (random digits of the same length, as unique numbers
+    /// compress), the times moved by a random offset.
+    async fn histories(&mut self, dir: &Path) {
+        let path = dir.join("histories.sqlite");
+        let journal = SqliteJournal::open(&path).await.expect("scratch journal");
+        let p = &self.payment;
+        let mut rng = Lcg(0x5eed);
+        for open in [false, true] {
+            for k in 0..HISTORIES {
+                let number = format!("JS{}", rng.digits(14));
+                let trade = p.trade_no.as_deref().map(|t| (t, rng.digits(t.len())));
+                let shift = (rng.next() % (365 * DAY as u64)) as i64;
+                let key = PaymentKey::new(p.key.merchant_no.clone(), format!("{number}{open}{k}"));
+                let mut intent = lakala_journal::Intent::micropay(
+                    key.clone(),
+                    p.term_no.clone(),
+                    p.amount_fen.expect("a micropay's amount"),
+                    p.masked_auth_code.clone().expect("a masked auth code"),
+                    p.fingerprint.clone(),
+                    self.events[0].instance.clone(),
+                    self.events[0].at - shift,
+                );
+                // As the real intent had it (its payload says).
+                let next_check = self.events[0].payload.get("next_check_at");
+                if let Some(at) = next_check.and_then(serde_json::Value::as_i64) {
+                    intent = intent.with_next_check_at(at - shift);
+                }
+                if let Some(d) = &p.auth_digest {
+                    intent = intent.with_auth_digest(d.clone());
+                }
+                journal
+                    .record_intent(&intent)
+                    .await
+                    .expect("scratch intent");
+                let count = if open { 2 } else { self.events.len() };
+                for e in &self.events[1..count] {
+                    let mut text = e.payload.to_string().replace(&p.key.out_trade_no, &number);
+                    if let Some((t, digits)) = &trade {
+                        text = text.replace(t, digits);
+                    }
+                    let event = lakala_journal::NewEvent::new(
+                        e.at - shift,
+                        e.instance.clone(),
+                        e.kind.clone(),
+                        serde_json::from_str(&text).expect("payload"),
+                    );
+                    journal
+                        .append(&key, &event, &lakala_journal::StateUpdate::none(), None)
+                        .await
+                        .expect("scratch event");
+                }
+            }
+        }
+        journal.close().await.expect("close");
+        let c = rusqlite::Connection::open(&path).expect("raw");
+        let blobs = |open: bool| -> Vec<Vec<u8>> {
+            c.prepare("SELECT history FROM lakala_payments WHERE out_trade_no LIKE ?1 ORDER BY id")
+                .expect("prepare")
+                .query_map([format!("%{open}%")], |r| r.get(0))
+                .expect("histories")
+                .collect::<Result<_, _>>()
+                .expect("histories")
+        };
+        self.finished = blobs(false);
+        self.open = blobs(true);
+        assert_eq!(
+            (self.finished.len(), self.open.len()),
+            (HISTORIES, HISTORIES)
+        );
+        let mean = |v: &[Vec<u8>]| v.iter().map(Vec::len).sum::<usize>() as f64 / v.len() as f64;
+        eprintln!(
+            "histories: {:.1} bytes a finished payment's ({} events), {:.1} an open one's",
+            mean(&self.finished),
+            self.events.len(),
+            mean(&self.open)
+        );
+        drop(c);
+        for suffix in ["", "-wal", "-shm"] {
+            let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
+        }
+    }
 }
 
 /// What the SQL of one bulk load needs, with the dialect's spelling of a row's number
@@ -113,7 +227,8 @@ struct Shape<'a> {
     start: i64,
     span: i64,
     pad: fn(&str, usize) -> String,
-    /// SQLite: digests stored as bytes (`unhex`), as the store writes them.
+    /// SQLite: digests stored as bytes (`unhex`), as the store writes them (PostgreSQL:
+    /// `decode(.., 'hex')`).
     sqlite: bool,
 }
 
@@ -159,16 +274,28 @@ impl Shape<'_> {
             (self.pad)("i", 12.min(p.fingerprint.len()))
         );
         let mut digest = Self::opt_q(&p.auth_digest);
-        if self.sqlite {
-            // As the store writes them (sqlite/digest.rs): bytes.
-            fingerprint = format!("unhex({fingerprint})");
-            if let Some(hex) = p
-                .auth_digest
-                .as_deref()
-                .and_then(|d| d.strip_prefix("hmac-sha256:"))
-            {
-                digest = format!("unhex({})", Self::q(hex));
+        // As the stores write the client's forms (sqlite/digest.rs, postgres/digest.rs):
+        // bytes.
+        let unhex = |x: &str| {
+            if self.sqlite {
+                format!("unhex({x})")
+            } else {
+                format!("decode({x}, 'hex')")
             }
+        };
+        assert_eq!(p.fingerprint.len(), 64, "a SHA-256 fingerprint");
+        fingerprint = unhex(&fingerprint);
+        if let Some(hex) = p
+            .auth_digest
+            .as_deref()
+            .and_then(|d| d.strip_prefix("hmac-sha256:"))
+        {
+            digest = unhex(&Self::q(hex));
+        } else {
+            assert!(
+                self.sqlite || p.auth_digest.is_none(),
+                "the client's auth digest form"
+            );
         }
         let d = |t: Option<i64>| {
             t.map_or("NULL".into(), |t| {
@@ -180,13 +307,15 @@ impl Shape<'_> {
              origin_out_trade_no, amount_fen, masked_auth_code, fingerprint, status, trade_no, \
              last_trade_state, outcome, reason, attempts, event_count, created_at, created_by, \
              updated_at, next_check_at, finished_at, lease_owner, lease_token, lease_until, \
-             auth_digest, conflict) \
+             auth_digest, conflict, history) \
              SELECT {merchant}, {number}, {kind}, {term}, NULL, {amount}, {code}, \
              {fingerprint}, CASE WHEN {open} THEN 'pending' ELSE {status} END, {trade_no}, \
              {last_state}, CASE WHEN {open} THEN NULL ELSE {outcome} END, {reason}, {attempts}, \
              CASE WHEN {open} THEN 2 ELSE {events} END, {created}, {by}, {updated}, \
              CASE WHEN {open} THEN {created} + 60 ELSE NULL END, \
-             CASE WHEN {open} THEN NULL ELSE {finished} END, NULL, 0, NULL, {digest}, NULL \
+             CASE WHEN {open} THEN NULL ELSE {finished} END, NULL, 0, NULL, {digest}, NULL, \
+             (SELECT h.history FROM journal_scale_histories AS h \
+                 WHERE h.k = i % {HISTORIES} AND h.open = {open}) \
              FROM {series}",
             merchant = Self::q(&p.key.merchant_no),
             number = self.number(),
@@ -205,46 +334,6 @@ impl Shape<'_> {
             updated = d(Some(p.updated_at)),
             finished = d(p.finished_at),
         )
-    }
-
-    /// One `INSERT INTO lakala_payment_events ... SELECT` per template event.
-    fn events(&self, series: &str) -> Vec<String> {
-        let p = &self.t.payment;
-        let number = self.number();
-        let trade = self.trade_no();
-        self.t
-            .events
-            .iter()
-            .map(|e| {
-                let payload = e.payload.to_string();
-                let mut expr = Self::q(&payload);
-                expr = format!(
-                    "replace({expr}, {}, {number})",
-                    Self::q(&p.key.out_trade_no)
-                );
-                if let Some(t) = &p.trade_no {
-                    expr = format!("replace({expr}, {}, {trade})", Self::q(t));
-                }
-                let only_open = if e.seq > 2 {
-                    format!(" WHERE NOT {}", self.open())
-                } else {
-                    String::new()
-                };
-                // Keyed by the payment's id (schema v3).
-                format!(
-                    "INSERT INTO lakala_payment_events (payment_id, seq, at, instance, kind, \
-                     payload) SELECT p.id, {seq}, {created} + {dt}, {instance}, {kind}, {expr} \
-                     FROM {series} JOIN lakala_payments AS p ON p.merchant_no = {merchant} \
-                     AND p.out_trade_no = {number}{only_open}",
-                    merchant = Self::q(&p.key.merchant_no),
-                    seq = e.seq,
-                    created = self.created(),
-                    dt = e.at - p.created_at,
-                    instance = Self::q(&e.instance),
-                    kind = Self::q(&e.kind),
-                )
-            })
-            .collect()
     }
 }
 
@@ -299,22 +388,28 @@ impl Store {
         match self {
             Store::Sqlite(path) => {
                 let c = rusqlite::Connection::open(path).expect("raw");
-                c.execute_batch("PRAGMA synchronous = OFF; PRAGMA foreign_keys = OFF;")
-                    .expect("pragmas");
+                c.execute_batch(
+                    "PRAGMA synchronous = OFF; PRAGMA foreign_keys = OFF; \
+                     CREATE TEMP TABLE journal_scale_histories \
+                         (k INTEGER, open INTEGER, history BLOB, PRIMARY KEY (k, open));",
+                )
+                .expect("pragmas");
+                for (open, blobs) in [(false, &shape.t.finished), (true, &shape.t.open)] {
+                    for (k, blob) in blobs.iter().enumerate() {
+                        c.execute(
+                            "INSERT INTO journal_scale_histories VALUES (?1, ?2, ?3)",
+                            rusqlite::params![k as i64, open, blob],
+                        )
+                        .expect("a history");
+                    }
+                }
                 let mut a = 1;
                 while a <= n {
                     let b = (a + CHUNK - 1).min(n);
                     let series = format!(
                         "(WITH RECURSIVE s(i) AS (SELECT {a} UNION ALL SELECT i + 1 FROM s WHERE i < {b}) SELECT i FROM s)"
                     );
-                    let mut sql = String::from("BEGIN;");
-                    sql += &shape.payments(&series);
-                    sql += ";";
-                    for e in shape.events(&series) {
-                        sql += &e;
-                        sql += ";";
-                    }
-                    sql += "COMMIT;";
+                    let sql = format!("BEGIN; {}; COMMIT;", shape.payments(&series));
                     c.execute_batch(&sql).expect("bulk load");
                     a = b + 1;
                 }
@@ -324,38 +419,41 @@ impl Store {
             Store::Postgres { url, schema } => {
                 let c = connect(url).await;
                 c.batch_execute(&format!(
-                    "SET search_path TO \"{schema}\"; SET synchronous_commit = off"
+                    "SET search_path TO \"{schema}\"; SET synchronous_commit = off; \
+                     CREATE TEMP TABLE journal_scale_histories \
+                         (k int8, open bool, history bytea, PRIMARY KEY (k, open))"
                 ))
                 .await
                 .expect("search path");
+                for (open, blobs) in [(false, &shape.t.finished), (true, &shape.t.open)] {
+                    for (k, blob) in blobs.iter().enumerate() {
+                        c.execute(
+                            "INSERT INTO journal_scale_histories VALUES ($1, $2, $3)",
+                            &[&(k as i64), &open, blob],
+                        )
+                        .await
+                        .expect("a history");
+                    }
+                }
                 let mut a = 1;
                 while a <= n {
                     let b = (a + CHUNK - 1).min(n);
                     let series = format!("generate_series({a}::int8, {b}::int8) AS s(i)");
-                    let mut sql = String::from("BEGIN;");
-                    sql += &shape.payments(&series);
-                    sql += ";";
-                    for e in shape.events(&series) {
-                        sql += &e;
-                        sql += ";";
-                    }
-                    sql += "COMMIT;";
+                    let sql = format!("BEGIN; {}; COMMIT;", shape.payments(&series));
                     c.batch_execute(&sql).await.expect("bulk load");
                     a = b + 1;
                 }
                 // What autovacuum would do soon after such a load: statistics, the
                 // visibility map.
-                for table in ["lakala_payments", "lakala_payment_events"] {
-                    c.batch_execute(&format!("VACUUM ANALYZE {table}"))
-                        .await
-                        .expect("analyze");
-                }
+                c.batch_execute("VACUUM ANALYZE lakala_payments")
+                    .await
+                    .expect("analyze");
             }
         }
     }
 
-    /// Bytes of rows, events and their indexes: (total, payments with indexes, events
-    /// with indexes).
+    /// Bytes of the payments (rows with their histories) and their indexes: (total,
+    /// table, indexes).
     async fn bytes(&self) -> (u64, u64, u64) {
         match self {
             Store::Sqlite(path) => {
@@ -389,32 +487,59 @@ impl Store {
                         }
                     }
                 }
-                let (mut p, mut e) = (0, 0);
+                if let Ok(mean) = c.query_row(
+                    "SELECT avg(length(history)) FROM lakala_payments",
+                    [],
+                    |r| r.get::<_, f64>(0),
+                ) {
+                    eprintln!("histories: {mean:.1} bytes a payment on average");
+                }
+                let (mut p, mut i) = (0, 0);
                 for (name, size) in per.unwrap_or_default() {
-                    if name.contains("event") {
-                        e += size as u64;
-                    } else if name.contains("payments") {
+                    if name == "lakala_payments" {
                         p += size as u64;
+                    } else if name.contains("lakala_payments") {
+                        i += size as u64;
                     }
                 }
-                (total, p, e)
+                (total, p, i)
             }
             Store::Postgres { url, schema } => {
                 let c = connect(url).await;
-                let size = |t: &str| format!("pg_total_relation_size('\"{schema}\".{t}')");
+                // Where the bytes go: the table (with its TOAST, if any) and each index.
+                let rows = c
+                    .query(
+                        "SELECT c.relname::text, pg_relation_size(c.oid)::int8 \
+                         FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace \
+                         WHERE n.nspname = $1 AND c.relkind IN ('r', 'i') ORDER BY 1",
+                        &[schema],
+                    )
+                    .await
+                    .expect("relations");
+                for r in &rows {
+                    eprintln!(
+                        "relation {}: {} bytes",
+                        r.get::<_, String>(0),
+                        r.get::<_, i64>(1)
+                    );
+                }
+                let table = format!("'\"{schema}\".lakala_payments'");
                 let row = c
                     .query_one(
                         &format!(
-                            "SELECT {}::int8, {}::int8",
-                            size("lakala_payments"),
-                            size("lakala_payment_events")
+                            "SELECT pg_table_size({table})::int8, pg_indexes_size({table})::int8, \
+                             (SELECT avg(octet_length(history))::float8 \
+                                 FROM \"{schema}\".lakala_payments)"
                         ),
                         &[],
                     )
                     .await
                     .expect("sizes");
-                let (p, e): (i64, i64) = (row.get(0), row.get(1));
-                ((p + e) as u64, p as u64, e as u64)
+                let (p, i): (i64, i64) = (row.get(0), row.get(1));
+                if let Ok(Some(mean)) = row.try_get::<_, Option<f64>>(2) {
+                    eprintln!("histories: {mean:.1} bytes a payment on average");
+                }
+                ((p + i) as u64, p as u64, i as u64)
             }
         }
     }
@@ -500,7 +625,14 @@ async fn main() {
             .expect("read")
             .expect("journaled");
         let events = journal.events(&key).await.expect("events");
-        Template { payment, events }
+        let mut template = Template {
+            payment,
+            events,
+            finished: Vec::new(),
+            open: Vec::new(),
+        };
+        template.histories(dir).await;
+        template
     };
     for e in &template.events {
         eprintln!("template event {} {}: {}", e.seq, e.kind, e.payload);
@@ -520,7 +652,7 @@ async fn main() {
     let pg_url = std::env::var("LAKALA_BENCH_POSTGRES_URL")
         .or_else(|_| std::env::var("LAKALA_TEST_POSTGRES_URL"))
         .unwrap_or_else(|_| lakala_test_postgres::url());
-    println!("| store | payments | load, s | bytes/payment (payments+indexes, events+indexes) | micropay vs empty journal | open list | newest 50 | a day: first 50 | a day: all (rows) | claim 100 due | prune a month + archive (payments) | archive read back | file/tables after prune |");
+    println!("| store | payments | load, s | bytes/payment (rows with histories, indexes) | micropay vs empty journal | open list | newest 50 | a day: first 50 | a day: all (rows) | claim 100 due | prune a month + archive (payments) | archive read back | file/tables after prune |");
     println!("|---|---|---|---|---|---|---|---|---|---|---|---|---|");
     for size in &sizes {
         for kind in stores.split(',') {

@@ -64,11 +64,12 @@ impl PostgresOptions {
 
 /// A journal in PostgreSQL, for several instances sharing one database.
 ///
-/// The intent and its first event are one `INSERT ... ON CONFLICT DO NOTHING` with a
-/// data-modifying `WITH` (one round trip once prepared). An append is a transaction of
-/// two pipelined round trips: `BEGIN` and the payment read `FOR UPDATE`; then, after the
-/// fence check and `StateUpdate`'s one definition of the change (the same Rust code
-/// every store runs), the new state, the events and `COMMIT`. Claims use
+/// The intent and its first event (the payment's history, history.rs) are one
+/// `INSERT ... ON CONFLICT DO NOTHING` (one round trip once prepared). An append is a
+/// transaction of two pipelined round trips: `BEGIN` and the payment read `FOR UPDATE`
+/// with its history; then, after the fence check and `StateUpdate`'s one definition of
+/// the change (the same Rust code every store runs), one `UPDATE` of the new state and
+/// the history with the new events, and `COMMIT`. Claims use
 /// `UPDATE ... FROM (SELECT ... FOR UPDATE SKIP LOCKED)`, so concurrent resolvers on any
 /// number of instances each get different payments without waiting for each other.
 ///
