@@ -126,13 +126,17 @@
 //! | `lease_skew` | bigint | PostgreSQL only: the claimer's clock minus the server's, measured at the claim (v2) |
 //! | `conflict` | text, null | what the platform contradicted, for a person (v2) |
 //!
-//! Indexes on `lakala_payments` besides the key: `lakala_payments_due` (`next_check_at`
-//! of claimable payments: resolvers), `lakala_payments_status`, `lakala_payments_conflict`
-//! and `lakala_payments_origin` (partial), and since v3 the time indexes
-//! `lakala_payments_created` (`created_at`, key) and `lakala_payments_finished`
-//! (`finished_at`, key; finished payments only) that answer [`ListFilter::created_in`],
-//! [`ListFilter::finished_in`] and [`ListFilter::newest_first`] with keyset paging
-//! ([`ListCursor`]) and [`PaymentJournal::prune`].
+//! Indexes on `lakala_payments` besides the key (schema v4): `lakala_payments_due`
+//! (`next_check_at` of claimable payments: resolvers), `lakala_payments_conflict` and
+//! `lakala_payments_origin` (partial); the time indexes `lakala_payments_created`
+//! (`created_at`) and `lakala_payments_finished` (`finished_at`, finished payments only)
+//! that answer [`ListFilter::created_in`], [`ListFilter::finished_in`] and
+//! [`ListFilter::newest_first`] with keyset paging ([`ListCursor`]) and
+//! [`PaymentJournal::prune`]; and the indexes of the open payments (`recorded`,
+//! `pending`, `unresolved`; partial), `lakala_payments_open` in key order and
+//! `lakala_payments_open_created` by creation time, that answer [`ListFilter::open`],
+//! [`ListFilter::unresolved`] and any listing of open statuses. [`ListFilter`] says
+//! which listings they make fast, and which walk.
 //!
 //! `lakala_payment_events`: (`merchant_no`, `out_trade_no`, `seq`) primary key, `at`,
 //! `instance`, `kind`, `payload` (JSON text, exactly as serialized; PostgreSQL `jsonb`
@@ -157,7 +161,10 @@
 //! SQLite it also gives each payment its `id` (its row id of v2, kept) and keys the events
 //! by it (PostgreSQL adds `id` as an identity column and rebuilds the events the same
 //! way). SQLite rows written before v3 keep their digests as text; both forms read the
-//! same.
+//! same. v3 → v4 drops the status index (an entry for every payment, to find the few
+//! open ones), recreates the time indexes on the time alone (without the key they
+//! carried for ties: the payments of one second are sorted by key when listed) and adds
+//! the two indexes of the open payments.
 //!
 //! # Pruning and archiving
 //!
@@ -219,11 +226,12 @@
 //! what the platform answered, what each query said, why the SDK concluded what it did;
 //! the client writes small summaries there, never whole answers, under keys a person
 //! can read), and the indexes each query needs: the key (every lookup), due time
-//! (`claim_due`), status (open and by-status listings), conflicts, origin (companions,
-//! prune's group check), creation and finish time with the key (time listings with
-//! keyset paging, prune). The 600 bytes is not reached: the four payloads alone
-//! are about 380 bytes of JSON, and each time index carries the text key (about 50
-//! bytes each on SQLite) so that ties page in key order without a sort.
+//! (`claim_due`), conflicts, origin (companions, prune's group check), creation and
+//! finish time (time listings with keyset paging, prune), the open payments by key and
+//! by creation time (open listings). Since schema v4 the time indexes hold the time
+//! alone, not the text key too (about 50 bytes a payment and index on SQLite): the
+//! payments of one second are put in key order by sorting that second's rows; and there
+//! is no index of every payment's status, only of the few open ones.
 //!
 //! # Why these database crates
 //!

@@ -117,7 +117,7 @@ FROM state, unnest($15::int8[], $16::int8[], $17::text[], $18::text[], $19::text
 /// its order, after the cursor (`$10` time, `$3`, `$4` key) when it has one, within
 /// `[$8, $9)` in a time order (see list_query.rs); `$1` (the statuses) and `$6` (conflicts
 /// only) are passed but not read: the shape has them. One statement per shape, built on
-/// its first use and kept (a few dozen in practice; 5,120 at the very most).
+/// its first use and kept (a few dozen in practice; 17,408 at the very most).
 pub(crate) fn list(shape: ListShape) -> &'static str {
     static BUILT: LazyLock<Mutex<HashMap<ListShape, &'static str>>> =
         LazyLock::new(|| Mutex::new(HashMap::new()));
