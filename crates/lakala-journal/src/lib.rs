@@ -207,12 +207,13 @@
 //! # What a payment costs on disk, and what is kept
 //!
 //! Measured by the `journal-scale` benchmark (BENCHMARKS.md, section 5) on copies of a
-//! real journaled micropay (intent, answer, confirming query, outcome): about 985 bytes
-//! per finished payment on SQLite (415 for the row and its indexes, 570 for four events)
-//! and 1,470 on PostgreSQL (615 and 860: its per-row header of 24 bytes plus a 4-byte
-//! line pointer in the table and a header in every index entry, 8-byte alignment, and
-//! the `id` column with its index), down from about 1,560 on SQLite before schema v3 and
-//! 1,194 (SQLite) and 1,803 (PostgreSQL) with v3's first layout. What was waste and
+//! real journaled micropay (intent, answer, confirming query, outcome), at 1M payments:
+//! about 890 bytes per finished payment on SQLite (320 for the row and its indexes, 570
+//! for four events) and 1,365 on PostgreSQL (515 and 845: its per-row header of 24 bytes
+//! plus a 4-byte line pointer in the table and a header in every index entry, 8-byte
+//! alignment, and the `id` column with its index), down from about 1,560 on SQLite
+//! before schema v3, 1,194 (SQLite) and 1,803 (PostgreSQL) with v3's first layout, and
+//! 988 and 1,461 with v3's indexes (the status index, the key in the time indexes). What was waste and
 //! went: the events' key stored twice on SQLite (the table is `WITHOUT ROWID`); the
 //! merchant and number (about 31 bytes) repeated in every event and in the events'
 //! primary-key index: events are keyed by the payment's integer `id`; on SQLite, the
