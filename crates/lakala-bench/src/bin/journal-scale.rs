@@ -688,6 +688,7 @@ async fn measure(
         );
         // The dropped handles' threads close their connections a moment later.
         let mut attempts = 0;
+        let reclaiming = Instant::now();
         let space = loop {
             attempts += 1;
             match j.reclaim_space(false).await {
@@ -698,7 +699,7 @@ async fn measure(
                 Err(e) => panic!("reclaim: {e}"),
             }
         };
-        eprintln!("reclaim_space: {space:?}");
+        eprintln!("reclaim_space: {space:?} in {:.1} s", secs(reclaiming));
         files = Some((file_len(path), file_len(&sidecar(path, "-wal"))));
         j.close().await.expect("close");
     }
