@@ -29,9 +29,10 @@ def vectors(name):
     return json.loads((FIXTURES / "vectors" / name).read_text(encoding="utf-8"))["cases"]
 
 
-def open_platform_answers():
-    """`Lklapi-*` header lines, a blank line, the body."""
-    for case in vectors("open-platform.json"):
+def open_platform_answers(name="open-platform.json"):
+    """`Lklapi-*` header lines, a blank line, the body (as sent: for labs.json's `*_encry`
+    answers, the SM4 ciphertext the signature covers)."""
+    for case in vectors(name):
         if case["kind"] != "response":
             continue
         head = (
@@ -47,6 +48,17 @@ def open_platform_notifications():
     for case in vectors("open-platform.json"):
         if case["kind"] == "notification":
             yield case["authorization"].encode() + b"\n" + case["body"].encode()
+
+
+def labs_json(kinds=("request", "response"), routes=None):
+    """The labs messages' JSON (pre-orders, labs micropay, idmrefund; decrypted for the
+    `*_encry` routes), of `kinds`, on `routes` (every route when None)."""
+    for case in vectors("labs.json"):
+        if case["kind"] in kinds and (routes is None or case["route"] in routes):
+            yield case["json"].encode()
+
+
+LABS_MICROPAY = ("/api/v3/labs/trans/micropay",)
 
 
 def crossborder_envelopes():
@@ -72,7 +84,9 @@ def keys():
 def seeds():
     return {
         "open_answer": [b"\x00" + s for s in open_platform_answers()]
-        + [b"\x01" + s for s in spec_examples()],
+        + [b"\x00" + s for s in open_platform_answers("labs.json")]
+        + [b"\x01" + s for s in spec_examples()]
+        + [b"\x01" + s for s in labs_json(kinds=("response",))],
         "notification_open_platform": [b"\x00" + s for s in open_platform_notifications()]
         + [b"\x01" + s for s in spec_examples()],
         "notification_crossborder": [b"\x00" + s for s in crossborder_envelopes()]
@@ -80,10 +94,10 @@ def seeds():
         "crossborder_envelope": [b"\x00" + s for s in crossborder_envelopes()]
         + [bytes([mode]) + s for s in business_json() for mode in (1, 2)],
         "key_loading": list(keys()),
-        "types_roundtrip": list(spec_examples()) + list(business_json()),
-        "cli_validate": list(spec_examples()) + list(business_json()),
+        "types_roundtrip": list(spec_examples()) + list(business_json()) + list(labs_json()),
+        "cli_validate": list(spec_examples()) + list(business_json()) + list(labs_json()),
         # Structured by `arbitrary`: any bytes are a script; the examples give it texts.
-        "micropay_flow": list(spec_examples()),
+        "micropay_flow": list(spec_examples()) + list(labs_json(routes=LABS_MICROPAY)),
     }
 
 

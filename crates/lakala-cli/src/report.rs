@@ -56,7 +56,7 @@ impl Report {
                 o.extend(extra);
             }
             if !reveal {
-                crate::personal::mask_json(&mut object);
+                lakala_types::mask::mask_json(&mut object);
             }
             println!("{object}");
         } else {

@@ -188,3 +188,53 @@ async fn payments_list_conflicts_shows_the_contradicted_payments_and_what_disagr
     );
     assert!(!text.contains("CF-CLEAN"), "{text}");
 }
+
+/// `lakala doctor`'s findings as `(level, check, detail)`, with the journal at `path`.
+fn doctor(dir: &Path, path: &Path) -> Vec<(String, String, String)> {
+    let (code, stdout, stderr) = lakala(dir, path, &["--json", "doctor"]);
+    let json: Value = serde_json::from_str(&stdout)
+        .unwrap_or_else(|e| panic!("JSON on stdout ({e}): {stdout} / {stderr}"));
+    assert_eq!(code, 0, "warnings only: {stdout} / {stderr}");
+    json["findings"]
+        .as_array()
+        .unwrap_or_else(|| panic!("findings: {stdout}"))
+        .iter()
+        .map(|f| {
+            let s = |k: &str| f[k].as_str().unwrap_or_default().to_owned();
+            (s("level"), s("check"), s("detail"))
+        })
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn doctor_counts_the_contradicted_payments_and_names_the_listing() {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let path = dir.path().join("journal.sqlite");
+    prepare(&path).await;
+    let findings = doctor(dir.path(), &path);
+    let line = findings
+        .iter()
+        .find(|f| f.1 == "conflicts")
+        .unwrap_or_else(|| panic!("a conflicts line: {findings:?}"));
+    assert_eq!(line.0, "warn", "{line:?}");
+    assert!(
+        line.2.starts_with("2 payments") && line.2.contains("lakala payments list --conflicts"),
+        "{line:?}"
+    );
+
+    // A journal without any: the line says so, as a passed check.
+    let clean = dir.path().join("clean.sqlite");
+    let journal = SqliteJournal::open(&clean).await.expect("open");
+    journal
+        .record_intent(&micropay("CF-ALONE"))
+        .await
+        .expect("record");
+    journal.close().await.expect("close");
+    let findings = doctor(dir.path(), &clean);
+    assert!(
+        findings
+            .iter()
+            .any(|f| f.0 == "ok" && f.1 == "conflicts" && f.2.starts_with("no payment")),
+        "{findings:?}"
+    );
+}

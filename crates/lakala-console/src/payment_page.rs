@@ -5,7 +5,6 @@
 use crate::action_form;
 use crate::html::{self, esc, Viewer};
 use crate::list_page::{payment_href, status_badge};
-use crate::personal::mask_json;
 use crate::server::{App, Shared};
 use crate::session::Session;
 use crate::time_text::{china_time, duration, yuan};
@@ -15,6 +14,7 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use axum::Extension;
 use lakala_journal::{ListFilter, PaymentKey, PaymentRecord};
+use lakala_types::mask::mask_json;
 use lakala_types::micropay::TradeQueryRequest;
 use serde::Deserialize;
 use serde_json::Value;

@@ -127,13 +127,17 @@
 //! | `conflict` | text, null | what the platform contradicted, for a person (v2) |
 //! | `history` | bytes (v4) | all the payment's events, compressed together (below) |
 //!
-//! Indexes on `lakala_payments` besides the key: `lakala_payments_due` (`next_check_at`
-//! of claimable payments: resolvers), `lakala_payments_status`, `lakala_payments_conflict`
-//! and `lakala_payments_origin` (partial), and since v3 the time indexes
-//! `lakala_payments_created` (`created_at`, key) and `lakala_payments_finished`
-//! (`finished_at`, key; finished payments only) that answer [`ListFilter::created_in`],
-//! [`ListFilter::finished_in`] and [`ListFilter::newest_first`] with keyset paging
-//! ([`ListCursor`]) and [`PaymentJournal::prune`].
+//! Indexes on `lakala_payments` besides the key (schema v4): `lakala_payments_due`
+//! (`next_check_at` of claimable payments: resolvers), `lakala_payments_conflict` and
+//! `lakala_payments_origin` (partial); the time indexes `lakala_payments_created`
+//! (`created_at`) and `lakala_payments_finished` (`finished_at`, finished payments only)
+//! that answer [`ListFilter::created_in`], [`ListFilter::finished_in`] and
+//! [`ListFilter::newest_first`] with keyset paging ([`ListCursor`]) and
+//! [`PaymentJournal::prune`]; and the indexes of the open payments (`recorded`,
+//! `pending`, `unresolved`; partial), `lakala_payments_open` in key order and
+//! `lakala_payments_open_created` by creation time, that answer [`ListFilter::open`],
+//! [`ListFilter::unresolved`] and any listing of open statuses. [`ListFilter`] says
+//! which listings they make fast, and which walk.
 //!
 //! The events (v4): in their payment's row, `history`: one format byte, then the events
 //! as text compressed together, one line per event, `[at,"instance","kind",payload]`,
@@ -170,11 +174,15 @@
 //! SQLite it also gives each payment its `id` (its row id of v2, kept) and keys the events
 //! by it (PostgreSQL adds `id` as an identity column and rebuilds the events the same
 //! way). SQLite rows written before v3 keep their digests as text; both forms read the
-//! same. v3 → v4 moves every payment's events into its `history` (a step in Rust, as
-//! the encoding is: the events read in key order, PostgreSQL writing 10,000 payments per
-//! statement; a payment whose events are not numbered 1, 2, 3, ... stops the migration,
-//! nothing renumbered) and drops the events table (and PostgreSQL's `id` with it);
-//! PostgreSQL's digests become `bytea`, every stored value reading back as it was.
+//! same. v3 → v4 drops the status index (an entry for every payment, to find the few
+//! open ones), recreates the time indexes on the time alone (without the key they
+//! carried for ties: the payments of one second are sorted by key when listed) and adds
+//! the two indexes of the open payments; it moves every payment's events into its
+//! `history` (a step in Rust, as the encoding is: the events read in key order,
+//! PostgreSQL writing 10,000 payments per statement; a payment whose events are not
+//! numbered 1, 2, 3, ... stops the migration, nothing renumbered) and drops the events
+//! table (and PostgreSQL's `id` with it); PostgreSQL's digests become `bytea`, every
+//! stored value reading back as it was.
 //!
 //! # Pruning and archiving
 //!
@@ -217,30 +225,39 @@
 //! # What a payment costs on disk, and what is kept
 //!
 //! Measured by the `journal-scale` benchmark (BENCHMARKS.md, section 5) on copies of a
-//! real journaled micropay (intent, answer, confirming query, outcome): about 985 bytes
-//! per finished payment on SQLite (415 for the row and its indexes, 570 for four events)
-//! and 1,470 on PostgreSQL (615 and 860: its per-row header of 24 bytes plus a 4-byte
-//! line pointer in the table and a header in every index entry, 8-byte alignment, and
-//! the `id` column with its index), down from about 1,560 on SQLite before schema v3 and
-//! 1,194 (SQLite) and 1,803 (PostgreSQL) with v3's first layout. What was waste and
-//! went: the events' key stored twice on SQLite (the table is `WITHOUT ROWID`); the
-//! merchant and number (about 31 bytes) repeated in every event and in the events'
-//! primary-key index: events are keyed by the payment's integer `id`; on SQLite, the
-//! fingerprint and auth digest as hex text: stored as their bytes (about 70 bytes a row;
-//! `sqlite/digest.rs`; values of another form stay text, so that everything reads back
-//! exactly as written); the intent event repeating the row's fingerprint and auth digest
-//! and writing absent fields as `null`. What is kept, and why: the row (everything the
-//! resolver and a person need to act: status, amounts, numbers, times, lease, conflict;
-//! the fingerprint and auth digest that tell a retry from a reused number), each event's
-//! time, instance, kind and payload (the evidence a person reads to settle a dispute:
-//! what the platform answered, what each query said, why the SDK concluded what it did;
-//! the client writes small summaries there, never whole answers, under keys a person
-//! can read), and the indexes each query needs: the key (every lookup), due time
-//! (`claim_due`), status (open and by-status listings), conflicts, origin (companions,
-//! prune's group check), creation and finish time with the key (time listings with
-//! keyset paging, prune). The 600 bytes is not reached: the four payloads alone
-//! are about 380 bytes of JSON, and each time index carries the text key (about 50
-//! bytes each on SQLite) so that ties page in key order without a sort.
+//! real journaled micropay (intent, answer, confirming query, outcome; each copy's
+//! history compressed with numbers and times of its own), at 1M payments with schema v4:
+//! about 420 bytes per finished payment on SQLite (340 for the row with its history of
+//! about 87 bytes, 77 for the indexes) and 515 on PostgreSQL (410 and 105: its per-row
+//! header of 24 bytes plus a 4-byte line pointer in the table and a header in every
+//! index entry, 8-byte alignment). Before: about 1,560 on SQLite before schema v3, 1,194
+//! (SQLite) and 1,803 (PostgreSQL) with v3's first layout, 988 and 1,461 with v3's
+//! indexes, and 890 and 1,365 with v4's indexes and the events still one row each (570
+//! and 845 bytes for four events). What was waste and went: each event's row, key and
+//! index entry (on PostgreSQL a tuple header, line pointer and alignment per event): the
+//! events are one compressed history in their payment's row (the section *Schema*), and
+//! compressed together, with a dictionary of the words the client writes, their keys
+//! and repeated values cost almost nothing; PostgreSQL's `id`, which only keyed the
+//! events; the digests as hex text (SQLite since v3, `sqlite/digest.rs`; PostgreSQL since
+//! v4, `postgres/digest.rs`): stored as their bytes, values of another form as text, so
+//! that everything reads back exactly as written; the intent event repeating the row's
+//! fingerprint and auth digest and writing absent fields as `null`. What is kept, and
+//! why: the row (everything the resolver and a person need to act: status, amounts,
+//! numbers, times, lease, conflict; the fingerprint and auth digest that tell a retry
+//! from a reused number); **every event**, with its time, instance, kind and payload text
+//! exactly as written (the evidence a person reads to settle a dispute: what the
+//! platform answered, what each query said, why the SDK concluded what it did; the
+//! client writes small summaries there, never whole answers, under keys a person can
+//! read), read as before through [`PaymentJournal::events`] (the console's payment
+//! page) and archived by a prune as before; and the indexes each
+//! query needs: the key (every lookup), due time (`claim_due`), conflicts, origin
+//! (companions, prune's group check), creation and finish time (time listings with
+//! keyset paging, prune), the open payments by key and by creation time (open
+//! listings). Since schema v4 the time indexes hold the time alone, not the text key too
+//! (about 50 bytes a payment and index on SQLite): the payments of one second are put in
+//! key order by sorting that second's rows; and there is no index of every payment's
+//! status, only of the few open ones. What an append costs for this: reading and
+//! writing the history again (about 6 µs to compress a micropay's, 3 µs to read it).
 //!
 //! # Why these database crates
 //!

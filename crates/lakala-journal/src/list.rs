@@ -16,8 +16,8 @@
 //! ever counted. A [`ListCursor`] has a text form ([`ListCursor`]'s `Display` and
 //! `FromStr`) for a person or a command line to pass back.
 //!
-//! The SQL stores answer every time order from an index (`lakala_payments_created`,
-//! `lakala_payments_finished`, schema v3), whatever the size of the journal.
+//! What the SQL stores read for each listing (schema v4), and so which listings stay
+//! fast whatever the size of the journal: [`ListFilter`].
 
 use crate::error::JournalError;
 use crate::payment::{PaymentKey, PaymentRecord};
@@ -231,6 +231,40 @@ fn unhex(s: &str) -> Option<String> {
 
 /// A filter for listing payments: which ones, in which order ([`ListFilter::order`]),
 /// from where, how many.
+///
+/// # What is fast, and what walks
+///
+/// The SQL stores (schema v4) read a page of a listing from an index, starting at the
+/// cursor, so that a page costs its own payments, never an offset or the journal:
+///
+/// - **key order**: the key; with only open statuses ([`ListFilter::open`],
+///   [`ListFilter::unresolved`], any of `recorded`, `pending`, `unresolved`), the index
+///   of the open payments in key order (`lakala_payments_open`); a merchant's payments
+///   are a range of either. The conflicts ([`ListFilter::conflicts`]) and a payment's
+///   companions ([`ListFilter::with_origin`]) have their own indexes.
+/// - **by creation time** (oldest or newest first): the creation-time index
+///   (`lakala_payments_created`), or with only open statuses the open payments' one
+///   (`lakala_payments_open_created`), from the cursor's second within the range.
+/// - **by finish time**: the finish-time index (`lakala_payments_finished`) within the
+///   range. Open payments have no finish time and are never listed by it.
+///
+/// The time indexes hold only the time: the payments of one second are put in key order
+/// by a sort of that second's payments (SQLite: `USE TEMP B-TREE FOR LAST 2 TERMS OF
+/// ORDER BY`; PostgreSQL: `Incremental Sort`), cheap at any rate a journal is written.
+/// PostgreSQL may also, by its statistics, read all the open payments through one open
+/// index and sort them when there are few.
+///
+/// What walks: conditions the index read does not hold are checked on each payment it
+/// yields, so a condition that few payments meet costs the payments walked past to fill
+/// a page. Final statuses have no index (a status index would hold an entry for every
+/// payment, nearly all final): a rare final status (`failed`, `revoked`) walks the key
+/// index in key order, or the time index newest first, until a page is full: as far as
+/// the whole journal when there are fewer matches than a page. Give it a time range
+/// ([`ListFilter::created_in`], [`ListFilter::finished_in`]): the walk is then bounded
+/// by the range (a day's payments, for a day). The same holds for a merchant in a time
+/// order (the time index leads: fast when the merchant has many of the payments, a walk
+/// of the range when few). A status that is common (`succeeded`) fills a page after a
+/// few more payments than the page.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ListFilter {
     /// Only these statuses; empty means every status.

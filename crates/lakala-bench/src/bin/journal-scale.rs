@@ -548,9 +548,7 @@ impl Store {
         match self {
             Store::Sqlite(path) => {
                 for suffix in ["", "-wal", "-shm"] {
-                    let mut p = path.as_os_str().to_owned();
-                    p.push(suffix);
-                    let _ = std::fs::remove_file(PathBuf::from(p));
+                    let _ = std::fs::remove_file(sidecar(path, suffix));
                 }
             }
             Store::Postgres { url, schema } => {
@@ -562,6 +560,18 @@ impl Store {
             }
         }
     }
+}
+
+/// `PATH` with `suffix` appended (`-wal`, `-shm`).
+fn sidecar(path: &Path, suffix: &str) -> PathBuf {
+    let mut p = path.as_os_str().to_owned();
+    p.push(suffix);
+    PathBuf::from(p)
+}
+
+/// The size of `path`, 0 when there is no such file.
+fn file_len(path: &Path) -> u64 {
+    std::fs::metadata(path).map_or(0, |m| m.len())
 }
 
 async fn connect(url: &str) -> tokio_postgres::Client {
@@ -652,7 +662,7 @@ async fn main() {
     let pg_url = std::env::var("LAKALA_BENCH_POSTGRES_URL")
         .or_else(|_| std::env::var("LAKALA_TEST_POSTGRES_URL"))
         .unwrap_or_else(|_| lakala_test_postgres::url());
-    println!("| store | payments | load, s | bytes/payment (rows with histories, indexes) | micropay vs empty journal | open list | newest 50 | a day: first 50 | a day: all (rows) | claim 100 due | prune a month + archive (payments) | archive read back | file/tables after prune |");
+    println!("| store | payments | load, s | bytes/payment (rows with histories, indexes) | micropay vs empty journal | open list | newest 50 | a day: first 50 | a day: all (rows) | claim 100 due | prune a month + archive (payments) | archive read back | file (SQLite: main + -wal) / tables after prune |");
     println!("|---|---|---|---|---|---|---|---|---|---|---|---|---|");
     for size in &sizes {
         for kind in stores.split(',') {
@@ -794,18 +804,35 @@ async fn measure(
         .expect("prune");
     drop(big);
     drop(journal);
+    // SQLite: the main file and its -wal once the space is given back, the handle still
+    // open (its close would checkpoint what reclaim_space left in the -wal).
+    let mut files = None;
     if let Store::Sqlite(path) = store {
         let j = SqliteJournal::open(path).await.expect("sqlite");
+        let free_pages: i64 = rusqlite::Connection::open(path)
+            .expect("raw")
+            .query_row("PRAGMA freelist_count", [], |r| r.get(0))
+            .expect("freelist");
+        eprintln!(
+            "after the prune: {free_pages} free pages; main file {} B, -wal {} B",
+            file_len(path),
+            file_len(&sidecar(path, "-wal"))
+        );
         // The dropped handles' threads close their connections a moment later.
-        for attempt in 0.. {
+        let mut attempts = 0;
+        let reclaiming = Instant::now();
+        let space = loop {
+            attempts += 1;
             match j.reclaim_space(false).await {
-                Ok(_) => break,
-                Err(lakala_journal::JournalError::Busy { .. }) if attempt < 100 => {
+                Ok(space) => break space,
+                Err(lakala_journal::JournalError::Busy { .. }) if attempts < 100 => {
                     tokio::time::sleep(std::time::Duration::from_millis(100)).await
                 }
                 Err(e) => panic!("reclaim: {e}"),
             }
-        }
+        };
+        eprintln!("reclaim_space: {space:?} in {:.1} s", secs(reclaiming));
+        files = Some((file_len(path), file_len(&sidecar(path, "-wal"))));
         j.close().await.expect("close");
     }
     let prune_s = secs(t);
@@ -820,9 +847,17 @@ async fn measure(
     let archive_bytes = std::fs::metadata(&archive_path).expect("archive").len();
     let _ = std::fs::remove_file(&archive_path);
     let (after, _, _) = store.bytes().await;
+    let after = match files {
+        Some((main, wal)) => format!(
+            "{:.0} MB + {:.0} MB -wal",
+            main as f64 / 1e6,
+            wal as f64 / 1e6
+        ),
+        None => format!("{:.0} MB", after as f64 / 1e6),
+    };
 
     println!(
-        "| {} | {n} | {load:.0} | **{:.0}** ({:.0}, {:.0}) | {ratio:.2} ({:.0} vs {:.0}/s) | {open_ms} ms ({open}) | {newest_ms} ms | {first_ms} ms | {day_ms} ms ({rows}) | {claim_ms} ms ({}) | {prune_s:.1} s ({}, kept {}; archive {:.0} B/payment) | {read_s:.2} s | {:.0} MB → {:.0} MB |",
+        "| {} | {n} | {load:.0} | **{:.0}** ({:.0}, {:.0}) | {ratio:.2} ({:.0} vs {:.0}/s) | {open_ms} ms ({open}) | {newest_ms} ms | {first_ms} ms | {day_ms} ms ({rows}) | {claim_ms} ms ({}) | {prune_s:.1} s ({}, kept {}; archive {:.0} B/payment) | {read_s:.2} s | {:.0} MB → {after} |",
         store.name(),
         per(bytes),
         per(payment_bytes),
@@ -834,6 +869,5 @@ async fn measure(
         pruned.kept,
         archive_bytes as f64 / pruned.archived.max(1) as f64,
         bytes as f64 / 1e6,
-        after as f64 / 1e6,
     );
 }

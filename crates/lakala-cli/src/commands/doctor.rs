@@ -10,7 +10,9 @@ use crate::report::Report;
 use crate::settings::{self, Family};
 use lakala_client::Config;
 use lakala_crypto::{Certificate, Clock, SystemClock};
-use lakala_journal::{redacted, Journal, ListFilter, PaymentStatus, SCHEMA_VERSION};
+use lakala_journal::{
+    redacted, Journal, JournalError, ListFilter, PaymentJournal, PaymentStatus, SCHEMA_VERSION,
+};
 use lakala_transport::{HttpRequest, HttpTransport, HyperTransport, Method, TransportError};
 use serde_json::{json, Value};
 use std::time::Duration;
@@ -249,10 +251,42 @@ async fn journal(cli: &Cli, config: &Config, embedded: Option<&Embedded>, findin
             ),
         );
     }
+    match conflicts(payments.as_ref()).await {
+        Ok(0) => findings.ok("conflicts", "no payment contradicted by the platform"),
+        Ok(n) => findings.warn(
+            "conflicts",
+            format!(
+                "{n} payments the platform contradicted need a person: lakala payments list --conflicts"
+            ),
+        ),
+        Err(e) => {
+            findings.fail(
+                "conflicts",
+                format!("{shown}: cannot list payments: {e}"),
+                Exit::Internal,
+            );
+            return;
+        }
+    }
     if config.resolver.enabled == Some(false) {
         findings.warn("resolver", "off ([resolver] enabled = false): payments left pending wait until another process resolves them");
     } else {
         findings.ok("resolver", "on (LakalaClient::from_config starts it)");
+    }
+}
+
+/// How many payments are marked with a conflict (a contradiction left for a person),
+/// whatever their status.
+async fn conflicts(payments: &dyn PaymentJournal) -> Result<usize, JournalError> {
+    let mut count = 0;
+    let mut filter = ListFilter::conflicts().limit(1000);
+    loop {
+        let page = payments.list(&filter).await?;
+        let Some(last) = page.last() else {
+            return Ok(count);
+        };
+        filter = filter.after(last.key.clone());
+        count += page.len();
     }
 }
 

@@ -207,7 +207,7 @@ impl Printer {
         if self.json {
             let mut item = item(r);
             if !self.reveal {
-                crate::personal::mask_json(&mut item);
+                lakala_types::mask::mask_json(&mut item);
             }
             if self.lines {
                 emit(&item.to_string())?;

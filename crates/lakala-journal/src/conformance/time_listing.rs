@@ -166,6 +166,14 @@ pub async fn list_by_time_and_pages<H: Harness>(harness: &H) {
         ListFilter::all().created_in(T0, T0 + 41).newest_first(),
         ListFilter::all().finished_in(T0, T0 + 1000),
         ListFilter::all().finished_in(T0, T0 + 1000).newest_first(),
+        ListFilter::open(),
+        ListFilter::open().newest_first(),
+        ListFilter::open().created_in(T0, T0 + 41),
+        ListFilter::all()
+            .with_statuses([PaymentStatus::Succeeded])
+            .created_in(T0, T0 + 41)
+            .newest_first(),
+        ListFilter::all().with_merchant(m1).newest_first(),
     ] {
         let whole = names(&journal.list(&filter).await.expect("whole"));
         for page in 1..=3 {

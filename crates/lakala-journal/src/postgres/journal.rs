@@ -9,7 +9,7 @@ use crate::journal::{check_append, check_prune_keys, PaymentJournal};
 use crate::lease;
 use crate::lease::{Claim, Lease, LeaseClock};
 use crate::list::ListFilter;
-use crate::list_query;
+use crate::list_query::{self, ListShape};
 use crate::payment::{Intent, PaymentKey, PaymentRecord, Recorded};
 use crate::status::PaymentStatus;
 use crate::update::StateUpdate;
@@ -468,8 +468,8 @@ pub(crate) struct ListParams {
     limit: i64,
     conflicts_only: bool,
     origin: Option<String>,
-    from: i64,
-    before: i64,
+    from: Option<i64>,
+    before: Option<i64>,
     after_time: Option<i64>,
 }
 
@@ -478,12 +478,7 @@ impl ListParams {
         let after = filter.after.as_ref();
         let (from, before) = list_query::bounds(filter);
         Self {
-            sql: sql::list(
-                filter.order(),
-                after.is_some(),
-                filter.merchant_no.is_some(),
-                filter.origin_out_trade_no.is_some(),
-            ),
+            sql: sql::list(ListShape::of(filter)),
             statuses: words(&filter.statuses),
             merchant_no: filter.merchant_no.clone(),
             after_merchant: after.map(|c| c.key().merchant_no.clone()),
@@ -495,6 +490,35 @@ impl ListParams {
             before,
             after_time: after.and_then(|c| c.time()),
         }
+    }
+
+    /// The same ten parameters as SQL literals (for `EXECUTE` of the statement prepared
+    /// with SQL's `PREPARE`: explain.rs).
+    pub(crate) fn literals(&self) -> [String; 10] {
+        fn text(value: &Option<String>) -> String {
+            value.as_ref().map_or_else(
+                || "NULL::text".to_owned(),
+                // An escape string: the same whatever `standard_conforming_strings`.
+                |v| format!("E'{}'::text", v.replace('\\', "\\\\").replace('\'', "''")),
+            )
+        }
+        fn int(value: Option<i64>) -> String {
+            // Quoted: `-9223372036854775808::int8` would cast before negating.
+            value.map_or_else(|| "NULL::int8".to_owned(), |v| format!("'{v}'::int8"))
+        }
+        let statuses: Vec<String> = self.statuses.iter().map(|s| format!("'{s}'")).collect();
+        [
+            format!("ARRAY[{}]::text[]", statuses.join(", ")),
+            text(&self.merchant_no),
+            text(&self.after_merchant),
+            text(&self.after_out),
+            int(Some(self.limit)),
+            self.conflicts_only.to_string(),
+            text(&self.origin),
+            int(self.from),
+            int(self.before),
+            int(self.after_time),
+        ]
     }
 
     pub(crate) fn refs(&self) -> [&(dyn tokio_postgres::types::ToSql + Sync); 10] {

@@ -8,10 +8,10 @@
 //! measured when the payment was claimed. Rows are read with `lease_until + lease_skew`,
 //! the lease end in the holder's clock, as `Lease::until` is.
 
-use crate::list::{ListOrder, TimeField};
-use crate::list_query::order_clause;
+use crate::list_query::{order_clause, ListShape};
 use crate::schema::{deletable, PAYMENT_COLUMNS};
-use std::sync::LazyLock;
+use std::collections::HashMap;
+use std::sync::{LazyLock, Mutex};
 
 /// The server's clock in Unix seconds.
 pub(super) const SERVER_NOW: &str = "floor(extract(epoch FROM clock_timestamp()))::int8";
@@ -102,61 +102,53 @@ UPDATE lakala_payments SET status = $3::text, trade_no = $4::text,
     conflict = $14::text, history = $15::bytea
 WHERE merchant_no = $1::text AND out_trade_no = $2::text";
 
-/// Lists payments (`$1` statuses, empty for all; `$2` merchant; `$6` conflicts only; `$7`
-/// origin; `$5` limit) in `order`, after the cursor (`$10` time, `$3`, `$4` key) when
-/// `with_cursor`, within `[$8, $9)` in a time order (see `list_query`). One statement
-/// per order and cursor, built once.
-pub(crate) fn list(
-    order: ListOrder,
-    with_cursor: bool,
-    by_merchant: bool,
-    by_origin: bool,
-) -> &'static str {
-    type Variant = (ListOrder, [bool; 3], String);
-    static ALL: LazyLock<Vec<Variant>> = LazyLock::new(|| {
-        let orders = [
-            ListOrder::Key,
-            ListOrder::OldestFirst(TimeField::Created),
-            ListOrder::OldestFirst(TimeField::Finished),
-            ListOrder::NewestFirst(TimeField::Created),
-            ListOrder::NewestFirst(TimeField::Finished),
-        ];
-        let mut all = Vec::new();
-        for o in orders {
-            for bits in 0..8u8 {
-                let flags = [bits & 1 != 0, bits & 2 != 0, bits & 4 != 0];
-                all.push((o, flags, list_sql(o, flags)));
-            }
-        }
-        all
-    });
-    let flags = [with_cursor, by_merchant, by_origin];
-    ALL.iter()
-        .find(|(o, f, _)| *o == order && *f == flags)
-        .map(|(_, _, sql)| sql.as_str())
-        .unwrap_or_default()
+/// Lists payments (`$2` merchant; `$7` origin; `$5` limit) of `shape`: in
+/// its order, after the cursor (`$10` time, `$3`, `$4` key) when it has one, within
+/// `[$8, $9)` in a time order (see list_query.rs); `$1` (the statuses) and `$6` (conflicts
+/// only) are passed but not read: the shape has them. One statement per shape, built on
+/// its first use and kept (a few dozen in practice; 17,408 at the very most).
+pub(crate) fn list(shape: ListShape) -> &'static str {
+    static BUILT: LazyLock<Mutex<HashMap<ListShape, &'static str>>> =
+        LazyLock::new(|| Mutex::new(HashMap::new()));
+    // A panic elsewhere while holding the lock leaves the map as it was: still good.
+    let mut built = BUILT
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    built
+        .entry(shape)
+        .or_insert_with(|| Box::leak(list_sql(shape).into_boxed_str()))
 }
 
-/// The statement of one variant: `[with_cursor, by_merchant, by_origin]`. The merchant
-/// and origin conditions are written only when given (a generic plan of `$2 IS NULL OR
-/// merchant_no = $2` could not use an index for them).
-fn list_sql(order: ListOrder, [with_cursor, by_merchant, by_origin]: [bool; 3]) -> String {
+/// The statement of one shape. Conditions are written only when the filter has them (a
+/// generic plan of `$2 IS NULL OR merchant_no = $2`, or of `cardinality($1) = 0 OR
+/// status = ANY($1)`, could use no index for them), the statuses as words: so that a
+/// generic plan knows them (how rare they are, and whether the open indexes serve them:
+/// list_query.rs).
+fn list_sql(shape: ListShape) -> String {
     let placeholder = |n: u8| match n {
+        1 => "$1::text[]".to_owned(),
+        6 => "$6::bool".to_owned(),
         2 | 3 | 4 | 7 => format!("${n}::text"),
         _ => format!("${n}::int8"),
     };
     let mut conditions = String::new();
-    if by_merchant {
+    if let Some(statuses) = shape.statuses.sql(true) {
+        conditions += &format!("\n  AND {statuses}");
+    }
+    if shape.conflicts_only {
+        conditions += "\n  AND conflict IS NOT NULL";
+    }
+    if shape.by_merchant {
         conditions += "\n  AND merchant_no = $2::text";
     }
-    if by_origin {
+    if shape.by_origin {
         conditions += "\n  AND origin_out_trade_no = $7::text";
     }
-    let order = order_clause(order, with_cursor, placeholder);
-    // PostgreSQL types every parameter up to the highest one named; the ones this variant
+    let order = order_clause(shape, placeholder);
+    // PostgreSQL types every parameter up to the highest one named; the ones this shape
     // does not use are named once in a constant condition (always true, evaluated once).
     let named = format!("{conditions}{order}");
-    let unused: String = [2u8, 3, 4, 7, 8, 9, 10]
+    let unused: String = [1u8, 2, 3, 4, 6, 7, 8, 9, 10]
         .into_iter()
         .filter(|n| !named.contains(&format!("${n}::")))
         .map(|n| {
@@ -167,8 +159,7 @@ fn list_sql(order: ListOrder, [with_cursor, by_merchant, by_origin]: [bool; 3]) 
     format!(
         "\
 SELECT {cols} FROM lakala_payments
-WHERE (cardinality($1::text[]) = 0 OR status = ANY($1::text[]))
-  AND (NOT $6::bool OR conflict IS NOT NULL){conditions}{unused}
+WHERE TRUE{conditions}{unused}
   {order}
 LIMIT $5::int8",
         cols = *COLUMNS,

@@ -11,22 +11,13 @@ use crate::history::History;
 use crate::journal::{check_append, check_prune_keys, PaymentJournal};
 use crate::lease::{self, Claim, Lease};
 use crate::list::ListFilter;
-use crate::list_query;
+use crate::list_query::{self, ListShape};
 use crate::payment::{Intent, PaymentKey, PaymentRecord, Recorded};
 use crate::schema;
-use crate::status::PaymentStatus;
 use crate::update::StateUpdate;
 use crate::validation;
 use rusqlite::params;
 use rusqlite::types::Value;
-
-fn status_list(statuses: &[PaymentStatus]) -> String {
-    statuses
-        .iter()
-        .map(|s| format!("'{}'", s.as_str()))
-        .collect::<Vec<_>>()
-        .join(", ")
-}
 
 #[async_trait::async_trait]
 impl PaymentJournal for SqliteJournal {
@@ -290,38 +281,40 @@ fn append_in(
 
 /// The statement that lists `filter` and its parameters (`?1` to `?10`, see list_query.rs).
 pub(crate) fn list_statement(filter: &ListFilter) -> (String, [Value; 10]) {
-    let time_order = filter.order().time_field().is_some();
+    let mut shape = ListShape::of(filter);
+    let time_order = shape.order.time_field().is_some();
+    // A time order always has a lower bound (`i64::MIN` when none): without a range on
+    // the time, SQLite would rather scan the table and sort it all than walk the time
+    // index and sort each second's payments. (Its plans do not depend on the values.)
+    shape.from |= time_order;
     // A payment's companions: by the origin index, never by walking the merchant's
     // payments in key order (which SQLite would otherwise prefer, to avoid a sort).
-    let index = if filter.origin_out_trade_no.is_some() && filter.merchant_no.is_some() {
+    let index = if shape.by_origin && shape.by_merchant {
         " INDEXED BY lakala_payments_origin"
     } else {
         ""
     };
     let mut sql = format!("SELECT {COLUMNS} FROM lakala_payments{index} WHERE 1 = 1");
-    if !filter.statuses.is_empty() {
-        // Fixed words from the enum, never caller text. In a time order the time index
-        // must lead: `+status` keeps SQLite from reading the status index instead (every
-        // finished payment of a year, then sorted).
-        let column = if time_order { "+status" } else { "status" };
-        sql += &format!(" AND {column} IN ({})", status_list(&filter.statuses));
+    if let Some(statuses) = shape.statuses.sql(false) {
+        sql += &format!(" AND {statuses}");
     }
-    if filter.conflicts_only {
+    if shape.conflicts_only {
         sql += " AND conflict IS NOT NULL";
     }
     // Only the conditions given, so that the key and origin indexes can serve them (in
-    // key order; in a time order the time index leads, as for the status above).
-    if filter.merchant_no.is_some() {
+    // key order; in a time order the time index leads: `+merchant_no` keeps SQLite from
+    // walking the merchant's payments by key and sorting them all).
+    if shape.by_merchant {
         sql += if time_order {
             " AND +merchant_no = ?1"
         } else {
             " AND merchant_no = ?1"
         };
     }
-    if filter.origin_out_trade_no.is_some() {
+    if shape.by_origin {
         sql += " AND origin_out_trade_no = ?7";
     }
-    sql += &list_query::order_clause(filter.order(), filter.after.is_some(), |n| format!("?{n}"));
+    sql += &list_query::order_clause(shape, |n| format!("?{n}"));
     sql += " LIMIT ?5";
     let after = filter.after.as_ref();
     let (from, before) = list_query::bounds(filter);
@@ -333,7 +326,7 @@ pub(crate) fn list_statement(filter: &ListFilter) -> (String, [Value; 10]) {
         (validation::batch(filter.limit) as i64).into(),
         Value::Null,
         filter.origin_out_trade_no.clone().into(),
-        from.into(),
+        from.unwrap_or(i64::MIN).into(),
         before.into(),
         after.and_then(|c| c.time()).into(),
     ];

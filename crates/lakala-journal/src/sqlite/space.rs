@@ -20,19 +20,52 @@ pub struct SpaceReclaimed {
     pub free_bytes_left: u64,
 }
 
+/// Free pages given back per transaction: other connections may write between batches,
+/// and the `-wal`, which holds a batch's moved pages until the checkpoint after it, stays
+/// small (16 MiB of 4 KiB pages) instead of growing by the whole freed size.
+const PAGES_PER_BATCH: u32 = 4096;
+
 fn pragma(connection: &Connection, name: &str) -> Result<i64, JournalError> {
     connection
         .pragma_query_value(None, name, |r| r.get(0))
         .journal()
 }
 
+/// `PRAGMA incremental_vacuum` until no free page is left, in batches of
+/// [`PAGES_PER_BATCH`], each checkpointed. SQLite gives back one page per step of the
+/// statement, so each is stepped to its end (run once, as `execute_batch` does, it gives
+/// back a single page, whatever the prune freed).
+fn incremental_vacuum(connection: &Connection) -> Result<(), JournalError> {
+    let sql = format!("PRAGMA incremental_vacuum({PAGES_PER_BATCH})");
+    let mut free = pragma(connection, "freelist_count")?;
+    while free > 0 {
+        {
+            let mut statement = connection.prepare(&sql).journal()?;
+            let mut rows = statement.query([]).journal()?;
+            while rows.next().journal()?.is_some() {}
+        }
+        // Copies the batch into the main file so that the next one reuses the `-wal`
+        // from its start; a reader may keep it from finishing (the last one waits).
+        let _ = marker::checkpoint(connection, Checkpoint::Passive);
+        let left = pragma(connection, "freelist_count")?;
+        if left >= free {
+            // Nothing given back (never expected): stop rather than loop.
+            break;
+        }
+        free = left;
+    }
+    Ok(())
+}
+
 impl SqliteJournal {
     /// Gives the free pages of the file (left by [`crate::PaymentJournal::prune`]) back
-    /// to the file system: `PRAGMA incremental_vacuum` then a checkpoint, when the file is
-    /// in `auto_vacuum = INCREMENTAL` mode (every journal this crate creates). A file made
-    /// before (mode `NONE`) keeps its free pages for later payments unless `convert`:
-    /// then one full `VACUUM` switches it to incremental mode, rewriting the whole file
-    /// (it needs as much free disk again and blocks other connections while it runs).
+    /// to the file system: all of them, by `PRAGMA incremental_vacuum` in batches of a few
+    /// thousand pages (other connections may write between them), then a checkpoint that
+    /// empties the `-wal`, when the file is in `auto_vacuum = INCREMENTAL` mode (every
+    /// journal this crate creates). A file made before (mode `NONE`) keeps its free pages
+    /// for later payments unless `convert`: then one full `VACUUM` switches it to
+    /// incremental mode, rewriting the whole file (it needs as much free disk again and
+    /// blocks other connections while it runs).
     ///
     /// Errors: [`JournalError::ReadOnly`] on a read-only handle, [`JournalError::Busy`]
     /// when other connections hold the file, or the store's error.
@@ -56,9 +89,7 @@ impl SqliteJournal {
                     vacuumed = true;
                 }
                 if incremental {
-                    connection
-                        .execute_batch("PRAGMA incremental_vacuum")
-                        .journal()?;
+                    incremental_vacuum(connection)?;
                 }
                 marker::checkpoint(connection, Checkpoint::Truncate)?;
                 let pages_after = pragma(connection, "page_count")? as u64;
