@@ -1,27 +1,6 @@
 //! The listed values of the pre-order tables.
 
 wire_enum! {
-    /// `accountType` (the examples' `payMode`): the wallet.
-    #[non_exhaustive]
-    pub enum AccountType {
-        /// WECHAT: WeChat Pay.
-        Wechat = "WECHAT",
-        /// ALIPAY: Alipay.
-        Alipay = "ALIPAY",
-        /// UQRCODEPAY: UnionPay QR.
-        UnionPay = "UQRCODEPAY",
-        /// BESTPAY: 翼支付.
-        BestPay = "BESTPAY",
-        /// SUNING: 苏宁易付宝.
-        Suning = "SUNING",
-        /// DCPAY: digital currency (数字货币).
-        DcPay = "DCPAY",
-        /// LKLACC: Lakala account; listed only among the response's `payMode` cases.
-        LklAcc = "LKLACC",
-    }
-}
-
-wire_enum! {
     /// `transType`: how the payer pays.
     #[non_exhaustive]
     pub enum TransType {
@@ -79,11 +58,11 @@ impl V2RetCode {
     /// [`CodeClass::Success`]; spec 001 lists no failure codes, so every other code is
     /// [`CodeClass::Unknown`]. A pre-order moves no money by itself: an order that was
     /// created but whose answer was not a success is never shown to a payer.
-    pub fn class(&self) -> crate::CodeClass {
+    pub fn class(&self) -> crate::code_class::CodeClass {
         if self.is_success() {
-            crate::CodeClass::Success
+            crate::code_class::CodeClass::Success
         } else {
-            crate::CodeClass::Unknown
+            crate::code_class::CodeClass::Unknown
         }
     }
 }
