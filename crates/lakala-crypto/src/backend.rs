@@ -189,11 +189,11 @@ impl RsaPrivate {
     pub(crate) fn new(mut key: RsaPrivateKey, backend: Backend) -> Result<Self> {
         check_bits(key.n().bits())?;
         key.validate().map_err(|_| CryptoError::KeyFormat {
-            kind: crate::KeyKind::PrivateKey,
+            kind: crate::error::KeyKind::PrivateKey,
             reason: "inconsistent RSA components".into(),
         })?;
         key.precompute().map_err(|_| CryptoError::KeyFormat {
-            kind: crate::KeyKind::PrivateKey,
+            kind: crate::error::KeyKind::PrivateKey,
             reason: "cannot precompute CRT values".into(),
         })?;
         Self::on(key, backend)

@@ -3,7 +3,7 @@
 //! directly. Hidden from the documentation and outside semver; do not use.
 
 use crate::error::Result;
-use crate::{PrivateKey, PublicKey};
+use crate::keys::{PrivateKey, PublicKey};
 use zeroize::Zeroizing;
 
 /// PKCS#1 v1.5 block type 1 over `block`, no DigestInfo (the cross-border MAC's RSA step).

@@ -132,6 +132,7 @@ mod key_input;
 mod keys;
 pub mod open_platform;
 mod plaintext;
+mod public_key_load;
 mod sec_key;
 mod sm4;
 mod ts;
