@@ -227,6 +227,7 @@ mod reconcile_check;
 pub mod reconcile_report;
 mod recorder;
 pub mod resolver;
+mod resolver_config;
 mod resolver_watch;
 mod revoke_number;
 mod runtime;

@@ -133,6 +133,7 @@ mod keys;
 pub mod open_platform;
 mod plaintext;
 mod public_key_load;
+mod seam_timing;
 mod sec_key;
 mod sm4;
 mod ts;
