@@ -3,9 +3,10 @@
 the module that defines it, not through the crate root's re-exports, and no two modules
 import each other: the module graph reads one way."
 
-    scripts/module-graph.py               check the crates in CRATES (CI runs this)
+    scripts/module-graph.py               check the crates in CRATES
     scripts/module-graph.py crates/NAME   check the crates named
     scripts/module-graph.py --cycles ...  also report cycles round three modules or more
+                                          (.ci/run checks CRATES so)
 
 For every crate root (src/lib.rs, src/main.rs, src/bin/*.rs) it follows the `mod` declarations
 to the module files and reads each `use` and each `crate::`/`super::` path outside comments and
@@ -128,7 +129,7 @@ MOD_DECL = re.compile(r"^\s*(?:pub(?:\([^)]*\))?\s+)?mod\s+(" + IDENT + r")\s*;"
 TOKENS = re.compile(
     r"\b(?:pub(?:\s*\([^)]*\))?\s+)?use\s+([^;]*);"  # a use declaration
     r"|\bmod\s+(" + IDENT + r")\s*\{"  # an inline module opening
-    r"|(?<![\w:$])((?:crate|super)(?:\s*::\s*" + IDENT + r")+)"  # a path in code
+    r"|(?<![\w:])\$?((?:crate|super)(?:\s*::\s*" + IDENT + r")+)"  # a path (`$crate` too)
     r"|([{}])"
 )
 
@@ -301,10 +302,10 @@ def main(args):
     all_cycles = "--cycles" in args
     args = [a for a in args if a != "--cycles"]
     failed = False
-    for c in args or [os.path.join(workspace, c) for c in CRATES]:
+    for name, c in [(a, a) for a in args] or [(c, os.path.join(workspace, c)) for c in CRATES]:
         findings = Crate(c, all_cycles).check()
         for f in dict.fromkeys(findings):
-            print(f"{os.path.relpath(c, workspace)}: {f}")
+            print(f"{name}: {f}")
             failed = True
     if failed:
         print(
