@@ -1,5 +1,7 @@
 //! The listed values of the pre-order tables.
 
+use crate::code_class::CodeClass;
+
 wire_enum! {
     /// `transType`: how the payer pays.
     #[non_exhaustive]
@@ -58,11 +60,11 @@ impl V2RetCode {
     /// [`CodeClass::Success`]; spec 001 lists no failure codes, so every other code is
     /// [`CodeClass::Unknown`]. A pre-order moves no money by itself: an order that was
     /// created but whose answer was not a success is never shown to a payer.
-    pub fn class(&self) -> crate::code_class::CodeClass {
+    pub fn class(&self) -> CodeClass {
         if self.is_success() {
-            crate::code_class::CodeClass::Success
+            CodeClass::Success
         } else {
-            crate::code_class::CodeClass::Unknown
+            CodeClass::Unknown
         }
     }
 }
