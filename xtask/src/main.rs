@@ -15,6 +15,7 @@
 
 mod console_screenshots;
 mod fixtures;
+mod generation;
 mod prerequisites;
 mod spec_examples;
 mod test_keys;
@@ -63,7 +64,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         Command::Fixtures { spec_dir, check } => {
-            let context = fixtures::Context::new(spec_dir);
+            let context = generation::Context::new(spec_dir);
             match fixtures::run(&context, check) {
                 Ok(true) => ExitCode::SUCCESS,
                 Ok(false) => ExitCode::from(1),

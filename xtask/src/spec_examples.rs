@@ -14,7 +14,7 @@
 //! heading above it and the label line right before it. Output is pretty JSON (2-space
 //! indent, keys sorted) ending in a newline; nothing but the documents is read.
 
-use crate::fixtures::{Context, Output};
+use crate::generation::{Context, Output};
 use serde_json::{json, Value};
 use std::fs;
 

@@ -11,7 +11,7 @@
 //!
 //! None of these keys belongs to any real party; the README written here says so.
 
-use crate::fixtures::{Context, Output};
+use crate::generation::{Context, Output};
 use lakala_crypto::{Certificate, PrivateKey, PublicKey};
 use rand_chacha::rand_core::SeedableRng;
 use rand_chacha::ChaCha20Rng;

@@ -8,7 +8,7 @@
 //!
 //! The format is documented field by field in `fixtures/README.md`.
 
-use crate::fixtures::{Context, Output};
+use crate::generation::{Context, Output};
 use crate::test_keys::{self, TestKey};
 use lakala_crypto::crossborder::{
     MacInput, Merchant, NotificationAnswerEnvelope, NotificationEnvelope, Platform,

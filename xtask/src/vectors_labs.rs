@@ -9,7 +9,7 @@
 //! with `lakala_crypto::Sm4Key` under a key drawn from the seeded generator, and signed as
 //! sealed. Byte-for-byte reproducible. Fields: `fixtures/README.md`.
 
-use crate::fixtures::{Context, Output};
+use crate::generation::{Context, Output};
 use crate::test_keys;
 use crate::vectors_open_platform::{case, request, response, Case, Signed, GATEWAY, MERCHANT};
 use lakala_crypto::open_platform::{generate_nonce, SCHEME};

@@ -7,7 +7,7 @@
 //!
 //! The format is documented field by field in `fixtures/README.md`.
 
-use crate::fixtures::{Context, Output};
+use crate::generation::{Context, Output};
 use crate::test_keys::{self, TestKey};
 use lakala_crypto::open_platform::{
     generate_nonce, notification_message, request_message, Authorization, LklapiHeaders,

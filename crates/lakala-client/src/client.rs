@@ -1,6 +1,7 @@
 //! The client object: configuration turned into parsed keys, a transport, a clock.
 
 use crate::certificates::{CertificateSet, Certificates};
+use crate::clock::ClockDebug;
 use crate::config::{Config, MerchantProfile};
 use crate::error::ClientError;
 use crate::poll::PollSchedule;
@@ -76,10 +77,6 @@ pub(crate) struct OpenSide {
     pub(crate) verify: bool,
 }
 
-/// A [`Clock`] that can be printed (the client's `Debug` shows what it runs on).
-pub trait ClockDebug: Clock + std::fmt::Debug {}
-impl<T: Clock + std::fmt::Debug> ClockDebug for T {}
-
 /// Builds a [`LakalaClient`].
 #[derive(Debug)]
 pub struct LakalaClientBuilder {
@@ -129,14 +126,12 @@ impl LakalaClient {
     /// Reloads the certificates from the files the configuration named
     /// ([`Config::certificate_files`], set by [`Config::from_file_and_env`]). On error the
     /// certificates in force are kept.
-    pub fn reload_certificates(&self) -> Result<(), crate::ConfigError> {
-        let files = self
-            .inner
-            .certificate_files
-            .as_ref()
-            .ok_or(crate::ConfigError::Missing(
+    pub fn reload_certificates(&self) -> Result<(), crate::config_error::ConfigError> {
+        let files = self.inner.certificate_files.as_ref().ok_or(
+            crate::config_error::ConfigError::Missing(
                 "certificate files (Config::certificate_files)",
-            ))?;
+            ),
+        )?;
         self.inner.certificates.reload_from(files)
     }
 

@@ -244,14 +244,18 @@ impl Config {
     /// assert_eq!((settings.listen.as_str(), settings.patience_ms), ("127.0.0.1:8080", 8000));
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
-    pub fn service<T: serde::de::DeserializeOwned>(&self) -> Result<T, crate::ConfigError> {
+    pub fn service<T: serde::de::DeserializeOwned>(
+        &self,
+    ) -> Result<T, crate::config_error::ConfigError> {
         self.service
             .clone()
             .try_into()
-            .map_err(|e: toml::de::Error| crate::ConfigError::Invalid {
-                name: "service",
-                reason: e.message().to_owned(),
-            })
+            .map_err(
+                |e: toml::de::Error| crate::config_error::ConfigError::Invalid {
+                    name: "service",
+                    reason: e.message().to_owned(),
+                },
+            )
     }
 
     /// Sets the merchant profile.

@@ -195,6 +195,7 @@ pub mod binding;
 pub mod certificates;
 pub mod china_day;
 mod client;
+mod clock;
 mod companion_calls;
 mod companion_class;
 pub mod companion_outcome;
@@ -226,6 +227,7 @@ mod reconcile_check;
 pub mod reconcile_report;
 mod recorder;
 pub mod resolver;
+mod resolver_config;
 mod resolver_watch;
 mod revoke_number;
 mod runtime;
@@ -240,7 +242,8 @@ mod verdict;
 pub use answer::Answer;
 pub use auth::AuthOutcome;
 pub use certificates::{CertificateFiles, CertificateSet, Certificates};
-pub use client::{ClockDebug, LakalaClient, LakalaClientBuilder};
+pub use client::{LakalaClient, LakalaClientBuilder};
+pub use clock::ClockDebug;
 pub use companion_outcome::{CloseOutcome, RefundEvidence, RefundOutcome, RevokeOutcome, SettleBy};
 pub use config::{
     Config, CrossBorderCredentials, MerchantProfile, OpenPlatformCredentials, Timeouts,

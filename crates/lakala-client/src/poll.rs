@@ -67,7 +67,7 @@ pub enum PollEvent {
     /// The flow started: the order is known, nothing sent yet.
     Started {
         /// The order being paid.
-        order: crate::OrderRef,
+        order: crate::outcome::OrderRef,
     },
     /// The platform answered that the payment is in progress (`DCP10000`, `BBS10000`,
     /// need_query).
@@ -121,7 +121,7 @@ pub enum PollEvent {
     /// anything was sent.
     Finished {
         /// The order, with its `trade_no` when an answer gave it.
-        order: crate::OrderRef,
+        order: crate::outcome::OrderRef,
         /// The outcome's word.
         outcome: &'static str,
     },

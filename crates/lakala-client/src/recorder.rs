@@ -6,8 +6,8 @@
 //! later fact cannot undo what was sent, so it is logged loudly and the flow goes on: the
 //! record then stays non-final, and a resolver settles it by query later.
 
-use crate::client::ClockDebug;
 use crate::client::LakalaClient;
+use crate::clock::ClockDebug;
 use crate::error::ClientError;
 use crate::events::{EventHub, SettledEvent};
 use crate::outcome::{FailureReason, PaymentOutcome};

@@ -3,7 +3,7 @@
 //! (`[service]`). Read by [`crate::LakalaClient::from_config`].
 
 use crate::config_error::ConfigError;
-use crate::resolver::{LongTail, ResolverConfig, ResolverPolicy};
+use crate::resolver_config::{LongTail, ResolverConfig, ResolverPolicy};
 use serde::Deserialize;
 use std::time::Duration;
 

@@ -10,11 +10,12 @@
 //! under a companion number derived from the action id, so every money rule of the client
 //! holds and a repeated submit is never a second revoke or refund.
 
-use crate::server::{App, Shared};
+use crate::action_event::ACTION_EVENT;
+use crate::app::{App, Shared};
+use crate::html;
 use crate::session::Session;
 use crate::time_text::{parse_yuan, yuan};
 use crate::timeline::action_with_id;
-use crate::{html, ACTION_EVENT};
 use axum::extract::{Form, Path};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};

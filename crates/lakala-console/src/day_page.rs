@@ -1,9 +1,9 @@
 //! `/day/{YYYY-MM-DD}`: one China day — how many payments, how they ended, how long they
 //! took, how many went pending — as server-drawn charts, and links to the day's lists.
 
+use crate::app::Shared;
 use crate::day_chart::{self, Buckets, PENDING_AFTER_SECS};
 use crate::html::{self, esc, Viewer};
-use crate::server::Shared;
 use crate::session::Session;
 use crate::time_text::yuan;
 use axum::extract::Path;

@@ -32,8 +32,10 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+mod action_event;
 mod action_form;
 mod actions;
+mod app;
 mod assets;
 mod day_chart;
 mod day_page;
@@ -49,11 +51,6 @@ mod session;
 mod time_text;
 mod timeline;
 
+pub use action_event::ACTION_EVENT;
 pub use error::ConsoleError;
 pub use server::{Console, ConsoleConfig, RunningConsole};
-
-/// The kind of the journal events the console writes for a person's action. Its payload
-/// has `action` (`resolve_now`, `revoke`, `refund`, `conflict_handled`), `by` (the login
-/// identity), `action_id` (the form's: a second event with the same id is never written),
-/// and what came of it (`result`, `note`).
-pub const ACTION_EVENT: &str = "console_action";

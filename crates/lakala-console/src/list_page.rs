@@ -1,8 +1,8 @@
 //! `/`: the payments, newest first, with filters and search, a page at a time (keyset
 //! paging through [`ListFilter`]'s cursor: no offset is ever counted).
 
+use crate::app::Shared;
 use crate::html::{self, esc, url_part, Viewer};
-use crate::server::Shared;
 use crate::session::Session;
 use crate::time_text::{china_time, parse_yuan, yuan};
 use crate::timeline::handled_conflict;

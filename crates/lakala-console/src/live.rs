@@ -3,8 +3,8 @@
 //! feed) and sends what changed: `row` events (a list row's HTML) on the list, `entry`
 //! events (a timeline entry's HTML) and `status` events on a payment's page.
 
+use crate::app::{App, Shared};
 use crate::list_page::{row_html, status_badge};
-use crate::server::{App, Shared};
 use crate::timeline::{entry_html, handled_conflict};
 use axum::extract::Query;
 use axum::response::sse::{Event, KeepAlive, Sse};

@@ -3,9 +3,9 @@
 //! journal's view, and the actions a person may take.
 
 use crate::action_form;
+use crate::app::{App, Shared};
 use crate::html::{self, esc, Viewer};
 use crate::list_page::{payment_href, status_badge};
-use crate::server::{App, Shared};
 use crate::session::Session;
 use crate::time_text::{china_time, duration, yuan};
 use crate::timeline::{entry_html, handled_conflict};

@@ -1,6 +1,7 @@
 //! The console's HTTP server: its configuration, the login gate in front of every page,
 //! and the routes.
 
+use crate::app::{App, Shared};
 use crate::error::ConsoleError;
 use crate::html::{self, esc};
 use crate::login::{proxy_identity, Login};
@@ -12,7 +13,7 @@ use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::Router;
-use lakala_client::resolver::{Resolver, ResolverConfig};
+use lakala_client::resolver::ResolverConfig;
 use lakala_client::LakalaClient;
 use lakala_journal::PaymentJournal;
 use serde::Deserialize;
@@ -48,29 +49,6 @@ impl ConsoleConfig {
         }
     }
 }
-
-/// What every handler shares.
-#[derive(Debug)]
-pub(crate) struct App {
-    pub journal: Arc<dyn PaymentJournal>,
-    pub client: Option<LakalaClient>,
-    pub resolver: Option<Resolver>,
-    pub login: Login,
-    pub read_only: bool,
-    pub sessions: Sessions,
-}
-
-impl App {
-    /// Seconds since the epoch.
-    pub fn now(&self) -> i64 {
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.as_secs() as i64)
-            .unwrap_or_default()
-    }
-}
-
-pub(crate) type Shared = State<Arc<App>>;
 
 /// The console.
 #[derive(Debug)]

@@ -1,10 +1,10 @@
 //! A payment's timeline: every journaled event as a person reads it — when, what, who,
 //! the answer codes and trade states it carries — personal data masked.
 
+use crate::action_event::ACTION_EVENT;
 use crate::html::esc;
 use crate::personal::masked_text;
 use crate::time_text::china_time;
-use crate::ACTION_EVENT;
 use lakala_journal::Event;
 use serde_json::Value;
 use std::fmt::Write;

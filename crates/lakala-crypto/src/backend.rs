@@ -189,11 +189,11 @@ impl RsaPrivate {
     pub(crate) fn new(mut key: RsaPrivateKey, backend: Backend) -> Result<Self> {
         check_bits(key.n().bits())?;
         key.validate().map_err(|_| CryptoError::KeyFormat {
-            kind: crate::KeyKind::PrivateKey,
+            kind: crate::error::KeyKind::PrivateKey,
             reason: "inconsistent RSA components".into(),
         })?;
         key.precompute().map_err(|_| CryptoError::KeyFormat {
-            kind: crate::KeyKind::PrivateKey,
+            kind: crate::error::KeyKind::PrivateKey,
             reason: "cannot precompute CRT values".into(),
         })?;
         Self::on(key, backend)
@@ -242,7 +242,7 @@ impl RsaPrivate {
         field: &'static str,
         ciphertext: &[u8],
     ) -> Result<Zeroizing<Vec<u8>>> {
-        let _timed = crate::bench_seam::timed();
+        let _timed = crate::seam_timing::timed();
         self.public.check_block(field, ciphertext)?;
         #[cfg(any(feature = "aws-lc", feature = "openssl"))]
         if let Some(native) = &self.native {
@@ -257,7 +257,7 @@ impl RsaPrivate {
     /// The "private-key encryption" of the cross-border MAC: PKCS#1 v1.5 block type 1 over
     /// `message` with no DigestInfo prefix, blinded.
     pub(crate) fn sign_raw_type1(&self, field: &'static str, message: &[u8]) -> Result<Vec<u8>> {
-        let _timed = crate::bench_seam::timed();
+        let _timed = crate::seam_timing::timed();
         if message.len() + 11 > self.public.size() {
             return Err(CryptoError::MessageTooLong {
                 field,
@@ -278,7 +278,7 @@ impl RsaPrivate {
 
     /// SHA256withRSA (RSASSA-PKCS1-v1_5 with SHA-256), blinded.
     pub(crate) fn sign_sha256(&self, message: &[u8]) -> Result<Vec<u8>> {
-        let _timed = crate::bench_seam::timed();
+        let _timed = crate::seam_timing::timed();
         let digest = Sha256::digest(message);
         #[cfg(any(feature = "aws-lc", feature = "openssl"))]
         if let Some(native) = &self.native {
@@ -377,7 +377,7 @@ impl RsaPublic {
         field: &'static str,
         message: &[u8],
     ) -> Result<Vec<u8>> {
-        let _timed = crate::bench_seam::timed();
+        let _timed = crate::seam_timing::timed();
         if message.len() + 11 > self.size() {
             return Err(CryptoError::MessageTooLong {
                 field,
@@ -405,7 +405,7 @@ impl RsaPublic {
         message: &[u8],
         signature: &[u8],
     ) -> Result<bool> {
-        let _timed = crate::bench_seam::timed();
+        let _timed = crate::seam_timing::timed();
         self.check_block(field, signature)?;
         #[cfg(any(feature = "aws-lc", feature = "openssl"))]
         if let Some(native) = &self.native {
@@ -424,7 +424,7 @@ impl RsaPublic {
         message: &[u8],
         signature: &[u8],
     ) -> Result<bool> {
-        let _timed = crate::bench_seam::timed();
+        let _timed = crate::seam_timing::timed();
         self.check_block(field, signature)?;
         let digest = Sha256::digest(message);
         #[cfg(any(feature = "aws-lc", feature = "openssl"))]

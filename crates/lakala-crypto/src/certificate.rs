@@ -11,7 +11,7 @@
 use crate::clock::unix_seconds;
 use crate::error::{CryptoError, KeyKind, Result};
 use crate::key_input::{self, key_error};
-use crate::{PrivateKey, PublicKey};
+use crate::keys::{PrivateKey, PublicKey};
 use pkcs8::der::{Decode, Encode};
 use rsa::RsaPublicKey;
 use std::str::FromStr;
@@ -335,7 +335,7 @@ impl Certificate {
 
     /// The same certificate with its public key on `backend` (see
     /// [`PublicKey::with_backend`]).
-    pub fn with_backend(&self, backend: crate::Backend) -> Result<Self> {
+    pub fn with_backend(&self, backend: crate::backend::Backend) -> Result<Self> {
         Ok(Self {
             public_key: self.public_key.with_backend(backend)?,
             ..self.clone()

@@ -5,7 +5,8 @@
 //! because every key encrypts a single message.
 
 use crate::error::{CryptoError, Result};
-use crate::{gbk, hex_text, SecKey};
+use crate::sec_key::SecKey;
+use crate::{gbk, hex_text};
 use aes::cipher::{block_padding::Pkcs7, BlockDecryptMut, BlockEncryptMut, KeyInit};
 use zeroize::Zeroizing;
 

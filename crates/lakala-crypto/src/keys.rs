@@ -3,8 +3,8 @@
 use crate::backend::{Backend, RsaPrivate, RsaPublic};
 use crate::error::{KeyKind, Result};
 use crate::key_input::{self, key_error};
-use pkcs1::{DecodeRsaPrivateKey, DecodeRsaPublicKey};
-use pkcs8::{DecodePrivateKey, DecodePublicKey, EncodePrivateKey, EncodePublicKey, LineEnding};
+use pkcs1::DecodeRsaPrivateKey;
+use pkcs8::{DecodePrivateKey, EncodePrivateKey, EncodePublicKey, LineEnding};
 use rand::{CryptoRng, RngCore};
 use rsa::{RsaPrivateKey, RsaPublicKey};
 use std::fmt;
@@ -70,9 +70,10 @@ impl PrivateKey {
     /// Generates a fresh key (for sandboxes, tests and key generation tools).
     pub fn generate<R: RngCore + CryptoRng + ?Sized>(rng: &mut R, bits: usize) -> Result<Self> {
         let mut rng = crate::backend::RngRef(rng);
-        let key = RsaPrivateKey::new(&mut rng, bits).map_err(|_| crate::CryptoError::Rsa {
-            operation: "key generation",
-        })?;
+        let key =
+            RsaPrivateKey::new(&mut rng, bits).map_err(|_| crate::error::CryptoError::Rsa {
+                operation: "key generation",
+            })?;
         Self::from_rsa(key)
     }
 
@@ -145,34 +146,6 @@ impl fmt::Debug for PrivateKey {
 }
 
 impl PublicKey {
-    /// Loads a public key from any accepted form (including a certificate PEM, whose
-    /// validity is then not checked: use [`crate::Certificate`] for that).
-    pub fn load(input: impl AsRef<[u8]>) -> Result<Self> {
-        let kind = KeyKind::PublicKey;
-        let decoded = key_input::decode(kind, input.as_ref())?;
-        match decoded.label.as_deref() {
-            Some("PUBLIC KEY") => Self::from_rsa(
-                RsaPublicKey::from_public_key_der(&decoded.der)
-                    .map_err(|e| key_error(kind, format!("bad SubjectPublicKeyInfo: {e}")))?,
-            ),
-            Some("RSA PUBLIC KEY") => Self::from_rsa(
-                RsaPublicKey::from_pkcs1_der(&decoded.der)
-                    .map_err(|e| key_error(kind, format!("bad PKCS#1: {e}")))?,
-            ),
-            Some("CERTIFICATE") => Ok(crate::Certificate::from_der_unchecked(&decoded.der)?
-                .public_key()
-                .clone()),
-            Some(other) => Err(key_error(kind, format!("unexpected PEM label {other:?}"))),
-            None => Self::from_rsa(
-                RsaPublicKey::from_public_key_der(&decoded.der)
-                    .or_else(|_| RsaPublicKey::from_pkcs1_der(&decoded.der))
-                    .map_err(|_| {
-                        key_error(kind, "DER is neither SubjectPublicKeyInfo nor PKCS#1")
-                    })?,
-            ),
-        }
-    }
-
     pub(crate) fn from_rsa(key: RsaPublicKey) -> Result<Self> {
         Ok(Self {
             inner: Arc::new(RsaPublic::new(key, Backend::default())?),

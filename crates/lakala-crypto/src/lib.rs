@@ -132,6 +132,8 @@ mod key_input;
 mod keys;
 pub mod open_platform;
 mod plaintext;
+mod public_key_load;
+mod seam_timing;
 mod sec_key;
 mod sm4;
 mod ts;

@@ -185,7 +185,7 @@ pub fn parse_ts(ts: &str) -> Result<i64> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::ManualClock;
+    use crate::clock::ManualClock;
     use std::collections::HashSet;
     use std::sync::Arc;
 

@@ -18,9 +18,10 @@
 //! could not be reached, timed out or answered another HTTP status, and
 //! [`codes::ANSWER_REFUSED`] when it answered but the answer is not acceptable.
 
+use crate::api::{json_response, HttpResponse};
 use crate::error::SandboxError;
 use crate::notify;
-use crate::server::{json_response, HttpResponse, Shared};
+use crate::shared::Shared;
 use http::StatusCode;
 use serde::Deserialize;
 use serde_json::{json, Value};

@@ -4,10 +4,12 @@
 //! (`POST /_dev/redeliver`), and the deterministic scenario table. No script; nothing is
 //! loaded from elsewhere (a strict Content-Security-Policy).
 
+use crate::api::{error_response, HttpResponse};
 use crate::behaviour::{auth_codes, preorder_amounts, refund_amounts, AUTH_CODES};
-use crate::notify::{self, DeliveryStatus};
+use crate::delivery::DeliveryStatus;
+use crate::notify;
 use crate::request_log::{CheckResult, CHECKS};
-use crate::server::{error_response, lock, HttpResponse, Shared};
+use crate::shared::{lock, Shared};
 use crate::state::NotifyJob;
 use bytes::Bytes;
 use http::{header, Method, Request, Response, StatusCode};

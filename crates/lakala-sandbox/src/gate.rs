@@ -2,8 +2,9 @@
 //! platform: verify the MAC, open the envelope, decide, answer sealed under the request's
 //! one-time key.
 
+use crate::api::{json_response, HttpResponse};
 use crate::behaviour::{auth_code_is_transient, auth_message, auth_verdict};
-use crate::server::{json_response, HttpResponse, Shared};
+use crate::shared::Shared;
 use http::StatusCode;
 use lakala_crypto::crossborder::{RequestEnvelope, ResponseEnvelope, VERSION};
 use lakala_crypto::CryptoError;

@@ -4,7 +4,7 @@
 //! trade query, close and refund find it ([`crate::order_book`]).
 
 use crate::behaviour::{codes, preorder_scenario, PreorderScenario};
-use crate::server::Shared;
+use crate::shared::Shared;
 use crate::state::{Order, OrderKey, Quirks, Settle, Status};
 use crate::v3_wire::{day, parse_v3, s, v3};
 use base64::Engine as _;

@@ -418,9 +418,11 @@
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
 
+mod api;
 pub mod behaviour;
 mod config;
 pub mod control;
+mod delivery;
 mod dev_page;
 mod error;
 mod gate;
@@ -432,6 +434,7 @@ mod open;
 mod order_book;
 mod request_log;
 mod server;
+mod shared;
 mod state;
 mod v3_wire;
 
@@ -439,10 +442,10 @@ pub use config::{
     DealRefunds, NotifyPolicy, SandboxConfig, DEFAULT_PENDING_DELAY, DEFAULT_PREORDER_EXPIRY,
     DEFAULT_SLOW_ANSWER_DELAY, LAKALA_SCHEDULE_SECS,
 };
-pub use error::{Result, SandboxError};
-pub use keys::{files, IssuedKey, SandboxKeys, SdkSetting, DEFAULT_APPID, DEFAULT_MER_ID};
-pub use notify::{
+pub use delivery::{
     CrossBorderNotificationAnswer, DeliveryStatus, NotificationDelivery,
     OpenPlatformNotificationAnswer,
 };
+pub use error::{Result, SandboxError};
+pub use keys::{files, IssuedKey, SandboxKeys, SdkSetting, DEFAULT_APPID, DEFAULT_MER_ID};
 pub use server::{RunningSandbox, Sandbox};

@@ -4,7 +4,7 @@
 //! result codes differ ([`MicropayRoute`]).
 
 use crate::behaviour::{codes, micropay_scenario, wallet_of, MicropayScenario};
-use crate::server::Shared;
+use crate::shared::Shared;
 use crate::state::{Order, OrderKey, Quirks, Settle, Status};
 use crate::v3_wire::{day, parse_v3, s, v3, wallet_user};
 use lakala_crypto::format_china_time;

@@ -3,8 +3,12 @@
 //! cross-border notifications (sealed, the merchant's signed answer verified). Only to
 //! loopback `http://` URLs.
 
+use crate::delivery::{
+    CrossBorderNotificationAnswer, DeliveryStatus, NotificationDelivery,
+    OpenPlatformNotificationAnswer,
+};
 use crate::error::{Result, SandboxError};
-use crate::server::{lock, Shared};
+use crate::shared::{lock, Shared};
 use crate::state::{NotifyJob, Order};
 use bytes::Bytes;
 use http::{header, Request, Uri};
@@ -21,73 +25,6 @@ use std::time::Duration;
 const MAX_ANSWER_BYTES: usize = 64 * 1024;
 /// Deadline of one cross-border notification exchange.
 const CROSSBORDER_TIMEOUT: Duration = Duration::from_secs(10);
-
-/// Where a payment-result notification (micropay or pre-order) stands.
-#[derive(Debug, Clone, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum DeliveryStatus {
-    /// Being sent, or waiting to be retried.
-    InProgress,
-    /// The merchant answered HTTP 200 with `{"code":"SUCCESS",...}`.
-    Delivered,
-    /// Every attempt failed; the last error.
-    GaveUp {
-        /// What the last attempt got.
-        last_error: String,
-    },
-    /// Not sent: the URL is not a loopback `http://` URL.
-    Refused {
-        /// Why.
-        reason: String,
-    },
-}
-
-/// One payment-result notification (micropay or pre-order) and how its delivery went.
-#[derive(Debug, Clone, PartialEq, Eq)]
-#[non_exhaustive]
-pub struct NotificationDelivery {
-    /// The order's `merchant_no`.
-    pub merchant_no: String,
-    /// The order's `out_trade_no`.
-    pub out_trade_no: String,
-    /// The order's trade state when it settled (`SUCCESS` or `FAIL`).
-    pub trade_state: String,
-    /// The `notify_url`.
-    pub url: String,
-    /// Attempts made so far.
-    pub attempts: u32,
-    /// Where it stands.
-    pub status: DeliveryStatus,
-    /// The JSON body sent (the same for every attempt; the signature is fresh each time).
-    pub body: String,
-}
-
-/// The merchant's verified answer to a cross-border notification.
-#[derive(Debug, Clone, PartialEq, Eq)]
-#[non_exhaustive]
-pub struct CrossBorderNotificationAnswer {
-    /// `retCode` (authenticated by the MAC).
-    pub ret_code: String,
-    /// `retMsg` (authenticated by the MAC).
-    pub ret_msg: String,
-    /// The notification's `ts`, which the answer copied.
-    pub ts: String,
-    /// The decrypted answer JSON, if the answer carried `encData`.
-    pub biz: Option<String>,
-}
-
-/// How the merchant answered one open-platform notification sent on request
-/// ([`crate::RunningSandbox::send_open_platform_notification`]).
-#[derive(Debug, Clone, PartialEq, Eq)]
-#[non_exhaustive]
-pub struct OpenPlatformNotificationAnswer {
-    /// The exact body sent (signed in the `Authorization` header).
-    pub body: String,
-    /// The `Authorization` header sent.
-    pub authorization: String,
-    /// The merchant's answer body, as text (at most 64 KiB read).
-    pub answer: String,
-}
 
 /// A checked loopback target.
 struct Target {
@@ -432,6 +369,18 @@ pub(crate) async fn send_crossborder(
         ts: answer.ts,
         biz: opened.biz.map(|b| b.into_string()),
     })
+}
+
+/// Settling lives beside delivery: [`crate::shared`] holds the state and knows nothing of
+/// sending.
+impl Shared {
+    /// Settles the pending payments whose time has come and starts their notifications.
+    pub(crate) fn settle_and_notify(self: &Arc<Self>) {
+        let jobs = self.state().settle_due(self.now());
+        for job in jobs {
+            self.spawn(deliver(Arc::clone(self), job));
+        }
+    }
 }
 
 #[cfg(test)]

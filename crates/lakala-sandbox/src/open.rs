@@ -2,9 +2,10 @@
 //! [`crate::labs_preorder`] and [`crate::order_book`]): verify the `Authorization` header
 //! exactly as the platform does, act, answer with `Lklapi-*` signature headers.
 
+use crate::api::{error_response, json_response, Api, HttpResponse, SlowAnswer, Wire};
 use crate::behaviour::codes;
 use crate::micropay::{micropay, MicropayRoute};
-use crate::server::{error_response, json_response, Api, HttpResponse, Shared, SlowAnswer, Wire};
+use crate::shared::Shared;
 use crate::state::{Order, OrderKey, Quirks, Settle, Status};
 use crate::v3_wire::{day, parse_checked, s, truncate, v3};
 use crate::{labs_preorder, order_book};

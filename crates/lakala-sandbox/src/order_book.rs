@@ -3,7 +3,7 @@
 
 use crate::behaviour::{codes, refund_scenario, RefundScenario};
 use crate::config::DealRefunds;
-use crate::server::Shared;
+use crate::shared::Shared;
 use crate::state::{Order, OrderKey, RefundProgress, RefundRecord, Remembered, State, Status};
 use crate::v3_wire::{day, parse_v3, s, v3, wallet_user};
 use lakala_crypto::format_china_time;

@@ -7,11 +7,13 @@
 //! fails decides the answer code; so the code says which check failed, that the ones
 //! before it passed and that the ones after it were not run.
 
+use crate::api::{Api, HttpResponse};
 use crate::behaviour::codes;
-use crate::server::{Api, HttpResponse, Shared};
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full};
+use lakala_crypto::Clock;
 use std::collections::VecDeque;
+use std::sync::Mutex;
 
 /// Requests remembered (the oldest are forgotten first).
 const KEPT: usize = 500;
@@ -97,7 +99,8 @@ fn out_trade_no(body: &[u8]) -> Option<String> {
 /// Notes `response` (to a request to `path` for `api` with `body`) in the log, and gives
 /// it back unchanged.
 pub(crate) async fn record(
-    shared: &Shared,
+    requests: &Mutex<RequestLog>,
+    clock: &dyn Clock,
     path: &str,
     api: Api,
     body: &[u8],
@@ -120,11 +123,12 @@ pub(crate) async fn record(
     let msg = field(&["msg", "retMsg"]).unwrap_or_default();
     let checks = (api != Api::GateAuth).then(|| checks_of(&code));
     {
-        let mut log = crate::server::lock(&shared.requests);
+        // As `crate::shared::lock`: a panic while holding the lock leaves plain data behind.
+        let mut log = requests.lock().unwrap_or_else(|p| p.into_inner());
         log.seq += 1;
         let entry = Received {
             seq: log.seq,
-            at: shared.now(),
+            at: clock.unix_seconds(),
             path: path.to_owned(),
             out_trade_no: out_trade_no(body),
             status: parts.status.as_u16(),

@@ -1,27 +1,29 @@
 //! The HTTP server: start, route, bound what is read, shut down.
 
-use crate::config::{NotifyPolicy, SandboxConfig};
-use crate::error::{Result, SandboxError};
-use crate::keys::SandboxKeys;
-use crate::notify::{
+use crate::api::{error_response, Api, HttpResponse, SlowAnswer};
+use crate::config::SandboxConfig;
+use crate::delivery::{
     CrossBorderNotificationAnswer, NotificationDelivery, OpenPlatformNotificationAnswer,
 };
+use crate::error::{Result, SandboxError};
+use crate::keys::SandboxKeys;
+use crate::shared::{lock, Shared};
 use crate::state::State;
-use crate::{behaviour, control, gate, notify, open};
+use crate::{behaviour, control, dev_page, gate, notify, open, request_log};
 use bytes::Bytes;
-use http::{header, Method, Request, Response, StatusCode};
-use http_body_util::{BodyExt, Full};
+use http::{header, Method, Request, StatusCode};
+use http_body_util::BodyExt;
 use hyper::body::Incoming;
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use lakala_crypto::crossborder::Platform;
 use lakala_crypto::open_platform::{PlatformSigner, RequestVerifier};
-use lakala_crypto::{Clock, TsGenerator};
+use lakala_crypto::TsGenerator;
 use std::convert::Infallible;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
@@ -35,60 +37,6 @@ const TICK: Duration = Duration::from_millis(100);
 /// Entry point: [`Sandbox::start`].
 #[derive(Debug)]
 pub struct Sandbox;
-
-/// What every request handler shares.
-pub(crate) struct Shared {
-    pub(crate) keys: SandboxKeys,
-    pub(crate) clock: Arc<dyn Clock>,
-    pub(crate) ts: TsGenerator<Arc<dyn Clock>>,
-    pub(crate) crossborder: Platform,
-    pub(crate) verifier: RequestVerifier,
-    pub(crate) signer: PlatformSigner,
-    pub(crate) notify_signer: PlatformSigner,
-    pub(crate) pending_delay_secs: i64,
-    pub(crate) slow_answer_delay: Duration,
-    pub(crate) deal_refunds: crate::config::DealRefunds,
-    /// [`SandboxConfig::preorder_expiry`] in whole seconds (rounded up).
-    pub(crate) preorder_expiry_secs: i64,
-    pub(crate) notify: NotifyPolicy,
-    pub(crate) base_url: String,
-    max_body: usize,
-    read_timeout: Duration,
-    state: Mutex<State>,
-    pub(crate) deliveries: Mutex<Vec<NotificationDelivery>>,
-    /// What was received, for the developer page.
-    pub(crate) requests: Mutex<crate::request_log::RequestLog>,
-    tasks: Mutex<JoinSet<()>>,
-}
-
-pub(crate) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
-    // A panic while holding the lock leaves plain data behind; keep serving.
-    m.lock().unwrap_or_else(|p| p.into_inner())
-}
-
-impl Shared {
-    pub(crate) fn state(&self) -> MutexGuard<'_, State> {
-        lock(&self.state)
-    }
-
-    pub(crate) fn now(&self) -> i64 {
-        self.clock.unix_seconds()
-    }
-
-    /// Settles the pending payments whose time has come and starts their notifications.
-    pub(crate) fn settle_and_notify(self: &Arc<Self>) {
-        let jobs = self.state().settle_due(self.now());
-        for job in jobs {
-            self.spawn(notify::deliver(Arc::clone(self), job));
-        }
-    }
-
-    pub(crate) fn spawn(&self, task: impl std::future::Future<Output = ()> + Send + 'static) {
-        let mut tasks = lock(&self.tasks);
-        while tasks.try_join_next().is_some() {}
-        tasks.spawn(task);
-    }
-}
 
 /// A running sandbox. Dropping it stops the server too; [`RunningSandbox::shutdown`] also
 /// waits for open connections to finish.
@@ -418,107 +366,6 @@ async fn connection(
     }
 }
 
-/// Which API a path names: it decides the handler and the shape of error answers.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Api {
-    GateAuth,
-    /// v2 pre-authorization pre-order.
-    PreOrder,
-    /// v3 micropay on the `dcp` route.
-    Micropay,
-    /// v3 micropay on the labs route (`/api/v3/labs/trans/micropay`).
-    LabsMicropay,
-    /// v3 labs pre-order (聚合主扫, `/api/v3/labs/trans/preorder`).
-    LabsPreOrder,
-    TradeQuery,
-    Revoke,
-    Refund,
-    /// Refund by the merchant's order (`/api/v3/labs/relation/idmrefund`).
-    IdmRefund,
-    RefundQuery,
-    Close,
-}
-
-/// How a request body travels: as JSON, or SM4-encrypted whole (the `*_encry` routes).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Wire {
-    /// The body is the JSON envelope.
-    Plain,
-    /// The body is the base64 of the SM4/ECB/PKCS5Padding ciphertext of the JSON envelope
-    /// under the keys directory's SM4 key, and so is every authenticated answer
-    /// (`lakala_crypto::Sm4Key::seal` / `open`); signatures cover the base64 text.
-    Sm4,
-}
-
-/// Set on an answer the server must hold back this long before sending it.
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct SlowAnswer(pub(crate) Duration);
-
-impl Api {
-    /// The API at `path`, at the paths of Lakala's open-platform SDK (`FunctionCodeEnum`);
-    /// only the two labs payment routes have an `_encry` variant there.
-    pub(crate) fn from_path(path: &str) -> Option<(Self, Wire)> {
-        let plain = |api| Some((api, Wire::Plain));
-        match path.trim_end_matches('/') {
-            "/gate/auth" => plain(Api::GateAuth),
-            "/api/v2/labs/txn/preAuth/preAuthPreOrder" => plain(Api::PreOrder),
-            "/api/v3/dcp/trans/micropay" => plain(Api::Micropay),
-            "/api/v3/labs/trans/micropay" => plain(Api::LabsMicropay),
-            "/api/v3/labs/trans/micropay_encry" => Some((Api::LabsMicropay, Wire::Sm4)),
-            "/api/v3/labs/trans/preorder" => plain(Api::LabsPreOrder),
-            "/api/v3/labs/trans/preorder_encry" => Some((Api::LabsPreOrder, Wire::Sm4)),
-            "/api/v3/labs/query/tradequery" => plain(Api::TradeQuery),
-            "/api/v3/labs/relation/revoked" => plain(Api::Revoke),
-            "/api/v3/labs/relation/refund" => plain(Api::Refund),
-            "/api/v3/labs/relation/idmrefund" => plain(Api::IdmRefund),
-            "/api/v3/labs/query/idmrefundquery" => plain(Api::RefundQuery),
-            "/api/v3/labs/relation/close" => plain(Api::Close),
-            _ => None,
-        }
-    }
-}
-
-pub(crate) type HttpResponse = Response<Full<Bytes>>;
-
-/// A JSON answer with the given status and extra headers.
-pub(crate) fn json_response(
-    status: StatusCode,
-    body: Vec<u8>,
-    headers: &[(&str, &str)],
-) -> HttpResponse {
-    let mut builder = Response::builder()
-        .status(status)
-        .header(header::CONTENT_TYPE, "application/json;charset=utf-8");
-    for (name, value) in headers {
-        builder = builder.header(*name, *value);
-    }
-    builder
-        .body(Full::new(Bytes::from(body)))
-        .unwrap_or_else(|_| {
-            // Only an invalid header value can fail here; answer without the extras.
-            let mut response = Response::new(Full::new(Bytes::from_static(
-                br#"{"code":"SBX50000","msg":"sandbox could not build the answer"}"#,
-            )));
-            *response.status_mut() = StatusCode::INTERNAL_SERVER_ERROR;
-            response
-        })
-}
-
-/// An unsigned error in the shape of the path's API family:
-/// `{"retCode":"9999","retMsg":...}` for gate/auth, `{"code":...,"msg":...}` otherwise.
-pub(crate) fn error_response(
-    api: Option<Api>,
-    status: StatusCode,
-    code: &str,
-    msg: &str,
-) -> HttpResponse {
-    let body = match api {
-        Some(Api::GateAuth) => serde_json::json!({"retCode": "9999", "retMsg": msg}),
-        _ => serde_json::json!({"code": code, "msg": msg}),
-    };
-    json_response(status, body.to_string().into_bytes(), &[])
-}
-
 enum BodyError {
     TooLarge,
     Timeout,
@@ -647,8 +494,8 @@ async fn route(
     if path.starts_with(control::PREFIX) {
         return route_control(shared, peer, request).await;
     }
-    if crate::dev_page::is_dev_path(&path) {
-        return crate::dev_page::route(shared, peer, request).await;
+    if dev_page::is_dev_path(&path) {
+        return dev_page::route(shared, peer, request).await;
     }
     let Some((api, wire)) = Api::from_path(&path) else {
         tracing::debug!(%path, "no such API");
@@ -717,7 +564,15 @@ async fn route(
         Api::GateAuth => gate::handle(&shared, &body),
         _ => open::handle(&shared, api, wire, &parts.headers, &body),
     };
-    let response = crate::request_log::record(&shared, &path, api, &body, response).await;
+    let response = request_log::record(
+        &shared.requests,
+        &*shared.clock,
+        &path,
+        api,
+        &body,
+        response,
+    )
+    .await;
     if let Some(SlowAnswer(delay)) = response.extensions().get::<SlowAnswer>().copied() {
         tracing::debug!(%path, ?delay, "holding the answer back");
         tokio::time::sleep(delay).await;

@@ -15,9 +15,9 @@
 //!   reported paid"); at most one pre-order request arrived per order.
 
 use crate::platform::truth::{RefundState, Status, Truth};
+use crate::records::Records;
 use crate::till::{PayReport, PreorderReport, RefundReport};
 use crate::trace::Trace;
-use crate::world::Records;
 use lakala_journal::{PaymentKind, PaymentRecord, PaymentStatus};
 use std::collections::BTreeMap;
 use std::fmt;
@@ -470,9 +470,10 @@ pub fn check(
 mod tests {
     use super::*;
     use crate::platform::truth::{Order, Revoke};
+    use crate::records::PayRecord;
 
-    fn told(report: PayReport) -> crate::world::PayRecord {
-        crate::world::PayRecord {
+    fn told(report: PayReport) -> PayRecord {
+        PayRecord {
             report,
             at: 1,
             said: String::new(),

@@ -81,6 +81,7 @@ pub mod keys;
 pub mod plan;
 pub mod platform;
 pub mod process;
+pub mod records;
 pub mod rng;
 pub mod till;
 pub mod trace;

@@ -7,51 +7,15 @@ use crate::plan::{Plan, MERCHANT_NO};
 use crate::platform::Platform;
 use crate::process::{resolve_all, resolver_round, take_back, Process};
 use crate::rng::{SimRng, Stream};
-use crate::till::{self, PayReport, PreorderReport, RefundReport};
+use crate::till::{self, PayReport};
 use crate::trace::Trace;
 use lakala_journal::{ListFilter, MemoryJournal, PaymentJournal, PaymentRecord, PaymentStatus};
-use std::collections::{BTreeMap, BTreeSet};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 use tokio::task::JoinHandle;
 
-/// What the tills were told and what the merchant's notification code did.
-#[derive(Debug, Default, Clone)]
-pub struct Records {
-    /// Orders a till started paying.
-    pub started: BTreeSet<String>,
-    /// Every report a till got about an order.
-    pub pays: BTreeMap<String, Vec<PayRecord>>,
-    /// Every report a till got about a pre-order, with when (Unix seconds).
-    pub preorders: BTreeMap<String, Vec<(PreorderReport, i64)>>,
-    /// Refunds asked for, by their own number.
-    pub refunds: BTreeMap<String, RefundAsk>,
-    /// How many times the merchant's notification code ran per (order, trade_state).
-    pub notified: BTreeMap<(String, String), u32>,
-}
-
-/// What a till was told about a payment.
-#[derive(Debug, Clone)]
-pub struct PayRecord {
-    /// The report.
-    pub report: PayReport,
-    /// When (Unix seconds).
-    pub at: i64,
-    /// What the client said, in a few words.
-    pub said: String,
-}
-
-/// A refund a till asked for.
-#[derive(Debug, Clone)]
-pub struct RefundAsk {
-    /// The refunded order.
-    pub origin: String,
-    /// Fen.
-    pub amount: u64,
-    /// What the till was told, with when (Unix seconds).
-    pub reports: Vec<(RefundReport, i64)>,
-}
+pub use crate::records::{PayRecord, Records, RefundAsk};
 
 #[derive(Default)]
 struct TillState {

@@ -1,6 +1,6 @@
 //! Requests and responses as plain data.
 
-use crate::TransportError;
+use crate::error::TransportError;
 
 /// The HTTP methods Lakala's APIs use (and a couple more).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

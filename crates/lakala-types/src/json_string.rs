@@ -1,7 +1,8 @@
 //! Fields the v3 spec types as "a String whose value is JSON" (`extend_params`,
 //! `goods_detail`, `fund_bill_list`, ...): typed in Rust, escaped JSON text on the wire.
 
-use crate::validation::{Checker, Validate};
+use crate::rules::FieldRule;
+use crate::validation::{Checker, Req, Validate};
 use serde::de::DeserializeOwned;
 use serde::{de, Deserialize, Deserializer, Serialize, Serializer};
 use std::fmt;
@@ -88,4 +89,22 @@ impl<T: Validate> Validate for JsonString<T> {
 impl Validate for serde_json::Value {
     /// Untyped JSON has no rules.
     fn check(&self, _checker: &mut Checker) {}
+}
+
+/// The check of a [`JsonString`] field, beside the type: [`crate::validation`] knows nothing of
+/// it, so that the two modules do not import each other.
+impl Checker {
+    /// A "String holding JSON" field: the text's length, then the value's own rules.
+    pub(crate) fn json<T: Validate>(
+        &mut self,
+        name: &str,
+        value: Option<&JsonString<T>>,
+        rule: FieldRule,
+        req: Req,
+    ) {
+        self.text(name, value.map(JsonString::text), rule, req);
+        if let Some(value) = value {
+            self.nested(name, Some(value), Req::C);
+        }
+    }
 }

@@ -124,6 +124,7 @@ pub mod preauth;
 pub mod rules;
 pub mod timestamp;
 pub mod validation;
+mod wallet;
 
 pub use code_class::CodeClass;
 pub use error::{parse, parse_strict, ParseError, Parsed};

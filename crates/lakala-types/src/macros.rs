@@ -101,8 +101,8 @@ macro_rules! builder {
             }
 
             /// Checks every rule of the spec and returns the value, or every violation.
-            pub fn build(self) -> Result<$target, $crate::ValidationErrors> {
-                $crate::Validate::validate(&self.inner)?;
+            pub fn build(self) -> Result<$target, $crate::validation::ValidationErrors> {
+                $crate::validation::Validate::validate(&self.inner)?;
                 Ok(self.inner)
             }
         }

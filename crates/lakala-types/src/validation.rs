@@ -224,29 +224,15 @@ impl Checker {
     }
 
     /// A money field: digits, at most 12 of them as written (`String(12)`).
-    pub(crate) fn amount(&mut self, name: &str, value: Option<&crate::Amount>, req: Req) {
+    pub(crate) fn amount(&mut self, name: &str, value: Option<&crate::money::Amount>, req: Req) {
         let text = value.map(|a| a.to_wire());
         self.text(name, text.as_deref(), AMOUNT, req);
     }
 
     /// A yuan field inside Alipay's JSON: at most 12 characters as written.
-    pub(crate) fn yuan(&mut self, name: &str, value: Option<&crate::Yuan>, req: Req) {
+    pub(crate) fn yuan(&mut self, name: &str, value: Option<&crate::money::Yuan>, req: Req) {
         let text = value.map(|a| a.to_wire());
         self.text(name, text.as_deref(), FieldRule::text(12), req);
-    }
-
-    /// A "String holding JSON" field: the text's length, then the value's own rules.
-    pub(crate) fn json<T: Validate>(
-        &mut self,
-        name: &str,
-        value: Option<&crate::JsonString<T>>,
-        rule: FieldRule,
-        req: Req,
-    ) {
-        self.text(name, value.map(crate::JsonString::text), rule, req);
-        if let Some(value) = value {
-            self.nested(name, Some(value), Req::C);
-        }
     }
 
     /// A conditional requirement: when `condition` holds, `present` must be true.

@@ -61,7 +61,7 @@ const VER: &str = "3.0.0";
 pub struct CrossBorderNotificationHandler {
     merchant: Merchant,
     replay: Arc<dyn ReplayGuard>,
-    clock: Arc<dyn crate::ClockDebug>,
+    clock: Arc<dyn crate::clock::ClockDebug>,
     max_age: Duration,
     processing_secs: i64,
     retention_secs: i64,
@@ -156,7 +156,7 @@ impl CrossBorderNotificationHandler {
     pub fn new(
         merchant: Merchant,
         replay: Arc<dyn ReplayGuard>,
-        clock: Arc<dyn crate::ClockDebug>,
+        clock: Arc<dyn crate::clock::ClockDebug>,
     ) -> Self {
         Self {
             merchant,

@@ -40,12 +40,14 @@
 
 mod crossborder;
 mod event_key;
+mod open_notification;
 mod open_platform;
 mod payment_event;
 mod replay;
 
 pub use crossborder::{CrossBorderAnswer, CrossBorderNotification, CrossBorderNotificationHandler};
-pub use open_platform::{OpenPlatformNotification, OpenPlatformNotificationHandler};
+pub use open_notification::OpenPlatformNotification;
+pub use open_platform::OpenPlatformNotificationHandler;
 pub use payment_event::PaymentNotificationEvent;
 pub use replay::{Delivery, InMemoryReplayGuard, ReplayGuard, ReplayStoreError};
 

@@ -2,6 +2,7 @@
 //! `notify_url`).
 
 use super::event_key::OpenEvent;
+use super::open_notification::OpenPlatformNotification;
 use super::payment_event::{journal_first, PaymentNotificationEvent};
 use super::{
     claim, Incoming, NotificationError, ReplayGuard, DEFAULT_PROCESSING_WINDOW_SECS,
@@ -33,7 +34,7 @@ pub struct OpenPlatformNotificationHandler {
     keys: NotifyKeys,
     freshness: Freshness,
     replay: Arc<dyn ReplayGuard>,
-    clock: Arc<dyn crate::ClockDebug>,
+    clock: Arc<dyn crate::clock::ClockDebug>,
     processing_secs: i64,
     retention_secs: i64,
     merchants: Vec<String>,
@@ -48,68 +49,7 @@ enum NotifyKeys {
     /// One key, fixed for the handler's life.
     Fixed(NotificationVerifier),
     /// The valid notification certificates of a replaceable set, tried in turn.
-    Set(crate::Certificates),
-}
-
-/// A verified, fresh, first-seen notification.
-///
-/// Serializes as `{"body": <the notification's JSON>, "timestamp", "nonce", "replay_key"}`
-/// (`replay_key` is the idempotency key). That exposes the body, payer fields included:
-/// serialize it for processing, never into a log. `Debug` masks the payer fields (see
-/// [`crate::payer`]). It does not deserialize: a notification only ever comes out of
-/// verification.
-#[derive(Clone, serde::Serialize)]
-pub struct OpenPlatformNotification {
-    /// The body, parsed (kept whole: the platform's fields vary by product). Holds the
-    /// payer's wallet ids: never log it whole.
-    pub body: serde_json::Value,
-    /// The signed timestamp (Unix seconds).
-    pub timestamp: i64,
-    /// The signed nonce.
-    pub nonce: String,
-    #[serde(rename = "replay_key")]
-    key: String,
-    #[serde(skip)]
-    event: OpenEvent,
-}
-
-impl std::fmt::Debug for OpenPlatformNotification {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("OpenPlatformNotification")
-            .field("body", &crate::payer::masked(&self.body))
-            .field("timestamp", &self.timestamp)
-            .field("nonce", &self.nonce)
-            .field("key", &self.key)
-            .finish()
-    }
-}
-
-impl OpenPlatformNotification {
-    /// The idempotency key: `open:<merchant_no>:<out_trade_no>:<trade_state>`, the same
-    /// for every delivery of the event however it is signed.
-    pub fn idempotency_key(&self) -> &str {
-        &self.key
-    }
-
-    /// The same as [`Self::idempotency_key`] (the ledger's key).
-    pub fn replay_key(&self) -> &str {
-        &self.key
-    }
-
-    /// `merchant_no` (`merchantNo` in the cashier's notifications): one of the handler's.
-    pub fn merchant_no(&self) -> &str {
-        &self.event.merchant_no
-    }
-
-    /// `out_trade_no` (`merchantOrderNo` in the cashier's notifications).
-    pub fn out_trade_no(&self) -> &str {
-        &self.event.out_trade_no
-    }
-
-    /// `trade_state` (`payStatus` in the cashier's notifications).
-    pub fn trade_state(&self) -> &str {
-        &self.event.trade_state
-    }
+    Set(crate::certificates::Certificates),
 }
 
 impl OpenPlatformNotificationHandler {
@@ -118,7 +58,7 @@ impl OpenPlatformNotificationHandler {
         notify_key: lakala_crypto::PublicKey,
         freshness: Freshness,
         replay: Arc<dyn ReplayGuard>,
-        clock: Arc<dyn crate::ClockDebug>,
+        clock: Arc<dyn crate::clock::ClockDebug>,
     ) -> Self {
         Self {
             keys: NotifyKeys::Fixed(
@@ -178,10 +118,10 @@ impl OpenPlatformNotificationHandler {
     /// valid at the time of each notification, tried in turn (so both the old and the new
     /// certificate verify during a rotation); replacing the set reaches this handler.
     pub fn with_certificates(
-        certificates: crate::Certificates,
+        certificates: crate::certificates::Certificates,
         freshness: Freshness,
         replay: Arc<dyn ReplayGuard>,
-        clock: Arc<dyn crate::ClockDebug>,
+        clock: Arc<dyn crate::clock::ClockDebug>,
     ) -> Self {
         Self {
             keys: NotifyKeys::Set(certificates),

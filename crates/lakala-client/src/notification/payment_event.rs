@@ -1,7 +1,7 @@
 //! What a new open-platform notification means for a journaled payment: written to the
 //! journal first, then handed to the merchant's code as a typed event.
 
-use super::open_platform::OpenPlatformNotification;
+use super::open_notification::OpenPlatformNotification;
 use super::NotificationError;
 use crate::events::{EventHub, SettledEvent};
 use lakala_journal::{

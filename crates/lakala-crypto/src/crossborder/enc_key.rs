@@ -1,8 +1,10 @@
 //! `encKey`: the one-time key, prefixed with `ts`, under the recipient's RSA public key.
 
 use crate::error::{CryptoError, Result};
+use crate::hex_text;
+use crate::keys::{PrivateKey, PublicKey};
+use crate::sec_key::SecKey;
 use crate::sec_key::SEC_KEY_LEN;
-use crate::{hex_text, PrivateKey, PublicKey, SecKey};
 use rand::{CryptoRng, RngCore};
 use zeroize::Zeroizing;
 

@@ -6,7 +6,8 @@
 //! private key.
 
 use crate::error::{CryptoError, MacKind, Result};
-use crate::{gbk, hex_text, PrivateKey, PublicKey};
+use crate::keys::{PrivateKey, PublicKey};
+use crate::{gbk, hex_text};
 use sha2::{Digest, Sha256};
 
 /// The string a cross-border MAC covers, one variant per message of the spec.

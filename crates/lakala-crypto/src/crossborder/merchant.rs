@@ -4,8 +4,12 @@ use super::enc_key;
 use super::envelope::{
     NotificationAnswerEnvelope, NotificationEnvelope, RequestEnvelope, ResponseEnvelope, VERSION,
 };
+use crate::enc_data;
 use crate::error::{CryptoError, Result};
-use crate::{enc_data, parse_ts, Plaintext, PrivateKey, PublicKey, SecKey};
+use crate::keys::{PrivateKey, PublicKey};
+use crate::plaintext::Plaintext;
+use crate::sec_key::SecKey;
+use crate::ts::parse_ts;
 use rand::{CryptoRng, RngCore};
 
 /// A merchant's keys for the cross-border gateway: its id, its private key and the

@@ -5,8 +5,12 @@ use super::envelope::{
 };
 use super::merchant::non_empty;
 use super::{enc_key, MacInput};
+use crate::enc_data;
 use crate::error::Result;
-use crate::{enc_data, parse_ts, Plaintext, PrivateKey, PublicKey, SecKey};
+use crate::keys::{PrivateKey, PublicKey};
+use crate::plaintext::Plaintext;
+use crate::sec_key::SecKey;
+use crate::ts::parse_ts;
 use rand::{CryptoRng, RngCore};
 
 /// The platform's keys for one merchant: the platform private key and the merchant's

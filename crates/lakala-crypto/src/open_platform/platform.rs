@@ -8,7 +8,7 @@ use super::merchant::request_fields;
 use super::message::{notification_message, request_message};
 use super::signature;
 use crate::error::Result;
-use crate::{PrivateKey, PublicKey};
+use crate::keys::{PrivateKey, PublicKey};
 
 /// Verifies merchant requests with the merchant certificate's key.
 #[derive(Debug, Clone)]

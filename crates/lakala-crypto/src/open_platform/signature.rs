@@ -1,7 +1,7 @@
 //! SHA256withRSA in base64, the one signature of the open platform.
 
 use crate::error::{CryptoError, Result};
-use crate::{PrivateKey, PublicKey};
+use crate::keys::{PrivateKey, PublicKey};
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
 

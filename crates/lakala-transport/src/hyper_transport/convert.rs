@@ -5,7 +5,8 @@ use http::header::{HeaderMap, HeaderName, HeaderValue, CONTENT_LENGTH, TRANSFER_
 use http_body_util::{BodyExt, Full};
 
 use super::errors;
-use crate::{HttpRequest, Method, TransportError};
+use crate::error::TransportError;
+use crate::message::{HttpRequest, Method};
 
 fn invalid(reason: impl Into<String>) -> TransportError {
     TransportError::InvalidRequest {

@@ -8,7 +8,7 @@ use std::error::Error as StdError;
 use std::io;
 use std::time::Duration;
 
-use crate::TransportError;
+use crate::error::TransportError;
 
 /// Maps an error of hyper-util's legacy client (anything before the body is read).
 ///

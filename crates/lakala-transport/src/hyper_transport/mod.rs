@@ -18,7 +18,10 @@ pub use builder::{
     DEFAULT_POOL_IDLE_TIMEOUT, DEFAULT_TIMEOUT,
 };
 
-use crate::{async_trait, HttpRequest, HttpResponse, HttpTransport, TransportError};
+use crate::error::TransportError;
+use crate::message::{HttpRequest, HttpResponse};
+use crate::HttpTransport;
+use async_trait::async_trait;
 
 /// The default transport: HTTP/1.1 over hyper, HTTPS through rustls, on Tokio.
 ///

@@ -3,9 +3,9 @@
 //! [`PreorderRequest`](super::PreorderRequest)), which knows the `trans_type`.
 
 use crate::mask::Personal;
-use crate::preauth::AccountType;
 use crate::rules::{CharClass, FieldRule, Len};
 use crate::validation::{Checker, Req, Validate};
+use crate::wallet::AccountType;
 use serde::{Deserialize, Serialize, Serializer};
 use serde_json::{Map, Value};
 use std::fmt;

@@ -1,7 +1,8 @@
 //! Which pre-order a merchant asks for: the wallet (`account_type`) × the way the payer pays
 //! (`trans_type`), as one closed list.
 
-use crate::preauth::{AccountType, TransType};
+use crate::preauth::TransType;
+use crate::wallet::AccountType;
 
 /// The combinations of `account_type` × `trans_type` this crate models for the labs
 /// pre-order (聚合主扫), each with its own `acc_busi_fields` rules and its own answer.

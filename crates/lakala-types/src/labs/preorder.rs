@@ -11,9 +11,10 @@ use crate::json_string::JsonString;
 use crate::mask::Personal;
 use crate::micropay::LocationInfo;
 use crate::money::Amount;
-use crate::preauth::{AccountType, SettleType, TransType};
+use crate::preauth::{SettleType, TransType};
 use crate::rules::FieldRule;
 use crate::validation::{Broken, Checker, Req, Validate, ValidationErrors};
+use crate::wallet::AccountType;
 use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::{Map, Value};
 

@@ -101,7 +101,9 @@ pub struct BusinessParams {
 
 impl BusinessParams {
     /// With `scenePayLinkInfo` (String(256), JSON text), validated.
-    pub fn new(scene_pay_link_info: impl Into<String>) -> Result<Self, crate::ValidationErrors> {
+    pub fn new(
+        scene_pay_link_info: impl Into<String>,
+    ) -> Result<Self, crate::validation::ValidationErrors> {
         let params = BusinessParams {
             scene_pay_link_info: Some(scene_pay_link_info.into()),
             extra: Map::new(),

@@ -50,4 +50,4 @@ pub use wechat::{
     WechatGoodsBuilder, WechatRespFields,
 };
 
-pub use crate::preauth::AccountType;
+pub use crate::wallet::AccountType;

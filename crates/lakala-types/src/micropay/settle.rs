@@ -451,7 +451,7 @@ mod tests {
         let text = r#"{"code":"BBS00000","msg":"成功","resp_time":"20240102030405",
             "resp_data":{"out_refund_order_no":"R1","trade_no":"20240102660000001","trade_state":"DEAL",
             "refund_amount":"100","channel_ret_desc":"RFD11112#网络请求超时","new_field":null}}"#;
-        let parsed = crate::parse::<V3Response<RefundQueryResponse>>(text).unwrap();
+        let parsed = crate::error::parse::<V3Response<RefundQueryResponse>>(text).unwrap();
         assert!(parsed.violations.is_empty(), "{:?}", parsed.violations);
         let data = parsed.value.resp_data().unwrap();
         assert_eq!(data.trade_state(), Some(&RefundState::Deal));
@@ -461,7 +461,7 @@ mod tests {
 
         // Found without a trade_state breaks a rule (reported, never read as refunded).
         let text = r#"{"code":"BBS00000","msg":"成功","resp_data":{"out_refund_order_no":"R1"}}"#;
-        let parsed = crate::parse::<V3Response<RefundQueryResponse>>(text).unwrap();
+        let parsed = crate::error::parse::<V3Response<RefundQueryResponse>>(text).unwrap();
         let fields: Vec<_> = parsed.violations.iter().map(|v| v.field.as_str()).collect();
         assert_eq!(fields, ["resp_data.trade_state"]);
 
@@ -472,7 +472,7 @@ mod tests {
             r#"{"code":"BBS00000""#,
         ] {
             assert!(
-                crate::parse::<V3Response<RefundQueryResponse>>(hostile).is_err(),
+                crate::error::parse::<V3Response<RefundQueryResponse>>(hostile).is_err(),
                 "{hostile}"
             );
         }
@@ -481,7 +481,7 @@ mod tests {
     #[test]
     fn close_answers_parse_and_oversized_numbers_are_violations() {
         let text = r#"{"code":"BBS00000","msg":"成功","resp_data":{"origin_out_trade_no":"O1","trade_time":"20240102030405"}}"#;
-        let parsed = crate::parse::<V3Response<CloseResponse>>(text).unwrap();
+        let parsed = crate::error::parse::<V3Response<CloseResponse>>(text).unwrap();
         assert!(parsed.violations.is_empty());
         assert_eq!(
             parsed.value.resp_data().unwrap().origin_out_trade_no(),
@@ -491,7 +491,7 @@ mod tests {
         let text = format!(
             r#"{{"code":"BBS00000","msg":"成功","resp_data":{{"origin_trade_no":"{long}"}}}}"#
         );
-        let parsed = crate::parse::<V3Response<CloseResponse>>(&text).unwrap();
+        let parsed = crate::error::parse::<V3Response<CloseResponse>>(&text).unwrap();
         let fields: Vec<_> = parsed.violations.iter().map(|v| v.field.as_str()).collect();
         assert_eq!(fields, ["resp_data.origin_trade_no"]);
     }

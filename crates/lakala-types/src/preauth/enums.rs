@@ -1,25 +1,6 @@
 //! The listed values of the pre-order tables.
 
-wire_enum! {
-    /// `accountType` (the examples' `payMode`): the wallet.
-    #[non_exhaustive]
-    pub enum AccountType {
-        /// WECHAT: WeChat Pay.
-        Wechat = "WECHAT",
-        /// ALIPAY: Alipay.
-        Alipay = "ALIPAY",
-        /// UQRCODEPAY: UnionPay QR.
-        UnionPay = "UQRCODEPAY",
-        /// BESTPAY: 翼支付.
-        BestPay = "BESTPAY",
-        /// SUNING: 苏宁易付宝.
-        Suning = "SUNING",
-        /// DCPAY: digital currency (数字货币).
-        DcPay = "DCPAY",
-        /// LKLACC: Lakala account; listed only among the response's `payMode` cases.
-        LklAcc = "LKLACC",
-    }
-}
+use crate::code_class::CodeClass;
 
 wire_enum! {
     /// `transType`: how the payer pays.
@@ -79,11 +60,11 @@ impl V2RetCode {
     /// [`CodeClass::Success`]; spec 001 lists no failure codes, so every other code is
     /// [`CodeClass::Unknown`]. A pre-order moves no money by itself: an order that was
     /// created but whose answer was not a success is never shown to a payer.
-    pub fn class(&self) -> crate::CodeClass {
+    pub fn class(&self) -> CodeClass {
         if self.is_success() {
-            crate::CodeClass::Success
+            CodeClass::Success
         } else {
-            crate::CodeClass::Unknown
+            CodeClass::Unknown
         }
     }
 }

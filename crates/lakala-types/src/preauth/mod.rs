@@ -16,7 +16,8 @@ mod envelope;
 mod pre_order;
 mod response;
 
-pub use enums::{AccountType, ExpiredStrategy, SettleType, TransType, V2RetCode};
+pub use crate::wallet::AccountType;
+pub use enums::{ExpiredStrategy, SettleType, TransType, V2RetCode};
 pub use envelope::{TermExtInfo, V2Request, V2Response, V2_VERSION};
 pub use pre_order::{PreOrderRequest, PreOrderRequestBuilder};
 pub use response::{
