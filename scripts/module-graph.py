@@ -34,7 +34,7 @@ CRATES = [
     "crates/lakala-client",
     "crates/lakala-console",
     "crates/lakala-crypto",
-    # "crates/lakala-journal",  # pending: fixed after its open branches are merged
+    "crates/lakala-journal",
     "crates/lakala-sandbox",
     "crates/lakala-sim",
     "crates/lakala-test-postgres",

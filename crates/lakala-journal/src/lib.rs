@@ -315,6 +315,7 @@ pub mod retention;
 #[cfg(any(feature = "sqlite", feature = "postgres"))]
 mod schema;
 mod status;
+mod status_rules;
 mod update;
 pub mod validation;
 

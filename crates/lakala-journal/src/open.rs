@@ -29,7 +29,7 @@ pub struct Journal {
     notifications: Arc<dyn NotificationLedger>,
     /// The SQLite store itself, for [`Journal::close`].
     #[cfg(feature = "sqlite")]
-    sqlite: Option<crate::SqliteJournal>,
+    sqlite: Option<crate::sqlite::SqliteJournal>,
 }
 
 impl Journal {
@@ -68,7 +68,7 @@ impl Journal {
 
     #[cfg(feature = "sqlite")]
     async fn sqlite(path: &str) -> Result<Self, JournalError> {
-        let store = crate::SqliteJournal::open(path).await?;
+        let store = crate::sqlite::SqliteJournal::open(path).await?;
         let mut journal = Self::from(store.clone());
         journal.sqlite = Some(store);
         Ok(journal)
@@ -84,7 +84,7 @@ impl Journal {
 
     #[cfg(feature = "postgres")]
     async fn postgres(url: &str) -> Result<Self, JournalError> {
-        Ok(crate::PostgresJournal::connect(url).await?.into())
+        Ok(crate::postgres::PostgresJournal::connect(url).await?.into())
     }
 
     #[cfg(not(feature = "postgres"))]

@@ -24,11 +24,11 @@ impl Journal {
 
 #[cfg(feature = "postgres")]
 async fn postgres(url: &str, schema: &str) -> Result<Journal, JournalError> {
-    let options = crate::PostgresOptions {
+    let options = crate::postgres::PostgresOptions {
         schema: Some(schema.to_owned()),
         ..Default::default()
     };
-    Ok(crate::PostgresJournal::connect_with(url, options)
+    Ok(crate::postgres::PostgresJournal::connect_with(url, options)
         .await?
         .into())
 }

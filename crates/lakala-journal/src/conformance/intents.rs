@@ -191,7 +191,7 @@ pub async fn invalid_input_writes_nothing<H: Harness>(harness: &H) {
         );
     }
     assert!(journal
-        .list(&crate::ListFilter::all())
+        .list(&crate::list::ListFilter::all())
         .await
         .expect("list")
         .is_empty());

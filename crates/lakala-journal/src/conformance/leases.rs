@@ -169,7 +169,7 @@ pub async fn stale_lease_is_fenced_off<H: Harness>(harness: &H) {
         .await,
         Err(JournalError::InvalidInput { field: "fence", .. })
     ));
-    let missing = crate::Lease {
+    let missing = crate::lease::Lease {
         key: key("MP-NOWHERE"),
         ..lease_b
     };

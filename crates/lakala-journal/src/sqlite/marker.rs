@@ -16,14 +16,12 @@
 //! empty or lost the `-wal` of a journal never checkpointed (older journals, created in
 //! place). Both are refused, never made new, empty journals.
 
+use super::application_id::{application_id, APPLICATION_ID, OPEN};
 use super::error::SqliteResult;
-use super::migration::{self, APPLICATION_ID};
+use super::migration;
 use crate::error::JournalError;
 use rusqlite::{Connection, MAIN_DB};
 use std::path::{Path, PathBuf};
-
-/// `PRAGMA application_id` of a journal that may be in use: "LKLW".
-pub(crate) const OPEN: i64 = 0x4C4B_4C57;
 
 /// How long a checkpoint may wait for other connections.
 #[derive(Clone, Copy)]
@@ -62,7 +60,7 @@ pub(crate) fn refuse_lost_journal(
     connection: &Connection,
     wal_present: bool,
 ) -> Result<(), JournalError> {
-    let id = migration::application_id(connection)?;
+    let id = application_id(connection)?;
     if id == OPEN && !wal_present {
         return Err(JournalError::corrupt(MISSING_WAL));
     }
@@ -90,7 +88,7 @@ pub(crate) fn mark_open(connection: &Connection) -> Result<(), JournalError> {
     if connection.is_readonly(MAIN_DB).journal()? {
         return Ok(());
     }
-    if migration::application_id(connection)? != OPEN {
+    if application_id(connection)? != OPEN {
         match connection
             .pragma_update(None, "application_id", OPEN)
             .journal()
@@ -111,7 +109,7 @@ pub(crate) fn mark_closed(connection: &Connection, mode: Checkpoint) -> Result<(
     if connection.is_readonly(MAIN_DB).journal()? {
         return Ok(());
     }
-    if migration::application_id(connection)? != APPLICATION_ID {
+    if application_id(connection)? != APPLICATION_ID {
         connection
             .pragma_update(None, "application_id", APPLICATION_ID)
             .journal()?;

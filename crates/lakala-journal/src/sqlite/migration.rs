@@ -1,14 +1,11 @@
 //! The SQLite schema and its versioned migrations, applied when a journal is opened.
 
+use super::application_id::{application_id, is_journal_id, APPLICATION_ID};
 use super::error::SqliteResult;
 use crate::error::JournalError;
 use crate::history::History;
 use crate::SCHEMA_VERSION;
 use rusqlite::{params, Connection, TransactionBehavior};
-
-/// `PRAGMA application_id` of a journal file: "LKLJ" (and, while handles may be writing
-/// to it, [`marker::OPEN`](super::marker::OPEN), "LKLW").
-pub(crate) const APPLICATION_ID: i64 = 0x4C4B_4C4A;
 
 /// Migration `n` (1-based) takes the schema from version `n - 1` to `n`: its SQL, then
 /// its Rust step, if any (for what SQL cannot do: [`STEPS`]).
@@ -314,18 +311,6 @@ fn migrate_in_transaction(connection: &mut Connection) -> Result<(), JournalErro
             .journal()?;
     }
     tx.commit().journal()
-}
-
-/// Whether `id` marks a journal (closed cleanly, or possibly in use).
-pub(crate) fn is_journal_id(id: i64) -> bool {
-    id == APPLICATION_ID || id == super::marker::OPEN
-}
-
-/// `PRAGMA application_id`.
-pub(crate) fn application_id(connection: &Connection) -> Result<i64, JournalError> {
-    connection
-        .pragma_query_value(None, "application_id", |r| r.get(0))
-        .journal()
 }
 
 /// The schema version, after checking the file is (or may become) a journal.

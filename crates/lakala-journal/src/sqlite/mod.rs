@@ -1,5 +1,6 @@
 //! [`SqliteJournal`]: the journal in one SQLite file.
 
+mod application_id;
 mod claim_payment;
 mod create;
 mod digest;
