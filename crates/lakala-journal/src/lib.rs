@@ -298,6 +298,8 @@
 mod error;
 mod event;
 #[cfg(any(feature = "sqlite", feature = "postgres"))]
+mod hex_digits;
+#[cfg(any(feature = "sqlite", feature = "postgres"))]
 mod history;
 mod instance;
 mod journal;

@@ -194,6 +194,21 @@ pub(crate) fn bounds(filter: &ListFilter) -> (Option<i64>, Option<i64>) {
     (from.filter(|&from| from > i64::MIN), before)
 }
 
+/// Checks that migration `v4`'s open indexes end with [`OPEN`] word for word (a database
+/// uses a partial index only when the query implies its condition): each store's
+/// migration test calls it.
+#[cfg(test)]
+pub(crate) fn assert_open_indexes_have_the_listings_condition(v4: &str) {
+    for index in ["lakala_payments_open ", "lakala_payments_open_created "] {
+        let at = v4.find(index).expect("the index is created");
+        let definition = &v4[at..v4[at..].find(';').map_or(v4.len(), |end| at + end)];
+        assert!(
+            definition.ends_with(&format!("WHERE {OPEN}")),
+            "{definition}"
+        );
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

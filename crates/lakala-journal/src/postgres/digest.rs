@@ -8,6 +8,7 @@
 //! way in SQL ([`FINGERPRINT_FROM_TEXT`], [`AUTH_DIGEST_FROM_TEXT`]).
 
 use crate::error::JournalError;
+use crate::hex_digits::{hex, hex_bytes};
 
 /// The prefix of the client's auth digests, stored implicitly.
 const AUTH_PREFIX: &str = "hmac-sha256:";
@@ -87,29 +88,7 @@ fn marked(text: &str) -> Vec<u8> {
 
 /// The 32 bytes of 64 lowercase hex digits; `None` for anything else.
 fn digest_bytes(text: &str) -> Option<Vec<u8>> {
-    let digits = text.as_bytes();
-    if digits.len() != DIGEST_BYTES * 2 {
-        return None;
-    }
-    let nibble = |c: u8| match c {
-        b'0'..=b'9' => Some(c - b'0'),
-        b'a'..=b'f' => Some(c - b'a' + 10),
-        _ => None,
-    };
-    digits
-        .chunks(2)
-        .map(|pair| Some(nibble(pair[0])? << 4 | nibble(pair[1])?))
-        .collect()
-}
-
-fn hex(bytes: &[u8]) -> String {
-    const DIGITS: &[u8; 16] = b"0123456789abcdef";
-    let mut out = String::with_capacity(bytes.len() * 2);
-    for b in bytes {
-        out.push(DIGITS[usize::from(b >> 4)] as char);
-        out.push(DIGITS[usize::from(b & 15)] as char);
-    }
-    out
+    hex_bytes(text).filter(|bytes| bytes.len() == DIGEST_BYTES)
 }
 
 #[cfg(test)]

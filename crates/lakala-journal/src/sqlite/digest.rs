@@ -5,6 +5,7 @@
 //! encoding), so journals written before, and values of another form, read back as they
 //! were written.
 
+use crate::hex_digits::{hex, hex_bytes};
 use rusqlite::types::{Value, ValueRef};
 
 /// The prefix of the client's auth digests, stored implicitly with a blob.
@@ -43,34 +44,6 @@ pub(crate) fn auth_digest(value: ValueRef<'_>) -> Option<Option<String>> {
         ValueRef::Blob(b) if b.len() == 32 => Some(Some(format!("{AUTH_PREFIX}{}", hex(b)))),
         _ => None,
     }
-}
-
-/// The bytes of an even-length, lowercase hex string; `None` for anything else (kept as
-/// text, so that it reads back unchanged).
-fn hex_bytes(text: &str) -> Option<Vec<u8>> {
-    let digits = text.as_bytes();
-    if digits.is_empty() || !digits.len().is_multiple_of(2) {
-        return None;
-    }
-    let nibble = |c: u8| match c {
-        b'0'..=b'9' => Some(c - b'0'),
-        b'a'..=b'f' => Some(c - b'a' + 10),
-        _ => None,
-    };
-    digits
-        .chunks(2)
-        .map(|pair| Some(nibble(pair[0])? << 4 | nibble(pair[1])?))
-        .collect()
-}
-
-fn hex(bytes: &[u8]) -> String {
-    const DIGITS: &[u8; 16] = b"0123456789abcdef";
-    let mut out = String::with_capacity(bytes.len() * 2);
-    for b in bytes {
-        out.push(DIGITS[usize::from(b >> 4)] as char);
-        out.push(DIGITS[usize::from(b & 15)] as char);
-    }
-    out
 }
 
 #[cfg(test)]
