@@ -3,8 +3,8 @@
 //! and PostgreSQL (`JOURNAL_SCALE_STORES`, default `sqlite,postgres`), each a copy of a
 //! real journaled payment (made by the client against the sandbox) under new numbers,
 //! spread over the last 365 days, one in a thousand left pending; then measures, in one
-//! run: bytes per payment (rows with their histories, indexes), listings (open: first 50 and all, newest 50, one day's
-//! first 50 and whole day), resolver claiming, micropay journaling cost against an empty
+//! run: bytes per payment (rows with their histories, indexes), listings (open: first
+//! 50 and all; newest 50; one day's first 50 and whole day), resolver claiming, micropay journaling cost against an empty
 //! journal of the same store, and the prune of the oldest month with its archive (and the
 //! archive read back). Prints a Markdown table (BENCHMARKS.md, section 5).
 //!
